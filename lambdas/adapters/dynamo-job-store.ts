@@ -1,0 +1,203 @@
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { type JobItem, JobItem as JobItemSchema } from '../../schemas/stored.js';
+import { dueBucketFor, dueKeyFor } from '../core/buckets.js';
+import { ConditionFailed } from '../core/errors.js';
+import type { DueAdvance, JobStore, Page } from '../core/ports.js';
+import { iso } from '../core/time.js';
+import { TABLES } from '../shared/config.js';
+import { decodeCursor, encodeCursor, isConditionFailed } from './dynamo-common.js';
+import { queryPage } from './dynamo-query.js';
+
+const T = TABLES.jobs;
+const watermarkId = (shard: number) => `#watermark#${shard}`;
+const parseJob = (raw: Record<string, unknown>): JobItem => JobItemSchema.parse(raw);
+
+export class DynamoJobStore implements JobStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async createJob(job: JobItem): Promise<void> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: job,
+          ConditionExpression: 'attribute_not_exists(jobId)',
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailed(error)) throw new ConditionFailed(`job ${job.jobId} exists`);
+      throw error;
+    }
+  }
+
+  async getJob(jobId: string): Promise<JobItem | null> {
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: { jobId }, ConsistentRead: true }),
+    );
+    return out.Item && out.Item.createdKey !== undefined ? parseJob(out.Item) : null;
+  }
+
+  async replaceJob(
+    job: JobItem,
+    expected: { version: number; nextRunAt: string | undefined },
+  ): Promise<void> {
+    const sameNext =
+      expected.nextRunAt === undefined ? 'attribute_not_exists(nextRunAt)' : 'nextRunAt = :next';
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: job,
+          ConditionExpression: `version = :version AND ${sameNext}`,
+          ExpressionAttributeValues: {
+            ':version': expected.version,
+            ...(expected.nextRunAt === undefined ? {} : { ':next': expected.nextRunAt }),
+          },
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailed(error)) throw new ConditionFailed(`job ${job.jobId} changed concurrently`);
+      throw error;
+    }
+  }
+
+  async advanceJob(job: JobItem, advance: DueAdvance): Promise<void> {
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Record<string, unknown> = {
+      ':expectedNext': advance.expectedNextRunAt,
+      ':version': advance.expectedVersion,
+      ':active': 'active',
+    };
+    const sets: string[] = [];
+    const removes: string[] = [];
+    if (advance.nextRunAt === null) {
+      removes.push('nextRunAt', 'dueBucket', 'dueKey');
+    } else {
+      const nextIso = iso(advance.nextRunAt);
+      sets.push('nextRunAt = :next', 'dueBucket = :bucket', 'dueKey = :key');
+      values[':next'] = nextIso;
+      values[':bucket'] = dueBucketFor(advance.nextRunAt, job.shard, advance.now);
+      values[':key'] = dueKeyFor(nextIso, job.jobId);
+    }
+    if (advance.enqueuedThrough !== null) {
+      sets.push('enqueuedThrough = :through');
+      values[':through'] = advance.enqueuedThrough;
+    }
+    if (advance.status !== undefined) {
+      sets.push('#status = :newStatus', 'updatedAt = :now');
+      values[':newStatus'] = advance.status;
+      values[':now'] = iso(advance.now);
+    }
+    const update = [
+      sets.length ? `SET ${sets.join(', ')}` : '',
+      removes.length ? `REMOVE ${removes.join(', ')}` : '',
+    ]
+      .filter(Boolean)
+      .join(' ');
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { jobId: job.jobId },
+          UpdateExpression: update,
+          ConditionExpression: 'nextRunAt = :expectedNext AND version = :version AND #status = :active',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailed(error)) throw new ConditionFailed(`job ${job.jobId} moved concurrently`);
+      throw error;
+    }
+  }
+
+  async queryDue(bucket: string, upToKey: string, limit: number, cursor?: string): Promise<Page<JobItem>> {
+    return queryPage(
+      this.client,
+      {
+        TableName: this.table,
+        IndexName: T.dueIndex,
+        KeyConditionExpression: '#b = :bucket AND #k <= :upTo',
+        ExpressionAttributeNames: { '#b': T.dueIndexPartitionKey, '#k': T.dueIndexSortKey },
+        ExpressionAttributeValues: { ':bucket': bucket, ':upTo': upToKey },
+      },
+      limit,
+      parseJob,
+      decodeCursor(cursor, { name: T.dueIndexPartitionKey, value: bucket }),
+    );
+  }
+
+  async listJobs(
+    tenant: string,
+    filter: { status?: JobItem['status']; namePrefix?: string },
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<JobItem>> {
+    const conditions: string[] = [];
+    const names: Record<string, string> = { '#t': T.byTenantPartitionKey };
+    const values: Record<string, unknown> = { ':tenant': tenant };
+    if (filter.status) {
+      conditions.push('#status = :status');
+      names['#status'] = 'status';
+      values[':status'] = filter.status;
+    }
+    if (filter.namePrefix) {
+      conditions.push('begins_with(#name, :prefix)');
+      names['#name'] = 'name';
+      values[':prefix'] = filter.namePrefix;
+    }
+    return queryPage(
+      this.client,
+      {
+        TableName: this.table,
+        IndexName: T.byTenantIndex,
+        KeyConditionExpression: '#t = :tenant',
+        FilterExpression: conditions.length ? conditions.join(' AND ') : undefined,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ScanIndexForward: false,
+      },
+      limit,
+      parseJob,
+      decodeCursor(cursor, { name: T.byTenantPartitionKey, value: tenant }),
+    );
+  }
+
+  async getWatermark(shard: number): Promise<string | null> {
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: { jobId: watermarkId(shard) } }),
+    );
+    const hour = out.Item?.hour;
+    return typeof hour === 'string' ? hour : null;
+  }
+
+  async setWatermark(shard: number, hour: string): Promise<void> {
+    await this.client.send(
+      new PutCommand({ TableName: this.table, Item: { jobId: watermarkId(shard), hour } }),
+    );
+  }
+
+  async scanJobs(cursor?: string): Promise<Page<JobItem>> {
+    const out = await this.client.send(
+      new ScanCommand({
+        TableName: this.table,
+        FilterExpression: 'attribute_exists(createdKey)',
+        ExclusiveStartKey: decodeCursor(cursor),
+      }),
+    );
+    return { items: (out.Items ?? []).map(parseJob), nextCursor: encodeCursor(out.LastEvaluatedKey) };
+  }
+
+  async ping(): Promise<void> {
+    await this.client.send(new GetCommand({ TableName: this.table, Key: { jobId: '#ping' } }));
+  }
+}

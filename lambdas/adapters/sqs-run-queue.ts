@@ -1,0 +1,63 @@
+import { GetQueueAttributesCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { Priority } from '../../schemas/job.js';
+import type { OutgoingRun, RunQueue } from '../core/ports.js';
+
+const MAX_DELAY_SECONDS = 900;
+const BATCH = 10;
+const MAX_TRIES = 5;
+
+/** Run queues on SQS, one per priority; sends in batches of ten and resends the entries SQS refused. */
+export class SqsRunQueue implements RunQueue {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrls: Record<Priority, string>,
+  ) {}
+
+  async send(runs: OutgoingRun[]): Promise<void> {
+    const byPriority = new Map<Priority, OutgoingRun[]>();
+    for (const run of runs) {
+      const list = byPriority.get(run.priority) ?? [];
+      list.push(run);
+      byPriority.set(run.priority, list);
+    }
+    const batches: Promise<void>[] = [];
+    for (const [priority, list] of byPriority) {
+      for (let i = 0; i < list.length; i += BATCH) {
+        batches.push(this.sendBatch(this.queueUrls[priority], list.slice(i, i + BATCH)));
+      }
+    }
+    const results = await Promise.allSettled(batches);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  private async sendBatch(queueUrl: string, runs: OutgoingRun[]): Promise<void> {
+    let pending = runs.map((run, index) => ({ id: String(index), run }));
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      const out = await this.client.send(
+        new SendMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: pending.map(({ id, run }) => ({
+            Id: id,
+            MessageBody: JSON.stringify(run.message),
+            DelaySeconds: Math.max(0, Math.min(MAX_DELAY_SECONDS, Math.floor(run.delaySeconds))),
+          })),
+        }),
+      );
+      const failedIds = new Set((out.Failed ?? []).map((f) => f.Id));
+      const senderFault = (out.Failed ?? []).find((f) => f.SenderFault);
+      if (senderFault)
+        throw new Error(`run queue refused a message: ${senderFault.Code} ${senderFault.Message ?? ''}`);
+      pending = pending.filter(({ id }) => failedIds.has(id));
+      if (pending.length > 0 && attempt >= MAX_TRIES) {
+        throw new Error(`run queue failed to accept ${pending.length} messages after ${MAX_TRIES} tries`);
+      }
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.client.send(
+      new GetQueueAttributesCommand({ QueueUrl: this.queueUrls.normal, AttributeNames: ['QueueArn'] }),
+    );
+  }
+}

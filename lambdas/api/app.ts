@@ -1,0 +1,173 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { ListExecutionsQuery, ListJobsQuery, PreviewBody } from '../../schemas/api.js';
+import { CreateJobBody } from '../../schemas/job.js';
+import { iso, ms } from '../core/time.js';
+import type { Logger } from '../services/deps.js';
+import type { JobsService } from '../services/jobs-service.js';
+import { executionView, jobView } from '../services/views.js';
+import {
+  errorResponse,
+  HttpError,
+  json,
+  parseWith,
+  type Response,
+  readJsonBody,
+  toErrorResponse,
+} from './http.js';
+import { openApiDocument } from './openapi.js';
+import { resolveTenant } from './tenant.js';
+
+export interface ApiDeps {
+  service: JobsService;
+  /** Resolves when the stores and queues answer. */
+  health(): Promise<void>;
+  log: Logger;
+}
+
+type Params = Record<string, string>;
+type Route = {
+  method: string;
+  pattern: RegExp;
+  names: string[];
+  auth: boolean;
+  run: (ctx: { event: APIGatewayProxyEventV2; params: Params; tenant: string }) => Promise<Response>;
+};
+
+function route(method: string, path: string, run: Route['run'], auth = true): Route {
+  const names: string[] = [];
+  const pattern = new RegExp(
+    `^${path.replace(/\{(\w+)\}/g, (_m, name: string) => {
+      names.push(name);
+      return '([^/]+)';
+    })}$`,
+  );
+  return { method, pattern, names, auth, run };
+}
+
+function etag(version: number): Record<string, string> {
+  return { etag: `"${version}"` };
+}
+
+/** Builds the API's request handler over injected services (the Lambda and the local server share it). */
+export function createApi(deps: ApiDeps) {
+  const { service } = deps;
+  const jobResponse = async (
+    status: number,
+    job: Awaited<ReturnType<JobsService['getJob']>>,
+    extra: Record<string, string> = {},
+  ) => json(status, jobView(job, await service.lastRunOf(job.jobId)), { ...etag(job.version), ...extra });
+
+  const routes: Route[] = [
+    route(
+      'GET',
+      '/healthz',
+      async () => {
+        try {
+          await deps.health();
+          return json(200, { status: 'ok' });
+        } catch (error) {
+          deps.log.error('health check failed', { error: String(error) });
+          return errorResponse(503, 'unavailable', 'a store or queue does not answer');
+        }
+      },
+      false,
+    ),
+    route('GET', '/v1/openapi.json', async () => json(200, openApiDocument()), false),
+    route('POST', '/v1/jobs', async ({ event, tenant }) => {
+      const body = parseWith(CreateJobBody, readJsonBody(event), 'job');
+      const job = await service.createJob(tenant, body);
+      return jobResponse(201, job, { location: `/v1/jobs/${job.jobId}` });
+    }),
+    route('GET', '/v1/jobs', async ({ event, tenant }) => {
+      const query = parseWith(ListJobsQuery, event.queryStringParameters ?? {}, 'query');
+      const page = await service.listJobs(
+        tenant,
+        {
+          ...(query.status ? { status: query.status } : {}),
+          ...(query.name ? { namePrefix: query.name } : {}),
+        },
+        query.limit,
+        query.cursor,
+      );
+      const items = await Promise.all(
+        page.items.map(async (job) => jobView(job, await service.lastRunOf(job.jobId))),
+      );
+      return json(200, { items, nextCursor: page.nextCursor });
+    }),
+    route('GET', '/v1/jobs/{id}', async ({ params, tenant }) =>
+      jobResponse(200, await service.getJob(tenant, params.id!)),
+    ),
+    route('DELETE', '/v1/jobs/{id}', async ({ params, tenant }) =>
+      jobResponse(200, await service.cancelJob(tenant, params.id!)),
+    ),
+    route('POST', '/v1/jobs/{id}/trigger', async ({ params, tenant }) => {
+      const execution = await service.triggerJob(tenant, params.id!);
+      return json(
+        202,
+        { executionId: execution.executionId },
+        {
+          location: `/v1/executions/${encodeURIComponent(execution.executionId)}`,
+        },
+      );
+    }),
+    route('GET', '/v1/jobs/{id}/executions', async ({ event, params, tenant }) => {
+      const query = parseWith(ListExecutionsQuery, event.queryStringParameters ?? {}, 'query');
+      const page = await service.listExecutions(
+        tenant,
+        params.id!,
+        {
+          ...(query.status ? { status: query.status } : {}),
+          ...(query.from ? { from: iso(ms(query.from)) } : {}),
+          ...(query.to ? { to: iso(ms(query.to)) } : {}),
+        },
+        query.limit,
+        query.cursor,
+      );
+      return json(200, { items: page.items.map(executionView), nextCursor: page.nextCursor });
+    }),
+    route('GET', '/v1/executions/{id}', async ({ params, tenant }) =>
+      json(200, executionView(await service.getExecution(tenant, params.id!))),
+    ),
+    route('POST', '/v1/executions/{id}/cancel', async ({ params, tenant }) =>
+      json(200, executionView(await service.cancelExecution(tenant, params.id!))),
+    ),
+    route('POST', '/v1/schedules/preview', async ({ event }) => {
+      const body = parseWith(PreviewBody, readJsonBody(event), 'preview request');
+      const runs = service.previewSchedule(body.schedule, body.from ? ms(body.from) : undefined, body.count);
+      return json(200, { runs: runs.map(iso) });
+    }),
+  ];
+
+  return async function handleApiRequest(event: APIGatewayProxyEventV2): Promise<Response> {
+    try {
+      const method = event.requestContext.http.method.toUpperCase();
+      const path = event.rawPath.length > 1 ? event.rawPath.replace(/\/+$/, '') : event.rawPath;
+      const matching = routes.filter((r) => r.pattern.test(path));
+      if (matching.length === 0) throw new HttpError(404, 'not_found', `no route for ${path}`);
+      const chosen = matching.find((r) => r.method === method);
+      if (!chosen) {
+        const allowed = matching.map((r) => r.method).join(', ');
+        return errorResponse(405, 'method_not_allowed', `${method} is not allowed on ${path}`, [], {
+          allow: allowed,
+        });
+      }
+      const values = chosen.pattern.exec(path)!.slice(1);
+      const params: Params = {};
+      chosen.names.forEach((name, i) => {
+        params[name] = decodeSegment(values[i] ?? '');
+      });
+      const tenant = chosen.auth ? resolveTenant(event) : '';
+      return await chosen.run({ event, params, tenant });
+    } catch (error) {
+      return toErrorResponse(error, deps.log);
+    }
+  };
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, 'validation_error', 'path contains invalid percent-encoding');
+  }
+}

@@ -1,0 +1,24 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { JobsService } from '../services/jobs-service.js';
+import { lambdaDeps, logger } from '../shared/lambda-context.js';
+import { createApi } from './app.js';
+
+let api: ReturnType<typeof createApi> | undefined;
+
+function apiHandler(event: APIGatewayProxyEventV2) {
+  if (!api) {
+    const deps = lambdaDeps();
+    api = createApi({
+      service: new JobsService(deps),
+      health: async () => {
+        await Promise.all([deps.jobs.ping(), deps.executions.ping(), deps.queue.ping()]);
+      },
+      log: deps.log,
+    });
+  }
+  return api(event);
+}
+
+export const handler = middy(apiHandler).use(injectLambdaContext(logger));

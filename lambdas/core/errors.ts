@@ -1,0 +1,57 @@
+/**
+ * Typed domain errors. The API maps each one to a status code in one place
+ * (lambdas/api/errors.ts); nothing below the handler builds HTTP responses.
+ */
+export interface ErrorDetail {
+  path: string;
+  message: string;
+}
+
+export abstract class SchedulerError extends Error {
+  abstract readonly code: string;
+  readonly details: ErrorDetail[];
+  constructor(message: string, details: ErrorDetail[] = []) {
+    super(message);
+    this.name = new.target.name;
+    this.details = details;
+  }
+}
+
+/** Input that is well-formed JSON but not acceptable (400). */
+export class ValidationFailed extends SchedulerError {
+  readonly code = 'validation_error';
+}
+
+/** A schedule that cannot be computed: bad cron, unknown timezone, empty window (400). */
+export class InvalidSchedule extends SchedulerError {
+  readonly code = 'invalid_schedule';
+}
+
+export class JobNotFound extends SchedulerError {
+  readonly code = 'not_found';
+  constructor(jobId: string) {
+    super(`job ${jobId} not found`);
+  }
+}
+
+export class ExecutionNotFound extends SchedulerError {
+  readonly code = 'not_found';
+  constructor(executionId: string) {
+    super(`execution ${executionId} not found`);
+  }
+}
+
+/** The resource is in a state that forbids the operation (409). */
+export class InvalidState extends SchedulerError {
+  readonly code = 'conflict';
+}
+
+/** `If-Match` named a version that is not the current one (412). */
+export class VersionConflict extends SchedulerError {
+  readonly code = 'precondition_failed';
+}
+
+/** A conditional write lost a race inside a store; services retry or report it. */
+export class ConditionFailed extends SchedulerError {
+  readonly code = 'condition_failed';
+}

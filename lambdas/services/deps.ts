@@ -1,0 +1,28 @@
+import type { Clock, ExecutionStore, HttpCaller, JobStore, RunQueue, SigningKeys } from '../core/ports.js';
+
+export interface Logger {
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
+
+export interface ServiceSettings {
+  shards: number;
+  lookaheadSeconds: number;
+  hotRetentionSeconds: number;
+}
+
+/** Everything a service needs, injected: stores, queue, caller, clock and randomness. */
+export interface ServiceDeps {
+  jobs: JobStore;
+  executions: ExecutionStore;
+  queue: RunQueue;
+  http: HttpCaller;
+  clock: Clock;
+  random: () => number;
+  signing: SigningKeys;
+  settings: ServiceSettings;
+  log: Logger;
+}

@@ -1,0 +1,277 @@
+import type { JobDefinition, JobStatus, Schedule } from '../../schemas/job.js';
+import type { ExecutionItem, JobItem } from '../../schemas/stored.js';
+import { dueBucketFor, dueKeyFor, shardOf } from '../core/buckets.js';
+import {
+  ConditionFailed,
+  ExecutionNotFound,
+  InvalidState,
+  JobNotFound,
+  VersionConflict,
+} from '../core/errors.js';
+import { executionIdFor, newJobId } from '../core/ids.js';
+import { planDueRuns } from '../core/misfire.js';
+import type { ExecutionFilter, Page } from '../core/ports.js';
+import { firstRunAt, rateAnchorFor, upcomingRuns, validateSchedule } from '../core/schedule.js';
+import { iso, ms } from '../core/time.js';
+import { isFinal, isJobFinished } from '../core/transitions.js';
+import type { ServiceDeps } from './deps.js';
+import { finalized, newExecution, outgoing, runMessage } from './runs.js';
+
+const MAX_WRITE_RACES = 5;
+
+/** Places the job on the `due` index at `nextRunAt`, or takes it off. */
+export function withNextRun(job: JobItem, nextRunAt: number | null, now: number): JobItem {
+  const { nextRunAt: _n, dueBucket: _b, dueKey: _k, ...rest } = job;
+  if (nextRunAt === null) return rest;
+  const nextIso = iso(nextRunAt);
+  return {
+    ...rest,
+    nextRunAt: nextIso,
+    dueBucket: dueBucketFor(nextRunAt, job.shard, now),
+    dueKey: dueKeyFor(nextIso, job.jobId),
+  };
+}
+
+/** Job operations behind the API: create, read, list, cancel, trigger, and execution reads. */
+export class JobsService {
+  constructor(private readonly deps: ServiceDeps) {}
+
+  async createJob(tenant: string, definition: JobDefinition): Promise<JobItem> {
+    const { clock, random, settings } = this.deps;
+    const now = clock.now();
+    validateSchedule(definition.schedule, now);
+    const jobId = newJobId(now, random);
+    const anchorAt = rateAnchorFor(definition.schedule, now);
+    const created = iso(now);
+    const base: JobItem = {
+      ...definition,
+      jobId,
+      tenant,
+      status: 'active',
+      version: 1,
+      shard: shardOf(jobId, settings.shards),
+      createdAt: created,
+      updatedAt: created,
+      createdKey: `${created}#${jobId}`,
+      ...(anchorAt === undefined ? {} : { anchorAt: iso(anchorAt) }),
+    };
+    const first = firstRunAt(definition.schedule, now, anchorAt);
+    if (first === null) {
+      const done: JobItem = { ...base, status: 'completed' };
+      await this.deps.jobs.createJob(done);
+      return done;
+    }
+    if (first > now + settings.lookaheadSeconds * 1000) {
+      const job = withNextRun(base, first, now);
+      await this.deps.jobs.createJob(job);
+      return job;
+    }
+    return this.createOnFastPath(base, first, now);
+  }
+
+  /**
+   * A first run inside the look-ahead is enqueued here rather than waiting for a watcher tick.
+   * The job is stored already advanced, then the runs are sent; if sending fails the job is put
+   * back on the `due` index so the watcher sends them instead.
+   */
+  private async createOnFastPath(base: JobItem, first: number, now: number): Promise<JobItem> {
+    const plan = planDueRuns(
+      { ...scheduleOf(base), nextRunAt: first },
+      now,
+      this.deps.settings.lookaheadSeconds * 1000,
+    );
+    const last = plan.runs.at(-1);
+    const advanced: JobItem = {
+      ...withNextRun(base, plan.nextRunAt, now),
+      ...(last ? { enqueuedThrough: iso(last.scheduledAt) } : {}),
+    };
+    await this.deps.jobs.createJob(advanced);
+    const runs = plan.runs.map((run) =>
+      outgoing(advanced, runMessage(advanced, iso(run.scheduledAt), 'schedule'), run.scheduledAt, now),
+    );
+    try {
+      await this.deps.queue.send(runs);
+      return advanced;
+    } catch (error) {
+      this.deps.log.error('fast path enqueue failed; leaving the runs to the watcher', {
+        jobId: base.jobId,
+        error,
+      });
+      const { enqueuedThrough: _e, ...rest } = advanced;
+      const fallback = withNextRun(rest, first, now);
+      await this.deps.jobs.replaceJob(fallback, { version: advanced.version, nextRunAt: advanced.nextRunAt });
+      return fallback;
+    }
+  }
+
+  /** The tenant's job, or JobNotFound (another tenant's job is indistinguishable from none). */
+  async getJob(tenant: string, jobId: string): Promise<JobItem> {
+    const job = await this.deps.jobs.getJob(jobId);
+    if (!job || job.tenant !== tenant) throw new JobNotFound(jobId);
+    return job;
+  }
+
+  async lastRunOf(jobId: string): Promise<ExecutionItem | null> {
+    const page = await this.deps.executions.listByJob(jobId, {}, 1);
+    return page.items[0] ?? null;
+  }
+
+  listJobs(
+    tenant: string,
+    filter: { status?: JobStatus; namePrefix?: string },
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<JobItem>> {
+    return this.deps.jobs.listJobs(tenant, filter, limit, cursor);
+  }
+
+  /** DELETE: no further runs; queued runs are dropped and a running call is aborted. Repeatable. */
+  async cancelJob(tenant: string, jobId: string): Promise<JobItem> {
+    const job = await this.updateJob(tenant, jobId, (current, now) => {
+      if (current.status === 'cancelled') return null;
+      if (isJobFinished(current.status)) {
+        throw new InvalidState(`job ${jobId} is already ${current.status}`);
+      }
+      return { ...withNextRun(current, null, now), status: 'cancelled' };
+    });
+    await this.cancelInFlight(job);
+    return job;
+  }
+
+  /**
+   * Read-modify-write with the store's version condition; `change` returns the new job or null
+   * for "nothing to do". A race with the watcher's advance is retried on a fresh read.
+   */
+  async updateJob(
+    tenant: string,
+    jobId: string,
+    change: (current: JobItem, now: number) => JobItem | null,
+    expectedVersion?: number,
+  ): Promise<JobItem> {
+    for (let race = 0; ; race++) {
+      const current = await this.getJob(tenant, jobId);
+      if (expectedVersion !== undefined && current.version !== expectedVersion) {
+        throw new VersionConflict(`job ${jobId} is at version ${current.version}, not ${expectedVersion}`);
+      }
+      const now = this.deps.clock.now();
+      const next = change(current, now);
+      if (next === null) return current;
+      const updated: JobItem = { ...next, version: current.version + 1, updatedAt: iso(now) };
+      try {
+        await this.deps.jobs.replaceJob(updated, { version: current.version, nextRunAt: current.nextRunAt });
+        return updated;
+      } catch (error) {
+        if (!(error instanceof ConditionFailed) || race >= MAX_WRITE_RACES) throw error;
+      }
+    }
+  }
+
+  private async cancelInFlight(job: JobItem): Promise<void> {
+    const pending = await this.deps.executions.queryPending(job.shard, '9999', 100, { jobId: job.jobId });
+    await Promise.all(pending.items.map((execution) => this.requestCancel(execution).catch(() => undefined)));
+  }
+
+  /** POST /v1/jobs/{id}/trigger: one run now, outside the schedule. */
+  async triggerJob(tenant: string, jobId: string): Promise<ExecutionItem> {
+    const job = await this.getJob(tenant, jobId);
+    if (isJobFinished(job.status))
+      throw new InvalidState(`job ${jobId} is ${job.status}; it cannot be triggered`);
+    const { clock, settings } = this.deps;
+    let now = clock.now();
+    let execution = newExecution(job, iso(now), 'manual', 'queued', now, settings.hotRetentionSeconds);
+    // Two triggers in the same millisecond would share an id; the second takes the next millisecond.
+    while (!(await this.deps.executions.createExecution(execution))) {
+      now += 1;
+      execution = newExecution(job, iso(now), 'manual', 'queued', now, settings.hotRetentionSeconds);
+    }
+    try {
+      await this.deps.queue.send([outgoing(job, runMessage(job, execution.scheduledAt, 'manual'), now, now)]);
+    } catch (error) {
+      // The execution stays on the `pending` index; the watcher's reaper sends it.
+      this.deps.log.error('trigger enqueue failed; the reaper will resend', { jobId, error });
+    }
+    return execution;
+  }
+
+  async getExecution(tenant: string, executionId: string): Promise<ExecutionItem> {
+    const execution = await this.deps.executions.getExecution(executionId);
+    if (!execution || execution.tenant !== tenant) throw new ExecutionNotFound(executionId);
+    return execution;
+  }
+
+  async listExecutions(
+    tenant: string,
+    jobId: string,
+    filter: ExecutionFilter,
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<ExecutionItem>> {
+    await this.getJob(tenant, jobId);
+    return this.deps.executions.listByJob(jobId, filter, limit, cursor);
+  }
+
+  /** POST /v1/executions/{id}/cancel: a queued run is cancelled at once, a running call is aborted by its executor. */
+  async cancelExecution(tenant: string, executionId: string): Promise<ExecutionItem> {
+    let execution = await this.deps.executions.getExecution(executionId);
+    if (execution && execution.tenant !== tenant) throw new ExecutionNotFound(executionId);
+    if (!execution) {
+      // A scheduled run on the queue has no record until it is claimed: record it cancelled so the claim refuses it.
+      const jobId = executionId.slice(0, executionId.indexOf(':'));
+      const job = await this.getJob(tenant, jobId).catch(() => {
+        throw new ExecutionNotFound(executionId);
+      });
+      const scheduledAt = executionId.slice(jobId.length + 1);
+      if (executionIdFor(jobId, scheduledAt) !== executionId || Number.isNaN(Date.parse(scheduledAt))) {
+        throw new ExecutionNotFound(executionId);
+      }
+      if (!job.enqueuedThrough || ms(scheduledAt) > ms(job.enqueuedThrough))
+        throw new ExecutionNotFound(executionId);
+      const now = this.deps.clock.now();
+      const cancelled = newExecution(
+        job,
+        scheduledAt,
+        'schedule',
+        'cancelled',
+        now,
+        this.deps.settings.hotRetentionSeconds,
+        'cancelled before it ran',
+      );
+      if (await this.deps.executions.createExecution(cancelled)) return cancelled;
+      execution = await this.getExecution(tenant, executionId);
+    }
+    if (isFinal(execution.status)) {
+      throw new InvalidState(`execution ${executionId} is already ${execution.status}`);
+    }
+    return this.requestCancel(execution);
+  }
+
+  private async requestCancel(execution: ExecutionItem): Promise<ExecutionItem> {
+    const now = this.deps.clock.now();
+    const next: ExecutionItem =
+      execution.status === 'queued'
+        ? {
+            ...finalized(execution, 'cancelled', now, this.deps.settings.hotRetentionSeconds),
+            reason: 'cancelled',
+          }
+        : { ...execution, rev: execution.rev + 1, cancelRequestedAt: iso(now) };
+    await this.deps.executions.replaceExecution(next, execution.rev);
+    return next;
+  }
+
+  /** POST /v1/schedules/preview. */
+  previewSchedule(schedule: Schedule, from: number | undefined, count: number): number[] {
+    const now = this.deps.clock.now();
+    validateSchedule(schedule, now);
+    const start = from ?? now;
+    return upcomingRuns(schedule, start, count, rateAnchorFor(schedule, start));
+  }
+}
+
+export function scheduleOf(job: JobItem) {
+  return {
+    schedule: job.schedule,
+    misfire: job.misfire,
+    misfireGraceSeconds: job.misfireGraceSeconds,
+    ...(job.anchorAt ? { anchorAt: ms(job.anchorAt) } : {}),
+  };
+}

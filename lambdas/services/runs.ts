@@ -1,0 +1,87 @@
+import type { Trigger } from '../../schemas/execution.js';
+import type { ExecutionStatus } from '../../schemas/job.js';
+import type { RunMessage } from '../../schemas/messages.js';
+import type { ExecutionItem, JobItem } from '../../schemas/stored.js';
+import { executionIdFor } from '../core/ids.js';
+import type { OutgoingRun } from '../core/ports.js';
+import { iso } from '../core/time.js';
+
+/** How long after its due time a queued run may sit unclaimed before the reaper re-sends it. */
+export const REAP_SLACK_MS = 2 * 60 * 1000;
+
+export function runMessage(
+  job: JobItem,
+  scheduledAt: string,
+  trigger: Trigger,
+  attempt = 1,
+  lateAccepted = false,
+): RunMessage {
+  return {
+    v: 1,
+    executionId: executionIdFor(job.jobId, scheduledAt),
+    jobId: job.jobId,
+    tenant: job.tenant,
+    scheduledAt,
+    trigger,
+    attempt,
+    ...(lateAccepted ? { lateAccepted } : {}),
+  };
+}
+
+/** DelaySeconds that makes a message visible at most a second before it is due; the executor waits the rest. */
+export function outgoing(job: JobItem, message: RunMessage, dueAt: number, now: number): OutgoingRun {
+  return { message, priority: job.priority, delaySeconds: Math.max(0, Math.floor((dueAt - now) / 1000)) };
+}
+
+export function pendingFields(job: Pick<JobItem, 'shard'>, attentionAt: number) {
+  return { pendingShard: String(job.shard), pendingAt: iso(attentionAt) };
+}
+
+/** A new execution record (manual triggers, skipped runs, cancelled-before-run). */
+export function newExecution(
+  job: JobItem,
+  scheduledAt: string,
+  trigger: Trigger,
+  status: ExecutionStatus,
+  now: number,
+  hotRetentionSeconds: number,
+  reason?: string,
+): ExecutionItem {
+  const item: ExecutionItem = {
+    executionId: executionIdFor(job.jobId, scheduledAt),
+    jobId: job.jobId,
+    tenant: job.tenant,
+    scheduledAt,
+    trigger,
+    status,
+    attempts: [],
+    rev: 1,
+    priority: job.priority,
+    ...(reason ? { reason } : {}),
+  };
+  return status === 'queued'
+    ? { ...item, ...pendingFields(job, now + REAP_SLACK_MS) }
+    : { ...item, finishedAt: iso(now), expiresAt: expiryFor(now, hotRetentionSeconds) };
+}
+
+export function expiryFor(finishedAt: number, hotRetentionSeconds: number): number {
+  return Math.floor(finishedAt / 1000) + hotRetentionSeconds;
+}
+
+/** Strips the index and lease fields of a finished execution and stamps its expiry. */
+export function finalized(
+  item: ExecutionItem,
+  status: ExecutionStatus,
+  now: number,
+  hotRetentionSeconds: number,
+): ExecutionItem {
+  const { pendingShard: _s, pendingAt: _a, lease: _l, nextAttemptAt: _n, ...rest } = item;
+  return {
+    ...rest,
+    status,
+    rev: item.rev + 1,
+    finishedAt: iso(now),
+    expiresAt: expiryFor(now, hotRetentionSeconds),
+    ...(status === 'dead' ? { deadTenant: item.tenant } : {}),
+  };
+}

@@ -1,0 +1,48 @@
+import type { Execution } from '../../schemas/execution.js';
+import type { Job } from '../../schemas/job.js';
+import type { ExecutionItem, JobItem } from '../../schemas/stored.js';
+
+/** The public Job resource of a stored job. */
+export function jobView(item: JobItem, lastRun: ExecutionItem | null): Job {
+  return {
+    id: item.jobId,
+    ...(item.name === undefined ? {} : { name: item.name }),
+    status: item.status,
+    schedule: item.schedule,
+    target: item.target,
+    timeoutSeconds: item.timeoutSeconds,
+    retry: item.retry,
+    priority: item.priority,
+    ...(item.concurrency === undefined ? {} : { concurrency: item.concurrency }),
+    misfire: item.misfire,
+    misfireGraceSeconds: item.misfireGraceSeconds,
+    jitterSeconds: item.jitterSeconds,
+    dependsOn: item.dependsOn,
+    onDependencyFailure: item.onDependencyFailure,
+    notifications: item.notifications,
+    nextRunAt: item.nextRunAt ?? null,
+    lastRun: lastRun
+      ? { executionId: lastRun.executionId, status: lastRun.status, finishedAt: lastRun.finishedAt ?? null }
+      : null,
+    version: item.version,
+    createdAt: item.createdAt,
+    updatedAt: item.updatedAt,
+  };
+}
+
+/** The public Execution resource of a stored execution. */
+export function executionView(item: ExecutionItem): Execution {
+  return {
+    executionId: item.executionId,
+    jobId: item.jobId,
+    scheduledAt: item.scheduledAt,
+    trigger: item.trigger,
+    status: item.status,
+    attempts: item.attempts,
+    startedAt: item.startedAt ?? null,
+    finishedAt: item.finishedAt ?? null,
+    lateByMs: item.lateByMs ?? null,
+    ...(item.nextAttemptAt ? { nextAttemptAt: item.nextAttemptAt } : {}),
+    ...(item.reason ? { reason: item.reason } : {}),
+  };
+}

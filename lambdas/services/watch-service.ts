@@ -1,0 +1,183 @@
+import type { ExecutionItem, JobItem } from '../../schemas/stored.js';
+import { dueKeyFor, hourOf, hoursBetween } from '../core/buckets.js';
+import { ConditionFailed } from '../core/errors.js';
+import { planDueRuns } from '../core/misfire.js';
+import { HOUR, iso, ms } from '../core/time.js';
+import type { ServiceDeps } from './deps.js';
+import { scheduleOf } from './jobs-service.js';
+import { newExecution, outgoing, pendingFields, REAP_SLACK_MS, runMessage } from './runs.js';
+
+const PAGE = 100;
+const MAX_QUEUE_DELAY_MS = 900_000;
+const PARALLEL_JOBS = 16;
+
+export interface WatchReport {
+  shard: number;
+  dueJobs: number;
+  runsEnqueued: number;
+  skippedRecorded: number;
+  raceLost: number;
+  reaped: number;
+  durationMs: number;
+}
+
+/**
+ * One watcher tick for one shard: find jobs due within the look-ahead in the `due` index, send
+ * their runs to the run queue, then advance them (send first: a crash in between causes a
+ * redelivery that the claim absorbs, never a lost run). Then re-send pending executions whose
+ * message is overdue (lost message, expired lease, long retry backoff).
+ */
+export class WatchService {
+  constructor(private readonly deps: ServiceDeps) {}
+
+  async watchShard(shard: number): Promise<WatchReport> {
+    const { clock, jobs, settings } = this.deps;
+    const started = clock.now();
+    const upTo = started + settings.lookaheadSeconds * 1000;
+    const report: WatchReport = {
+      shard,
+      dueJobs: 0,
+      runsEnqueued: 0,
+      skippedRecorded: 0,
+      raceLost: 0,
+      reaped: 0,
+      durationMs: 0,
+    };
+    const watermark = (await jobs.getWatermark(shard)) ?? hourOf(started - HOUR);
+    let oldestLeft: string | null = null;
+    for (const hour of hoursBetween(watermark, upTo)) {
+      const bucket = `${hour}#${shard}`;
+      let cursor: string | undefined;
+      do {
+        const page = await jobs.queryDue(bucket, dueKeyFor(iso(upTo), '~'), PAGE, cursor);
+        cursor = page.nextCursor ?? undefined;
+        for (let i = 0; i < page.items.length; i += PARALLEL_JOBS) {
+          const results = await Promise.allSettled(
+            page.items.slice(i, i + PARALLEL_JOBS).map((job) => this.sendDueRuns(job, report)),
+          );
+          for (const result of results) {
+            if (result.status === 'rejected') {
+              oldestLeft ??= hour;
+              this.deps.log.error('due job not advanced', { shard, error: String(result.reason) });
+            }
+          }
+        }
+      } while (cursor);
+    }
+    // Older buckets are empty now (every due job moved to a later bucket), unless one failed.
+    const current = hourOf(started);
+    const next = oldestLeft !== null && oldestLeft < current ? oldestLeft : current;
+    if (next !== watermark) await jobs.setWatermark(shard, next);
+    report.reaped = await this.reapPending(shard, started);
+    report.durationMs = clock.now() - started;
+    return report;
+  }
+
+  private async sendDueRuns(indexed: JobItem, report: WatchReport): Promise<void> {
+    const { jobs, executions, queue, clock, settings } = this.deps;
+    // The index is eventually consistent: act on a fresh read, and only if it is still due.
+    const job = await jobs.getJob(indexed.jobId);
+    if (job?.status !== 'active' || job.nextRunAt === undefined || job.nextRunAt !== indexed.nextRunAt)
+      return;
+    report.dueJobs++;
+    const now = clock.now();
+    const plan = planDueRuns(
+      { ...scheduleOf(job), nextRunAt: ms(job.nextRunAt) },
+      now,
+      settings.lookaheadSeconds * 1000,
+    );
+    const skipped = plan.skipped.map((at, i) => {
+      const extra =
+        i === plan.skipped.length - 1 && plan.unrecordedSkips > 0
+          ? `; ${plan.unrecordedSkips} earlier runs were also missed`
+          : '';
+      return newExecution(
+        job,
+        iso(at),
+        'schedule',
+        'skipped',
+        now,
+        settings.hotRetentionSeconds,
+        `missed (misfire policy ${job.misfire})${extra}`,
+      );
+    });
+    const created = await Promise.all(skipped.map((item) => executions.createExecution(item)));
+    report.skippedRecorded += created.filter(Boolean).length;
+    await queue.send(
+      plan.runs.map((run) =>
+        outgoing(
+          job,
+          runMessage(job, iso(run.scheduledAt), 'schedule', 1, run.lateAccepted),
+          run.scheduledAt,
+          now,
+        ),
+      ),
+    );
+    report.runsEnqueued += plan.runs.length;
+    const last = plan.runs.at(-1);
+    try {
+      await jobs.advanceJob(job, {
+        expectedNextRunAt: job.nextRunAt,
+        expectedVersion: job.version,
+        nextRunAt: plan.nextRunAt,
+        enqueuedThrough: last ? iso(last.scheduledAt) : null,
+        ...(plan.nextRunAt === null && plan.runs.length === 0 ? { status: 'completed' as const } : {}),
+        now,
+      });
+    } catch (error) {
+      if (!(error instanceof ConditionFailed)) throw error;
+      report.raceLost++; // a PATCH, cancel or an overlapping tick moved it first; the claim absorbs any resend
+    }
+  }
+
+  /**
+   * Re-sends pending executions whose `pendingAt` has passed (or ≤ upToMs, for recovery after a
+   * restart that lost the queue's messages); returns how many were sent.
+   */
+  async reapPending(shard: number, now: number, upToMs?: number): Promise<number> {
+    const { executions, jobs, queue } = this.deps;
+    const upTo = iso(upToMs ?? now);
+    let reaped = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await executions.queryPending(shard, upTo, PAGE, { cursor });
+      cursor = page.nextCursor ?? undefined;
+      for (const execution of page.items) {
+        const due = attentionAt(execution, now);
+        // Not yet within what SQS can delay: it stays on the index until a later tick.
+        if (due === null || due - now > MAX_QUEUE_DELAY_MS) continue;
+        const job = await jobs.getJob(execution.jobId);
+        if (!job) continue;
+        const bumped: ExecutionItem = {
+          ...execution,
+          rev: execution.rev + 1,
+          ...pendingFields(job, Math.max(due, now) + REAP_SLACK_MS),
+        };
+        try {
+          await executions.replaceExecution(bumped, execution.rev);
+        } catch (error) {
+          if (error instanceof ConditionFailed) continue;
+          throw error;
+        }
+        const message = runMessage(
+          job,
+          execution.scheduledAt,
+          execution.trigger,
+          execution.attempts.length + 1,
+        );
+        await queue.send([outgoing(job, message, due, now)]);
+        reaped++;
+      }
+    } while (cursor);
+    return reaped;
+  }
+}
+
+/** When a pending execution should next be delivered, or null when it is in good hands. */
+function attentionAt(execution: ExecutionItem, now: number): number | null {
+  if (execution.status === 'running') {
+    return execution.lease && execution.lease.until > now ? null : now;
+  }
+  if (execution.status !== 'queued') return null;
+  return execution.nextAttemptAt ? ms(execution.nextAttemptAt) : ms(execution.scheduledAt);
+}

@@ -1,0 +1,112 @@
+/**
+ * Runtime configuration of every handler, read from the environment once.
+ * The CDK stack sets these variables; the local runtime builds the same object directly.
+ */
+export const ENV = {
+  jobsTable: 'JOBS_TABLE',
+  executionsTable: 'EXECUTIONS_TABLE',
+  runQueueHigh: 'RUN_QUEUE_HIGH_URL',
+  runQueueNormal: 'RUN_QUEUE_NORMAL_URL',
+  runQueueLow: 'RUN_QUEUE_LOW_URL',
+  notificationsQueue: 'NOTIFICATIONS_QUEUE_URL',
+  archiveBucket: 'ARCHIVE_BUCKET',
+  shards: 'SCHEDULER_SHARDS',
+  lookaheadSeconds: 'SCHEDULER_LOOKAHEAD_SECONDS',
+  hotRetentionSeconds: 'SCHEDULER_HISTORY_HOT_SECONDS',
+  signingSecrets: 'SCHEDULER_SIGNING_SECRETS',
+  targetAllowlist: 'SCHEDULER_TARGET_ALLOWLIST',
+  tenantClaim: 'SCHEDULER_TENANT_CLAIM',
+} as const;
+
+/** Table, index and attribute names shared by the adapters and the CDK storage construct. */
+export const TABLES = {
+  jobs: {
+    partitionKey: 'jobId',
+    dueIndex: 'due',
+    dueIndexPartitionKey: 'dueBucket',
+    dueIndexSortKey: 'dueKey',
+    byTenantIndex: 'byTenant',
+    byTenantPartitionKey: 'tenant',
+    byTenantSortKey: 'createdKey',
+  },
+  executions: {
+    partitionKey: 'executionId',
+    byJobIndex: 'byJob',
+    byJobPartitionKey: 'jobId',
+    byJobSortKey: 'scheduledAt',
+    pendingIndex: 'pending',
+    pendingPartitionKey: 'pendingShard',
+    pendingSortKey: 'pendingAt',
+    deadIndex: 'dead',
+    deadPartitionKey: 'deadTenant',
+    deadSortKey: 'finishedAt',
+    ttlAttribute: 'expiresAt',
+  },
+} as const;
+
+export interface SchedulerConfig {
+  jobsTable: string;
+  executionsTable: string;
+  runQueues: { high: string; normal: string; low: string };
+  shards: number;
+  lookaheadSeconds: number;
+  /** Seconds an execution stays in the hot table after it finishes (DynamoDB TTL). */
+  hotRetentionSeconds: number;
+  /** Tenant -> signing secrets (first signs; all verify during a rotation). */
+  signingSecrets: Record<string, string[]>;
+  targetAllowlist: string[];
+}
+
+export const DEFAULTS = {
+  shards: 16,
+  lookaheadSeconds: 120,
+  hotRetentionSeconds: 90 * 24 * 3600,
+} as const;
+
+function intFrom(value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`expected a positive integer, got "${value}"`);
+  return n;
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`environment variable ${name} is required`);
+  return value;
+}
+
+/** `tenant=secret1|secret2,other=secret` */
+export function parseSigningSecrets(value: string | undefined): Record<string, string[]> {
+  const result: Record<string, string[]> = {};
+  for (const pair of (value ?? '').split(',').filter(Boolean)) {
+    const at = pair.indexOf('=');
+    if (at <= 0) continue;
+    result[pair.slice(0, at).trim()] = pair
+      .slice(at + 1)
+      .split('|')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  }
+  return result;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SchedulerConfig {
+  return {
+    jobsTable: required(env, ENV.jobsTable),
+    executionsTable: required(env, ENV.executionsTable),
+    runQueues: {
+      high: required(env, ENV.runQueueHigh),
+      normal: required(env, ENV.runQueueNormal),
+      low: required(env, ENV.runQueueLow),
+    },
+    shards: intFrom(env[ENV.shards], DEFAULTS.shards),
+    lookaheadSeconds: intFrom(env[ENV.lookaheadSeconds], DEFAULTS.lookaheadSeconds),
+    hotRetentionSeconds: intFrom(env[ENV.hotRetentionSeconds], DEFAULTS.hotRetentionSeconds),
+    signingSecrets: parseSigningSecrets(env[ENV.signingSecrets]),
+    targetAllowlist: (env[ENV.targetAllowlist] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  };
+}

@@ -1,0 +1,20 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import { z } from 'zod';
+import { WatchService } from '../services/watch-service.js';
+import { lambdaDeps, logger, metrics } from '../shared/lambda-context.js';
+
+/** EventBridge Scheduler invokes one watcher per shard with `{"shard": n}`. */
+export const WatcherEvent = z.object({ shard: z.number().int().min(0) });
+
+async function watch(event: unknown) {
+  const { shard } = WatcherEvent.parse(event);
+  const report = await new WatchService(lambdaDeps()).watchShard(shard);
+  metrics.addMetric('DueRuns', MetricUnit.Count, report.runsEnqueued);
+  logger.info('watcher tick', { ...report });
+  return report;
+}
+
+export const handler = middy(watch).use(injectLambdaContext(logger)).use(logMetrics(metrics));

@@ -1,0 +1,84 @@
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import dynalite from 'dynalite';
+import { buildApp } from 'fauxqs';
+import type { Priority } from '../schemas/job.js';
+
+/** Emulators accept any credentials; these keep the SDK from looking for real ones. */
+export const LOCAL_AWS = {
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+} as const;
+
+export interface Emulator {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+/** dynalite (pure-Node DynamoDB on LevelDB) persisting under `<dataDir>/dynamodb`, on a loopback port. */
+export async function startDynamo(dataDir: string): Promise<Emulator> {
+  const path = join(dataDir, 'dynamodb');
+  mkdirSync(path, { recursive: true });
+  const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** fauxqs (SQS in memory) on a loopback port. Its messages do not survive a restart: see local/recovery.ts. */
+export async function startSqs(): Promise<Emulator> {
+  const app = buildApp({ logger: false });
+  const endpoint = await app.listen({ port: 0, host: '127.0.0.1' });
+  return { endpoint, stop: () => app.close() };
+}
+
+export function dynamoClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({ ...LOCAL_AWS, endpoint, maxAttempts: 3 });
+}
+
+export function sqsClient(endpoint: string): SQSClient {
+  return new SQSClient({ ...LOCAL_AWS, endpoint, maxAttempts: 3 });
+}
+
+export const PRIORITIES: readonly Priority[] = ['high', 'normal', 'low'];
+
+/** Run queues per priority, each with a DLQ after five receives (like the CDK stack). */
+export async function createRunQueues(
+  sqs: SQSClient,
+): Promise<{ urls: Record<Priority, string>; dlqs: Record<Priority, string> }> {
+  const urls = {} as Record<Priority, string>;
+  const dlqs = {} as Record<Priority, string>;
+  for (const priority of PRIORITIES) {
+    const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `run-${priority}-dlq` }));
+    const dlqArn = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    const queue = await sqs.send(
+      new CreateQueueCommand({
+        QueueName: `run-${priority}`,
+        Attributes: {
+          VisibilityTimeout: '60',
+          RedrivePolicy: JSON.stringify({
+            deadLetterTargetArn: dlqArn.Attributes?.QueueArn,
+            maxReceiveCount: 5,
+          }),
+        },
+      }),
+    );
+    urls[priority] = queue.QueueUrl!;
+    dlqs[priority] = dlq.QueueUrl!;
+  }
+  return { urls, dlqs };
+}

@@ -1,0 +1,83 @@
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+import { parseSigningSecrets } from '../lambdas/shared/config.js';
+import { consoleLogger, type LogLevel } from './logger.js';
+import { StartupError, startLocalRuntime } from './runtime.js';
+
+function parseApiKeys(value: string): Map<string, string> {
+  const keys = new Map<string, string>();
+  for (const pair of value
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const at = pair.indexOf(':');
+    if (at <= 0 || at === pair.length - 1)
+      throw new StartupError(`SCHEDULER_API_KEYS entry "${pair}" is not key:tenant`);
+    keys.set(pair.slice(0, at), pair.slice(at + 1));
+  }
+  if (keys.size === 0) throw new StartupError('SCHEDULER_API_KEYS names no key');
+  return keys;
+}
+
+function positiveInt(name: string, fallback: number, allowZero = false): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1))
+    throw new StartupError(
+      `${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got "${raw}"`,
+    );
+  return n;
+}
+
+async function main(): Promise<void> {
+  const env = process.env;
+  const apiKeys = parseApiKeys(env.SCHEDULER_API_KEYS ?? 'dev-key:default');
+  const runtime = await startLocalRuntime({
+    port: positiveInt('PORT', 3000, true),
+    dataDir: env.SCHEDULER_DATA_DIR || '.scheduler-data',
+    apiKeys,
+    shards: positiveInt('SCHEDULER_SHARDS', 16),
+    watchIntervalMs: positiveInt('SCHEDULER_WATCH_INTERVAL_SECONDS', 60) * 1000,
+    lookaheadSeconds: positiveInt('SCHEDULER_LOOKAHEAD_SECONDS', 120),
+    hotRetentionSeconds: positiveInt('SCHEDULER_HISTORY_HOT_SECONDS', 90 * 24 * 3600),
+    signingSecrets: parseSigningSecrets(env.SCHEDULER_SIGNING_SECRETS ?? '*=local-dev-signing-secret'),
+    targetAllowlist: (env.SCHEDULER_TARGET_ALLOWLIST ?? '127.0.0.0/8,::1')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    log: consoleLogger((env.SCHEDULER_LOG_LEVEL as LogLevel | undefined) ?? 'warn'),
+  });
+  const [firstKey, firstTenant] = [...apiKeys][0]!;
+  const { pendingResent, scheduledResent } = runtime.recovery;
+  process.stdout.write(
+    [
+      `scheduler listening on ${runtime.url}`,
+      `  api key: ${firstKey} (tenant ${firstTenant})   data: ${env.SCHEDULER_DATA_DIR || '.scheduler-data'}`,
+      `  try: curl -H 'x-api-key: ${firstKey}' ${runtime.url}/v1/jobs`,
+      ...(pendingResent + scheduledResent > 0
+        ? [`  recovered ${pendingResent + scheduledResent} queued runs from the last session`]
+        : []),
+      '',
+    ].join('\n'),
+  );
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`${signal}: finishing in-flight runs and stopping…\n`);
+    await runtime.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  const message =
+    error instanceof StartupError
+      ? error.message
+      : `failed to start: ${(error as Error)?.message ?? String(error)}`;
+  process.stderr.write(`scheduler: ${message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,67 @@
+import { executionIdFor } from '../lambdas/core/ids.js';
+import type { OutgoingRun } from '../lambdas/core/ports.js';
+import { nextRunAfter } from '../lambdas/core/schedule.js';
+import { iso, ms } from '../lambdas/core/time.js';
+import type { ServiceDeps } from '../lambdas/services/deps.js';
+import { outgoing, runMessage } from '../lambdas/services/runs.js';
+import type { WatchService } from '../lambdas/services/watch-service.js';
+
+/** How far before a job's last enqueued run recovery looks for runs whose message was lost. */
+const LOOKBACK_MS = 15 * 60 * 1000;
+const MAX_RUNS_PER_JOB = 2000;
+const FAR_FUTURE_MS = 366 * 24 * 3600 * 1000;
+
+export interface RecoveryReport {
+  pendingResent: number;
+  scheduledResent: number;
+}
+
+/**
+ * The local SQS emulator keeps messages in memory, so a restart loses what was on the queue.
+ * Two kinds of run can be there: executions with a record that are not final (manual triggers,
+ * retries waiting, leases of a killed executor) — found on the `pending` index — and scheduled
+ * runs handed to the queue before any record exists — found from each job's `enqueuedThrough`
+ * and the schedule. Both are sent again; the claim absorbs any that were not in fact lost.
+ */
+export async function recoverLostRuns(deps: ServiceDeps, watch: WatchService): Promise<RecoveryReport> {
+  const now = deps.clock.now();
+  let pendingResent = 0;
+  for (let shard = 0; shard < deps.settings.shards; shard++) {
+    pendingResent += await watch.reapPending(shard, now, now + FAR_FUTURE_MS);
+  }
+  let scheduledResent = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await deps.jobs.scanJobs(cursor);
+    cursor = page.nextCursor ?? undefined;
+    for (const job of page.items) {
+      if (job.status !== 'active' || job.enqueuedThrough === undefined) continue;
+      const through = ms(job.enqueuedThrough);
+      const runs = enqueuedRuns(job.schedule, through, job.anchorAt ? ms(job.anchorAt) : undefined);
+      const ids = runs.map((at) => executionIdFor(job.jobId, iso(at)));
+      const existing = new Set((await deps.executions.getExecutions(ids)).map((e) => e.executionId));
+      const lost: OutgoingRun[] = runs
+        .filter((_, i) => !existing.has(ids[i]!))
+        .map((at) => outgoing(job, runMessage(job, iso(at), 'schedule'), at, now));
+      if (lost.length > 0) await deps.queue.send(lost);
+      scheduledResent += lost.length;
+    }
+  } while (cursor);
+  return { pendingResent, scheduledResent };
+}
+
+/** Runs of the schedule in (through − LOOKBACK, through], the window whose messages may have been lost. */
+function enqueuedRuns(
+  schedule: Parameters<typeof nextRunAfter>[0],
+  through: number,
+  anchorAt?: number,
+): number[] {
+  if (schedule.type === 'once' || schedule.type === 'immediate') return [through];
+  const runs: number[] = [];
+  let t = nextRunAfter(schedule, through - LOOKBACK_MS, anchorAt);
+  while (t !== null && t <= through && runs.length < MAX_RUNS_PER_JOB) {
+    runs.push(t);
+    t = nextRunAfter(schedule, t, anchorAt);
+  }
+  return runs;
+}

@@ -1,0 +1,75 @@
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  type DynamoDBClient,
+  ListTablesCommand,
+} from '@aws-sdk/client-dynamodb';
+import { TABLES } from '../lambdas/shared/config.js';
+
+const S = 'S' as const;
+const all = { ProjectionType: 'ALL' as const };
+
+function gsi(name: string, partition: string, sort: string) {
+  return {
+    IndexName: name,
+    KeySchema: [
+      { AttributeName: partition, KeyType: 'HASH' as const },
+      { AttributeName: sort, KeyType: 'RANGE' as const },
+    ],
+    Projection: all,
+  };
+}
+
+/** The same tables and indexes as lib/constructs/storage (the CDK stack), for the emulators. */
+export function tableDefinitions(names: { jobs: string; executions: string }): CreateTableCommandInput[] {
+  const J = TABLES.jobs;
+  const E = TABLES.executions;
+  return [
+    {
+      TableName: names.jobs,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: J.partitionKey, KeyType: 'HASH' }],
+      AttributeDefinitions: [
+        J.partitionKey,
+        J.dueIndexPartitionKey,
+        J.dueIndexSortKey,
+        J.byTenantPartitionKey,
+        J.byTenantSortKey,
+      ].map((AttributeName) => ({ AttributeName, AttributeType: S })),
+      GlobalSecondaryIndexes: [
+        gsi(J.dueIndex, J.dueIndexPartitionKey, J.dueIndexSortKey),
+        gsi(J.byTenantIndex, J.byTenantPartitionKey, J.byTenantSortKey),
+      ],
+    },
+    {
+      TableName: names.executions,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: E.partitionKey, KeyType: 'HASH' }],
+      AttributeDefinitions: [
+        E.partitionKey,
+        E.byJobPartitionKey,
+        E.byJobSortKey,
+        E.pendingPartitionKey,
+        E.pendingSortKey,
+        E.deadPartitionKey,
+        E.deadSortKey,
+      ].map((AttributeName) => ({ AttributeName, AttributeType: S })),
+      GlobalSecondaryIndexes: [
+        gsi(E.byJobIndex, E.byJobPartitionKey, E.byJobSortKey),
+        gsi(E.pendingIndex, E.pendingPartitionKey, E.pendingSortKey),
+        gsi(E.deadIndex, E.deadPartitionKey, E.deadSortKey),
+      ],
+    },
+  ];
+}
+
+/** Creates the tables that do not exist yet (a restart on the same data directory keeps them). */
+export async function ensureTables(
+  client: DynamoDBClient,
+  names: { jobs: string; executions: string },
+): Promise<void> {
+  const existing = new Set((await client.send(new ListTablesCommand({}))).TableNames ?? []);
+  for (const definition of tableDefinitions(names)) {
+    if (!existing.has(definition.TableName!)) await client.send(new CreateTableCommand(definition));
+  }
+}

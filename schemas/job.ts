@@ -1,0 +1,162 @@
+import { z } from 'zod';
+import { IsoInstant, JobId } from './common.js';
+
+export const TARGET_BODY_LIMIT_BYTES = 64 * 1024;
+export const MAX_TIMEOUT_SECONDS = 900;
+
+const window = {
+  startAt: IsoInstant.optional(),
+  endAt: IsoInstant.optional(),
+};
+
+export const OnceSchedule = z.strictObject({ type: z.literal('once'), at: IsoInstant });
+export const ImmediateSchedule = z.strictObject({ type: z.literal('immediate') });
+export const CronSchedule = z.strictObject({
+  type: z.literal('cron'),
+  expression: z.string().min(1).max(256),
+  timezone: z.string().min(1).max(64).default('UTC'),
+  ...window,
+});
+export const RateSchedule = z.strictObject({
+  type: z.literal('rate'),
+  everySeconds: z
+    .number()
+    .int('must be a whole number of seconds')
+    .min(1, 'must be at least 1 second')
+    .max(366 * 24 * 3600),
+  ...window,
+});
+
+export const Schedule = z
+  .discriminatedUnion('type', [OnceSchedule, ImmediateSchedule, CronSchedule, RateSchedule])
+  .meta({ id: 'Schedule' });
+export type Schedule = z.infer<typeof Schedule>;
+
+const HeaderName = z
+  .string()
+  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/, 'must be a valid HTTP header name');
+const HeaderValue = z
+  .string()
+  .max(4096)
+  .regex(/^[\t\x20-\x7e\x80-\xff]*$/, 'must not contain control characters');
+
+export const HttpTarget = z
+  .strictObject({
+    type: z.literal('http').default('http'),
+    url: z.url({ protocol: /^https?$/, message: 'must be an http or https URL' }).max(2048),
+    method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
+    headers: z
+      .record(HeaderName, HeaderValue)
+      .refine((h) => Object.keys(h).length <= 50, 'at most 50 headers')
+      .default({}),
+    body: z
+      .string()
+      .refine((b) => Buffer.byteLength(b, 'utf8') <= TARGET_BODY_LIMIT_BYTES, 'must be at most 64 KiB')
+      .optional(),
+  })
+  .meta({ id: 'HttpTarget' });
+export type HttpTarget = z.infer<typeof HttpTarget>;
+
+export const RetryPolicy = z
+  .strictObject({
+    maxAttempts: z.number().int().min(1).max(20).default(3),
+    backoff: z.enum(['exponential', 'fixed']).default('exponential'),
+    initialDelaySeconds: z.number().min(0).max(3600).default(1),
+    maxDelaySeconds: z.number().min(0).max(86_400).default(300),
+    jitter: z.enum(['full', 'none']).default('full'),
+    /** Retry 4xx answers other than 408/429 too (they are final by default). */
+    retryOn4xx: z.boolean().default(false),
+  })
+  .refine((r) => r.maxDelaySeconds >= r.initialDelaySeconds, {
+    message: 'maxDelaySeconds must be at least initialDelaySeconds',
+    path: ['maxDelaySeconds'],
+  });
+export type RetryPolicy = z.infer<typeof RetryPolicy>;
+
+export const Concurrency = z.strictObject({
+  max: z.number().int().min(1).max(1000),
+  overlap: z.enum(['skip', 'queue', 'allow']).default('skip'),
+});
+
+export const NotificationEvent = z.enum(['succeeded', 'failed', 'dead', 'missed', 'late', 'cancelled']);
+export const Notification = z
+  .strictObject({
+    on: z.array(NotificationEvent).min(1),
+    webhook: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .optional(),
+    email: z.email().max(254).optional(),
+  })
+  .refine(
+    (n) => (n.webhook === undefined) !== (n.email === undefined),
+    'give exactly one of webhook or email',
+  );
+
+export const Priority = z.enum(['high', 'normal', 'low']);
+export type Priority = z.infer<typeof Priority>;
+export const MisfirePolicy = z.enum(['skip', 'run_once', 'catch_up']);
+export type MisfirePolicy = z.infer<typeof MisfirePolicy>;
+
+/** The fields a client may set; defaults applied here are part of the contract. */
+const definitionShape = {
+  name: z.string().min(1).max(128).optional(),
+  schedule: Schedule,
+  target: HttpTarget,
+  timeoutSeconds: z.number().int().min(1).max(MAX_TIMEOUT_SECONDS).default(30),
+  retry: RetryPolicy.default({
+    maxAttempts: 3,
+    backoff: 'exponential',
+    initialDelaySeconds: 1,
+    maxDelaySeconds: 300,
+    jitter: 'full',
+    retryOn4xx: false,
+  }),
+  priority: Priority.default('normal'),
+  concurrency: Concurrency.optional(),
+  misfire: MisfirePolicy.default('run_once'),
+  misfireGraceSeconds: z.number().int().min(0).max(3600).default(60),
+  jitterSeconds: z.number().int().min(0).max(60).default(0),
+  dependsOn: z.array(JobId).max(20).default([]),
+  onDependencyFailure: z.enum(['skip', 'run']).default('skip'),
+  notifications: z.array(Notification).max(10).default([]),
+};
+
+export const CreateJobBody = z.strictObject(definitionShape).meta({ id: 'CreateJobBody' });
+export type CreateJobBody = z.input<typeof CreateJobBody>;
+export type JobDefinition = z.output<typeof CreateJobBody>;
+
+export const JobStatus = z.enum(['active', 'paused', 'completed', 'failed', 'cancelled']);
+export type JobStatus = z.infer<typeof JobStatus>;
+
+export const ExecutionStatus = z.enum([
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'timed_out',
+  'cancelled',
+  'dead',
+  'skipped',
+]);
+export type ExecutionStatus = z.infer<typeof ExecutionStatus>;
+
+export const LastRun = z.object({
+  executionId: z.string(),
+  status: ExecutionStatus,
+  finishedAt: z.string().nullable(),
+});
+
+export const Job = z
+  .object({
+    id: JobId,
+    ...definitionShape,
+    status: JobStatus,
+    nextRunAt: z.string().nullable(),
+    lastRun: LastRun.nullable(),
+    version: z.number().int(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Job' });
+export type Job = z.output<typeof Job>;

@@ -1,0 +1,273 @@
+import { describe, expect, it } from 'vitest';
+import { ConditionFailed } from '../../lambdas/core/errors.js';
+import type { ExecutionStore, JobStore } from '../../lambdas/core/ports.js';
+import { withNextRun } from '../../lambdas/services/jobs-service.js';
+import type { ExecutionItem, JobItem } from '../../schemas/stored.js';
+
+const NOW = Date.parse('2026-05-01T12:00:00.000Z');
+let counter = 0;
+
+export function aJob(overrides: Partial<JobItem> = {}): JobItem {
+  counter++;
+  const jobId = `job_01J${String(counter).padStart(23, '0')}`;
+  const created = new Date(NOW + counter).toISOString();
+  const base: JobItem = {
+    jobId,
+    tenant: 'team-a',
+    status: 'active',
+    version: 1,
+    shard: 1,
+    schedule: { type: 'rate', everySeconds: 60 },
+    target: { type: 'http', url: 'https://example.com/hook', method: 'POST', headers: {} },
+    timeoutSeconds: 30,
+    retry: {
+      maxAttempts: 3,
+      backoff: 'exponential',
+      initialDelaySeconds: 1,
+      maxDelaySeconds: 300,
+      jitter: 'full',
+      retryOn4xx: false,
+    },
+    priority: 'normal',
+    misfire: 'run_once',
+    misfireGraceSeconds: 60,
+    jitterSeconds: 0,
+    dependsOn: [],
+    onDependencyFailure: 'skip',
+    notifications: [],
+    createdAt: created,
+    updatedAt: created,
+    createdKey: `${created}#${jobId}`,
+    ...overrides,
+  };
+  return base;
+}
+
+export function anExecution(
+  job: JobItem,
+  scheduledAt: string,
+  overrides: Partial<ExecutionItem> = {},
+): ExecutionItem {
+  return {
+    executionId: `${job.jobId}:${scheduledAt}`,
+    jobId: job.jobId,
+    tenant: job.tenant,
+    scheduledAt,
+    trigger: 'schedule',
+    status: 'running',
+    attempts: [],
+    rev: 1,
+    ...overrides,
+  };
+}
+
+/** One suite for every JobStore/ExecutionStore implementation: the DynamoDB adapter on dynalite and the in-memory fake. */
+export function storeConformance(name: string, make: () => { jobs: JobStore; executions: ExecutionStore }) {
+  describe(`${name} JobStore`, () => {
+    it('creates once and refuses the same id again', async () => {
+      const { jobs } = make();
+      const job = aJob();
+      await jobs.createJob(job);
+      await expect(jobs.createJob(job)).rejects.toBeInstanceOf(ConditionFailed);
+      expect(await jobs.getJob(job.jobId)).toEqual(job);
+      expect(await jobs.getJob('job_missing')).toBeNull();
+    });
+
+    it('replaces only at the version and nextRunAt that were read', async () => {
+      const { jobs } = make();
+      const job = withNextRun(aJob(), NOW + 60_000, NOW);
+      await jobs.createJob(job);
+      const renamed = { ...job, name: 'renamed', version: 2 };
+      await expect(jobs.replaceJob(renamed, { version: 2, nextRunAt: job.nextRunAt })).rejects.toBeInstanceOf(
+        ConditionFailed,
+      );
+      await expect(jobs.replaceJob(renamed, { version: 1, nextRunAt: undefined })).rejects.toBeInstanceOf(
+        ConditionFailed,
+      );
+      await jobs.replaceJob(renamed, { version: 1, nextRunAt: job.nextRunAt });
+      expect((await jobs.getJob(job.jobId))?.name).toBe('renamed');
+    });
+
+    it('finds due jobs by bucket and key, and advancing moves them along the index', async () => {
+      const { jobs } = make();
+      const shard = 7 + (counter % 1000) * 10; // a shard no other test uses
+      const soon = withNextRun(aJob({ shard }), NOW + 30_000, NOW);
+      const later = withNextRun(aJob({ shard }), NOW + 600_000, NOW);
+      await jobs.createJob(soon);
+      await jobs.createJob(later);
+      const bucket = `2026-05-01T12#${shard}`;
+      const due = await jobs.queryDue(bucket, `${new Date(NOW + 120_000).toISOString()}#~`, 10);
+      expect(due.items.map((j) => j.jobId)).toEqual([soon.jobId]);
+
+      await expect(
+        jobs.advanceJob(soon, {
+          expectedNextRunAt: soon.nextRunAt!,
+          expectedVersion: 2,
+          nextRunAt: NOW + 90_000,
+          enqueuedThrough: null,
+          now: NOW,
+        }),
+      ).rejects.toBeInstanceOf(ConditionFailed);
+      await jobs.advanceJob(soon, {
+        expectedNextRunAt: soon.nextRunAt!,
+        expectedVersion: 1,
+        nextRunAt: NOW + 3_600_000,
+        enqueuedThrough: new Date(NOW + 30_000).toISOString(),
+        now: NOW,
+      });
+      const moved = await jobs.getJob(soon.jobId);
+      expect(moved).toMatchObject({
+        nextRunAt: '2026-05-01T13:00:00.000Z',
+        dueBucket: `2026-05-01T13#${shard}`,
+        enqueuedThrough: '2026-05-01T12:00:30.000Z',
+        version: 1,
+      });
+      expect((await jobs.queryDue(bucket, '9999', 10)).items.map((j) => j.jobId)).toEqual([later.jobId]);
+      // A second advance from the same read loses: the watcher must not move a job twice.
+      await expect(
+        jobs.advanceJob(soon, {
+          expectedNextRunAt: soon.nextRunAt!,
+          expectedVersion: 1,
+          nextRunAt: null,
+          enqueuedThrough: null,
+          now: NOW,
+        }),
+      ).rejects.toBeInstanceOf(ConditionFailed);
+      await jobs.advanceJob(moved!, {
+        expectedNextRunAt: moved!.nextRunAt!,
+        expectedVersion: 1,
+        nextRunAt: null,
+        enqueuedThrough: null,
+        status: 'completed',
+        now: NOW,
+      });
+      const done = await jobs.getJob(soon.jobId);
+      expect(done?.status).toBe('completed');
+      expect(done?.dueBucket).toBeUndefined();
+      expect(done?.nextRunAt).toBeUndefined();
+    });
+
+    it('lists a tenant’s jobs newest first with filters and cursors, and no one else’s', async () => {
+      const { jobs } = make();
+      const tenant = `tenant-${counter}`;
+      const mine = [
+        aJob({ tenant, name: 'alpha-1' }),
+        aJob({ tenant, name: 'alpha-2' }),
+        aJob({ tenant, name: 'beta-1', status: 'paused' }),
+      ];
+      for (const j of mine) await jobs.createJob(j);
+      await jobs.createJob(aJob({ tenant: `${tenant}-other`, name: 'alpha-x' }));
+      const first = await jobs.listJobs(tenant, {}, 2);
+      expect(first.items.map((j) => j.name)).toEqual(['beta-1', 'alpha-2']);
+      expect(first.nextCursor).not.toBeNull();
+      const second = await jobs.listJobs(tenant, {}, 2, first.nextCursor!);
+      expect(second.items.map((j) => j.name)).toEqual(['alpha-1']);
+      expect((await jobs.listJobs(tenant, { namePrefix: 'alpha' }, 10)).items.map((j) => j.name)).toEqual([
+        'alpha-2',
+        'alpha-1',
+      ]);
+      expect((await jobs.listJobs(tenant, { status: 'paused' }, 10)).items.map((j) => j.name)).toEqual([
+        'beta-1',
+      ]);
+      await expect(jobs.listJobs(`${tenant}-other`, {}, 2, first.nextCursor!)).rejects.toThrow(/cursor/);
+    });
+
+    it('keeps a watermark per shard', async () => {
+      const { jobs } = make();
+      expect(await jobs.getWatermark(999)).toBeNull();
+      await jobs.setWatermark(999, '2026-05-01T11');
+      expect(await jobs.getWatermark(999)).toBe('2026-05-01T11');
+    });
+  });
+
+  describe(`${name} ExecutionStore`, () => {
+    it('creates an execution once: the claim of a duplicate delivery fails', async () => {
+      const { executions } = make();
+      const item = anExecution(aJob(), '2026-05-01T12:00:00.000Z');
+      expect(await executions.createExecution(item)).toBe(true);
+      expect(await executions.createExecution({ ...item, status: 'queued' })).toBe(false);
+      expect(await executions.getExecution(item.executionId)).toEqual(item);
+    });
+
+    it('replaces only at the expected rev', async () => {
+      const { executions } = make();
+      const item = anExecution(aJob(), '2026-05-01T12:00:00.000Z');
+      await executions.createExecution(item);
+      await executions.replaceExecution({ ...item, status: 'succeeded', rev: 2 }, 1);
+      await expect(
+        executions.replaceExecution({ ...item, status: 'failed', rev: 2 }, 1),
+      ).rejects.toBeInstanceOf(ConditionFailed);
+      expect((await executions.getExecution(item.executionId))?.status).toBe('succeeded');
+    });
+
+    it('lists a job’s history newest first with status and time filters', async () => {
+      const { executions } = make();
+      const job = aJob();
+      const times = ['2026-05-01T10:00:00.000Z', '2026-05-01T11:00:00.000Z', '2026-05-01T12:00:00.000Z'];
+      await executions.createExecution(anExecution(job, times[0]!, { status: 'failed' }));
+      await executions.createExecution(anExecution(job, times[1]!, { status: 'succeeded' }));
+      await executions.createExecution(anExecution(job, times[2]!, { status: 'succeeded' }));
+      const all = await executions.listByJob(job.jobId, {}, 2);
+      expect(all.items.map((e) => e.scheduledAt)).toEqual([times[2], times[1]]);
+      const rest = await executions.listByJob(job.jobId, {}, 2, all.nextCursor!);
+      expect(rest.items.map((e) => e.scheduledAt)).toEqual([times[0]]);
+      expect((await executions.listByJob(job.jobId, { status: 'failed' }, 10)).items).toHaveLength(1);
+      expect(
+        (await executions.listByJob(job.jobId, { from: times[1], to: times[1] }, 10)).items.map(
+          (e) => e.scheduledAt,
+        ),
+      ).toEqual([times[1]]);
+      expect(
+        (await executions.getExecutions([`${job.jobId}:${times[0]}`, 'nope', `${job.jobId}:${times[0]}`]))
+          .length,
+      ).toBe(1);
+    });
+
+    it('finds pending executions of a shard up to an instant, optionally for one job', async () => {
+      const { executions } = make();
+      const shard = String(5000 + counter);
+      const job = aJob();
+      const other = aJob();
+      await executions.createExecution(
+        anExecution(job, '2026-05-01T12:00:00.000Z', {
+          pendingShard: shard,
+          pendingAt: '2026-05-01T12:01:00.000Z',
+        }),
+      );
+      await executions.createExecution(
+        anExecution(other, '2026-05-01T12:00:00.000Z', {
+          pendingShard: shard,
+          pendingAt: '2026-05-01T12:30:00.000Z',
+        }),
+      );
+      await executions.createExecution(anExecution(job, '2026-05-01T11:00:00.000Z', { status: 'succeeded' }));
+      expect(
+        (await executions.queryPending(Number(shard), '2026-05-01T12:05:00.000Z', 10)).items.map(
+          (e) => e.jobId,
+        ),
+      ).toEqual([job.jobId]);
+      expect((await executions.queryPending(Number(shard), '9999', 10)).items).toHaveLength(2);
+      expect(
+        (await executions.queryPending(Number(shard), '9999', 10, { jobId: other.jobId })).items.map(
+          (e) => e.jobId,
+        ),
+      ).toEqual([other.jobId]);
+    });
+
+    it('lists dead letters of a tenant only', async () => {
+      const { executions } = make();
+      const tenant = `dead-${counter}`;
+      const job = aJob({ tenant });
+      await executions.createExecution(
+        anExecution(job, '2026-05-01T12:00:00.000Z', {
+          status: 'dead',
+          deadTenant: tenant,
+          finishedAt: '2026-05-01T12:00:05.000Z',
+        }),
+      );
+      await executions.createExecution(anExecution(job, '2026-05-01T12:01:00.000Z', { status: 'succeeded' }));
+      expect((await executions.listDead(tenant, 10)).items.map((e) => e.status)).toEqual(['dead']);
+      expect((await executions.listDead(`${tenant}-x`, 10)).items).toEqual([]);
+    });
+  });
+}

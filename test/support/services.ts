@@ -1,0 +1,43 @@
+import type { HttpCaller, HttpOutcome, HttpRequest } from '../../lambdas/core/ports.js';
+import { type Logger, type ServiceDeps, silentLogger } from '../../lambdas/services/deps.js';
+import { FakeClock, MemoryExecutionStore, MemoryJobStore, MemoryRunQueue } from './memory.js';
+
+/** A target that answers from a script; records every request. */
+export class ScriptedHttp implements HttpCaller {
+  readonly requests: HttpRequest[] = [];
+  answer: (request: HttpRequest) => HttpOutcome | Promise<HttpOutcome> = () => ({
+    kind: 'response',
+    statusCode: 200,
+    body: '',
+    durationMs: 5,
+  });
+
+  async call(request: HttpRequest): Promise<HttpOutcome> {
+    this.requests.push(request);
+    return this.answer(request);
+  }
+}
+
+export function fakeDeps(now: number, overrides: { log?: Logger } = {}) {
+  const jobs = new MemoryJobStore();
+  const executions = new MemoryExecutionStore();
+  const queue = new MemoryRunQueue();
+  const http = new ScriptedHttp();
+  const clock = new FakeClock(now);
+  let seed = 42;
+  const deps: ServiceDeps = {
+    jobs,
+    executions,
+    queue,
+    http,
+    clock,
+    random: () => {
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647;
+    },
+    signing: { secretsFor: () => ['secret'] },
+    settings: { shards: 4, lookaheadSeconds: 120, hotRetentionSeconds: 3600 },
+    log: overrides.log ?? silentLogger,
+  };
+  return { deps, jobs, executions, queue, http, clock };
+}
