@@ -41,6 +41,8 @@ export interface LocalRuntimeOptions {
   maxInFlight?: number;
   /** How long a shutdown waits for calls in flight. */
   shutdownGraceMs?: number;
+  /** Time past a call's timeout before its lease counts as lost (default 30 s). */
+  leaseMarginSeconds?: number;
   log?: Logger;
   http?: HttpCaller;
   clock?: Clock;
@@ -117,6 +119,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       ...(options.http ? { http: options.http } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
     });
+    if (options.leaseMarginSeconds !== undefined)
+      deps.settings.leaseMarginSeconds = options.leaseMarginSeconds;
     const jobs = new JobsService(deps);
     const watch = new WatchService(deps);
     const execute = new ExecuteService(deps, newOwnerId(deps.random));
@@ -137,8 +141,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     started.push({
       stop: async () => {
         const left = await pollers.stop(graceMs);
-        if (left > 0)
-          log.warn(`${left} executions still running at shutdown; their leases expire and they are retried`);
+        if (left > 0) {
+          // Past the grace: interrupt the remaining calls; each hands its run back as queued for the next start.
+          execute.releaseAll();
+          const still = await pollers.stop(2000);
+          log.warn(`${left} executions were still running at shutdown and were handed back as queued`, {
+            unreleased: still,
+          });
+        }
       },
     });
 
@@ -146,6 +156,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     const api = createApi({
       service: jobs,
+      callbacks: execute,
       health: async () => {
         await Promise.all([deps.jobs.ping(), deps.executions.ping(), deps.queue.ping()]);
       },
@@ -172,6 +183,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           server.closeAllConnections();
         }),
     });
+    deps.settings.publicUrl = `http://127.0.0.1:${port}`;
     watchers.start();
 
     return {

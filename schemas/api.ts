@@ -30,3 +30,16 @@ export const PreviewBody = z
 export const PreviewResponse = z.object({ runs: z.array(z.string()) }).meta({ id: 'PreviewResponse' });
 export const TriggerResponse = z.object({ executionId: z.string() }).meta({ id: 'TriggerResponse' });
 export const Health = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
+
+export const ListDeadLettersQuery = z.strictObject({
+  limit: Limit,
+  cursor: z.string().max(2048).optional(),
+});
+
+/** Body of POST /v1/executions/{id}/complete, sent by a long-running (async) target. */
+export const CompleteBody = z
+  .strictObject({
+    status: z.enum(['succeeded', 'failed']),
+    error: z.string().max(2048).optional(),
+  })
+  .meta({ id: 'CompleteBody' });

@@ -55,5 +55,10 @@ export const ExecutionItem = z.object({
   /** Set by a cancel while the call runs; the executor aborts the call and records `cancelled`. */
   cancelRequestedAt: z.string().optional(),
   priority: z.enum(['high', 'normal', 'low']).optional(),
+  /** The target answered 202 {"async":true}: it heartbeats and completes through the callback endpoints. */
+  awaitingCallback: z.boolean().optional(),
+  /** Attempts before this index belong to earlier series (a replay, a shutdown interruption): the retry budget counts from here. */
+  attemptBase: z.number().int().optional(),
+  replayedAt: z.string().optional(),
 });
 export type ExecutionItem = z.infer<typeof ExecutionItem>;

@@ -1,5 +1,11 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { ListExecutionsQuery, ListJobsQuery, PreviewBody } from '../../schemas/api.js';
+import {
+  CompleteBody,
+  ListDeadLettersQuery,
+  ListExecutionsQuery,
+  ListJobsQuery,
+  PreviewBody,
+} from '../../schemas/api.js';
 import { CreateJobBody } from '../../schemas/job.js';
 import { iso, ms } from '../core/time.js';
 import type { Logger } from '../services/deps.js';
@@ -8,6 +14,7 @@ import { executionView, jobView } from '../services/views.js';
 import {
   errorResponse,
   HttpError,
+  header,
   json,
   parseWith,
   type Response,
@@ -17,8 +24,30 @@ import {
 import { openApiDocument } from './openapi.js';
 import { resolveTenant } from './tenant.js';
 
+/** The execution callbacks of long-running targets (ExecuteService implements them). */
+export interface CallbackHandler {
+  heartbeat(
+    executionId: string,
+    token: string | undefined,
+  ): Promise<{ cancelled: true } | { leaseUntil: string }>;
+  complete(
+    executionId: string,
+    token: string | undefined,
+    result: { status: 'succeeded' | 'failed'; error?: string },
+  ): Promise<{ cancelled: true } | { status: string }>;
+}
+
+/** The callback token: `X-Scheduler-Callback-Token`, or `Authorization: Bearer <token>`. */
+function callbackToken(event: APIGatewayProxyEventV2): string | undefined {
+  const direct = header(event, 'x-scheduler-callback-token');
+  if (direct) return direct;
+  const auth = header(event, 'authorization');
+  return auth?.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : undefined;
+}
+
 export interface ApiDeps {
   service: JobsService;
+  callbacks: CallbackHandler;
   /** Resolves when the stores and queues answer. */
   health(): Promise<void>;
   log: Logger;
@@ -130,6 +159,34 @@ export function createApi(deps: ApiDeps) {
     ),
     route('POST', '/v1/executions/{id}/cancel', async ({ params, tenant }) =>
       json(200, executionView(await service.cancelExecution(tenant, params.id!))),
+    ),
+    route('GET', '/v1/dead-letters', async ({ event, tenant }) => {
+      const query = parseWith(ListDeadLettersQuery, event.queryStringParameters ?? {}, 'query');
+      const page = await service.listDeadLetters(tenant, query.limit, query.cursor);
+      return json(200, { items: page.items.map(executionView), nextCursor: page.nextCursor });
+    }),
+    route('POST', '/v1/dead-letters/{id}/replay', async ({ params, tenant }) =>
+      json(202, executionView(await service.replayDeadLetter(tenant, params.id!))),
+    ),
+    route(
+      'POST',
+      '/v1/executions/{id}/heartbeat',
+      async ({ event, params }) => {
+        const result = await deps.callbacks.heartbeat(params.id!, callbackToken(event));
+        return 'cancelled' in result ? json(409, { cancelled: true }) : json(200, result);
+      },
+      false,
+    ),
+    route(
+      'POST',
+      '/v1/executions/{id}/complete',
+      async ({ event, params }) => {
+        const token = callbackToken(event);
+        const body = parseWith(CompleteBody, readJsonBody(event), 'completion');
+        const result = await deps.callbacks.complete(params.id!, token, body);
+        return 'cancelled' in result ? json(409, { cancelled: true }) : json(200, result);
+      },
+      false,
     ),
     route('POST', '/v1/schedules/preview', async ({ event }) => {
       const body = parseWith(PreviewBody, readJsonBody(event), 'preview request');

@@ -1,6 +1,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { newOwnerId } from '../core/ids.js';
+import { ExecuteService } from '../services/execute-service.js';
 import { JobsService } from '../services/jobs-service.js';
 import { lambdaDeps, logger } from '../shared/lambda-context.js';
 import { createApi } from './app.js';
@@ -12,6 +14,7 @@ function apiHandler(event: APIGatewayProxyEventV2) {
     const deps = lambdaDeps();
     api = createApi({
       service: new JobsService(deps),
+      callbacks: new ExecuteService(deps, newOwnerId(Math.random)),
       health: async () => {
         await Promise.all([deps.jobs.ping(), deps.executions.ping(), deps.queue.ping()]);
       },

@@ -40,6 +40,7 @@ export class HttpError extends Error {
 const STATUS_OF_CODE: Record<string, number> = {
   validation_error: 400,
   invalid_schedule: 400,
+  unauthorized: 401,
   not_found: 404,
   conflict: 409,
   precondition_failed: 412,

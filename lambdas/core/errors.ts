@@ -51,6 +51,11 @@ export class VersionConflict extends SchedulerError {
   readonly code = 'precondition_failed';
 }
 
+/** A callback without a valid execution token (401). */
+export class Unauthorized extends SchedulerError {
+  readonly code = 'unauthorized';
+}
+
 /** A conditional write lost a race inside a store; services retry or report it. */
 export class ConditionFailed extends SchedulerError {
   readonly code = 'condition_failed';

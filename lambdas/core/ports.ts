@@ -43,6 +43,18 @@ export interface JobStore {
   /** Oldest hour bucket of a shard that may still hold due jobs (the watcher's watermark). */
   getWatermark(shard: number): Promise<string | null>;
   setWatermark(shard: number, hour: string): Promise<void>;
+  /**
+   * Takes one of the job's `max` concurrency slots for `holder` (an execution id) until `until`;
+   * slots whose holder's lease passed are reclaimed. `held`: the holder already had one.
+   */
+  acquireSlot(
+    jobId: string,
+    holder: string,
+    max: number,
+    until: number,
+    now: number,
+  ): Promise<'acquired' | 'held' | 'full'>;
+  releaseSlot(jobId: string, holder: string): Promise<void>;
   /** Every job (local recovery only; never on a hot path). */
   scanJobs(cursor?: string): Promise<Page<JobItem>>;
   ping(): Promise<void>;

@@ -12,6 +12,10 @@ export interface ServiceSettings {
   shards: number;
   lookaheadSeconds: number;
   hotRetentionSeconds: number;
+  /** Time past a call's own timeout before a silent executor's lease counts as lost (default 30). */
+  leaseMarginSeconds?: number;
+  /** Base URL targets use for heartbeat/complete callbacks (the API's public URL). */
+  publicUrl?: string;
 }
 
 /** Everything a service needs, injected: stores, queue, caller, clock and randomness. */
@@ -22,6 +26,8 @@ export interface ServiceDeps {
   http: HttpCaller;
   clock: Clock;
   random: () => number;
+  /** Unguessable tokens (callback tokens): crypto randomness, unlike `random`. */
+  secureToken: () => string;
   signing: SigningKeys;
   settings: ServiceSettings;
   log: Logger;

@@ -15,7 +15,7 @@ import { firstRunAt, rateAnchorFor, upcomingRuns, validateSchedule } from '../co
 import { iso, ms } from '../core/time.js';
 import { isFinal, isJobFinished } from '../core/transitions.js';
 import type { ServiceDeps } from './deps.js';
-import { finalized, newExecution, outgoing, runMessage } from './runs.js';
+import { finalized, newExecution, outgoing, pendingFields, REAP_SLACK_MS, runMessage } from './runs.js';
 
 const MAX_WRITE_RACES = 5;
 
@@ -245,17 +245,63 @@ export class JobsService {
     return this.requestCancel(execution);
   }
 
+  /**
+   * A queued run, or one an async target holds, is cancelled at once (no executor is on it);
+   * a call in flight gets a cancel request that its executor sees within a second and aborts.
+   */
   private async requestCancel(execution: ExecutionItem): Promise<ExecutionItem> {
     const now = this.deps.clock.now();
-    const next: ExecutionItem =
-      execution.status === 'queued'
-        ? {
-            ...finalized(execution, 'cancelled', now, this.deps.settings.hotRetentionSeconds),
-            reason: 'cancelled',
-          }
-        : { ...execution, rev: execution.rev + 1, cancelRequestedAt: iso(now) };
+    const immediate = execution.status === 'queued' || execution.awaitingCallback === true;
+    const next: ExecutionItem = immediate
+      ? {
+          ...finalized(execution, 'cancelled', now, this.deps.settings.hotRetentionSeconds),
+          reason: 'cancelled',
+        }
+      : { ...execution, rev: execution.rev + 1, cancelRequestedAt: iso(now) };
     await this.deps.executions.replaceExecution(next, execution.rev);
+    if (immediate) {
+      const job = await this.deps.jobs.getJob(execution.jobId);
+      if (job?.concurrency) await this.deps.jobs.releaseSlot(job.jobId, execution.executionId);
+    }
     return next;
+  }
+
+  /** GET /v1/dead-letters: executions that exhausted their retries, newest first. */
+  listDeadLetters(tenant: string, limit: number, cursor?: string): Promise<Page<ExecutionItem>> {
+    return this.deps.executions.listDead(tenant, limit, cursor);
+  }
+
+  /** POST /v1/dead-letters/{id}/replay: runs a dead execution again with a fresh retry budget. */
+  async replayDeadLetter(tenant: string, executionId: string): Promise<ExecutionItem> {
+    const execution = await this.getExecution(tenant, executionId);
+    if (execution.status !== 'dead') {
+      throw new InvalidState(
+        `execution ${executionId} is ${execution.status}; only dead executions can be replayed`,
+      );
+    }
+    const job = await this.getJob(tenant, execution.jobId);
+    if (job.status === 'cancelled')
+      throw new InvalidState(`job ${job.jobId} is cancelled; its runs cannot be replayed`);
+    const now = this.deps.clock.now();
+    const { deadTenant: _d, finishedAt: _f, expiresAt: _e, ...rest } = execution;
+    const replayed: ExecutionItem = {
+      ...rest,
+      status: 'queued',
+      rev: execution.rev + 1,
+      attemptBase: execution.attempts.length,
+      replayedAt: iso(now),
+      nextAttemptAt: iso(now),
+      ...pendingFields(job, now + REAP_SLACK_MS),
+    };
+    await this.deps.executions.replaceExecution(replayed, execution.rev);
+    const message = runMessage(job, execution.scheduledAt, 'replay', execution.attempts.length + 1);
+    await this.deps.queue.send([outgoing(job, message, now, now)]).catch((error) => {
+      this.deps.log.error('replay enqueue failed; the reaper will resend', {
+        executionId,
+        error: String(error),
+      });
+    });
+    return replayed;
   }
 
   /** POST /v1/schedules/preview. */

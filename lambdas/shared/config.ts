@@ -16,6 +16,8 @@ export const ENV = {
   signingSecrets: 'SCHEDULER_SIGNING_SECRETS',
   targetAllowlist: 'SCHEDULER_TARGET_ALLOWLIST',
   tenantClaim: 'SCHEDULER_TENANT_CLAIM',
+  /** The API's public base URL, given to async targets for their heartbeat/complete callbacks. */
+  publicUrl: 'SCHEDULER_PUBLIC_URL',
 } as const;
 
 /** Table, index and attribute names shared by the adapters and the CDK storage construct. */
@@ -55,6 +57,7 @@ export interface SchedulerConfig {
   /** Tenant -> signing secrets (first signs; all verify during a rotation). */
   signingSecrets: Record<string, string[]>;
   targetAllowlist: string[];
+  publicUrl?: string;
 }
 
 export const DEFAULTS = {
@@ -104,6 +107,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SchedulerCo
     lookaheadSeconds: intFrom(env[ENV.lookaheadSeconds], DEFAULTS.lookaheadSeconds),
     hotRetentionSeconds: intFrom(env[ENV.hotRetentionSeconds], DEFAULTS.hotRetentionSeconds),
     signingSecrets: parseSigningSecrets(env[ENV.signingSecrets]),
+    ...(env[ENV.publicUrl] ? { publicUrl: env[ENV.publicUrl]!.replace(/\/+$/, '') } : {}),
     targetAllowlist: (env[ENV.targetAllowlist] ?? '')
       .split(',')
       .map((s) => s.trim())

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoExecutionStore } from '../adapters/dynamo-execution-store.js';
@@ -45,11 +46,13 @@ export function serviceDeps(options: {
     http: options.http ?? new FetchHttpCaller(),
     clock: options.clock ?? systemClock,
     random: Math.random,
+    secureToken: () => randomBytes(32).toString('base64url'),
     signing: signingKeysFrom(config.signingSecrets),
     settings: {
       shards: config.shards,
       lookaheadSeconds: config.lookaheadSeconds,
       hotRetentionSeconds: config.hotRetentionSeconds,
+      ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     },
     log: options.log,
   };

@@ -120,6 +120,24 @@ export class MemoryJobStore implements JobStore {
     this.watermarks.set(shard, hour);
   }
 
+  readonly slots = new Map<string, Map<string, number>>();
+
+  async acquireSlot(jobId: string, holder: string, max: number, until: number, now: number) {
+    this.beforeWrite('acquireSlot', jobId);
+    const holders = this.slots.get(jobId) ?? new Map<string, number>();
+    this.slots.set(jobId, holders);
+    const held = holders.has(holder);
+    for (const [h, u] of holders) if (h !== holder && u <= now) holders.delete(h);
+    const live = [...holders.keys()].filter((h) => h !== holder).length;
+    if (!held && live >= max) return 'full' as const;
+    holders.set(holder, until);
+    return held ? ('held' as const) : ('acquired' as const);
+  }
+
+  async releaseSlot(jobId: string, holder: string): Promise<void> {
+    this.slots.get(jobId)?.delete(holder);
+  }
+
   async scanJobs(cursor?: string): Promise<Page<JobItem>> {
     const sorted = [...this.items.values()].sort((a, b) => (a.jobId < b.jobId ? -1 : 1));
     return page(sorted, (j) => j.jobId, 100, cursor, 'scan');

@@ -25,6 +25,7 @@ export function fakeDeps(now: number, overrides: { log?: Logger } = {}) {
   const http = new ScriptedHttp();
   const clock = new FakeClock(now);
   let seed = 42;
+  let tokens = 0;
   const deps: ServiceDeps = {
     jobs,
     executions,
@@ -35,6 +36,7 @@ export function fakeDeps(now: number, overrides: { log?: Logger } = {}) {
       seed = (seed * 16807) % 2147483647;
       return seed / 2147483647;
     },
+    secureToken: () => `token-${++tokens}`,
     signing: { secretsFor: () => ['secret'] },
     settings: { shards: 4, lookaheadSeconds: 120, hotRetentionSeconds: 3600 },
     log: overrides.log ?? silentLogger,

@@ -1,0 +1,270 @@
+import type { SQSEvent } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import type { HttpRequest } from '../../lambdas/core/ports.js';
+import { processRunBatch } from '../../lambdas/executor/batch.js';
+import { silentLogger } from '../../lambdas/services/deps.js';
+import { ExecuteService } from '../../lambdas/services/execute-service.js';
+import { JobsService } from '../../lambdas/services/jobs-service.js';
+import { WatchService } from '../../lambdas/services/watch-service.js';
+import { CreateJobBody } from '../../schemas/job.js';
+import type { RunMessage } from '../../schemas/messages.js';
+import { fakeDeps } from '../support/services.js';
+
+/**
+ * Fault injection: each case injects one fault and asserts, at the target, no lost run and no
+ * duplicate completion (the target called twice for one execution id only when an attempt failed
+ * or a lease expired in between — the execution's attempts show it).
+ */
+const NOW = Date.parse('2026-05-01T12:00:00.000Z');
+
+function world() {
+  const f = fakeDeps(NOW);
+  const jobs = new JobsService(f.deps);
+  const watch = new WatchService(f.deps);
+  const executors = [new ExecuteService(f.deps, 'exec-a'), new ExecuteService(f.deps, 'exec-b')];
+  /** Delivers every queued message once (in send order) to alternating executors; returns how many. */
+  const deliverAll = async (copies = 1) => {
+    let delivered = 0;
+    for (let round = 0; round < 20; round++) {
+      const batch = f.queue.take();
+      if (batch.length === 0) break;
+      for (const run of batch) {
+        for (let c = 0; c < copies; c++) {
+          await executors[(delivered + c) % 2]!.handle(run.message).catch(() => 'failed-delivery');
+        }
+        delivered++;
+      }
+    }
+    return delivered;
+  };
+  return { ...f, store: () => f.jobs, service: jobs, watch, executors, deliverAll };
+}
+
+type World = ReturnType<typeof world>;
+
+function callsByKey(requests: HttpRequest[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of requests) {
+    const key = r.headers['idempotency-key']!;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** 0 lost, 0 duplicate completions: each expected run succeeded once; extra calls are explained by failed attempts. */
+async function assertExactlyOnce(w: World, expectedIds: string[]) {
+  const counts = callsByKey(w.http.requests);
+  for (const id of expectedIds) {
+    const execution = await w.executions.getExecution(id);
+    expect(execution?.status, `execution ${id}`).toBe('succeeded');
+    const succeeded = execution!.attempts.filter((a) => a.status === 'succeeded');
+    expect(succeeded, `completions of ${id}`).toHaveLength(1);
+    const failedBefore = execution!.attempts.length - 1;
+    expect(counts.get(id) ?? 0, `calls for ${id}`).toBeLessThanOrEqual(1 + failedBefore);
+    expect(counts.get(id) ?? 0, `calls for ${id}`).toBeGreaterThanOrEqual(1);
+  }
+  expect([...counts.keys()].sort()).toEqual([...expectedIds].sort());
+}
+
+const body = (overrides: Record<string, unknown>) =>
+  CreateJobBody.parse({ target: { url: 'https://example.com/hook' }, ...overrides });
+
+/** A rate job beyond the create-time look-ahead, so only the watcher sends its runs. */
+async function rateJob(w: World, startAt = '2026-05-01T12:05:00.000Z') {
+  return w.service.createJob('t', body({ schedule: { type: 'rate', everySeconds: 60, startAt } }));
+}
+
+describe('fault injection', () => {
+  it('duplicate SQS deliveries of the same message', async () => {
+    const w = world();
+    const job = await w.service.createJob(
+      't',
+      body({ schedule: { type: 'once', at: '2026-05-01T12:00:01.000Z' } }),
+    );
+    const [run] = w.queue.take();
+    const outcomes = await Promise.all([1, 2, 3].map((i) => w.executors[i % 2]!.handle(run!.message)));
+    outcomes.push(await w.executors[0]!.handle(run!.message));
+    expect(outcomes.filter((o) => o === 'succeeded')).toHaveLength(1);
+    await assertExactlyOnce(w, [`${job.jobId}:2026-05-01T12:00:01.000Z`]);
+  });
+
+  it('the watcher crashing between send and advance', async () => {
+    const w = world();
+    const job = await rateJob(w);
+    w.clock.current = Date.parse('2026-05-01T12:04:30.000Z');
+    expect(w.queue.sent).toEqual([]);
+    w.store().beforeWrite = (op) => {
+      if (op === 'advanceJob') throw new Error('watcher crashed');
+    };
+    await w.watch.watchShard(job.shard);
+    w.store().beforeWrite = () => {};
+    await w.watch.watchShard(job.shard); // the next tick sends the same runs again, then advances
+    await w.deliverAll();
+    await assertExactlyOnce(w, [
+      `${job.jobId}:2026-05-01T12:05:00.000Z`,
+      `${job.jobId}:2026-05-01T12:06:00.000Z`,
+    ]);
+  });
+
+  it('two watcher invocations of one shard overlapping', async () => {
+    const w = world();
+    const jobs = await Promise.all([rateJob(w), rateJob(w), rateJob(w)]);
+    w.clock.current = Date.parse('2026-05-01T12:04:30.000Z');
+    expect(w.queue.sent).toEqual([]);
+    const shards = [...new Set(jobs.map((j) => j.shard))];
+    await Promise.all(shards.flatMap((s) => [w.watch.watchShard(s), w.watch.watchShard(s)]));
+    await w.deliverAll();
+    const expected = jobs.flatMap((j) => [
+      `${j.jobId}:2026-05-01T12:05:00.000Z`,
+      `${j.jobId}:2026-05-01T12:06:00.000Z`,
+    ]);
+    await assertExactlyOnce(w, expected);
+    for (const j of jobs)
+      expect((await w.store().getJob(j.jobId))?.nextRunAt).toBe('2026-05-01T12:07:00.000Z');
+  });
+
+  it('the executor killed mid-call (its lease expires, the reaper resends, another executor retries)', async () => {
+    const w = world();
+    const job = await w.service.createJob(
+      't',
+      body({ schedule: { type: 'once', at: '2026-05-01T12:00:01.000Z' }, timeoutSeconds: 10 }),
+    );
+    const [run] = w.queue.take();
+    w.http.answer = () => new Promise(() => {}); // the call never returns: the process "died"
+    void w.executors[0]!.handle(run!.message);
+    await new Promise((r) => setImmediate(r));
+    const running = await w.executions.getExecution(run!.message.executionId);
+    expect(running?.status).toBe('running');
+    w.http.answer = () => ({ kind: 'response', statusCode: 200, body: '', durationMs: 1 });
+    // A redelivery while the lease holds is a duplicate and is dropped.
+    expect(await w.executors[1]!.handle(run!.message)).toBe('dropped');
+    w.clock.current = running!.lease!.until + 1;
+    expect(await w.watch.reapPending(job.shard, w.clock.now())).toBe(1);
+    await w.deliverAll();
+    w.clock.advance(5 * 60_000);
+    await w.watch.reapPending(job.shard, w.clock.now());
+    await w.deliverAll();
+    await assertExactlyOnce(w, [run!.message.executionId]);
+    const done = await w.executions.getExecution(run!.message.executionId);
+    expect(done?.attempts.map((a) => a.status)).toEqual(['failed', 'succeeded']);
+    expect(done?.attempts[0]?.error).toMatch(/lease expired/);
+  });
+
+  it('the store throttling the claim write', async () => {
+    const w = world();
+    const job = await w.service.createJob(
+      't',
+      body({ schedule: { type: 'once', at: '2026-05-01T12:00:01.000Z' } }),
+    );
+    const [run] = w.queue.take();
+    let throttles = 2;
+    w.executions.beforeWrite = (op) => {
+      if (op === 'createExecution' && throttles-- > 0) {
+        throw Object.assign(new Error('Rate exceeded'), { name: 'ProvisionedThroughputExceededException' });
+      }
+    };
+    await expect(w.executors[0]!.handle(run!.message)).rejects.toThrow('Rate exceeded');
+    await expect(w.executors[1]!.handle(run!.message)).rejects.toThrow('Rate exceeded');
+    expect(await w.executors[0]!.handle(run!.message)).toBe('succeeded'); // SQS redelivered it
+    await assertExactlyOnce(w, [`${job.jobId}:2026-05-01T12:00:01.000Z`]);
+  });
+
+  it('the store failing the result write after the call (lease expiry recovers it)', async () => {
+    const w = world();
+    await w.service.createJob(
+      't',
+      body({ schedule: { type: 'once', at: '2026-05-01T12:00:01.000Z' }, timeoutSeconds: 5 }),
+    );
+    const [run] = w.queue.take();
+    let failures = 1;
+    w.executions.beforeWrite = (op) => {
+      if (op === 'replaceExecution' && failures-- > 0) throw new Error('InternalServerError');
+    };
+    await expect(w.executors[0]!.handle(run!.message)).rejects.toThrow('InternalServerError');
+    const stuck = await w.executions.getExecution(run!.message.executionId);
+    expect(stuck?.status).toBe('running');
+    // SQS redelivers at once: the lease still holds, so it is dropped rather than run twice.
+    expect(await w.executors[1]!.handle(run!.message)).toBe('dropped');
+    w.clock.current = stuck!.lease!.until + 1;
+    const shard = (await w.store().getJob(run!.message.jobId))!.shard;
+    await w.watch.reapPending(shard, w.clock.now());
+    await w.deliverAll();
+    w.clock.advance(5 * 60_000);
+    await w.watch.reapPending(shard, w.clock.now());
+    await w.deliverAll();
+    await assertExactlyOnce(w, [run!.message.executionId]);
+  });
+
+  it('the run queue refusing a send during a watcher tick', async () => {
+    const w = world();
+    const job = await rateJob(w);
+    w.clock.current = Date.parse('2026-05-01T12:04:30.000Z');
+    expect(w.queue.sent).toEqual([]);
+    w.queue.failNext = 1;
+    await w.watch.watchShard(job.shard); // send fails: the job must not advance
+    expect((await w.store().getJob(job.jobId))?.nextRunAt).toBe('2026-05-01T12:05:00.000Z');
+    await w.watch.watchShard(job.shard);
+    await w.deliverAll();
+    await assertExactlyOnce(w, [
+      `${job.jobId}:2026-05-01T12:05:00.000Z`,
+      `${job.jobId}:2026-05-01T12:06:00.000Z`,
+    ]);
+  });
+
+  it('the target hanging past its timeout', async () => {
+    const w = world();
+    const job = await w.service.createJob(
+      't',
+      body({
+        schedule: { type: 'once', at: '2026-05-01T12:00:01.000Z' },
+        timeoutSeconds: 2,
+        retry: { maxAttempts: 3, jitter: 'none' },
+      }),
+    );
+    let hangs = 1;
+    w.http.answer = (request) => {
+      if (hangs-- > 0) {
+        expect(request.timeoutMs).toBe(2000);
+        return {
+          kind: 'error',
+          error: 'timed out after 2000 ms',
+          timedOut: true,
+          aborted: false,
+          durationMs: 2000,
+        };
+      }
+      return { kind: 'response', statusCode: 200, body: '', durationMs: 3 };
+    };
+    await w.deliverAll();
+    await assertExactlyOnce(w, [`${job.jobId}:2026-05-01T12:00:01.000Z`]);
+    const done = await w.executions.getExecution(`${job.jobId}:2026-05-01T12:00:01.000Z`);
+    expect(done?.attempts.map((a) => a.status)).toEqual(['timed_out', 'succeeded']);
+  });
+
+  it('a message that fails to parse (reported for the DLQ and counted, the rest of the batch runs)', async () => {
+    const w = world();
+    const job = await w.service.createJob(
+      't',
+      body({ schedule: { type: 'once', at: '2026-05-01T12:00:01.000Z' } }),
+    );
+    const [run] = w.queue.take();
+    const record = (id: string, text: string) =>
+      ({ messageId: id, body: text }) as SQSEvent['Records'][number];
+    const counted: string[] = [];
+    const response = await processRunBatch(
+      {
+        Records: [
+          record('bad-json', '{not json'),
+          record('bad-shape', JSON.stringify({ v: 1, executionId: 'x' } satisfies Partial<RunMessage>)),
+          record('good', JSON.stringify(run!.message)),
+        ],
+      },
+      w.executors[0]!,
+      silentLogger,
+      (outcome) => counted.push(outcome),
+    );
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['bad-json', 'bad-shape']);
+    expect(counted.filter((c) => c === 'unparseable')).toHaveLength(2);
+    await assertExactlyOnce(w, [`${job.jobId}:2026-05-01T12:00:01.000Z`]);
+  });
+});
