@@ -41,6 +41,8 @@ async function main(): Promise<void> {
     watchIntervalMs: positiveInt('SCHEDULER_WATCH_INTERVAL_SECONDS', 60) * 1000,
     lookaheadSeconds: positiveInt('SCHEDULER_LOOKAHEAD_SECONDS', 120),
     hotRetentionSeconds: positiveInt('SCHEDULER_HISTORY_HOT_SECONDS', 90 * 24 * 3600),
+    leaseMarginSeconds: positiveInt('SCHEDULER_LEASE_MARGIN_SECONDS', 30),
+    shutdownGraceMs: positiveInt('SCHEDULER_SHUTDOWN_GRACE_SECONDS', 10, true) * 1000,
     signingSecrets: parseSigningSecrets(env.SCHEDULER_SIGNING_SECRETS ?? '*=local-dev-signing-secret'),
     targetAllowlist: (env.SCHEDULER_TARGET_ALLOWLIST ?? '127.0.0.0/8,::1')
       .split(',')

@@ -108,19 +108,24 @@ export class RunQueuePollers {
   private async processOne(queueUrl: string, message: Message): Promise<void> {
     const { sqs, service, log, onOutcome } = this.options;
     const event: SQSEvent = { Records: [toRecord(message, queueUrl)] };
+    let unparseable = false;
     try {
-      const result = await processRunBatch(event, service, log, onOutcome);
+      const result = await processRunBatch(event, service, log, (outcome) => {
+        unparseable ||= outcome === 'unparseable';
+        onOutcome?.(outcome);
+      });
       if (result.batchItemFailures.length === 0) {
         await sqs.send(
           new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }),
         );
       } else if (!this.stopping) {
-        // Redeliver after a short pause instead of the full visibility timeout.
+        // Redeliver after a short pause instead of the full visibility timeout; a message that cannot
+        // parse will not get better, so it goes round at once until the redrive policy moves it to the DLQ.
         await sqs.send(
           new ChangeMessageVisibilityCommand({
             QueueUrl: queueUrl,
             ReceiptHandle: message.ReceiptHandle,
-            VisibilityTimeout: 5,
+            VisibilityTimeout: unparseable ? 0 : 5,
           }),
         );
       }

@@ -1,6 +1,7 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { resolve } from 'node:path';
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createApi } from '../lambdas/api/app.js';
 import { newOwnerId } from '../lambdas/core/ids.js';
@@ -11,6 +12,7 @@ import { JobsService } from '../lambdas/services/jobs-service.js';
 import { WatchService } from '../lambdas/services/watch-service.js';
 import { DEFAULTS } from '../lambdas/shared/config.js';
 import { serviceDeps } from '../lambdas/shared/runtime-deps.js';
+import type { Priority } from '../schemas/job.js';
 import { createApiServer, listen } from './api-server.js';
 import {
   createRunQueues,
@@ -55,6 +57,10 @@ export interface LocalRuntime {
   deps: ServiceDeps;
   recovery: RecoveryReport;
   watchers: WatchTimers;
+  /** The run queues and their DLQs on the local SQS emulator. */
+  queues: { urls: Record<Priority, string>; dlqs: Record<Priority, string>; client: SQSClient };
+  /** Outcomes of the deliveries this process handled (`unparseable` ones went to the DLQ) and the DLQ depths. */
+  stats(): Promise<{ outcomes: Record<string, number>; deadLetterQueues: Record<string, number> }>;
   /** Stops taking work, lets calls in flight finish (up to the grace), and closes the emulators. */
   stop(): Promise<void>;
 }
@@ -127,6 +133,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     const recovery = await recoverLostRuns(deps, watch);
 
+    const outcomes: Record<string, number> = {};
     const pollers = new RunQueuePollers({
       sqs: sqsApi,
       queueUrls: queues.urls,
@@ -134,7 +141,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       log,
       maxInFlight: options.maxInFlight ?? 256,
       loops: { high: 4, normal: 2, low: 1 },
-      ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
+      onOutcome: (outcome) => {
+        outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+        options.onOutcome?.(outcome);
+      },
     });
     pollers.start();
     const graceMs = options.shutdownGraceMs ?? 10_000;
@@ -192,6 +202,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       deps,
       recovery,
       watchers,
+      queues: { ...queues, client: sqsApi },
+      stats: async () => {
+        const deadLetterQueues: Record<string, number> = {};
+        for (const [priority, url] of Object.entries(queues.dlqs)) {
+          const out = await sqsApi.send(
+            new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages'] }),
+          );
+          deadLetterQueues[priority] = Number(out.Attributes?.ApproximateNumberOfMessages ?? 0);
+        }
+        return { outcomes: { ...outcomes }, deadLetterQueues };
+      },
       stop: stopAll,
     };
   } catch (error) {

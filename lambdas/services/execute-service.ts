@@ -523,7 +523,7 @@ export class ExecuteService {
   private async finishJobIfDone(job: JobItem, execution: ExecutionItem): Promise<void> {
     if (execution.trigger !== 'schedule') return;
     const current = await this.deps.jobs.getJob(job.jobId);
-    if (!current || current.status !== 'active' || current.nextRunAt !== undefined) return;
+    if (current?.status !== 'active' || current.nextRunAt !== undefined) return;
     if (current.enqueuedThrough !== undefined && current.enqueuedThrough !== execution.scheduledAt) return;
     const oneTime = current.schedule.type === 'once' || current.schedule.type === 'immediate';
     const status =
