@@ -120,6 +120,19 @@ export interface HttpCaller {
   call(request: HttpRequest): Promise<HttpOutcome>;
 }
 
+/**
+ * What happened to executions, for notifications and job dependencies. Implementations must be
+ * quick and must not throw for the caller's sake: the executor logs and carries on if they do.
+ */
+export interface ExecutionEvents {
+  /** The first attempt is about to call the target, `lateByMs` after its due time. */
+  started(job: JobItem, execution: ExecutionItem, lateByMs: number): Promise<void>;
+  /** An attempt failed (whether or not a retry follows). */
+  attemptFailed(job: JobItem, execution: ExecutionItem): Promise<void>;
+  /** The execution reached a final status (succeeded, failed, timed_out, dead, cancelled, skipped). */
+  finished(job: JobItem, execution: ExecutionItem): Promise<void>;
+}
+
 /** Per-tenant signing secrets: the first signs, all verify. */
 export interface SigningKeys {
   secretsFor(tenant: string): string[];

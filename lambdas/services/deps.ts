@@ -1,4 +1,12 @@
-import type { Clock, ExecutionStore, HttpCaller, JobStore, RunQueue, SigningKeys } from '../core/ports.js';
+import type {
+  Clock,
+  ExecutionEvents,
+  ExecutionStore,
+  HttpCaller,
+  JobStore,
+  RunQueue,
+  SigningKeys,
+} from '../core/ports.js';
 
 export interface Logger {
   info(message: string, extra?: Record<string, unknown>): void;
@@ -31,4 +39,19 @@ export interface ServiceDeps {
   signing: SigningKeys;
   settings: ServiceSettings;
   log: Logger;
+  /** Notifications and dependencies listen here; absent, nothing listens. */
+  events?: ExecutionEvents;
+}
+
+/** Calls an event listener without letting its failure touch the execution that caused it. */
+export async function emit(
+  deps: Pick<ServiceDeps, 'events' | 'log'>,
+  call: (events: ExecutionEvents) => Promise<void>,
+): Promise<void> {
+  if (!deps.events) return;
+  try {
+    await call(deps.events);
+  } catch (error) {
+    deps.log.error('execution event listener failed', { error: String(error) });
+  }
 }

@@ -11,7 +11,7 @@ import type { HttpOutcome } from '../core/ports.js';
 import { signatureHeader } from '../core/signing.js';
 import { iso, ms } from '../core/time.js';
 import { isFinal } from '../core/transitions.js';
-import type { ServiceDeps } from './deps.js';
+import { emit, type ServiceDeps } from './deps.js';
 import { scheduleOf } from './jobs-service.js';
 import { finalized, newExecution, outgoing, pendingFields, REAP_SLACK_MS, runMessage } from './runs.js';
 
@@ -139,13 +139,15 @@ export class ExecuteService {
       reason,
     );
     if (await this.deps.executions.createExecution(skipped)) {
-      await this.finishJobIfDone(job, skipped);
+      await this.afterFinal(job, skipped);
       return 'skipped';
     }
     const current = await this.deps.executions.getExecution(message.executionId);
     if (current?.status !== 'queued' || message.attempt !== current.attempts.length + 1) return 'dropped';
     const final: ExecutionItem = { ...finalized(current, 'skipped', now, this.retention), reason };
-    return (await this.write(final, current.rev)) ? 'skipped' : 'dropped';
+    if (!(await this.write(final, current.rev))) return 'dropped';
+    await this.afterFinal(job, final);
+    return 'skipped';
   }
 
   /**
@@ -289,6 +291,10 @@ export class ExecuteService {
     };
     const controller = new AbortController();
     this.inFlight.set(claimed.executionId, controller);
+    if (attemptNo === 1) {
+      const lateByMs = Math.max(0, Math.round(started - dueAt));
+      await emit(this.deps, (events) => events.started(job, claimed, lateByMs));
+    }
     const stopWatching = this.watchForCancel(claimed.executionId, controller);
     let outcome: HttpOutcome;
     try {
@@ -421,6 +427,7 @@ export class ExecuteService {
     if (attempt.status === 'succeeded') {
       return this.writeFinal(job, finalized(withAttempt, 'succeeded', now, this.retention), execution.rev);
     }
+    await emit(this.deps, (events) => events.attemptFailed(job, withAttempt));
     const retryable = isRetryable(
       { statusCode: attempt.statusCode, timedOut: attempt.status === 'timed_out' },
       job.retry,
@@ -465,7 +472,7 @@ export class ExecuteService {
   private async writeFinal(job: JobItem, item: ExecutionItem, expectedRev: number): Promise<RunOutcome> {
     if (!(await this.write(item, expectedRev))) return this.settleLostWrite(job, item, item.attempts.at(-1));
     await this.releaseSlot(job, item.executionId);
-    await this.finishJobIfDone(job, item);
+    await this.afterFinal(job, item);
     return item.status;
   }
 
@@ -500,7 +507,7 @@ export class ExecuteService {
     };
     if (!(await this.write(final, current.rev))) return 'dropped';
     await this.releaseSlot(job, item.executionId);
-    await this.finishJobIfDone(job, final);
+    await this.afterFinal(job, final);
     return final.status;
   }
 
@@ -517,6 +524,11 @@ export class ExecuteService {
       if (error instanceof ConditionFailed) return false;
       throw error;
     }
+  }
+
+  private async afterFinal(job: JobItem, execution: ExecutionItem): Promise<void> {
+    await this.finishJobIfDone(job, execution);
+    await emit(this.deps, (events) => events.finished(job, execution));
   }
 
   /** A job whose last scheduled run just finished ends: one-time jobs `completed` or `failed`. */

@@ -3,7 +3,7 @@ import { dueKeyFor, hourOf, hoursBetween } from '../core/buckets.js';
 import { ConditionFailed } from '../core/errors.js';
 import { planDueRuns } from '../core/misfire.js';
 import { HOUR, iso, ms } from '../core/time.js';
-import type { ServiceDeps } from './deps.js';
+import { emit, type ServiceDeps } from './deps.js';
 import { scheduleOf } from './jobs-service.js';
 import { newExecution, outgoing, pendingFields, REAP_SLACK_MS, runMessage } from './runs.js';
 
@@ -103,6 +103,9 @@ export class WatchService {
     });
     const created = await Promise.all(skipped.map((item) => executions.createExecution(item)));
     report.skippedRecorded += created.filter(Boolean).length;
+    for (const item of skipped.filter((_, i) => created[i])) {
+      await emit(this.deps, (events) => events.finished(job, item));
+    }
     await queue.send(
       plan.runs.map((run) =>
         outgoing(
