@@ -1,0 +1,73 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { TTL_PRINCIPAL } from '../../schemas/stream.js';
+import type { ExecutionArchive } from './archive.js';
+import { SchedulerFunction } from './function.js';
+
+export interface ArchiverProps {
+  readonly environment: Readonly<Record<string, string>>;
+  /** Its stream (OLD_IMAGE) feeds the archiver. */
+  readonly executionsTable: dynamodb.ITable;
+  readonly archive: ExecutionArchive;
+  /** Stream records per invocation; one S3 object per batch and partition, so bigger is cheaper. @default 200 */
+  readonly batchSize?: number;
+  /** @default Duration.seconds(60) */
+  readonly maxBatchingWindow?: Duration;
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * The archiver: reads the Executions stream, keeps only what TTL removed (deletes by anyone else
+ * are not history leaving the hot window), and writes it to the archive. Records of a batch that
+ * keeps failing are bisected and retried; what still fails is reported to a queue of its own.
+ */
+export class Archiver extends Construct {
+  readonly handler: SchedulerFunction;
+  /** Pointers to stream batches that could not be archived (the records themselves expire in 24 h). */
+  readonly failures: sqs.Queue;
+  readonly eventSource: DynamoEventSource;
+
+  constructor(scope: Construct, id: string, props: ArchiverProps) {
+    super(scope, id);
+    this.handler = new SchedulerFunction(this, 'Handler', {
+      entry: 'lambdas/archiver/handler.ts',
+      description: 'Scheduler archiver: TTL-expired executions to S3',
+      environment: props.environment,
+      timeout: Duration.seconds(120),
+      memorySize: 1024,
+      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+    });
+    props.archive.grantWrite(this.handler);
+
+    this.failures = new sqs.Queue(this, 'Failures', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.eventSource = new DynamoEventSource(props.executionsTable, {
+      startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+      batchSize: props.batchSize ?? 200,
+      maxBatchingWindow: props.maxBatchingWindow ?? Duration.seconds(60),
+      reportBatchItemFailures: true,
+      bisectBatchOnError: true,
+      retryAttempts: 10,
+      onFailure: new SqsDlq(this.failures),
+      filters: [
+        lambda.FilterCriteria.filter({
+          eventName: lambda.FilterRule.isEqual('REMOVE'),
+          userIdentity: {
+            type: lambda.FilterRule.isEqual('Service'),
+            principalId: lambda.FilterRule.isEqual(TTL_PRINCIPAL),
+          },
+        }),
+      ],
+    });
+    this.handler.addEventSource(this.eventSource);
+  }
+}

@@ -1,0 +1,67 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { Priority } from '../../schemas/job.js';
+import { SchedulerFunction } from './function.js';
+
+/** Long enough for a target's longest attempt; the run queues' visibility timeout derives from it. */
+export const EXECUTOR_TIMEOUT = Duration.seconds(900);
+
+export interface ExecutorsProps {
+  readonly environment: Readonly<Record<string, string>>;
+  readonly jobsTable: dynamodb.ITable;
+  readonly executionsTable: dynamodb.ITable;
+  /** The run queue of each priority: consumed, and sent to for retries. */
+  readonly runQueues: Readonly<Record<Priority, sqs.IQueue>>;
+  readonly notificationsQueue: sqs.IQueue;
+  /** Event source `maximumConcurrency` per priority: the backpressure on targets. */
+  readonly concurrency: Readonly<Record<Priority, number>>;
+  /** Messages per invocation. @default 10 */
+  readonly batchSize?: number;
+  /** @default 512 */
+  readonly memorySize?: number;
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * The executor: one function fed by the three run queues, each event source capped at its own
+ * concurrency so `high` keeps flowing while `low` is backed up, with partial batch responses so
+ * one failed run does not redeliver its batch-mates.
+ */
+export class Executors extends Construct {
+  readonly handler: SchedulerFunction;
+  readonly eventSources: Readonly<Record<Priority, SqsEventSource>>;
+
+  constructor(scope: Construct, id: string, props: ExecutorsProps) {
+    super(scope, id);
+    this.handler = new SchedulerFunction(this, 'Handler', {
+      entry: 'lambdas/executor/handler.ts',
+      description: 'Scheduler executor: claims a run, calls its target, records the outcome',
+      environment: props.environment,
+      timeout: EXECUTOR_TIMEOUT,
+      memorySize: props.memorySize ?? 512,
+      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+    });
+    props.jobsTable.grantReadWriteData(this.handler);
+    props.executionsTable.grantReadWriteData(this.handler);
+    props.notificationsQueue.grantSendMessages(this.handler);
+
+    const source = (priority: Priority) => {
+      const queue = props.runQueues[priority];
+      queue.grantSendMessages(this.handler);
+      const eventSource = new SqsEventSource(queue, {
+        batchSize: props.batchSize ?? 10,
+        // No batching window: a run waits for its delay, never for batch-mates.
+        reportBatchItemFailures: true,
+        maxConcurrency: props.concurrency[priority],
+      });
+      this.handler.addEventSource(eventSource);
+      return eventSource;
+    };
+    this.eventSources = { high: source('high'), normal: source('normal'), low: source('low') };
+  }
+}

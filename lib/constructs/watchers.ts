@@ -1,0 +1,93 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { WATCHER_SCHEDULE, watcherInput, watcherScheduleName } from '../../lambdas/core/watcher-control.js';
+import { SchedulerFunction } from './function.js';
+
+export interface WatchersProps {
+  readonly environment: Readonly<Record<string, string>>;
+  /** One schedule per shard, 0..shards-1. */
+  readonly shards: number;
+  readonly jobsTable: dynamodb.ITable;
+  readonly executionsTable: dynamodb.ITable;
+  readonly runQueues: readonly sqs.IQueue[];
+  /** A run the watcher skips (misfire policy) is a finished execution, and may notify. */
+  readonly notificationsQueue: sqs.IQueue;
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** A tick must end before the next one starts. @default Duration.seconds(55) */
+  readonly timeout?: Duration;
+}
+
+/**
+ * The watcher function and its ticks: one EventBridge Scheduler schedule per shard in a group of
+ * their own, every minute with no flexible window, briefly retried and then dead-lettered. The
+ * names, rate and retry policy are the ones scripts/watchers.ts uses to add shards at run time.
+ */
+export class Watchers extends Construct {
+  readonly handler: SchedulerFunction;
+  readonly group: scheduler.ScheduleGroup;
+  readonly invokeRole: iam.Role;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly schedules: scheduler.Schedule[];
+
+  constructor(scope: Construct, id: string, props: WatchersProps) {
+    super(scope, id);
+    this.handler = new SchedulerFunction(this, 'Handler', {
+      entry: 'lambdas/watcher/handler.ts',
+      description: 'Scheduler watcher: enqueues the due runs of one shard',
+      environment: props.environment,
+      timeout: props.timeout ?? Duration.seconds(55),
+      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+    });
+    props.jobsTable.grantReadWriteData(this.handler);
+    props.executionsTable.grantReadWriteData(this.handler);
+    for (const queue of props.runQueues) queue.grantSendMessages(this.handler);
+    props.notificationsQueue.grantSendMessages(this.handler);
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is the dead-letter queue of the watcher schedules (an EventBridge Scheduler target DLQ).',
+    });
+
+    const stack = Stack.of(this);
+    this.invokeRole = new iam.Role(this, 'InvokeRole', {
+      description: 'Assumed by EventBridge Scheduler to run the watcher ticks',
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+    });
+    this.group = new scheduler.ScheduleGroup(this, 'Group', {
+      scheduleGroupName: `${stack.stackName}-watchers`,
+    });
+    this.schedules = Array.from(
+      { length: props.shards },
+      (_, shard) =>
+        new scheduler.Schedule(this, `Shard${shard}`, {
+          scheduleName: watcherScheduleName(shard),
+          scheduleGroup: this.group,
+          description: `Watcher tick of shard ${shard}`,
+          schedule: scheduler.ScheduleExpression.expression(WATCHER_SCHEDULE.expression),
+          timeWindow: scheduler.TimeWindow.off(),
+          target: new LambdaInvoke(this.handler, {
+            role: this.invokeRole,
+            input: scheduler.ScheduleTargetInput.fromObject(watcherInput(shard)),
+            retryAttempts: WATCHER_SCHEDULE.maximumRetryAttempts,
+            maxEventAge: Duration.seconds(WATCHER_SCHEDULE.maximumEventAgeSeconds),
+            deadLetterQueue: this.deadLetterQueue,
+          }),
+        }),
+    );
+  }
+}

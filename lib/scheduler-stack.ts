@@ -1,0 +1,159 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { ENV } from '../lambdas/shared/config.js';
+import { SchedulerApi } from './constructs/api.js';
+import { ExecutionArchive } from './constructs/archive.js';
+import { Archiver } from './constructs/archiver.js';
+import { schedulerEnvironment } from './constructs/environment.js';
+import { EXECUTOR_TIMEOUT, Executors } from './constructs/executors.js';
+import { Monitoring } from './constructs/monitoring.js';
+import { NOTIFIER_TIMEOUT, Notifier } from './constructs/notifier.js';
+import { SchedulerQueues } from './constructs/queues.js';
+import { type SchedulerSettings, settingsFrom } from './constructs/settings.js';
+import { SchedulerStorage } from './constructs/storage.js';
+import { Watchers } from './constructs/watchers.js';
+
+export interface SchedulerStackProps extends StackProps {
+  /** Settings that win over CDK context. @default - context, then DEFAULT_SETTINGS */
+  readonly settings?: Partial<SchedulerSettings>;
+}
+
+/** AWS guidance for a Lambda event source: visibility timeout at least six times the function timeout. */
+const sixTimes = (timeout: Duration) => Duration.seconds(timeout.toSeconds() * 6);
+
+/** The whole scheduler: storage, queues, the five functions around them, archive and monitoring. */
+export class SchedulerStack extends Stack {
+  readonly settings: SchedulerSettings;
+  readonly storage: SchedulerStorage;
+  readonly queues: SchedulerQueues;
+  readonly archive: ExecutionArchive;
+  readonly api: SchedulerApi;
+  readonly watchers: Watchers;
+  readonly executors: Executors;
+  readonly archiver: Archiver;
+  readonly notifier: Notifier;
+  readonly monitoring: Monitoring;
+
+  constructor(scope: Construct, id: string, props: SchedulerStackProps = {}) {
+    super(scope, id, { description: 'Serverless job scheduler', ...props });
+    const settings = settingsFrom(this.node, props.settings);
+    this.settings = settings;
+    const removalPolicy = settings.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const logRetention = settings.logRetentionDays as logs.RetentionDays;
+
+    this.storage = new SchedulerStorage(this, 'Storage', { removalPolicy });
+    this.queues = new SchedulerQueues(this, 'Queues', {
+      runVisibilityTimeout: sixTimes(EXECUTOR_TIMEOUT),
+      notificationsVisibilityTimeout: sixTimes(NOTIFIER_TIMEOUT),
+    });
+    this.archive = new ExecutionArchive(this, 'Archive', {
+      retentionDays: settings.archiveRetentionDays,
+      removalPolicy,
+    });
+    const { jobsTable, executionsTable } = this.storage;
+    const { run, notifications } = this.queues;
+    const environment = schedulerEnvironment({
+      jobsTable,
+      executionsTable,
+      queues: this.queues,
+      archiveBucket: this.archive.bucket,
+      settings,
+    });
+
+    this.api = new SchedulerApi(this, 'Api', {
+      environment,
+      jobsTable,
+      executionsTable,
+      runQueues: this.queues.runQueues,
+      notificationsQueue: notifications.queue,
+      archive: this.archive,
+      ...(settings.jwtIssuer
+        ? { jwt: { issuer: settings.jwtIssuer, audience: settings.jwtAudience ?? [] } }
+        : {}),
+      throttle: { rateLimit: settings.apiThrottleRate, burstLimit: settings.apiThrottleBurst },
+      logRetention,
+    });
+    this.watchers = new Watchers(this, 'Watchers', {
+      environment,
+      shards: settings.shards,
+      jobsTable,
+      executionsTable,
+      runQueues: this.queues.runQueues,
+      notificationsQueue: notifications.queue,
+      logRetention,
+    });
+    // Growing `shards`: every new watcher schedule exists before the API hashes new jobs onto it.
+    this.api.handler.node.addDependency(...this.watchers.schedules);
+
+    this.executors = new Executors(this, 'Executors', {
+      // Async targets get heartbeat/complete URLs on this API.
+      environment: { ...environment, [ENV.publicUrl]: this.api.url },
+      jobsTable,
+      executionsTable,
+      runQueues: { high: run.high.queue, normal: run.normal.queue, low: run.low.queue },
+      notificationsQueue: notifications.queue,
+      concurrency: settings.executorConcurrency,
+      logRetention,
+    });
+    this.archiver = new Archiver(this, 'Archiver', {
+      environment,
+      executionsTable,
+      archive: this.archive,
+      logRetention,
+    });
+    this.notifier = new Notifier(this, 'Notifier', {
+      environment,
+      queue: notifications.queue,
+      ...(settings.sesIdentity ? { sesIdentity: settings.sesIdentity } : {}),
+      ...(settings.emailFrom ? { emailFrom: settings.emailFrom } : {}),
+      logRetention,
+    });
+
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      shards: settings.shards,
+      functions: {
+        api: this.api.handler,
+        watcher: this.watchers.handler,
+        executor: this.executors.handler,
+        archiver: this.archiver.handler,
+        notifier: this.notifier.handler,
+      },
+      httpApi: this.api.httpApi,
+      runQueues: { high: run.high.queue, normal: run.normal.queue, low: run.low.queue },
+      notificationsQueue: notifications.queue,
+      deadLetterQueues: {
+        RunHigh: run.high.deadLetterQueue,
+        RunNormal: run.normal.deadLetterQueue,
+        RunLow: run.low.deadLetterQueue,
+        Notifications: notifications.deadLetterQueue,
+        WatcherTicks: this.watchers.deadLetterQueue,
+        ArchiverFailures: this.archiver.failures,
+      },
+      ...(settings.alarmEmail ? { alarmEmail: settings.alarmEmail } : {}),
+    });
+
+    this.outputs();
+  }
+
+  private outputs(): void {
+    const output = (id: string, value: string, description: string) =>
+      new CfnOutput(this, id, { value, description });
+    output('ApiUrl', this.api.url, 'Base URL of the scheduler API');
+    output(
+      'ApiInvokeArn',
+      this.api.httpApi.arnForExecuteApi('*', '/v1/*'),
+      'Resource for execute-api:Invoke in the IAM policies of API callers',
+    );
+    output('JobsTableName', this.storage.jobsTable.tableName, 'Jobs table');
+    output('ExecutionsTableName', this.storage.executionsTable.tableName, 'Executions table');
+    output('ArchiveBucketName', this.archive.bucket.bucketName, 'Execution archive bucket');
+    output('ArchiveGlueTable', `${this.archive.databaseName}.${this.archive.tableName}`, 'Athena table');
+    output('WatcherScheduleGroup', this.watchers.group.scheduleGroupName, 'SCHEDULER_WATCHER_GROUP');
+    output('WatcherFunctionArn', this.watchers.handler.functionArn, 'SCHEDULER_WATCHER_FUNCTION_ARN');
+    output('WatcherInvokeRoleArn', this.watchers.invokeRole.roleArn, 'SCHEDULER_WATCHER_ROLE_ARN');
+    output('WatcherDeadLetterQueueArn', this.watchers.deadLetterQueue.queueArn, 'SCHEDULER_WATCHER_DLQ_ARN');
+    output('AlarmTopicArn', this.monitoring.topic.topicArn, 'SNS topic of every alarm');
+    output('DashboardName', this.monitoring.dashboard.dashboardName, 'CloudWatch dashboard');
+  }
+}
