@@ -1,0 +1,37 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { ArchiveRow } from '../../schemas/archive.js';
+import { parseJsonLines, toJsonLines } from '../core/history.js';
+
+/**
+ * The bytes of an archive object: gzip of JSON Lines, identical in S3 and in the local file archive.
+ * Synchronous on purpose: objects are a few KB, and zlib's thread-pool hop costs more than the work.
+ */
+export function encodeArchiveObject(rows: ArchiveRow[]): Buffer {
+  return gzipSync(Buffer.from(toJsonLines(rows), 'utf8'));
+}
+
+export function decodeArchiveObject(bytes: Uint8Array, key: string): ArchiveRow[] {
+  try {
+    return parseJsonLines(gunzipSync(bytes).toString('utf8'));
+  } catch (error) {
+    throw new Error(`archive object ${key} is unreadable: ${(error as Error).message}`);
+  }
+}
+
+/** Runs `work` over `items` with at most `width` in flight, keeping the input order in the result. */
+export async function mapLimited<T, R>(
+  items: T[],
+  width: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(width, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  });
+  await Promise.all(lanes);
+  return results;
+}

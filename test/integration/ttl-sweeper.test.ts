@@ -1,0 +1,165 @@
+import { DeleteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoExecutionStore } from '../../lambdas/adapters/dynamo-execution-store.js';
+import { FileHistoryArchive } from '../../lambdas/adapters/file-history-archive.js';
+import { archivedSlice } from '../../lambdas/core/history.js';
+import { ArchiveService } from '../../lambdas/services/archive-service.js';
+import { silentLogger } from '../../lambdas/services/deps.js';
+import { dynamoClient, type Emulator, startDynamo } from '../../local/emulators.js';
+import { ensureTables } from '../../local/tables.js';
+import { TtlSweeper } from '../../local/ttl-sweeper.js';
+import type { ExecutionItem } from '../../schemas/stored.js';
+import type { StreamRecord } from '../../schemas/stream.js';
+import { aFinishedExecution } from '../support/history-fixtures.js';
+import { FakeClock } from '../support/memory.js';
+import { MemoryHistoryArchive } from '../support/memory-archive.js';
+import { tempDataDir } from '../support/runtime.js';
+
+const NOW = Date.parse('2026-06-01T12:00:00.000Z');
+const data = tempDataDir();
+let emulator: Emulator;
+let raw: DynamoDBClient;
+let doc: DynamoDBDocumentClient;
+let tables = 0;
+
+beforeAll(async () => {
+  emulator = await startDynamo(data.dir);
+  raw = dynamoClient(emulator.endpoint);
+  doc = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
+});
+
+afterAll(async () => {
+  await emulator?.stop();
+  data.remove();
+});
+
+/** A fresh Executions table per test, so counts are exact. */
+async function freshTable(): Promise<{ table: string; store: DynamoExecutionStore }> {
+  const names = { jobs: `jobs-${++tables}`, executions: `executions-${tables}` };
+  await ensureTables(raw, names);
+  return { table: names.executions, store: new DynamoExecutionStore(doc, names.executions) };
+}
+
+/** An ArchiveService that also remembers every record it was given. */
+class RecordingArchiver extends ArchiveService {
+  readonly received: StreamRecord[] = [];
+  override archiveRecords(records: StreamRecord[]) {
+    this.received.push(...records);
+    return super.archiveRecords(records);
+  }
+}
+
+const job = 'job_01JSWEEPER0000000000000000';
+const expiring = (minute: number, expiresAt: number): ExecutionItem =>
+  aFinishedExecution(job, new Date(Date.UTC(2026, 2, 8, 10, minute)).toISOString(), { expiresAt });
+
+describe('TtlSweeper', () => {
+  it('deletes what expired, archives its old image as an AWS-shaped TTL removal, and leaves the rest', async () => {
+    // Prepare
+    const { table, store } = await freshTable();
+    const nowSeconds = NOW / 1000;
+    const gone = [expiring(1, nowSeconds - 10), expiring(2, nowSeconds)];
+    const kept = expiring(3, nowSeconds + 1);
+    const { expiresAt: _e, finishedAt: _f, ...running } = expiring(4, 0);
+    const running4 = { ...running, status: 'running' as const };
+    for (const item of [...gone, kept, running4]) await store.createExecution(item);
+    const archive = new FileHistoryArchive(`${data.dir}/archive-${table}`);
+    const archiver = new RecordingArchiver(archive, silentLogger);
+    const sweeper = new TtlSweeper({
+      client: raw,
+      table,
+      archiver,
+      clock: new FakeClock(NOW),
+      intervalMs: 60_000,
+      log: silentLogger,
+    });
+
+    // Act
+    const report = await sweeper.sweep();
+
+    // Assess
+    expect(report).toEqual({ deleted: 2, archived: 2, retrying: 0 });
+    for (const item of gone) expect(await store.getExecution(item.executionId)).toBeNull();
+    expect(await store.getExecution(kept.executionId)).toEqual(kept);
+    expect(await store.getExecution(running4.executionId)).toEqual(running4);
+    const archived = await archivedSlice(archive, 'team-a', job, {}, undefined, 10);
+    expect(archived.items.map((e) => e.executionId)).toEqual([gone[1]!.executionId, gone[0]!.executionId]);
+
+    const records = archiver.received;
+    expect(records).toHaveLength(2);
+    for (const record of records) {
+      expect(record).toMatchObject({
+        eventName: 'REMOVE',
+        eventSource: 'aws:dynamodb',
+        userIdentity: { type: 'Service', principalId: 'dynamodb.amazonaws.com' },
+        dynamodb: { StreamViewType: 'OLD_IMAGE' },
+      });
+      expect(record.dynamodb.SequenceNumber).toMatch(/^\d{24}$/);
+    }
+    expect(
+      records
+        .map((r) => unmarshall(r.dynamodb.OldImage as never))
+        .sort((a, b) => (a.executionId < b.executionId ? -1 : 1)),
+    ).toEqual(gone);
+    expect(records[0]!.dynamodb.SequenceNumber < records[1]!.dynamodb.SequenceNumber).toBe(true);
+
+    // Nothing is left to sweep.
+    expect(await sweeper.sweep()).toEqual({ deleted: 0, archived: 0, retrying: 0 });
+  });
+
+  it('does not delete an item that stopped being expired between the scan and the delete', async () => {
+    const { table, store } = await freshTable();
+    const item = expiring(5, NOW / 1000 - 1);
+    await store.createExecution(item);
+    // A dead-letter replay puts the execution back in play (no expiresAt) right as the sweeper reaches it.
+    const racing = {
+      send: async (command: unknown) => {
+        if (command instanceof DeleteItemCommand) {
+          const { expiresAt: _e, ...replayed } = item;
+          await doc.send(
+            new PutCommand({ TableName: table, Item: { ...replayed, status: 'queued', rev: item.rev + 1 } }),
+          );
+        }
+        return raw.send(command as never);
+      },
+    } as unknown as DynamoDBClient;
+    const archive = new MemoryHistoryArchive();
+    const sweeper = new TtlSweeper({
+      client: racing,
+      table,
+      archiver: new ArchiveService(archive, silentLogger),
+      clock: new FakeClock(NOW),
+      intervalMs: 60_000,
+      log: silentLogger,
+    });
+    expect(await sweeper.sweep()).toEqual({ deleted: 0, archived: 0, retrying: 0 });
+    expect((await store.getExecution(item.executionId))?.status).toBe('queued');
+    expect(archive.objects.size).toBe(0);
+  });
+
+  it('keeps what it deleted but could not archive, and archives it on the next sweep', async () => {
+    const { table, store } = await freshTable();
+    const item = expiring(6, NOW / 1000 - 1);
+    await store.createExecution(item);
+    const archive = new MemoryHistoryArchive();
+    let down = true;
+    archive.beforePut = () => {
+      if (down) throw new Error('disk full');
+    };
+    const sweeper = new TtlSweeper({
+      client: raw,
+      table,
+      archiver: new ArchiveService(archive, silentLogger),
+      clock: new FakeClock(NOW),
+      intervalMs: 60_000,
+      log: silentLogger,
+    });
+    expect(await sweeper.sweep()).toEqual({ deleted: 1, archived: 0, retrying: 1 });
+    expect(await store.getExecution(item.executionId)).toBeNull();
+    down = false;
+    expect(await sweeper.sweep()).toEqual({ deleted: 0, archived: 1, retrying: 0 });
+    expect(archive.allRows().map((r) => r.executionId)).toEqual([item.executionId]);
+  });
+});

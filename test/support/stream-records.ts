@@ -1,0 +1,27 @@
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { ExecutionItem } from '../../schemas/stored.js';
+import type { StreamRecord } from '../../schemas/stream.js';
+import { TTL_PRINCIPAL } from '../../schemas/stream.js';
+
+/** A DynamoDB Streams record as Lambda delivers it for an item that DynamoDB's TTL removed. */
+export function ttlRemoval(item: ExecutionItem, sequenceNumber: string): StreamRecord {
+  return {
+    eventID: `event-${sequenceNumber}`,
+    eventName: 'REMOVE',
+    eventSource: 'aws:dynamodb',
+    userIdentity: { type: 'Service', principalId: TTL_PRINCIPAL },
+    dynamodb: {
+      ApproximateCreationDateTime: 1_780_000_000,
+      Keys: marshall({ executionId: item.executionId }),
+      OldImage: marshall(item, { removeUndefinedValues: true }),
+      SequenceNumber: sequenceNumber,
+      StreamViewType: 'OLD_IMAGE',
+    },
+  };
+}
+
+/** The same removal made by a user's DeleteItem: no TTL identity. */
+export function userRemoval(item: ExecutionItem, sequenceNumber: string): StreamRecord {
+  const { userIdentity: _u, ...rest } = ttlRemoval(item, sequenceNumber);
+  return rest;
+}
