@@ -1,0 +1,74 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
+import middy from '@middy/core';
+import type { SQSEvent } from 'aws-lambda';
+import { SesEmailSender } from '../adapters/ses-email-sender.js';
+import type { EmailSender } from '../core/ports.js';
+import { NotifierService } from '../services/notifier-service.js';
+import { ENV } from '../shared/config.js';
+import { lambdaDeps, logger, metrics, serviceLogger } from '../shared/lambda-context.js';
+import { processNotificationBatch } from './batch.js';
+
+const METRIC_OF = {
+  delivered: 'NotificationsDelivered',
+  retrying: 'NotificationsRetried',
+  unparseable: 'NotificationsUnparseable',
+} as const;
+
+let service: NotifierService | undefined;
+const sqs = new SQSClient({});
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`environment variable ${name} is required`);
+  return value;
+}
+
+/** Without a sender address the deployment has no email: such deliveries fail (and end in the DLQ), webhooks go on. */
+function emailSender(): EmailSender {
+  const from = process.env[ENV.emailFrom];
+  if (from) return new SesEmailSender(new SESv2Client({}), from);
+  return {
+    send: async () => {
+      throw new Error(`email notifications are not configured (${ENV.emailFrom} is not set)`);
+    },
+  };
+}
+
+/** Built once per container: webhooks through the same HttpCaller (and target rules) as executions. */
+function notifier(): NotifierService {
+  if (!service) {
+    const deps = lambdaDeps();
+    service = new NotifierService({
+      http: deps.http,
+      email: emailSender(),
+      signing: deps.signing,
+      clock: deps.clock,
+      log: serviceLogger,
+    });
+  }
+  return service;
+}
+
+/** Notifications queue -> webhooks and SES; the event source mapping reports batch item failures. */
+async function notify(event: SQSEvent) {
+  const queueUrl = required(ENV.notificationsQueue);
+  return processNotificationBatch(event, notifier(), {
+    log: serviceLogger,
+    retryLater: async (record, delaySeconds) => {
+      await sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: queueUrl,
+          ReceiptHandle: record.receiptHandle,
+          VisibilityTimeout: delaySeconds,
+        }),
+      );
+    },
+    onOutcome: (outcome) => metrics.addMetric(METRIC_OF[outcome], MetricUnit.Count, 1),
+  });
+}
+
+export const handler = middy(notify).use(injectLambdaContext(logger)).use(logMetrics(metrics));

@@ -1,0 +1,148 @@
+import type { ExecutionItem, JobItem } from '../../schemas/stored.js';
+import type { DependencyRound } from '../core/ports.js';
+import { iso } from '../core/time.js';
+import { emit, type ServiceDeps } from './deps.js';
+import { newExecution, outgoing, runMessage } from './runs.js';
+
+/** Rounds lost to concurrent writers before giving up (each loss means someone else made progress). */
+const MAX_ROUND_RACES = 10;
+
+/** What an upstream's final execution means to its dependents; null: nothing (cancelled, missed). */
+export function upstreamOutcome(execution: ExecutionItem): 'succeeded' | 'failed' | null {
+  switch (execution.status) {
+    case 'succeeded':
+      return 'succeeded';
+    case 'failed':
+    case 'timed_out':
+    case 'dead':
+      return 'failed';
+    case 'skipped':
+      // A dependent skipped because of its own upstream passes the failure down the chain;
+      // a run dropped by the misfire or overlap policy never ran and means nothing downstream.
+      return execution.trigger === 'dependency' ? 'failed' : null;
+    default:
+      return null;
+  }
+}
+
+/**
+ * Runs jobs after their upstreams. Each dependent has a round (JobStore.recordUpstreamRun):
+ * upstream outcomes arrive in it, and when every upstream in `dependsOn` has arrived the round is
+ * closed with a write conditioned on its `rev` — of two upstreams finishing at once exactly one
+ * closes it — and the closer enqueues the dependent's run (`trigger: "dependency"`). A failed
+ * upstream run under `onDependencyFailure: skip` closes the round at once and records a `skipped`
+ * execution naming the upstream; under `run` it arrives like a success.
+ */
+export class DependencyTrigger {
+  constructor(private readonly deps: ServiceDeps) {}
+
+  async upstreamFinished(upstream: JobItem, execution: ExecutionItem): Promise<void> {
+    const outcome = upstreamOutcome(execution);
+    if (outcome === null) return;
+    const dependents = await this.deps.jobs.getDependents(upstream.jobId);
+    const results = await Promise.allSettled(
+      dependents.map((downstreamId) => this.advance(downstreamId, upstream, execution, outcome)),
+    );
+    results.forEach((result, i) => {
+      if (result.status === 'rejected') {
+        this.deps.log.error('dependent not advanced', {
+          upstream: upstream.jobId,
+          downstream: dependents[i],
+          executionId: execution.executionId,
+          error: String(result.reason),
+        });
+      }
+    });
+  }
+
+  private async advance(
+    downstreamId: string,
+    upstream: JobItem,
+    execution: ExecutionItem,
+    outcome: 'succeeded' | 'failed',
+  ): Promise<void> {
+    const { jobs, log } = this.deps;
+    const job = await jobs.getJob(downstreamId);
+    // An edge left behind by a PATCH that dropped the upstream, or a job gone: nothing to do.
+    if (!job || job.tenant !== upstream.tenant || !job.dependsOn.includes(upstream.jobId)) return;
+    if (job.status !== 'active') {
+      log.info('dependent is not active; upstream run ignored', { jobId: job.jobId, status: job.status });
+      return;
+    }
+    if (outcome === 'failed' && job.onDependencyFailure === 'skip') {
+      await this.skipRound(job, upstream, execution);
+      return;
+    }
+    let round = await jobs.recordUpstreamRun(job.jobId, upstream.jobId, execution.executionId);
+    for (let race = 0; race < MAX_ROUND_RACES; race++) {
+      if (!job.dependsOn.every((id) => round.arrived[id] !== undefined)) return;
+      const now = this.deps.clock.now();
+      if (await this.close(job, round, now)) {
+        await this.enqueueRun(job, now);
+        return;
+      }
+      round = await jobs.getDependencyRound(job.jobId);
+    }
+    log.warn('dependency round kept changing; left for the next upstream run', { jobId: job.jobId });
+  }
+
+  private close(job: JobItem, round: DependencyRound, now: number): Promise<boolean> {
+    return this.deps.jobs.closeDependencyRound(job.jobId, round.rev, Object.keys(round.arrived), iso(now));
+  }
+
+  /** The dependent's run, queued like a manual trigger: a record on the `pending` index, then the message. */
+  private async enqueueRun(job: JobItem, now: number): Promise<void> {
+    const { executions, queue, settings, log } = this.deps;
+    let at = now;
+    let execution = newExecution(job, iso(at), 'dependency', 'queued', now, settings.hotRetentionSeconds);
+    // A manual trigger in the same millisecond would share the id; take the next one.
+    while (!(await executions.createExecution(execution))) {
+      at += 1;
+      execution = newExecution(job, iso(at), 'dependency', 'queued', now, settings.hotRetentionSeconds);
+    }
+    try {
+      await queue.send([outgoing(job, runMessage(job, execution.scheduledAt, 'dependency'), at, now)]);
+    } catch (error) {
+      log.error('dependency run enqueue failed; the reaper will resend', {
+        executionId: execution.executionId,
+        error: String(error),
+      });
+    }
+  }
+
+  private async skipRound(job: JobItem, upstream: JobItem, failed: ExecutionItem): Promise<void> {
+    const { jobs, executions, settings } = this.deps;
+    for (let race = 0; race < MAX_ROUND_RACES; race++) {
+      const round = await jobs.getDependencyRound(job.jobId);
+      const now = this.deps.clock.now();
+      if (!(await this.close(job, round, now))) continue;
+      const reason = `dependency: upstream ${upstream.jobId} run ${failed.executionId} ended ${failed.status}`;
+      let at = now;
+      let skipped = newExecution(
+        job,
+        iso(at),
+        'dependency',
+        'skipped',
+        now,
+        settings.hotRetentionSeconds,
+        reason,
+      );
+      while (!(await executions.createExecution(skipped))) {
+        at += 1;
+        skipped = newExecution(
+          job,
+          iso(at),
+          'dependency',
+          'skipped',
+          now,
+          settings.hotRetentionSeconds,
+          reason,
+        );
+      }
+      // Notifications see it, and the dependent's own dependents take the failure in turn.
+      await emit(this.deps, (events) => events.finished(job, skipped));
+      return;
+    }
+    this.deps.log.warn('dependency round kept changing; skip not recorded', { jobId: job.jobId });
+  }
+}

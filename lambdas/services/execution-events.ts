@@ -1,0 +1,52 @@
+import type { ExecutionItem, JobItem } from '../../schemas/stored.js';
+import type { ExecutionEvents, NotificationQueue } from '../core/ports.js';
+import { DependencyTrigger } from './dependency-trigger.js';
+import type { ServiceDeps } from './deps.js';
+import { NotificationPublisher } from './notification-publisher.js';
+
+/**
+ * The scheduler's listeners on execution events: notifications (when a notifications queue is
+ * configured) and job dependencies. Each listener's failure is logged on its own, so a queue
+ * outage never keeps a dependent from running, nor the reverse.
+ */
+export class SchedulerEvents implements ExecutionEvents {
+  private readonly notifications: NotificationPublisher | undefined;
+  private readonly dependencies: DependencyTrigger;
+
+  constructor(
+    private readonly deps: ServiceDeps,
+    notificationQueue?: NotificationQueue,
+  ) {
+    this.notifications = notificationQueue ? new NotificationPublisher(deps, notificationQueue) : undefined;
+    this.dependencies = new DependencyTrigger(deps);
+  }
+
+  started(job: JobItem, execution: ExecutionItem, lateByMs: number): Promise<void> {
+    return this.guard('notifications', () => this.notifications?.started(job, execution, lateByMs));
+  }
+
+  attemptFailed(job: JobItem, execution: ExecutionItem): Promise<void> {
+    return this.guard('notifications', () => this.notifications?.attemptFailed(job, execution));
+  }
+
+  async finished(job: JobItem, execution: ExecutionItem): Promise<void> {
+    await Promise.all([
+      this.guard('notifications', () => this.notifications?.finished(job, execution)),
+      this.guard('dependencies', () => this.dependencies.upstreamFinished(job, execution)),
+    ]);
+  }
+
+  private async guard(listener: string, call: () => Promise<void> | undefined): Promise<void> {
+    try {
+      await call();
+    } catch (error) {
+      this.deps.log.error(`${listener} listener failed`, { error: String(error) });
+    }
+  }
+}
+
+/** Attaches the listeners to a deps object (they read the stores and queues through it). */
+export function withExecutionEvents(deps: ServiceDeps, notificationQueue?: NotificationQueue): ServiceDeps {
+  deps.events = new SchedulerEvents(deps, notificationQueue);
+  return deps;
+}

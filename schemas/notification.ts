@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { Trigger } from './execution.js';
+import { ExecutionStatus, NotificationEvent } from './job.js';
+
+/**
+ * What a webhook receives (the JSON body, signed with `X-Scheduler-Signature`) and what an email
+ * carries. One payload per event and receiver; `id` stays the same across redeliveries.
+ */
+export const NotificationPayload = z
+  .object({
+    /** Unique per event (`<executionId>#<event>[#<attempt>]`): receivers deduplicate on it. */
+    id: z.string(),
+    event: NotificationEvent,
+    occurredAt: z.string(),
+    job: z.object({ id: z.string(), name: z.string().nullable() }),
+    execution: z.object({
+      id: z.string(),
+      scheduledAt: z.string(),
+      trigger: Trigger,
+      startedAt: z.string().nullable(),
+      finishedAt: z.string().nullable(),
+      lateByMs: z.number().int().nullable(),
+    }),
+    /** The execution's status when the event happened (`queued` again after a failed attempt that is retried). */
+    status: ExecutionStatus,
+    /** Attempts made so far. */
+    attempts: z.number().int().min(0),
+    /** The last attempt's error, or the reason of a skipped run; null on success. */
+    error: z.string().nullable(),
+    /**
+     * For `missed`: how many runs one watcher tick dropped (at least: an outage longer than 100
+     * runs is not enumerated run by run), from the first missed to the last dropped one.
+     */
+    missed: z
+      .object({ count: z.number().int().min(1), firstScheduledAt: z.string(), lastScheduledAt: z.string() })
+      .optional(),
+    /** API paths (absolute when the deployment knows its public URL) to read the execution and the job. */
+    links: z.object({ execution: z.string(), job: z.string() }),
+  })
+  .meta({ id: 'Notification' });
+export type NotificationPayload = z.infer<typeof NotificationPayload>;
+
+export const NotificationChannel = z.union([
+  z.strictObject({ webhook: z.url({ protocol: /^https?$/ }) }),
+  z.strictObject({ email: z.email() }),
+]);
+export type NotificationChannel = z.infer<typeof NotificationChannel>;
+
+/** One message on the notifications queue: producers (executor, watcher) and the notifier share it. */
+export const NotificationMessage = z.strictObject({
+  v: z.literal(1),
+  /** Whose signing secret signs a webhook delivery. */
+  tenant: z.string().min(1),
+  channel: NotificationChannel,
+  payload: NotificationPayload,
+});
+export type NotificationMessage = z.infer<typeof NotificationMessage>;

@@ -1,0 +1,286 @@
+import { describe, expect, it } from 'vitest';
+import { describeCycle, findCycle } from '../../lambdas/core/dependency-graph.js';
+import { ValidationFailed } from '../../lambdas/core/errors.js';
+import type { DependencyRound } from '../../lambdas/core/ports.js';
+import { validateDependencies } from '../../lambdas/services/dependencies.js';
+import { upstreamOutcome } from '../../lambdas/services/dependency-trigger.js';
+import { ExecuteService } from '../../lambdas/services/execute-service.js';
+import { withExecutionEvents } from '../../lambdas/services/execution-events.js';
+import { JobsService } from '../../lambdas/services/jobs-service.js';
+import { CreateJobBody } from '../../schemas/job.js';
+import type { ExecutionItem, JobItem } from '../../schemas/stored.js';
+import { MemoryJobStore } from '../support/memory.js';
+import { fakeDeps } from '../support/services.js';
+
+const NOW = Date.parse('2026-05-01T12:00:00.000Z');
+const TENANT = 'team-a';
+
+/** A job store that yields to the event loop inside every round operation, so concurrent callers interleave. */
+class InterleavingJobStore extends MemoryJobStore {
+  private static tick = () => new Promise((resolve) => setImmediate(resolve));
+  override async getDependencyRound(downstreamId: string): Promise<DependencyRound> {
+    await InterleavingJobStore.tick();
+    return super.getDependencyRound(downstreamId);
+  }
+  override async recordUpstreamRun(down: string, up: string, executionId: string): Promise<DependencyRound> {
+    await InterleavingJobStore.tick();
+    const round = await super.recordUpstreamRun(down, up, executionId);
+    await InterleavingJobStore.tick();
+    return round;
+  }
+  override async closeDependencyRound(down: string, rev: number, consumed: string[], at: string) {
+    await InterleavingJobStore.tick();
+    return super.closeDependencyRound(down, rev, consumed, at);
+  }
+}
+
+function setup(options: { interleave?: boolean } = {}) {
+  const f = fakeDeps(NOW);
+  if (options.interleave) {
+    const jobs = new InterleavingJobStore();
+    f.deps.jobs = jobs;
+    f.jobs = jobs;
+  }
+  withExecutionEvents(f.deps);
+  const service = new JobsService(f.deps);
+  const executor = new ExecuteService(f.deps, 'exec-a');
+  const create = (overrides: Record<string, unknown>, tenant = TENANT) =>
+    service.createJob(
+      tenant,
+      CreateJobBody.parse({
+        target: { url: 'https://example.com/hook' },
+        schedule: { type: 'cron', expression: '0 0 1 1 *' },
+        retry: { maxAttempts: 1 },
+        ...overrides,
+      }),
+    );
+  /** Delivers every queued run message to the executor, as the run queue would, until none is left. */
+  const drain = async () => {
+    const outcomes: string[] = [];
+    for (let runs = f.queue.take(); runs.length > 0; runs = f.queue.take()) {
+      for (const run of runs) outcomes.push(`${run.message.jobId}:${await executor.handle(run.message)}`);
+    }
+    return outcomes;
+  };
+  const history = async (job: JobItem) =>
+    (await f.executions.listByJob(job.jobId, {}, 100)).items.sort((a, b) =>
+      a.scheduledAt < b.scheduledAt ? -1 : 1,
+    );
+  return { ...f, service, executor, create, drain, history };
+}
+
+function finishedRun(job: JobItem, at: string, status: ExecutionItem['status']): ExecutionItem {
+  return {
+    executionId: `${job.jobId}:${at}`,
+    jobId: job.jobId,
+    tenant: job.tenant,
+    scheduledAt: at,
+    trigger: 'manual',
+    status,
+    attempts: [],
+    rev: 2,
+    finishedAt: at,
+  };
+}
+
+describe('findCycle', () => {
+  const graph = (edges: Record<string, string[]>) => new Map(Object.entries(edges));
+
+  it.each([
+    ['no edges', {}, 'A', null],
+    ['a chain', { A: ['B'], B: ['C'] }, 'A', null],
+    ['a diamond', { A: ['B', 'C'], B: ['D'], C: ['D'] }, 'A', null],
+    ['a self-loop', { A: ['A'] }, 'A', ['A', 'A']],
+    ['two jobs', { A: ['B'], B: ['A'] }, 'A', ['A', 'B', 'A']],
+    ['three jobs', { A: ['B'], B: ['C'], C: ['A'] }, 'A', ['A', 'B', 'C', 'A']],
+    ['a cycle upstream, not through the start', { A: ['B'], B: ['C'], C: ['B'] }, 'A', ['B', 'C', 'B']],
+    ['a cycle behind a diamond', { A: ['B', 'C'], B: ['D'], C: ['D'], D: ['C'] }, 'A', ['D', 'C', 'D']],
+  ])('%s', (_name, edges, start, expected) => {
+    expect(findCycle(graph(edges as Record<string, string[]>), start)).toEqual(expected);
+  });
+
+  it('walks a 20,000-job chain without overflowing the stack', () => {
+    const edges = new Map<string, string[]>();
+    for (let i = 0; i < 20_000; i++) edges.set(`J${i}`, [`J${i + 1}`]);
+    expect(findCycle(edges, 'J0')).toBeNull();
+    edges.set('J20000', ['J0']);
+    expect(findCycle(edges, 'J0')).toHaveLength(20_002);
+  });
+
+  it('names a cycle the way the API reports it', () => {
+    expect(describeCycle(['job_A', 'job_B', 'job_A'])).toBe('job_A → job_B → job_A');
+  });
+});
+
+describe('validateDependencies', () => {
+  it('refuses a missing upstream and another tenant’s job alike, naming the field', async () => {
+    const s = setup();
+    const theirs = await s.create({}, 'team-b');
+    const error = await s
+      .create({ dependsOn: ['job_01J0000000000000000000000Z', theirs.jobId] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationFailed);
+    expect((error as ValidationFailed).details).toEqual([
+      { path: 'dependsOn[0]', message: 'job job_01J0000000000000000000000Z not found' },
+      { path: 'dependsOn[1]', message: `job ${theirs.jobId} not found` },
+    ]);
+    expect(s.jobs.dependents.size).toBe(0);
+  });
+
+  it('refuses an upstream listed twice and a dependency schedule without upstreams', async () => {
+    const s = setup();
+    const a = await s.create({});
+    await expect(s.create({ dependsOn: [a.jobId, a.jobId] })).rejects.toThrow(/listed twice/);
+    await expect(s.create({ schedule: { type: 'dependency' } })).rejects.toThrow(
+      /dependency schedule needs at least one job/,
+    );
+  });
+
+  it('names the cycle a change of dependsOn would close, over the whole upstream graph', async () => {
+    const s = setup();
+    const a = await s.create({});
+    const b = await s.create({ schedule: { type: 'dependency' }, dependsOn: [a.jobId] });
+    const c = await s.create({ schedule: { type: 'dependency' }, dependsOn: [b.jobId] });
+    // What a PATCH of A to depend on C would do: A → C → B → A.
+    const error = await validateDependencies(s.jobs, TENANT, a.jobId, {
+      dependsOn: [c.jobId],
+      schedule: a.schedule,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationFailed);
+    expect((error as Error).message).toBe(
+      `dependency cycle: ${a.jobId} → ${c.jobId} → ${b.jobId} → ${a.jobId}`,
+    );
+    await expect(
+      validateDependencies(s.jobs, TENANT, a.jobId, { dependsOn: [a.jobId], schedule: a.schedule }),
+    ).rejects.toThrow(`dependency cycle: ${a.jobId} → ${a.jobId}`);
+    // A diamond is fine.
+    await validateDependencies(s.jobs, TENANT, c.jobId, {
+      dependsOn: [a.jobId, b.jobId],
+      schedule: c.schedule,
+    });
+  });
+});
+
+describe('JobsService.createJob with dependencies', () => {
+  it('keeps a dependency-scheduled job active with no next run, and registers its reverse edges', async () => {
+    const s = setup();
+    const a = await s.create({});
+    const b = await s.create({});
+    const d = await s.create({ schedule: { type: 'dependency' }, dependsOn: [a.jobId, b.jobId] });
+    expect(d.status).toBe('active');
+    expect(d.nextRunAt).toBeUndefined();
+    expect(s.queue.sent).toEqual([]);
+    expect(await s.jobs.getDependents(a.jobId)).toEqual([d.jobId]);
+    expect(await s.jobs.getDependents(b.jobId)).toEqual([d.jobId]);
+  });
+});
+
+describe('DependencyTrigger', () => {
+  it('runs A → B → C in order, each dependent with trigger "dependency"', async () => {
+    const s = setup();
+    const a = await s.create({});
+    const b = await s.create({ schedule: { type: 'dependency' }, dependsOn: [a.jobId] });
+    const c = await s.create({ schedule: { type: 'dependency' }, dependsOn: [b.jobId] });
+    await s.service.triggerJob(TENANT, a.jobId);
+    expect(await s.drain()).toEqual([`${a.jobId}:succeeded`, `${b.jobId}:succeeded`, `${c.jobId}:succeeded`]);
+    const [bRun] = await s.history(b);
+    expect(bRun).toMatchObject({ trigger: 'dependency', status: 'succeeded' });
+    expect(s.http.requests).toHaveLength(3);
+  });
+
+  it('waits for every upstream, and two upstreams finishing at once fire the dependent exactly once', async () => {
+    for (let round = 0; round < 10; round++) {
+      const s = setup({ interleave: true });
+      const a1 = await s.create({});
+      const a2 = await s.create({});
+      const b = await s.create({ schedule: { type: 'dependency' }, dependsOn: [a1.jobId, a2.jobId] });
+      const events = s.deps.events!;
+      await events.finished(a1, finishedRun(a1, '2026-05-01T12:00:00.000Z', 'succeeded'));
+      expect(await s.history(b)).toEqual([]);
+      // Second round: both upstreams at once, twice over.
+      await Promise.all([
+        events.finished(a2, finishedRun(a2, '2026-05-01T12:00:00.000Z', 'succeeded')),
+        events.finished(a1, finishedRun(a1, '2026-05-01T12:00:01.000Z', 'succeeded')),
+      ]);
+      expect(await s.history(b)).toHaveLength(1);
+      s.clock.advance(1000);
+      await Promise.all([
+        events.finished(a1, finishedRun(a1, '2026-05-01T12:00:02.000Z', 'succeeded')),
+        events.finished(a2, finishedRun(a2, '2026-05-01T12:00:02.000Z', 'succeeded')),
+      ]);
+      const runs = await s.history(b);
+      expect(runs.map((r) => [r.trigger, r.status])).toEqual([
+        ['dependency', 'queued'],
+        ['dependency', 'queued'],
+      ]);
+      expect(s.queue.sent.map((r) => r.message.executionId)).toEqual(runs.map((r) => r.executionId));
+    }
+  });
+
+  it('skips the dependent of a failed upstream under "skip", down the chain, naming the upstream', async () => {
+    const s = setup();
+    const a = await s.create({});
+    const b = await s.create({ schedule: { type: 'dependency' }, dependsOn: [a.jobId] });
+    const c = await s.create({ schedule: { type: 'dependency' }, dependsOn: [b.jobId] });
+    s.http.answer = () => ({ kind: 'response', statusCode: 500, body: '', durationMs: 3 });
+    const aRun = await s.service.triggerJob(TENANT, a.jobId);
+    expect(await s.drain()).toEqual([`${a.jobId}:failed`]);
+    const [bRun] = await s.history(b);
+    expect(bRun).toMatchObject({
+      trigger: 'dependency',
+      status: 'skipped',
+      reason: `dependency: upstream ${a.jobId} run ${aRun.executionId} ended failed`,
+    });
+    const [cRun] = await s.history(c);
+    expect(cRun).toMatchObject({ status: 'skipped', reason: expect.stringContaining(b.jobId) });
+    expect(s.http.requests).toHaveLength(1);
+  });
+
+  it('runs the dependent of a failed upstream under "run"', async () => {
+    const s = setup();
+    const a = await s.create({});
+    const b = await s.create({
+      schedule: { type: 'dependency' },
+      dependsOn: [a.jobId],
+      onDependencyFailure: 'run',
+    });
+    s.http.answer = (request) =>
+      request.headers['x-scheduler-job-id'] === a.jobId
+        ? { kind: 'error', error: 'connection refused', timedOut: false, aborted: false, durationMs: 1 }
+        : { kind: 'response', statusCode: 200, body: '', durationMs: 1 };
+    await s.service.triggerJob(TENANT, a.jobId);
+    expect(await s.drain()).toEqual([`${a.jobId}:failed`, `${b.jobId}:succeeded`]);
+  });
+
+  it('ignores a paused dependent, a stale edge and upstream runs that never ran', async () => {
+    const s = setup();
+    const a = await s.create({});
+    const b = await s.create({ schedule: { type: 'dependency' }, dependsOn: [a.jobId] });
+    const c = await s.create({ schedule: { type: 'dependency' }, dependsOn: [a.jobId] });
+    await s.jobs.replaceJob({ ...b, status: 'paused', version: 2 }, { version: 1, nextRunAt: undefined });
+    const other = await s.create({});
+    // c no longer depends on a (as after a PATCH), though the edge is still there.
+    await s.jobs.replaceJob(
+      { ...c, dependsOn: [other.jobId], version: 2 },
+      { version: 1, nextRunAt: undefined },
+    );
+    await s.deps.events!.finished(a, finishedRun(a, '2026-05-01T12:00:00.000Z', 'succeeded'));
+    await s.deps.events!.finished(a, finishedRun(a, '2026-05-01T12:00:01.000Z', 'cancelled'));
+    expect(await s.history(b)).toEqual([]);
+    expect(await s.history(c)).toEqual([]);
+    expect(s.queue.sent).toEqual([]);
+  });
+
+  it.each([
+    ['succeeded', 'schedule', 'succeeded'],
+    ['dead', 'schedule', 'failed'],
+    ['timed_out', 'schedule', 'failed'],
+    ['failed', 'manual', 'failed'],
+    ['skipped', 'dependency', 'failed'],
+    ['skipped', 'schedule', null],
+    ['cancelled', 'schedule', null],
+  ] as const)('an upstream run %s (trigger %s) counts as %s', (status, trigger, expected) => {
+    const run = { ...finishedRun({ jobId: 'job_x', tenant: 't' } as JobItem, 'x', status), trigger };
+    expect(upstreamOutcome(run)).toBe(expected);
+  });
+});

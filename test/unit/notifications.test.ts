@@ -1,0 +1,351 @@
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { renderEml } from '../../lambdas/adapters/file-email-sender.js';
+import { verifySignature } from '../../lambdas/core/signing.js';
+import { processNotificationBatch } from '../../lambdas/notifier/batch.js';
+import { type Logger, silentLogger } from '../../lambdas/services/deps.js';
+import { ExecuteService } from '../../lambdas/services/execute-service.js';
+import { withExecutionEvents } from '../../lambdas/services/execution-events.js';
+import { JobsService } from '../../lambdas/services/jobs-service.js';
+import { NotifierService, notificationRetryDelaySeconds } from '../../lambdas/services/notifier-service.js';
+import { WatchService } from '../../lambdas/services/watch-service.js';
+import { CreateJobBody } from '../../schemas/job.js';
+import { NotificationMessage, NotificationPayload } from '../../schemas/notification.js';
+import { MemoryEmailSender, MemoryNotificationQueue } from '../support/memory-notifications.js';
+import { fakeDeps } from '../support/services.js';
+
+const NOW = Date.parse('2026-05-01T12:00:00.000Z');
+const TENANT = 'team-a';
+const HOOK = 'https://hooks.example.com/scheduler';
+
+function setup(log: Logger = silentLogger) {
+  const f = fakeDeps(NOW, { log });
+  const notifications = new MemoryNotificationQueue();
+  withExecutionEvents(f.deps, notifications);
+  const service = new JobsService(f.deps);
+  const executor = new ExecuteService(f.deps, 'exec-a');
+  const watch = new WatchService(f.deps);
+  const create = (overrides: Record<string, unknown>) =>
+    service.createJob(
+      TENANT,
+      CreateJobBody.parse({
+        name: 'nightly',
+        target: { url: 'https://example.com/hook' },
+        schedule: { type: 'cron', expression: '0 0 1 1 *' },
+        ...overrides,
+      }),
+    );
+  const drain = async () => {
+    for (let runs = f.queue.take(); runs.length > 0; runs = f.queue.take()) {
+      for (const run of runs) await executor.handle(run.message);
+    }
+  };
+  const published = () => notifications.take().map((n) => NotificationMessage.parse(n.message));
+  return { ...f, notifications, service, executor, watch, create, drain, published };
+}
+
+describe('NotificationPublisher', () => {
+  it('announces each failed attempt and the dead end, to every subscribed receiver', async () => {
+    const s = setup();
+    const job = await s.create({
+      retry: { maxAttempts: 2, initialDelaySeconds: 0, maxDelaySeconds: 0 },
+      notifications: [
+        { on: ['failed', 'dead', 'succeeded'], webhook: HOOK },
+        { on: ['dead'], email: 'team@example.com' },
+      ],
+    });
+    s.http.answer = () => ({ kind: 'response', statusCode: 503, body: '', durationMs: 2 });
+    const run = await s.service.triggerJob(TENANT, job.jobId);
+    await s.drain();
+    const messages = s.published();
+    expect(messages.map((m) => [m.payload.event, 'webhook' in m.channel ? 'webhook' : 'email'])).toEqual([
+      ['failed', 'webhook'],
+      ['failed', 'webhook'],
+      ['dead', 'webhook'],
+      ['dead', 'email'],
+    ]);
+    expect(messages.map((m) => m.payload.id)).toEqual([
+      `${run.executionId}#failed#1`,
+      `${run.executionId}#failed#2`,
+      `${run.executionId}#dead`,
+      `${run.executionId}#dead`,
+    ]);
+    const dead = messages[2]!;
+    expect(dead.tenant).toBe(TENANT);
+    expect(dead.payload).toMatchObject({
+      event: 'dead',
+      job: { id: job.jobId, name: 'nightly' },
+      execution: { id: run.executionId, scheduledAt: run.scheduledAt, trigger: 'manual' },
+      status: 'dead',
+      attempts: 2,
+      error: 'HTTP 503',
+      links: {
+        execution: `/v1/executions/${encodeURIComponent(run.executionId)}`,
+        job: `/v1/jobs/${job.jobId}`,
+      },
+    });
+    expect(messages[0]!.payload).toMatchObject({ status: 'failed', attempts: 1, error: 'HTTP 503' });
+    expect(NotificationPayload.safeParse(dead.payload).success).toBe(true);
+  });
+
+  it('sends nothing for events no subscription names', async () => {
+    const s = setup();
+    const job = await s.create({ notifications: [{ on: ['dead'], webhook: HOOK }] });
+    await s.service.triggerJob(TENANT, job.jobId);
+    await s.drain();
+    expect(s.published()).toEqual([]);
+  });
+
+  it('announces `late` only past the subscription’s threshold', async () => {
+    const s = setup();
+    const job = await s.create({
+      notifications: [
+        { on: ['late'], webhook: HOOK, lateAfterSeconds: 5 },
+        { on: ['late'], email: 'ops@example.com' },
+      ],
+    });
+    const run = await s.service.triggerJob(TENANT, job.jobId);
+    const [message] = s.queue.take();
+    s.clock.advance(7000); // picked up 7 s after it was due: past 5 s, not past the default 60 s
+    await s.executor.handle(message!.message);
+    const late = s.published();
+    expect(late).toHaveLength(1);
+    expect(late[0]).toMatchObject({
+      channel: { webhook: HOOK },
+      payload: { event: 'late', id: `${run.executionId}#late`, execution: { lateByMs: 7000 } },
+    });
+  });
+
+  const missedSetup = async () => {
+    const s = setup();
+    const job = await s.create({
+      schedule: { type: 'rate', everySeconds: 1 },
+      misfire: 'skip',
+      notifications: [{ on: ['missed'], email: 'ops@example.com' }],
+    });
+    s.queue.take(); // the fast path's first runs
+    return { s, job, firstMissed: new Date(Date.parse(job.enqueuedThrough!) + 1000).toISOString() };
+  };
+
+  it('sums up the runs one watcher tick dropped in a single `missed` notification', async () => {
+    const { s, job, firstMissed } = await missedSetup();
+    s.clock.advance(4 * 60_000); // down for four minutes: runs older than the 60 s grace are missed
+    const report = await s.watch.watchShard(job.shard);
+    expect(report.skippedRecorded).toBe(59);
+    const missed = s.published();
+    expect(missed).toHaveLength(1);
+    expect(missed[0]!.payload).toMatchObject({
+      event: 'missed',
+      status: 'skipped',
+      execution: { id: `${job.jobId}:${firstMissed}` },
+      missed: { count: 59, firstScheduledAt: firstMissed, lastScheduledAt: '2026-05-01T12:02:59.000Z' },
+    });
+    expect(missed[0]!.payload.error).toMatch(/^missed \(misfire policy skip\)/);
+  });
+
+  it('keeps to one notification when a long outage drops more runs than it records', async () => {
+    const { s, job, firstMissed } = await missedSetup();
+    s.clock.advance(10 * 60_000);
+    const report = await s.watch.watchShard(job.shard);
+    expect(report.skippedRecorded).toBe(100);
+    const missed = s.published();
+    expect(missed).toHaveLength(1);
+    const newest = (await s.executions.listByJob(job.jobId, { status: 'skipped' }, 1)).items[0]!;
+    expect(missed[0]!.payload.missed).toMatchObject({
+      firstScheduledAt: firstMissed,
+      lastScheduledAt: newest.scheduledAt,
+    });
+    expect(missed[0]!.payload.missed!.count).toBeGreaterThan(100);
+  });
+
+  it('announces a run the executor found too late on its own', async () => {
+    const s = setup();
+    const job = await s.create({
+      schedule: { type: 'once', at: '2026-05-01T12:00:30.000Z' },
+      misfire: 'skip',
+      notifications: [{ on: ['missed'], webhook: HOOK }],
+    });
+    const [run] = s.queue.take();
+    s.clock.advance(5 * 60_000);
+    expect(await s.executor.handle(run!.message)).toBe('skipped');
+    const [missed] = s.published();
+    expect(missed!.payload).toMatchObject({
+      event: 'missed',
+      execution: { id: `${job.jobId}:2026-05-01T12:00:30.000Z` },
+      missed: { count: 1 },
+    });
+  });
+
+  it('keeps the run going when the notifications queue fails', async () => {
+    const errors: string[] = [];
+    const s = setup({ ...silentLogger, error: (message) => errors.push(message) });
+    const job = await s.create({ notifications: [{ on: ['succeeded'], webhook: HOOK }] });
+    s.notifications.failNext = 1;
+    await s.service.triggerJob(TENANT, job.jobId);
+    const [run] = s.queue.take();
+    expect(await s.executor.handle(run!.message)).toBe('succeeded');
+    expect(errors).toEqual(['notifications listener failed']);
+  });
+});
+
+function message(channel: NotificationMessage['channel']): NotificationMessage {
+  return {
+    v: 1,
+    tenant: TENANT,
+    channel,
+    payload: {
+      id: 'job_x:2026-05-01T12:00:00.000Z#dead',
+      event: 'dead',
+      occurredAt: '2026-05-01T12:00:05.000Z',
+      job: { id: 'job_x', name: 'nightly' },
+      execution: {
+        id: 'job_x:2026-05-01T12:00:00.000Z',
+        scheduledAt: '2026-05-01T12:00:00.000Z',
+        trigger: 'schedule',
+        startedAt: '2026-05-01T12:00:00.010Z',
+        finishedAt: '2026-05-01T12:00:05.000Z',
+        lateByMs: 10,
+      },
+      status: 'dead',
+      attempts: 3,
+      error: 'HTTP 503',
+      links: { execution: '/v1/executions/job_x%3A2026-05-01T12%3A00%3A00.000Z', job: '/v1/jobs/job_x' },
+    },
+  };
+}
+
+function notifier() {
+  const f = fakeDeps(NOW);
+  const email = new MemoryEmailSender();
+  const service = new NotifierService({
+    http: f.http,
+    email,
+    signing: { secretsFor: () => ['tenant-secret'] },
+    clock: f.clock,
+    log: silentLogger,
+  });
+  return { ...f, email, service };
+}
+
+describe('NotifierService', () => {
+  it('posts the payload to a webhook, signed with the tenant’s secret like a target call', async () => {
+    const n = notifier();
+    const result = await n.service.deliver(message({ webhook: HOOK }), 2);
+    expect(result).toEqual({ delivered: true });
+    const [request] = n.http.requests;
+    expect(request).toMatchObject({ url: HOOK, method: 'POST' });
+    expect(JSON.parse(request!.body!)).toEqual(message({ webhook: HOOK }).payload);
+    expect(request!.headers).toMatchObject({
+      'content-type': 'application/json',
+      'x-scheduler-event': 'dead',
+      'x-scheduler-notification-id': 'job_x:2026-05-01T12:00:00.000Z#dead',
+      'x-scheduler-delivery-attempt': '2',
+    });
+    const signature = request!.headers['x-scheduler-signature']!;
+    expect(verifySignature(signature, request!.body!, ['tenant-secret'], NOW / 1000)).toBe(true);
+    expect(verifySignature(signature, `${request!.body} `, ['tenant-secret'], NOW / 1000)).toBe(false);
+  });
+
+  it('reports a receiver’s failure instead of throwing', async () => {
+    const n = notifier();
+    n.http.answer = () => ({ kind: 'response', statusCode: 500, body: '', durationMs: 1 });
+    expect(await n.service.deliver(message({ webhook: HOOK }), 1)).toEqual({
+      delivered: false,
+      error: 'HTTP 500',
+    });
+    n.email.failNext = 1;
+    expect(await n.service.deliver(message({ email: 'team@example.com' }), 1)).toEqual({
+      delivered: false,
+      error: 'injected mail failure',
+    });
+  });
+
+  it('mails a summary with the JSON payload', async () => {
+    const n = notifier();
+    await n.service.deliver(message({ email: 'team@example.com' }), 1);
+    const [mail] = n.email.sent;
+    expect(mail).toMatchObject({
+      to: 'team@example.com',
+      subject: '[scheduler] nightly: dead',
+      id: 'job_x:2026-05-01T12:00:00.000Z#dead',
+    });
+    expect(mail!.text).toContain('Status:     dead after 3 attempts');
+    expect(mail!.text).toContain('Error:      HTTP 503');
+    expect(mail!.text).toContain('"event": "dead"');
+  });
+});
+
+describe('processNotificationBatch', () => {
+  const record = (body: string, receiveCount: number, id = 'm1'): SQSRecord =>
+    ({
+      messageId: id,
+      receiptHandle: `rh-${id}`,
+      body,
+      attributes: { ApproximateReceiveCount: String(receiveCount) },
+    }) as unknown as SQSRecord;
+
+  it('reports failed deliveries and hides them longer each time; delivered ones pass', async () => {
+    const n = notifier();
+    n.http.answer = (request) =>
+      request.url.endsWith('/down')
+        ? { kind: 'error', error: 'ECONNREFUSED', timedOut: false, aborted: false, durationMs: 1 }
+        : { kind: 'response', statusCode: 204, body: '', durationMs: 1 };
+    const delays: [string, number][] = [];
+    const outcomes: string[] = [];
+    const event: SQSEvent = {
+      Records: [
+        record(JSON.stringify(message({ webhook: `${HOOK}/down` })), 3, 'down'),
+        record(JSON.stringify(message({ webhook: HOOK })), 1, 'up'),
+        record('{"not":"a notification"}', 1, 'junk'),
+      ],
+    };
+    const result = await processNotificationBatch(event, n.service, {
+      log: silentLogger,
+      retryLater: async (r, seconds) => {
+        delays.push([r.messageId, seconds]);
+      },
+      onOutcome: (o) => outcomes.push(o),
+    });
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'down' }, { itemIdentifier: 'junk' }]);
+    expect(delays).toEqual([['down', 20]]);
+    expect(outcomes.sort()).toEqual(['delivered', 'retrying', 'unparseable']);
+    expect(
+      n.http.requests.find((r) => r.url.endsWith('/down'))?.headers['x-scheduler-delivery-attempt'],
+    ).toBe('3');
+  });
+
+  it.each([
+    [1, 5],
+    [2, 10],
+    [5, 80],
+    [20, 900],
+  ])('waits before try %i+1: %i s', (attempt, seconds) => {
+    expect(notificationRetryDelaySeconds(attempt)).toBe(seconds);
+  });
+});
+
+describe('renderEml', () => {
+  it('writes an RFC 5322 message a mail client opens', () => {
+    const eml = renderEml(
+      { to: 'team@example.com', subject: '[scheduler] résumé: dead', text: 'line 1\nline 2', id: 'x#dead' },
+      'scheduler@localhost',
+      NOW,
+    );
+    const [head, body] = eml.split('\r\n\r\n');
+    const headers = head!.split('\r\n');
+    expect(headers).toEqual(
+      expect.arrayContaining([
+        'From: scheduler@localhost',
+        'To: team@example.com',
+        `Subject: =?UTF-8?B?${Buffer.from('[scheduler] résumé: dead').toString('base64')}?=`,
+        'Date: Fri, 01 May 2026 12:00:00 +0000',
+        'Content-Type: text/plain; charset=utf-8',
+        'MIME-Version: 1.0',
+      ]),
+    );
+    expect(headers.find((h) => h.startsWith('Message-ID: '))).toMatch(
+      /^Message-ID: <[0-9a-f]{32}@scheduler\.local>$/,
+    );
+    expect(body).toBe('line 1\r\nline 2\r\n');
+  });
+});
