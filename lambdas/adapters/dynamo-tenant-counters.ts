@@ -1,0 +1,99 @@
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { ExecutionWindowCounter, TenantJobCounter } from '../core/limits.js';
+import { WINDOW_MS } from '../core/limits.js';
+import { isConditionFailed } from './dynamo-common.js';
+
+/** Items of their own in the jobs table (like the watermarks): no job id starts with `#`. */
+const jobCountId = (tenant: string) => `#jobcount#${tenant}`;
+const windowId = (window: number, tenant: string) => `#xwindow#${window}#${tenant}`;
+/** Window items outlive their minute by a day, then DynamoDB TTL (`expiresAt`) removes them. */
+const WINDOW_ITEM_TTL_SECONDS = 24 * 3600;
+
+/** The jobs-per-tenant count: one item per tenant, conditional ADD on create. */
+export class DynamoTenantJobCounter implements TenantJobCounter {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async tryIncrement(
+    tenant: string,
+    max: number,
+  ): Promise<{ ok: true } | { ok: false; recountedAt: number | null }> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { jobId: jobCountId(tenant) },
+          UpdateExpression: 'ADD jobCount :one',
+          ConditionExpression: 'attribute_not_exists(jobCount) OR jobCount < :max',
+          ExpressionAttributeValues: { ':one': 1, ':max': max },
+        }),
+      );
+      return { ok: true };
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+    }
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: { jobId: jobCountId(tenant) }, ConsistentRead: true }),
+    );
+    const at = out.Item?.recountedAt;
+    return { ok: false, recountedAt: typeof at === 'number' ? at : null };
+  }
+
+  async decrement(tenant: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { jobId: jobCountId(tenant) },
+          UpdateExpression: 'ADD jobCount :minus',
+          ConditionExpression: 'jobCount > :zero',
+          ExpressionAttributeValues: { ':minus': -1, ':zero': 0 },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+    }
+  }
+
+  async reset(tenant: string, count: number, at: number): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { jobId: jobCountId(tenant), jobCount: count, recountedAt: at },
+      }),
+    );
+  }
+}
+
+/** Executions per tenant and minute, shared by every executor: one item per tenant and minute. */
+export class DynamoExecutionWindowCounter implements ExecutionWindowCounter {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async tryTake(tenant: string, window: number, amount: number, cap: number): Promise<boolean> {
+    if (amount > cap) return false;
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { jobId: windowId(window, tenant) },
+          UpdateExpression: 'ADD used :amount SET expiresAt = if_not_exists(expiresAt, :expires)',
+          ConditionExpression: 'attribute_not_exists(used) OR used <= :room',
+          ExpressionAttributeValues: {
+            ':amount': amount,
+            ':room': cap - amount,
+            ':expires': Math.floor(((window + 1) * WINDOW_MS) / 1000) + WINDOW_ITEM_TTL_SECONDS,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,150 @@
+import type { JobDefinition } from '../../schemas/job.js';
+import type { ErrorDetail } from '../core/errors.js';
+import { JobLimitReached, TargetNotAllowed } from '../core/errors.js';
+import { type ExecutionWindowCounter, type TenantJobCounter, WINDOW_MS, windowOf } from '../core/limits.js';
+import type { JobStore } from '../core/ports.js';
+import { checkTargetUrl, EMPTY_ALLOWLIST, type TargetAllowlist } from '../core/ssrf.js';
+
+/** What a deployment lets each tenant do (docs/security.md). Absent parts impose nothing but the SSRF rules. */
+export interface TenantPolicy {
+  /** SCHEDULER_TARGET_ALLOWLIST, compiled. */
+  allowlist: TargetAllowlist;
+  /** SCHEDULER_MAX_JOBS_PER_TENANT and the counter that enforces it. */
+  jobs?: { counter: TenantJobCounter; max: number };
+  /** SCHEDULER_MAX_EXECUTIONS_PER_TENANT_PER_MINUTE: the executor asks before each call. */
+  executions?: ExecutionGate;
+}
+
+export const DEFAULT_POLICY: TenantPolicy = { allowlist: EMPTY_ALLOWLIST };
+
+/**
+ * The create-time SSRF rule for every URL a job would make the scheduler call: the target and the
+ * notification webhooks. Throws TargetNotAllowed (400) naming each refused field.
+ */
+export function assertTargetsAllowed(
+  definition: Pick<JobDefinition, 'target' | 'notifications'>,
+  allowlist: TargetAllowlist,
+): void {
+  const urls: [string, string][] = [['target.url', definition.target.url]];
+  definition.notifications.forEach((n, i) => {
+    if (n.webhook !== undefined) urls.push([`notifications.${i}.webhook`, n.webhook]);
+  });
+  const details: ErrorDetail[] = [];
+  for (const [path, url] of urls) {
+    const verdict = checkTargetUrl(url, allowlist);
+    if (!verdict.allowed) details.push({ path, message: verdict.reason });
+  }
+  const first = details[0];
+  if (first) throw new TargetNotAllowed(`${first.path} is not allowed: ${first.message}`, details);
+}
+
+/** Statuses that still hold a place under the jobs-per-tenant limit. */
+const LIVE_STATUSES = ['active', 'paused'] as const;
+/** A tenant at its limit is recounted at most this often (the count drifts up as jobs complete). */
+export const RECOUNT_INTERVAL_MS = 60_000;
+
+async function countLiveJobs(jobs: JobStore, tenant: string): Promise<number> {
+  let count = 0;
+  for (const status of LIVE_STATUSES) {
+    let cursor: string | undefined;
+    do {
+      const page = await jobs.listJobs(tenant, { status }, 100, cursor);
+      count += page.items.length;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+  }
+  return count;
+}
+
+/**
+ * Takes a place for a new job under the tenant's limit. The counter goes up on create and down on
+ * cancel; jobs that complete on their own are not subtracted where they complete, so the count only
+ * ever errs high — and a tenant that reaches the limit is recounted exactly (at most once a
+ * minute) before it is refused. Concurrent creates can overshoot a recount by their number.
+ */
+export async function reserveJobPlace(
+  policy: TenantPolicy | undefined,
+  jobs: JobStore,
+  tenant: string,
+  now: number,
+): Promise<void> {
+  const quota = policy?.jobs;
+  if (!quota) return;
+  const first = await quota.counter.tryIncrement(tenant, quota.max);
+  if (first.ok) return;
+  if (first.recountedAt === null || now - first.recountedAt >= RECOUNT_INTERVAL_MS) {
+    const live = await countLiveJobs(jobs, tenant);
+    await quota.counter.reset(tenant, live, now);
+    if (live < quota.max && (await quota.counter.tryIncrement(tenant, quota.max)).ok) return;
+  }
+  throw new JobLimitReached(
+    `this tenant has ${quota.max} active or paused jobs, its limit; cancel jobs it no longer needs, or ask the operator to raise SCHEDULER_MAX_JOBS_PER_TENANT`,
+  );
+}
+
+/** Gives back a job's place (its create failed, or it was cancelled). */
+export async function releaseJobPlace(policy: TenantPolicy | undefined, tenant: string): Promise<void> {
+  await policy?.jobs?.counter.decrement(tenant);
+}
+
+export type Admission = { admitted: true } | { admitted: false; delaySeconds: number };
+
+/**
+ * The per-tenant cap on executions per minute, so one tenant's flood cannot hold the run queues
+ * against everyone else. The shared counter is taken in blocks (one write per `block` executions
+ * per executor); an executor keeps what it took for the current minute. Over the cap, the run
+ * waits for a later minute, spread over that minute so the held-back runs do not return at once.
+ */
+export class ExecutionGate {
+  private readonly held = new Map<string, { window: number; left: number }>();
+  private readonly block: number;
+
+  constructor(
+    private readonly counter: ExecutionWindowCounter,
+    readonly perMinute: number,
+    private readonly random: () => number,
+  ) {
+    this.block = Math.max(1, Math.min(10, Math.floor(perMinute / 100)));
+  }
+
+  async admit(tenant: string, now: number): Promise<Admission> {
+    const window = windowOf(now);
+    const mine = this.held.get(tenant);
+    if (mine && mine.window === window && mine.left > 0) {
+      mine.left -= 1;
+      return { admitted: true };
+    }
+    if (this.held.size > 10_000) this.forgetOldWindows(window);
+    for (const amount of this.block > 1 ? [this.block, 1] : [1]) {
+      if (await this.counter.tryTake(tenant, window, amount, this.perMinute)) {
+        this.held.set(tenant, { window, left: amount - 1 });
+        return { admitted: true };
+      }
+    }
+    const toNextWindow = (window + 1) * WINDOW_MS - now;
+    return { admitted: false, delaySeconds: Math.ceil((toNextWindow + this.random() * WINDOW_MS) / 1000) };
+  }
+
+  private forgetOldWindows(window: number): void {
+    for (const [tenant, entry] of this.held) if (entry.window !== window) this.held.delete(tenant);
+  }
+}
+
+/** The counter of one process: exact when one process runs every executor (the local runtime). */
+export class MemoryExecutionWindowCounter implements ExecutionWindowCounter {
+  private readonly used = new Map<string, number>();
+  private window = -1;
+
+  async tryTake(tenant: string, window: number, amount: number, cap: number): Promise<boolean> {
+    if (window !== this.window) {
+      // Only the current minute matters; earlier ones are forgotten wholesale.
+      if (window > this.window) this.used.clear();
+      this.window = Math.max(window, this.window);
+    }
+    if (window < this.window) return false;
+    const now = this.used.get(tenant) ?? 0;
+    if (now + amount > cap) return false;
+    this.used.set(tenant, now + amount);
+    return true;
+  }
+}
