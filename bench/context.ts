@@ -1,0 +1,75 @@
+import { WatchService } from '../lambdas/services/watch-service.js';
+import { consoleLogger } from '../local/logger.js';
+import { WatchTimers } from '../local/watch-timers.js';
+import type { Bench } from './harness.js';
+import { type Counts, diff } from './meter.js';
+
+export interface BenchContext {
+  bench: Bench;
+  quick: boolean;
+  /** Job creations per second measured by the registration scenario (used to plan the others). */
+  createRate: number;
+  log(message: string): void;
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+export interface JobResponse {
+  id: string;
+  nextRunAt: string | null;
+  status: string;
+}
+
+/**
+ * POST /v1/jobs; a 429 waits its Retry-After and tries again (counted), anything else but 201
+ * is an error: the benchmark measures a working scheduler.
+ */
+export async function createJob(
+  ctx: BenchContext,
+  body: unknown,
+  latencies?: number[],
+  throttled?: { count: number },
+): Promise<JobResponse> {
+  for (;;) {
+    const res = await ctx.bench.api('POST', '/v1/jobs', body);
+    if (res.status === 201) {
+      latencies?.push(res.ms);
+      return res.body as JobResponse;
+    }
+    if (res.status === 429) {
+      if (throttled) throttled.count++;
+      await sleep(1000);
+      continue;
+    }
+    throw new Error(`create answered ${res.status}: ${JSON.stringify(res.body)}`);
+  }
+}
+
+/** Measures the counters spent while `work` runs. */
+export async function metered<T>(
+  ctx: BenchContext,
+  work: () => Promise<T>,
+): Promise<{ result: T; counts: Counts }> {
+  const before = ctx.bench.meter.snapshot();
+  const result = await work();
+  return { result, counts: diff(ctx.bench.meter.snapshot(), before) };
+}
+
+/** Watcher timers of our own (the runtime's are stopped): each scenario picks its tick interval. */
+export function watchTimers(ctx: BenchContext, intervalMs: number): WatchTimers {
+  const { runtime } = ctx.bench;
+  return new WatchTimers(
+    new WatchService(runtime.deps),
+    runtime.deps.settings.shards,
+    intervalMs,
+    consoleLogger('error'),
+  );
+}
+
+/** Sets the look-ahead the API's fast path and the watcher use (they read the shared settings per call). */
+export function setLookahead(ctx: BenchContext, seconds: number): void {
+  ctx.bench.runtime.deps.settings.lookaheadSeconds = seconds;
+}
+
+/** Whole-second instant at least `ms` from now. */
+export const secondAfter = (ms: number) => Math.ceil((Date.now() + ms) / 1000) * 1000;

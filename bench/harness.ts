@@ -1,0 +1,190 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { TABLES } from '../lambdas/shared/config.js';
+import { LOCAL_AWS } from '../local/emulators.js';
+import { consoleLogger } from '../local/logger.js';
+import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '../local/runtime.js';
+import type { Priority } from '../schemas/job.js';
+import { type Item, itemSize } from './capacity.js';
+import { AwsMeter, type MiddlewareHost, type TableDef } from './meter.js';
+import { type BenchSink, startBenchSink } from './sink.js';
+
+export const API_KEY = 'bench-key';
+export const TENANT = 'bench';
+export const JOBS_TABLE = 'scheduler-jobs';
+export const EXECUTIONS_TABLE = 'scheduler-executions';
+
+const J = TABLES.jobs;
+const E = TABLES.executions;
+/** The tables and GSIs of local/tables.ts (and the CDK stack), for the write-unit arithmetic. */
+export const METERED_TABLES: TableDef[] = [
+  {
+    name: JOBS_TABLE,
+    partitionKey: J.partitionKey,
+    indexes: [
+      { name: J.dueIndex, partitionKey: J.dueIndexPartitionKey, sortKey: J.dueIndexSortKey },
+      { name: J.byTenantIndex, partitionKey: J.byTenantPartitionKey, sortKey: J.byTenantSortKey },
+    ],
+  },
+  {
+    name: EXECUTIONS_TABLE,
+    partitionKey: E.partitionKey,
+    indexes: [
+      { name: E.byJobIndex, partitionKey: E.byJobPartitionKey, sortKey: E.byJobSortKey },
+      { name: E.pendingIndex, partitionKey: E.pendingPartitionKey, sortKey: E.pendingSortKey },
+      { name: E.deadIndex, partitionKey: E.deadPartitionKey, sortKey: E.deadSortKey },
+    ],
+  },
+];
+
+export interface ApiResult {
+  status: number;
+  ms: number;
+  body: unknown;
+}
+
+export interface Bench {
+  runtime: LocalRuntime;
+  sink: BenchSink;
+  meter: AwsMeter;
+  /** One HTTP call to the API; `ms` is request to full response on this machine. */
+  api(method: string, path: string, body?: unknown): Promise<ApiResult>;
+  /** Clients on the same emulators that the meter does not count (the bench's own measurements). */
+  probe: { dynamo: DynamoDBClient; sqs: SQSClient };
+  queueDepth(priority?: Priority): Promise<{ visible: number; inFlight: number; delayed: number }>;
+  stop(): Promise<void>;
+}
+
+async function endpointOf(client: { config: { endpoint?: unknown } }): Promise<string> {
+  const provider = client.config.endpoint as
+    | (() => Promise<{ protocol: string; hostname: string; port?: number }>)
+    | undefined;
+  const endpoint = await provider!();
+  return `${endpoint.protocol}//${endpoint.hostname}:${endpoint.port}`;
+}
+
+/**
+ * The local runtime on a fresh temporary data directory, with the counting middleware on its SDK
+ * clients, plus a real HTTP sink on loopback.
+ */
+export async function startBench(overrides: Partial<LocalRuntimeOptions> = {}): Promise<Bench> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'scheduler-bench-'));
+  const meter = new AwsMeter(METERED_TABLES);
+  const sink = await startBenchSink();
+  let ddb: DynamoDBClient | undefined;
+  const runtime = await startLocalRuntime({
+    port: 0,
+    dataDir,
+    apiKeys: new Map([[API_KEY, TENANT]]),
+    targetAllowlist: ['127.0.0.0/8'],
+    signingSecrets: { '*': ['bench-signing-secret'] },
+    // TTL deletion is free in AWS; keep the emulated sweeper's table scans out of the figures.
+    sweepIntervalMs: 24 * 3600 * 1000,
+    shutdownGraceMs: 5000,
+    log: consoleLogger('error'),
+    instrumentClient: (client, service) => {
+      if (service === 'dynamodb') ddb = client as DynamoDBClient;
+      meter.attach(client as unknown as MiddlewareHost, service);
+    },
+    ...overrides,
+  });
+  const probe = {
+    dynamo: new DynamoDBClient({ ...LOCAL_AWS, endpoint: await endpointOf(ddb!) }),
+    sqs: new SQSClient({ ...LOCAL_AWS, endpoint: await endpointOf(runtime.queues.client) }),
+  };
+  const api = async (method: string, path: string, body?: unknown): Promise<ApiResult> => {
+    const started = performance.now();
+    const response = await fetch(`${runtime.url}${path}`, {
+      method,
+      headers: {
+        'x-api-key': API_KEY,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    const ms = performance.now() - started;
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // keep the text
+    }
+    return { status: response.status, ms, body: parsed };
+  };
+  return {
+    runtime,
+    sink,
+    meter,
+    api,
+    probe,
+    queueDepth: async (priority = 'normal') => {
+      const out = await probe.sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: runtime.queues.urls[priority],
+          AttributeNames: [
+            'ApproximateNumberOfMessages',
+            'ApproximateNumberOfMessagesNotVisible',
+            'ApproximateNumberOfMessagesDelayed',
+          ],
+        }),
+      );
+      const a = out.Attributes ?? {};
+      return {
+        visible: Number(a.ApproximateNumberOfMessages ?? 0),
+        inFlight: Number(a.ApproximateNumberOfMessagesNotVisible ?? 0),
+        delayed: Number(a.ApproximateNumberOfMessagesDelayed ?? 0),
+      };
+    },
+    stop: async () => {
+      await runtime.stop();
+      await sink.close();
+      probe.dynamo.destroy();
+      probe.sqs.destroy();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface TableSize {
+  items: number;
+  bytes: number;
+  /** Items per GSI (sparse indexes hold only some). */
+  indexItems: Record<string, number>;
+  /** Items that are not jobs/executions (watermarks, slots). */
+  otherItems: number;
+}
+
+/** Item count, billed bytes and index membership of a table, by a full scan on the probe client. */
+export async function tableSize(
+  bench: Bench,
+  table: TableDef,
+  isEntity: (item: Item) => boolean,
+): Promise<TableSize> {
+  const size: TableSize = { items: 0, bytes: 0, indexItems: {}, otherItems: 0 };
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await bench.probe.dynamo.send(
+      new ScanCommand({ TableName: table.name, ExclusiveStartKey: start as never, Limit: 1000 }),
+    );
+    for (const raw of out.Items ?? []) {
+      const item = raw as unknown as Item;
+      if (!isEntity(item)) {
+        size.otherItems++;
+        continue;
+      }
+      size.items++;
+      size.bytes += itemSize(item);
+      for (const index of table.indexes) {
+        if (item[index.partitionKey] && (!index.sortKey || item[index.sortKey])) {
+          size.indexItems[index.name] = (size.indexItems[index.name] ?? 0) + 1;
+        }
+      }
+    }
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return size;
+}

@@ -1,0 +1,124 @@
+/**
+ * AWS list prices (us-east-1, on-demand, no free tier) and the cost arithmetic per million
+ * executions. Prices as published on the AWS pricing pages in 2025 (DynamoDB's on-demand prices
+ * are those after the 1 November 2024 reduction); see docs/benchmarks.md.
+ */
+export const PRICES = {
+  checked: '2025-06',
+  dynamodbPerMillionWru: 0.625,
+  dynamodbPerMillionRru: 0.125,
+  dynamodbStoragePerGbMonth: 0.25,
+  /** Standard queue; every 64 KB chunk of a request's payload is one request. */
+  sqsPerMillionRequests: 0.4,
+  lambdaArmPerGbSecond: 0.0000133334,
+  lambdaPerMillionRequests: 0.2,
+  eventBridgeSchedulerPerMillion: 1.0,
+  s3PerThousandPuts: 0.005,
+  /** For comparison only. */
+  qstashPerMillion: 10.0,
+} as const;
+
+/** What the local run cannot measure about Lambda; stated in docs/benchmarks.md. */
+export const ASSUMPTIONS = {
+  executorMemoryGb: 0.25,
+  watcherMemoryGb: 0.25,
+  /** The executor sleeps the sub-second rest before `scheduledAt` (DelaySeconds has whole seconds): 0–1 s. */
+  residualWaitMs: 500,
+  /** One DynamoDB round trip from Lambda in the same region. */
+  dynamoCallMs: 8,
+  /** The target's answer time (loopback here; a real target is slower). */
+  targetMs: 100,
+  /** A watcher invocation per shard per minute, this long each. */
+  watcherInvocationMs: 1000,
+  shards: 16,
+  /** Executions per month the watcher's fixed cost is spread over (the 10,000/min target). */
+  executionsPerMonth: 10_000 * 60 * 24 * 30,
+  /** Days a finished execution stays in the hot table. */
+  hotDays: 90,
+  /** Overhead DynamoDB adds to every stored item and index entry for storage billing. */
+  storageOverheadBytes: 100,
+} as const;
+
+export type Assumptions = { [K in keyof typeof ASSUMPTIONS]: number };
+
+export interface ExecutionUsage {
+  /** Successful executions the usage below paid for. */
+  executions: number;
+  wru: number;
+  rru: number;
+  ddbCalls: number;
+  sqsRequests: number;
+  /** Messages per executor invocation (SQS batch); measured as messages per non-empty receive. */
+  messagesPerInvocation: number;
+}
+
+export interface CostBreakdown {
+  dynamodbWrites: number;
+  dynamodbReads: number;
+  sqs: number;
+  lambdaRequests: number;
+  lambdaCompute: number;
+  watcherAmortised: number;
+  total: number;
+}
+
+const usd = (n: number) => Math.round(n * 10_000) / 10_000;
+
+/** Dollars per million successful executions for the measured usage, at list prices. */
+export function costPerMillion(usage: ExecutionUsage, a: Assumptions = ASSUMPTIONS): CostBreakdown {
+  const per = (n: number) => (usage.executions > 0 ? n / usage.executions : 0);
+  const batch = Math.min(10, Math.max(1, usage.messagesPerInvocation));
+  const dynamodbWrites = per(usage.wru) * PRICES.dynamodbPerMillionWru;
+  const dynamodbReads = per(usage.rru) * PRICES.dynamodbPerMillionRru;
+  const sqs = per(usage.sqsRequests) * PRICES.sqsPerMillionRequests;
+  const lambdaRequests = PRICES.lambdaPerMillionRequests / batch;
+  // Records of a batch run concurrently, so an invocation lasts about one execution; its cost is shared.
+  const invocationMs = a.residualWaitMs + per(usage.ddbCalls) * a.dynamoCallMs + a.targetMs;
+  const gbSecondsPerExecution = ((invocationMs / 1000) * a.executorMemoryGb) / batch;
+  const lambdaCompute = gbSecondsPerExecution * PRICES.lambdaArmPerGbSecond * 1e6;
+  const watcherAmortised = (watcherMonthlyUsd(a) / a.executionsPerMonth) * 1e6;
+  const parts = { dynamodbWrites, dynamodbReads, sqs, lambdaRequests, lambdaCompute, watcherAmortised };
+  const total = Object.values(parts).reduce((sum, v) => sum + v, 0);
+  return {
+    dynamodbWrites: usd(dynamodbWrites),
+    dynamodbReads: usd(dynamodbReads),
+    sqs: usd(sqs),
+    lambdaRequests: usd(lambdaRequests),
+    lambdaCompute: usd(lambdaCompute),
+    watcherAmortised: usd(watcherAmortised),
+    total: usd(total),
+  };
+}
+
+/** The watcher's fixed monthly cost: one scheduled invocation per shard per minute. */
+export function watcherMonthlyUsd(a: Assumptions = ASSUMPTIONS): number {
+  const invocations = a.shards * 60 * 24 * 30;
+  const scheduler = (invocations / 1e6) * PRICES.eventBridgeSchedulerPerMillion;
+  const requests = (invocations / 1e6) * PRICES.lambdaPerMillionRequests;
+  const compute =
+    invocations * (a.watcherInvocationMs / 1000) * a.watcherMemoryGb * PRICES.lambdaArmPerGbSecond;
+  return scheduler + requests + compute;
+}
+
+/**
+ * Keeping a million finished executions for the hot window: the item in the table and in each
+ * index that still holds it (ALL projection), plus DynamoDB's per-entry overhead.
+ */
+export function hotStoragePerMillion(
+  itemBytes: number,
+  indexesHoldingIt: number,
+  a: Assumptions = ASSUMPTIONS,
+) {
+  const bytes = (itemBytes + a.storageOverheadBytes) * (1 + indexesHoldingIt) * 1e6;
+  return usd((bytes / 2 ** 30) * (a.hotDays / 30) * PRICES.dynamodbStoragePerGbMonth);
+}
+
+/** Archiving a million executions to S3 when one object holds `executionsPerObject` of them. */
+export function archivePutsPerMillion(executionsPerObject: number): number {
+  return usd((1e6 / Math.max(1, executionsPerObject) / 1000) * PRICES.s3PerThousandPuts);
+}
+
+export const COMPARISON = {
+  eventBridgeSchedulerPerMillion: PRICES.eventBridgeSchedulerPerMillion,
+  qstashPerMillion: PRICES.qstashPerMillion,
+} as const;

@@ -1,0 +1,329 @@
+/**
+ * `npm run bench` / `npm run bench:quick`: the local runtime (fresh data directory) and a real HTTP
+ * sink on loopback, five scenarios, a JSON file and an SVG plot under bench/results/, and a JSON
+ * summary as the last line on stdout. Progress goes to stderr.
+ *
+ * Flags: --quick, --scale=0.1 (smoke-test the harness), --only=registration,trigger,burst,sustained (registration includes the watcher
+ * scenario; the others need its create rate and fall back to 100/s).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BenchContext } from './context.js';
+import { startBench } from './harness.js';
+import { histogramPanel, scatterPanel, svgDocument, windowPanel } from './plot.js';
+import {
+  ASSUMPTIONS,
+  archivePutsPerMillion,
+  COMPARISON,
+  costPerMillion,
+  type ExecutionUsage,
+  hotStoragePerMillion,
+  PRICES,
+} from './pricing.js';
+import { type BaselineResult, type BurstResult, baseline, burst } from './scenarios/burst.js';
+import { type RegistrationResult, registration, tableSizes } from './scenarios/registration.js';
+import { type SustainedResult, sustained } from './scenarios/sustained.js';
+import { type TriggerResult, trigger } from './scenarios/trigger.js';
+import { type WatcherLevel, watcherAt } from './scenarios/watcher.js';
+
+const quick = process.argv.includes('--quick');
+const onlyArg = process.argv.find((a) => a.startsWith('--only='));
+const only = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',')) : null;
+const runs = (name: string) => only === null || only.has(name);
+
+const scaleArg = process.argv.find((a) => a.startsWith('--scale='));
+/** Shrinks every count (a smoke run of the harness itself); figures at another scale are not comparable. */
+const scale = scaleArg ? Number(scaleArg.slice('--scale='.length)) : 1;
+const BASE_PLAN = quick
+  ? {
+      name: 'quick',
+      registration: 10_000,
+      checkpoints: [1_000],
+      watcherPerShard: 50,
+      burst: 2_000,
+      perMinute: 10_000,
+      minutes: 1,
+      triggers: 1_000,
+    }
+  : {
+      name: 'full',
+      registration: 100_000,
+      checkpoints: [1_000, 10_000],
+      watcherPerShard: 100,
+      burst: 10_000,
+      perMinute: 10_000,
+      minutes: 5,
+      triggers: 1_000,
+    };
+
+const scaled = (n: number) => Math.max(1, Math.round(n * scale));
+const PLAN = {
+  ...BASE_PLAN,
+  name: scale === 1 ? BASE_PLAN.name : `${BASE_PLAN.name}-x${scale}`,
+  registration: scaled(BASE_PLAN.registration),
+  checkpoints: BASE_PLAN.checkpoints.map(scaled),
+  watcherPerShard: Math.max(2, scaled(BASE_PLAN.watcherPerShard)),
+  burst: scaled(BASE_PLAN.burst),
+  perMinute: scaled(BASE_PLAN.perMinute),
+  triggers: scaled(BASE_PLAN.triggers),
+};
+
+const r1 = (n: number) => Math.round(n * 10) / 10;
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    nproc: os.availableParallelism(),
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    memoryGb: r1(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    loadAverageAtStart: os.loadavg().map(r1),
+  };
+}
+
+function sumUsage(parts: ExecutionUsage[]): ExecutionUsage {
+  const executions = parts.reduce((s, p) => s + p.executions, 0);
+  return {
+    executions,
+    wru: parts.reduce((s, p) => s + p.wru, 0),
+    rru: parts.reduce((s, p) => s + p.rru, 0),
+    ddbCalls: parts.reduce((s, p) => s + p.ddbCalls, 0),
+    sqsRequests: parts.reduce((s, p) => s + p.sqsRequests, 0),
+    messagesPerInvocation: executions
+      ? parts.reduce((s, p) => s + p.messagesPerInvocation * p.executions, 0) / executions
+      : 1,
+  };
+}
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  const host = machine();
+  const log = (message: string) =>
+    process.stderr.write(`[bench ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)}s] ${message}\n`);
+  const bench = await startBench();
+  // Each scenario drives its own watcher timers (interval of its choosing); the runtime's stay off.
+  await bench.runtime.watchers.stop();
+  const ctx: BenchContext = { bench, quick, createRate: 100, log };
+  log(`${PLAN.name} run on ${host.nproc} × ${host.cpuModel}, load ${host.loadAverageAtStart.join(' ')}`);
+
+  let reg: RegistrationResult | undefined;
+  const watcher: WatcherLevel[] = [];
+  let trig: TriggerResult | undefined;
+  let bst: BurstResult | undefined;
+  let base: BaselineResult | undefined;
+  let sus: SustainedResult | undefined;
+  try {
+    if (runs('registration')) {
+      reg = await registration(ctx, PLAN.registration, PLAN.checkpoints, async (created) => {
+        watcher.push(await watcherAt(ctx, created, PLAN.watcherPerShard));
+      });
+      watcher.push(await watcherAt(ctx, PLAN.registration, PLAN.watcherPerShard));
+      reg.tables = await tableSizes(ctx, reg.jobs);
+    }
+    if (runs('trigger')) trig = await trigger(ctx, PLAN.triggers);
+    if (runs('burst')) {
+      bst = await burst(ctx, PLAN.burst, !quick);
+      base = await baseline(ctx, PLAN.burst, 256);
+    }
+    if (runs('sustained')) sus = await sustained(ctx, PLAN.perMinute, PLAN.minutes);
+    const finalTables = await tableSizes(ctx, reg?.jobs ?? 0);
+    const stats = await bench.runtime.stats();
+
+    const usageParts = [bst?.perExecution.usage, sus?.perExecution.usage].filter(
+      (u): u is ExecutionUsage => !!u,
+    );
+    const aggregate = sumUsage(usageParts);
+    const cost = costPerMillion(aggregate);
+    const executionBytes = finalTables.executions.items
+      ? Math.round(finalTables.executions.bytes / finalTables.executions.items)
+      : 0;
+    // A finished execution stays in the table and in `byJob` (the `pending` and `dead` indexes are sparse).
+    const storage = hotStoragePerMillion(executionBytes, 1);
+    const archiveWorst = archivePutsPerMillion(1);
+    const steady = sus?.perExecution ?? bst?.perExecution;
+
+    const scenarios = {
+      registration: reg,
+      watcher,
+      trigger: trig,
+      burst: bst,
+      baseline: base,
+      sustained: sus,
+    };
+    const summary = {
+      name: PLAN.name,
+      startedAt: startedAt.toISOString(),
+      durationSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
+      machine: { ...host, loadAverageAtEnd: os.loadavg().map(r1) },
+      basis: {
+        lateness: 'burst scenario: sink arrival minus scheduled instant',
+        duplicatesLostExecutions: 'burst scenario (see allScenarios for every scenario together)',
+        costPerMillionUsd: 'burst + sustained execution windows together, per successful execution',
+      },
+      lateness: {
+        p50Ms: bst?.lateness.p50Ms ?? null,
+        p99Ms: bst?.lateness.p99Ms ?? null,
+        maxMs: bst?.lateness.maxMs ?? null,
+      },
+      duplicates: bst?.duplicates ?? 0,
+      lost: bst?.lost ?? 0,
+      executions: bst?.executions ?? 0,
+      costPerMillionUsd: cost.total,
+      latenessVsBaseline:
+        bst && base
+          ? {
+              baselineP50Ms: base.lateness.p50Ms,
+              baselineP99Ms: base.lateness.p99Ms,
+              p50Ratio: r1(bst.lateness.p50Ms / Math.max(1, base.lateness.p50Ms)),
+              p99Ratio: r1(bst.lateness.p99Ms / Math.max(1, base.lateness.p99Ms)),
+            }
+          : null,
+      allScenarios: {
+        executions: (bst?.executions ?? 0) + (sus?.executions ?? 0) + (trig?.executions ?? 0),
+        duplicates: (bst?.duplicates ?? 0) + (sus?.duplicates ?? 0) + (trig?.duplicates ?? 0),
+        lost:
+          (bst?.lost ?? 0) +
+          (sus?.lost ?? 0) +
+          (trig?.lost ?? 0) +
+          watcher.reduce((s, w) => s + w.dueTick.lost, 0),
+        deadLetterQueues: stats.deadLetterQueues,
+        outcomes: stats.outcomes,
+      },
+      wruPerExecution: steady
+        ? {
+            basis: sus ? 'sustained' : 'burst',
+            total: steady.wru.total,
+            baseTable: steady.wru.baseTable,
+            gsi: steady.wru.gsi,
+            byIndex: steady.wru.byIndex,
+            target: 3,
+          }
+        : null,
+      cost: {
+        perMillionExecutions: cost,
+        usage: aggregate,
+        allIn: {
+          requests: cost.total,
+          hotStorage90Days: storage,
+          executionItemBytes: executionBytes,
+          archivePutsIfOneObjectPerExecution: archiveWorst,
+          total: Math.round((cost.total + storage + archiveWorst) * 10_000) / 10_000,
+        },
+        comparison: COMPARISON,
+        prices: PRICES,
+        assumptions: ASSUMPTIONS,
+      },
+      registration: reg && {
+        jobs: reg.jobs,
+        perSecond: reg.perSecond,
+        p50Ms: reg.latency.p50Ms,
+        p99Ms: reg.latency.p99Ms,
+        perCreate: reg.perCreate,
+        jobsTableItems: reg.tables?.jobs.items,
+        jobsTableBytes: reg.tables?.jobs.bytes,
+        bytesPerJob: reg.tables?.bytesPerJob,
+      },
+      watcher: watcher.map((w) => ({
+        activeNotDue: w.activeNotDue,
+        emptyTickP50Ms: w.emptyTick.ms.p50Ms,
+        emptyTickRru: w.emptyTick.rruPerShardTick,
+        emptyTickDdbCalls: w.emptyTick.ddbCallsPerShardTick,
+        dueRunsPerSecondPerShardP50: w.dueTick.runsPerSecondPerShard.p50Ms,
+        dueRunsPerSecondAllShards: w.dueTick.runsPerSecondAllShards,
+        perDueRun: w.dueTick.perRun,
+        lost: w.dueTick.lost,
+      })),
+      trigger: trig && {
+        p50Ms: trig.requestToTarget.p50Ms,
+        p99Ms: trig.requestToTarget.p99Ms,
+        apiP99Ms: trig.apiLatency.p99Ms,
+        lost: trig.lost,
+      },
+      burst: bst && {
+        runs: bst.jobs.created,
+        fastPath: bst.jobs.fastPath,
+        watcherPath: bst.jobs.watcherPath,
+        drainMs: bst.drainMs,
+        throughputPerSecond: bst.throughputPerSecond,
+        wruPerExecution: bst.perExecution.wru.total,
+        costPerMillionUsd: bst.perExecution.costPerMillionUsd.total,
+      },
+      sustained: sus && {
+        executions: sus.executions,
+        expected: sus.expected,
+        lost: sus.lost,
+        duplicates: sus.duplicates,
+        p50Ms: sus.lateness.p50Ms,
+        p99Ms: sus.lateness.p99Ms,
+        maxMs: sus.lateness.maxMs,
+        worstWindowP99Ms: Math.max(0, ...sus.windows.map((w) => w.p99Ms)),
+        cpu: sus.cpu,
+        queue: sus.queue,
+        wruPerExecution: sus.perExecution.wru.total,
+        costPerMillionUsd: sus.perExecution.costPerMillionUsd.total,
+      },
+    };
+
+    const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+    const dir = join(dirname(fileURLToPath(import.meta.url)), 'results');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `${PLAN.name}-${stamp}`);
+    writeFileSync(`${file}.json`, `${JSON.stringify({ summary, scenarios, finalTables }, null, 1)}\n`);
+    writeFileSync(`${file}.svg`, plot(summary.name, startedAt, bst, base, sus));
+    log(`wrote ${file}.json and .svg`);
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+  } finally {
+    await bench.stop();
+  }
+}
+
+function plot(
+  name: string,
+  startedAt: Date,
+  bst: BurstResult | undefined,
+  base: BaselineResult | undefined,
+  sus: SustainedResult | undefined,
+): string {
+  return svgDocument(`scheduler bench (${name}), ${startedAt.toISOString()}`, [
+    (top) =>
+      bst
+        ? histogramPanel(top, `Burst: start lateness of ${bst.executions} runs due at one second`, [
+            {
+              series: { label: 'scheduler (sink arrival − scheduled)', color: '#2b6cb0' },
+              values: bst.samples.map((s) => s.latenessMs),
+            },
+            ...(base
+              ? [{ series: { label: 'baseline: setTimeout + fetch', color: '#aaa' }, values: base.samples }]
+              : []),
+          ])
+        : '',
+    (top) =>
+      bst
+        ? scatterPanel(
+            top,
+            'Burst: lateness of each run by its arrival',
+            bst.samples.map((s) => ({ x: s.arrivalMs / 1000, y: s.latenessMs })),
+            { label: 'one run', color: '#2b6cb0' },
+            'arrival after the burst instant (s)',
+            'start lateness (ms)',
+          )
+        : '',
+    (top) =>
+      sus
+        ? windowPanel(
+            top,
+            `Sustained: ${sus.perMinute}/min for ${sus.minutes} min, lateness per 10 s`,
+            sus.windows,
+            Date.parse(sus.startAt),
+          )
+        : '',
+  ]);
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

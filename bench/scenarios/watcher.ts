@@ -1,0 +1,125 @@
+import { WatchService } from '../../lambdas/services/watch-service.js';
+import { type BenchContext, createJob, metered, secondAfter, setLookahead, sleep } from '../context.js';
+import { total } from '../meter.js';
+import { runPool, type Summary, summarize } from '../stats.js';
+
+/** Time for the direct ticks to finish before the runs they sent fall due. */
+const TICK_LOOKAHEAD_SECONDS = 20;
+const EMPTY_ROUNDS = 3;
+
+export interface WatcherLevel {
+  /** Active jobs in the table that are not due (the registration scenario's). */
+  activeNotDue: number;
+  /** Ticks of every shard with nothing due: the cost that must not grow with `activeNotDue`. */
+  emptyTick: { shardTicks: number; ms: Summary; ddbCallsPerShardTick: number; rruPerShardTick: number };
+  dueTick: {
+    dueJobsCreated: number;
+    dueJobsFound: number;
+    runsEnqueued: number;
+    /** Runs found and sent per second of one shard's tick (per shard, ticks run one after another). */
+    runsPerSecondPerShard: Summary;
+    runsPerSecondAllShards: number;
+    msPerShard: Summary;
+    perRun: { ddbCalls: number; wru: number; rru: number; sqsSendBatches: number };
+    arrived: number;
+    lost: number;
+  };
+}
+
+const round = (n: number) => Math.round(n * 1000) / 1000;
+
+/**
+ * Calls WatchService.watchShard directly (a fresh service on the runtime's deps; the runtime's own
+ * timers are stopped): first with nothing due, then with `perShard` due one-time runs per shard,
+ * created on the index (look-ahead 0 while creating) and due soon after the tick.
+ */
+export async function watcherAt(
+  ctx: BenchContext,
+  activeNotDue: number,
+  perShard: number,
+): Promise<WatcherLevel> {
+  const { bench } = ctx;
+  const watch = new WatchService(bench.runtime.deps);
+  const shards = bench.runtime.deps.settings.shards;
+  const savedLookahead = bench.runtime.deps.settings.lookaheadSeconds;
+
+  setLookahead(ctx, TICK_LOOKAHEAD_SECONDS);
+  const emptyMs: number[] = [];
+  const empty = await metered(ctx, async () => {
+    for (let round = 0; round < EMPTY_ROUNDS; round++) {
+      for (let shard = 0; shard < shards; shard++) {
+        const started = performance.now();
+        await watch.watchShard(shard);
+        emptyMs.push(performance.now() - started);
+      }
+    }
+  });
+
+  const dueCount = perShard * shards;
+  const path = `/watcher-${activeNotDue}`;
+  const createSeconds = dueCount / Math.max(20, ctx.createRate);
+  const dueAt = secondAfter(createSeconds * 1500 + (TICK_LOOKAHEAD_SECONDS + 3) * 1000);
+  setLookahead(ctx, 0);
+  let indexed = 0;
+  await runPool(dueCount, 16, async (i) => {
+    const job = await createJob(ctx, {
+      name: `due-${activeNotDue}-${i}`,
+      schedule: { type: 'once', at: new Date(dueAt).toISOString() },
+      target: { url: `${bench.sink.url}${path}`, method: 'POST', body: '{}' },
+    });
+    if (job.nextRunAt !== null) indexed++;
+  });
+  await sleep(dueAt - TICK_LOOKAHEAD_SECONDS * 1000 + 200 - Date.now());
+  setLookahead(ctx, TICK_LOOKAHEAD_SECONDS);
+  const perShardRate: number[] = [];
+  const perShardMs: number[] = [];
+  let found = 0;
+  let enqueued = 0;
+  const due = await metered(ctx, async () => {
+    for (let shard = 0; shard < shards; shard++) {
+      const started = performance.now();
+      const report = await watch.watchShard(shard);
+      const took = performance.now() - started;
+      perShardMs.push(took);
+      found += report.dueJobs;
+      enqueued += report.runsEnqueued;
+      perShardRate.push(report.runsEnqueued / (took / 1000));
+    }
+  });
+  setLookahead(ctx, savedLookahead);
+  const deadline = dueAt + 60_000;
+  const arrivedOf = () => bench.sink.arrivals.filter((a) => a.path === path).length;
+  while (arrivedOf() < dueCount && Date.now() < deadline) await sleep(250);
+  const arrived = new Set(bench.sink.arrivals.filter((a) => a.path === path).map((a) => a.key)).size;
+  ctx.log(
+    `watcher at ${activeNotDue} not due: empty tick p50 ${summarize(emptyMs).p50Ms} ms; ${enqueued}/${dueCount} due runs sent (${indexed} indexed), ${arrived} arrived`,
+  );
+  const shardTicks = EMPTY_ROUNDS * shards;
+  const totalMs = perShardMs.reduce((a, b) => a + b, 0);
+  const per = (n: number) => (enqueued ? round(n / enqueued) : 0);
+  return {
+    activeNotDue,
+    emptyTick: {
+      shardTicks,
+      ms: summarize(emptyMs),
+      ddbCallsPerShardTick: round(total(empty.counts, 'ddb.call.') / shardTicks),
+      rruPerShardTick: round(total(empty.counts, 'ddb.rru.') / shardTicks),
+    },
+    dueTick: {
+      dueJobsCreated: dueCount,
+      dueJobsFound: found,
+      runsEnqueued: enqueued,
+      runsPerSecondPerShard: summarize(perShardRate),
+      runsPerSecondAllShards: Math.round(enqueued / (totalMs / 1000)),
+      msPerShard: summarize(perShardMs),
+      perRun: {
+        ddbCalls: per(total(due.counts, 'ddb.call.')),
+        wru: per(total(due.counts, 'ddb.wru.')),
+        rru: per(total(due.counts, 'ddb.rru.')),
+        sqsSendBatches: per(due.counts['sqs.call.SendMessageBatch'] ?? 0),
+      },
+      arrived,
+      lost: dueCount - arrived,
+    },
+  };
+}

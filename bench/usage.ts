@@ -1,0 +1,81 @@
+import { type Counts, total } from './meter.js';
+import { type CostBreakdown, costPerMillion, type ExecutionUsage } from './pricing.js';
+
+const r3 = (n: number) => Math.round(n * 1000) / 1000;
+
+/** Counters with `prefix` stripped and divided by `by`. */
+function slice(counts: Counts, prefix: string, by: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, value] of Object.entries(counts)) {
+    if (name.startsWith(prefix)) out[name.slice(prefix.length)] = r3(value / by);
+  }
+  return out;
+}
+
+export interface PerExecution {
+  executions: number;
+  ddbCalls: Record<string, number>;
+  sqsCalls: Record<string, number>;
+  wru: {
+    total: number;
+    baseTable: number;
+    gsi: number;
+    /** Writes whose condition failed (billed, no index change). */
+    conditionFailed: number;
+    byTable: Record<string, number>;
+    byIndex: Record<string, number>;
+  };
+  rru: { total: number; byTarget: Record<string, number> };
+  sqs: { billedRequests: number; messagesPerReceive: number; emptyReceives: number };
+  usage: ExecutionUsage;
+  costPerMillionUsd: CostBreakdown;
+}
+
+/** AWS usage per successful execution and its price, from the counters of a window. */
+export function perExecution(counts: Counts, executions: number): PerExecution {
+  const n = Math.max(1, executions);
+  const baseTable = total(counts, 'ddb.wru.table.');
+  const gsi = total(counts, 'ddb.wru.index.');
+  const conditionFailed = total(counts, 'ddb.wru.conditionFailed.');
+  const other = total(counts, 'ddb.wru.other.');
+  const wru = baseTable + gsi + conditionFailed + other;
+  const rru = total(counts, 'ddb.rru.');
+  const nonEmpty = counts['sqs.nonEmptyReceives'] ?? 0;
+  const messagesPerReceive = nonEmpty ? (counts['sqs.messagesReceived'] ?? 0) / nonEmpty : 1;
+  const usage: ExecutionUsage = {
+    executions,
+    wru,
+    rru,
+    ddbCalls: total(counts, 'ddb.call.'),
+    sqsRequests: counts['sqs.billedRequests'] ?? 0,
+    messagesPerInvocation: r3(messagesPerReceive),
+  };
+  return {
+    executions,
+    ddbCalls: { total: r3(usage.ddbCalls / n), ...slice(counts, 'ddb.call.', n) },
+    sqsCalls: slice(counts, 'sqs.call.', n),
+    wru: {
+      total: r3(wru / n),
+      baseTable: r3(baseTable / n),
+      gsi: r3(gsi / n),
+      conditionFailed: r3(conditionFailed / n),
+      byTable: slice(counts, 'ddb.wru.table.', n),
+      byIndex: slice(counts, 'ddb.wru.index.', n),
+    },
+    rru: { total: r3(rru / n), byTarget: slice(counts, 'ddb.rru.', n) },
+    sqs: {
+      billedRequests: r3(usage.sqsRequests / n),
+      messagesPerReceive: r3(messagesPerReceive),
+      emptyReceives: r3((counts['sqs.emptyReceives'] ?? 0) / n),
+    },
+    usage,
+    costPerMillionUsd: costPerMillion(usage),
+  };
+}
+
+/** Sums counter maps (several windows into one). */
+export function addCounts(...all: Counts[]): Counts {
+  const out: Counts = {};
+  for (const counts of all) for (const [k, v] of Object.entries(counts)) out[k] = (out[k] ?? 0) + v;
+  return out;
+}
