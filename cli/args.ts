@@ -1,0 +1,108 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { UsageError } from './exit-codes.js';
+
+/** Flags every command takes. */
+export const GLOBAL_FLAGS = ['endpoint', 'api-key', 'json', 'quiet', 'help', 'sigv4', 'region'] as const;
+
+/** Every flag of every command; each command names the ones it accepts (see commands.ts). */
+export const OPTIONS = {
+  endpoint: { type: 'string' },
+  'api-key': { type: 'string' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+  sigv4: { type: 'boolean' },
+  region: { type: 'string' },
+  // listing
+  limit: { type: 'string' },
+  all: { type: 'boolean' },
+  status: { type: 'string' },
+  name: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  // job definition
+  file: { type: 'string', short: 'f' },
+  cron: { type: 'string' },
+  tz: { type: 'string' },
+  rate: { type: 'string' },
+  at: { type: 'string' },
+  now: { type: 'boolean' },
+  'start-at': { type: 'string' },
+  'end-at': { type: 'string' },
+  url: { type: 'string' },
+  method: { type: 'string' },
+  body: { type: 'string' },
+  header: { type: 'string', multiple: true },
+  timeout: { type: 'string' },
+  'max-attempts': { type: 'string' },
+  priority: { type: 'string' },
+  misfire: { type: 'string' },
+  jitter: { type: 'string' },
+  'depends-on': { type: 'string', multiple: true },
+  'if-match': { type: 'string' },
+  // preview
+  count: { type: 'string' },
+} satisfies ParseArgsConfig['options'];
+
+export type FlagName = keyof typeof OPTIONS;
+export type Flags = {
+  [K in FlagName]?: (typeof OPTIONS)[K] extends { type: 'boolean' }
+    ? boolean
+    : (typeof OPTIONS)[K] extends { multiple: true }
+      ? string[]
+      : string;
+};
+
+export interface ParsedCommandLine {
+  positionals: string[];
+  flags: Flags;
+  /** The flags as typed, for "not a flag of this command" errors. */
+  given: FlagName[];
+}
+
+function parse(argv: string[]) {
+  return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true, tokens: true });
+}
+
+export function parseCommandLine(argv: string[]): ParsedCommandLine {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    // parseArgs' messages are multi-line and mention its own API; keep the first sentence.
+    const message = (error as Error).message.split('\n')[0]!.replace(/\. To specify a positional.*$/, '');
+    throw new UsageError(message);
+  }
+  const given = [
+    ...new Set(
+      parsed.tokens.filter((t) => t.kind === 'option').map((t) => (t as { name: string }).name as FlagName),
+    ),
+  ];
+  return { positionals: parsed.positionals, flags: parsed.values as Flags, given };
+}
+
+/** Rejects flags the command does not take, so a typo never goes unnoticed. */
+export function onlyFlags(line: ParsedCommandLine, command: string, allowed: readonly FlagName[]): void {
+  const extra = line.given.filter(
+    (f) => !allowed.includes(f) && !(GLOBAL_FLAGS as readonly string[]).includes(f),
+  );
+  if (extra.length > 0) throw new UsageError(`${command} does not take --${extra[0]}`);
+}
+
+export function integerFlag(value: string | undefined, flag: string, min = 0): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min)
+    throw new UsageError(`--${flag} must be a whole number${min > 0 ? ` ≥ ${min}` : ''}, got "${value}"`);
+  return n;
+}
+
+/** The command's positional arguments, exactly `names.length` of them. */
+export function positionalArgs(args: string[], command: string, names: string[]): string[] {
+  if (args.length < names.length)
+    throw new UsageError(`${command} needs ${names.map((n) => `<${n}>`).join(' ')}`);
+  if (args.length > names.length)
+    throw new UsageError(`${command}: unexpected argument "${args[names.length]}"`);
+  return args;
+}

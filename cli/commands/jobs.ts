@@ -1,0 +1,136 @@
+import type { Job, JobStatus } from '../../client/index.js';
+import { positionalArgs } from '../args.js';
+import { createBodyFromFlags, patchFromFlags, patchNeedsCurrent } from '../job-flags.js';
+import { jobDetail, jobsTable } from '../views.js';
+import type { Command } from './command.js';
+import { gather, LIST_FLAGS, printList } from './lists.js';
+
+const DEFINITION_FLAGS = [
+  'file',
+  'name',
+  'cron',
+  'tz',
+  'rate',
+  'at',
+  'now',
+  'start-at',
+  'end-at',
+  'url',
+  'method',
+  'body',
+  'header',
+  'timeout',
+  'max-attempts',
+  'priority',
+  'misfire',
+  'jitter',
+  'depends-on',
+] as const;
+
+const DEFINITION_USAGE = `(--cron "<expr>" [--tz <zone>] | --rate <30s|5m|1h> | --at <ISO|+10s> | --now)
+    [--start-at <time>] [--end-at <time>]
+    --url <url> [--method POST] [--body <text|@file>] [--header name=value]…
+    [--name <name>] [--timeout <s>] [--max-attempts <n>] [--priority high|normal|low]
+    [--misfire skip|run_once|catch_up] [--jitter <s>] [--depends-on <jobId>]…
+    [--file job.json|-]   (flags override the file's fields)`;
+
+/** A one-job command: `jobs get|pause|resume|cancel <jobId>`. */
+function jobAction(
+  verb: string,
+  summary: string,
+  call: (ctx: Parameters<Command['run']>[0], id: string) => Promise<Job>,
+  said: (job: Job) => string,
+): Command {
+  return {
+    name: `jobs ${verb}`,
+    usage: '<jobId>',
+    summary,
+    flags: [],
+    async run(ctx, args) {
+      const [id] = positionalArgs(args, `jobs ${verb}`, ['jobId']);
+      const job = await call(ctx, id!);
+      const now = ctx.io.now();
+      ctx.print(job, () => (verb === 'get' ? jobDetail(job, now) : `${said(job)}\n\n${jobDetail(job, now)}`));
+    },
+  };
+}
+
+export const jobCommands: Command[] = [
+  {
+    name: 'jobs create',
+    usage: DEFINITION_USAGE,
+    summary: 'create a job',
+    flags: DEFINITION_FLAGS,
+    async run(ctx, args) {
+      positionalArgs(args, 'jobs create', []);
+      const body = createBodyFromFlags(ctx.flags, ctx.io.now(), ctx.io.readStdin);
+      const job = await ctx.client.createJob(body);
+      ctx.print(job, () => `created ${job.id}\n\n${jobDetail(job, ctx.io.now())}`);
+    },
+  },
+  jobAction(
+    'get',
+    'show a job',
+    (ctx, id) => ctx.client.getJob(id),
+    () => '',
+  ),
+  {
+    name: 'jobs list',
+    usage: '[--status active|paused|completed|failed|cancelled] [--name <prefix>] [--limit <n>|--all]',
+    summary: 'list jobs, newest first',
+    flags: ['status', 'name', ...LIST_FLAGS],
+    async run(ctx, args) {
+      positionalArgs(args, 'jobs list', []);
+      const filters = {
+        ...(ctx.flags.status ? { status: ctx.flags.status as JobStatus } : {}),
+        ...(ctx.flags.name ? { name: ctx.flags.name } : {}),
+      };
+      const jobs = await gather(ctx, 'jobs', (options) => ctx.client.iterateJobs(filters, options));
+      printList(ctx, jobs, 'No jobs.', (items) => jobsTable(items, ctx.io.now()));
+    },
+  },
+  {
+    name: 'jobs patch',
+    usage: `<jobId> [--if-match <version>] <any flag of jobs create>`,
+    summary: 'change fields of a job (a partial --url/--header/--tz is merged into the current job)',
+    flags: [...DEFINITION_FLAGS, 'if-match'],
+    async run(ctx, args) {
+      const [id] = positionalArgs(args, 'jobs patch', ['jobId']);
+      // Merging into the current job is a read-modify-write: If-Match makes a concurrent change a 412.
+      const current = patchNeedsCurrent(ctx.flags) ? await ctx.client.getJob(id!) : undefined;
+      const patch = patchFromFlags(ctx.flags, ctx.io.now(), ctx.io.readStdin, current);
+      const ifMatch = ctx.flags['if-match'] !== undefined ? Number(ctx.flags['if-match']) : current?.version;
+      const job = await ctx.client.updateJob(id!, patch, ifMatch === undefined ? {} : { ifMatch });
+      ctx.print(job, () => `updated ${job.id} (version ${job.version})\n\n${jobDetail(job, ctx.io.now())}`);
+    },
+  },
+  jobAction(
+    'pause',
+    'stop new runs, keep the job',
+    (ctx, id) => ctx.client.pauseJob(id),
+    (job) => `paused ${job.id}`,
+  ),
+  jobAction(
+    'resume',
+    'resume a paused job (missed runs follow its misfire policy)',
+    (ctx, id) => ctx.client.resumeJob(id),
+    (job) => `resumed ${job.id}`,
+  ),
+  jobAction(
+    'cancel',
+    'cancel a job: no further runs, a run in flight is cancelled',
+    (ctx, id) => ctx.client.cancelJob(id),
+    (job) => `cancelled ${job.id}`,
+  ),
+  {
+    name: 'jobs trigger',
+    usage: '<jobId>',
+    summary: 'run a job now, outside its schedule',
+    flags: [],
+    async run(ctx, args) {
+      const [id] = positionalArgs(args, 'jobs trigger', ['jobId']);
+      const out = await ctx.client.triggerJob(id!);
+      ctx.print(out, () => `triggered ${id}: execution ${out.executionId}`);
+    },
+  },
+];

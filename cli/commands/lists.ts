@@ -1,0 +1,35 @@
+import type { PaginateOptions } from '../../client/index.js';
+import { integerFlag } from '../args.js';
+import type { Context } from '../context.js';
+import { UsageError } from '../exit-codes.js';
+
+export const LIST_FLAGS = ['limit', 'all'] as const;
+
+/**
+ * Gathers a list through the paginator: `--limit N` items (default 50) or `--all`. Reports
+ * progress on stderr while more pages follow, so a long list never looks stuck.
+ */
+export async function gather<T>(
+  ctx: Context,
+  noun: string,
+  iterate: (options: PaginateOptions) => AsyncIterable<T>,
+): Promise<T[]> {
+  const { flags } = ctx;
+  if (flags.all && flags.limit !== undefined) throw new UsageError('give --limit or --all, not both');
+  const limit = integerFlag(flags.limit, 'limit', 1);
+  const items: T[] = [];
+  const source = iterate({
+    ...(flags.all ? {} : { max: limit ?? 50 }),
+    onPage: ({ items: count, more }) => {
+      if (more) ctx.progress(`fetched ${count} ${noun}…`);
+    },
+  });
+  for await (const item of source) items.push(item);
+  ctx.progress('', true);
+  return items;
+}
+
+/** Human output of a list, or "No jobs." when it is empty. */
+export function printList<T>(ctx: Context, items: T[], empty: string, render: (items: T[]) => string): void {
+  ctx.print(items, () => (items.length === 0 ? empty : render(items)));
+}

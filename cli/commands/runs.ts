@@ -1,0 +1,73 @@
+import type { ExecutionStatus } from '../../client/index.js';
+import { positionalArgs } from '../args.js';
+import { parseInstant } from '../time.js';
+import { deadLettersTable, executionDetail, executionsTable } from '../views.js';
+import type { Command } from './command.js';
+import { gather, LIST_FLAGS, printList } from './lists.js';
+
+export const runCommands: Command[] = [
+  {
+    name: 'runs list',
+    usage: '<jobId> [--status <status>] [--from <ISO|-1h>] [--to <ISO>] [--limit <n>|--all]',
+    summary: "a job's executions, newest first",
+    flags: ['status', 'from', 'to', ...LIST_FLAGS],
+    async run(ctx, args) {
+      const [jobId] = positionalArgs(args, 'runs list', ['jobId']);
+      const now = ctx.io.now();
+      const { flags } = ctx;
+      const filters = {
+        ...(flags.status ? { status: flags.status as ExecutionStatus } : {}),
+        ...(flags.from ? { from: parseInstant(flags.from, '--from', now) } : {}),
+        ...(flags.to ? { to: parseInstant(flags.to, '--to', now) } : {}),
+      };
+      const runs = await gather(ctx, 'runs', (options) =>
+        ctx.client.iterateExecutions(jobId!, filters, options),
+      );
+      printList(ctx, runs, 'No runs.', executionsTable);
+    },
+  },
+  {
+    name: 'runs get',
+    usage: '<executionId>',
+    summary: 'one execution with all its attempts',
+    flags: [],
+    async run(ctx, args) {
+      const [id] = positionalArgs(args, 'runs get', ['executionId']);
+      const execution = await ctx.client.getExecution(id!);
+      ctx.print(execution, () => executionDetail(execution));
+    },
+  },
+  {
+    name: 'runs cancel',
+    usage: '<executionId>',
+    summary: 'cancel a queued or running execution (a running call is aborted)',
+    flags: [],
+    async run(ctx, args) {
+      const [id] = positionalArgs(args, 'runs cancel', ['executionId']);
+      const execution = await ctx.client.cancelExecution(id!);
+      ctx.print(execution, () => `cancel requested for ${execution.executionId}: ${execution.status}`);
+    },
+  },
+  {
+    name: 'dead-letters list',
+    usage: '[--limit <n>|--all]',
+    summary: 'executions that exhausted their retries',
+    flags: [...LIST_FLAGS],
+    async run(ctx, args) {
+      positionalArgs(args, 'dead-letters list', []);
+      const dead = await gather(ctx, 'dead letters', (options) => ctx.client.iterateDeadLetters(options));
+      printList(ctx, dead, 'No dead letters.', deadLettersTable);
+    },
+  },
+  {
+    name: 'dead-letters replay',
+    usage: '<executionId>',
+    summary: 'run a dead execution again as a new attempt series',
+    flags: [],
+    async run(ctx, args) {
+      const [id] = positionalArgs(args, 'dead-letters replay', ['executionId']);
+      const execution = await ctx.client.replayDeadLetter(id!);
+      ctx.print(execution, () => `replaying ${execution.executionId}: ${execution.status}`);
+    },
+  },
+];
