@@ -54,6 +54,33 @@ export function sqsClient(endpoint: string): SQSClient {
 
 export const PRIORITIES: readonly Priority[] = ['high', 'normal', 'low'];
 
+/** Receives of one notification before it moves to the notifications DLQ (its delivery tries). */
+export const NOTIFICATION_MAX_RECEIVES = 6;
+
+/** The notifications queue and its DLQ; a delivery that failed every try lands in the DLQ, counted. */
+export async function createNotificationQueue(
+  sqs: SQSClient,
+  maxReceives = NOTIFICATION_MAX_RECEIVES,
+): Promise<{ url: string; dlq: string }> {
+  const dlq = await sqs.send(new CreateQueueCommand({ QueueName: 'notifications-dlq' }));
+  const dlqArn = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  const queue = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: 'notifications',
+      Attributes: {
+        VisibilityTimeout: '30',
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: dlqArn.Attributes?.QueueArn,
+          maxReceiveCount: maxReceives,
+        }),
+      },
+    }),
+  );
+  return { url: queue.QueueUrl!, dlq: dlq.QueueUrl! };
+}
+
 /** Run queues per priority, each with a DLQ after five receives (like the CDK stack). */
 export async function createRunQueues(
   sqs: SQSClient,

@@ -1,6 +1,6 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-import { parseSigningSecrets } from '../lambdas/shared/config.js';
+import { DEFAULTS, parseSigningSecrets } from '../lambdas/shared/config.js';
 import { consoleLogger, type LogLevel } from './logger.js';
 import { StartupError, startLocalRuntime } from './runtime.js';
 
@@ -41,6 +41,7 @@ async function main(): Promise<void> {
     watchIntervalMs: positiveInt('SCHEDULER_WATCH_INTERVAL_SECONDS', 60) * 1000,
     lookaheadSeconds: positiveInt('SCHEDULER_LOOKAHEAD_SECONDS', 120),
     hotRetentionSeconds: positiveInt('SCHEDULER_HISTORY_HOT_SECONDS', 90 * 24 * 3600),
+    sweepIntervalMs: positiveInt('SCHEDULER_SWEEP_INTERVAL_SECONDS', 60) * 1000,
     leaseMarginSeconds: positiveInt('SCHEDULER_LEASE_MARGIN_SECONDS', 30),
     shutdownGraceMs: positiveInt('SCHEDULER_SHUTDOWN_GRACE_SECONDS', 10, true) * 1000,
     signingSecrets: parseSigningSecrets(env.SCHEDULER_SIGNING_SECRETS ?? '*=local-dev-signing-secret'),
@@ -48,7 +49,18 @@ async function main(): Promise<void> {
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
+    limits: {
+      maxJobsPerTenant: positiveInt('SCHEDULER_MAX_JOBS_PER_TENANT', DEFAULTS.maxJobsPerTenant),
+      maxExecutionsPerTenantPerMinute: positiveInt(
+        'SCHEDULER_MAX_EXECUTIONS_PER_TENANT_PER_MINUTE',
+        DEFAULTS.maxExecutionsPerTenantPerMinute,
+      ),
+      apiRatePerSecond: positiveInt('SCHEDULER_API_RATE_PER_SECOND', DEFAULTS.apiRatePerSecond),
+      apiBurst: positiveInt('SCHEDULER_API_BURST', DEFAULTS.apiBurst),
+    },
     log: consoleLogger((env.SCHEDULER_LOG_LEVEL as LogLevel | undefined) ?? 'warn'),
+    ...(env.SCHEDULER_EMAIL_FROM ? { emailFrom: env.SCHEDULER_EMAIL_FROM } : {}),
+    onEmail: (path, email) => process.stdout.write(`email to ${email.to} written to ${path}\n`),
   });
   const [firstKey, firstTenant] = [...apiKeys][0]!;
   const { pendingResent, scheduledResent } = runtime.recovery;

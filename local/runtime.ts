@@ -1,20 +1,30 @@
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { FileEmailSender } from '../lambdas/adapters/file-email-sender.js';
+import { FileHistoryArchive } from '../lambdas/adapters/file-history-archive.js';
 import { createApi } from '../lambdas/api/app.js';
+import { TenantRateLimiter } from '../lambdas/api/rate-limit.js';
 import { newOwnerId } from '../lambdas/core/ids.js';
-import type { Clock, HttpCaller } from '../lambdas/core/ports.js';
+import type { Clock, Email, HttpCaller } from '../lambdas/core/ports.js';
+import type { WatcherControl } from '../lambdas/core/watcher-control.js';
+import { ArchiveService } from '../lambdas/services/archive-service.js';
 import type { Logger, ServiceDeps } from '../lambdas/services/deps.js';
 import { ExecuteService, type RunOutcome } from '../lambdas/services/execute-service.js';
 import { JobsService } from '../lambdas/services/jobs-service.js';
+import { NotifierService } from '../lambdas/services/notifier-service.js';
+import { MemoryExecutionWindowCounter } from '../lambdas/services/tenant-policy.js';
 import { WatchService } from '../lambdas/services/watch-service.js';
-import { DEFAULTS } from '../lambdas/shared/config.js';
+import { DEFAULTS, LOCAL_TARGET_ALLOWLIST } from '../lambdas/shared/config.js';
 import { serviceDeps } from '../lambdas/shared/runtime-deps.js';
 import type { Priority } from '../schemas/job.js';
 import { createApiServer, listen } from './api-server.js';
+import { dashboardRoute } from './dashboard/route.js';
 import {
+  createNotificationQueue,
   createRunQueues,
   dynamoClient,
   type Emulator,
@@ -22,10 +32,13 @@ import {
   startDynamo,
   startSqs,
 } from './emulators.js';
+import { LocalWatcherControl } from './local-watcher-control.js';
 import { consoleLogger } from './logger.js';
+import { NotificationPollers } from './notification-pollers.js';
 import { RunQueuePollers } from './pollers.js';
 import { type RecoveryReport, recoverLostRuns } from './recovery.js';
 import { ensureTables } from './tables.js';
+import { TtlSweeper } from './ttl-sweeper.js';
 import { WatchTimers } from './watch-timers.js';
 
 export interface LocalRuntimeOptions {
@@ -38,8 +51,18 @@ export interface LocalRuntimeOptions {
   watchIntervalMs?: number;
   lookaheadSeconds?: number;
   hotRetentionSeconds?: number;
+  /** How often the TTL sweeper archives expired executions (default 60 s; DynamoDB TTL in AWS). */
+  sweepIntervalMs?: number;
   signingSecrets?: Record<string, string[]>;
+  /** CIDRs and host names open despite the SSRF rules (default LOCAL_TARGET_ALLOWLIST: loopback). */
   targetAllowlist?: string[];
+  /** Per-tenant limits (docs/security.md); absent fields take the defaults of lambdas/shared/config.ts. */
+  limits?: {
+    maxJobsPerTenant?: number;
+    maxExecutionsPerTenantPerMinute?: number;
+    apiRatePerSecond?: number;
+    apiBurst?: number;
+  };
   maxInFlight?: number;
   /** How long a shutdown waits for calls in flight. */
   shutdownGraceMs?: number;
@@ -49,6 +72,19 @@ export interface LocalRuntimeOptions {
   http?: HttpCaller;
   clock?: Clock;
   onOutcome?: (outcome: RunOutcome | 'unparseable') => void;
+  /** Sender of local notification emails (written to `<dataDir>/outbox/`); default `scheduler@localhost`. */
+  emailFrom?: string;
+  /** Told of each notification email written to the outbox. */
+  onEmail?: (path: string, email: Email) => void;
+  /** First retry delay of a failed notification delivery, doubling after (default 5 s). */
+  notificationRetryBaseSeconds?: number;
+  /** Delivery tries of one notification before it moves to the notifications DLQ (default 6). */
+  notificationMaxDeliveries?: number;
+  /**
+   * Called once for each AWS SDK client the runtime builds, before its first use, so a benchmark
+   * can attach middleware (call counting, consumed capacity) without the services knowing.
+   */
+  instrumentClient?: (client: DynamoDBClient | SQSClient, service: 'dynamodb' | 'sqs') => void;
 }
 
 export interface LocalRuntime {
@@ -57,12 +93,40 @@ export interface LocalRuntime {
   deps: ServiceDeps;
   recovery: RecoveryReport;
   watchers: WatchTimers;
+  /** The WatcherControl port on the timers (list, disable/enable for maintenance, add shards). */
+  watcherControl: WatcherControl;
+  /** Plays DynamoDB TTL + stream: `sweep()` archives what has expired now. */
+  sweeper: TtlSweeper;
   /** The run queues and their DLQs on the local SQS emulator. */
   queues: { urls: Record<Priority, string>; dlqs: Record<Priority, string>; client: SQSClient };
+  /** The notifications queue, its DLQ, and the directory local emails are written to. */
+  notifications: { url: string; dlq: string; outbox: string };
   /** Outcomes of the deliveries this process handled (`unparseable` ones went to the DLQ) and the DLQ depths. */
   stats(): Promise<{ outcomes: Record<string, number>; deadLetterQueues: Record<string, number> }>;
   /** Stops taking work, lets calls in flight finish (up to the grace), and closes the emulators. */
   stop(): Promise<void>;
+}
+
+/**
+ * Jobs keep the shard they were created on, so the shard count may grow but never shrink: the
+ * jobs of a dropped shard would never be watched again. The data directory remembers the count.
+ */
+function settledShardCount(dataDir: string, requested: number, log: Logger): number {
+  const file = join(dataDir, 'shards.json');
+  let stored = 0;
+  try {
+    stored = Number((JSON.parse(readFileSync(file, 'utf8')) as { shards?: unknown }).shards) || 0;
+  } catch {
+    stored = 0;
+  }
+  if (requested < stored) {
+    log.warn(
+      `SCHEDULER_SHARDS=${requested} is below the ${stored} shards this data directory uses; keeping ${stored}`,
+    );
+  }
+  const shards = Math.max(requested, stored);
+  if (shards !== stored) writeFileSync(file, JSON.stringify({ shards }));
+  return shards;
 }
 
 /** A clear, one-line reason the runtime cannot start. */
@@ -103,11 +167,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     const tableNames = { jobs: 'scheduler-jobs', executions: 'scheduler-executions' };
     const ddb = dynamoClient(dynamo.endpoint);
+    options.instrumentClient?.(ddb, 'dynamodb');
     await ensureTables(ddb, tableNames);
     const sqsApi = sqsClient(sqs.endpoint);
+    options.instrumentClient?.(sqsApi, 'sqs');
     const queues = await createRunQueues(sqsApi);
-    const shards = options.shards ?? DEFAULTS.shards;
+    const notificationQueue = await createNotificationQueue(sqsApi, options.notificationMaxDeliveries);
+    const shards = settledShardCount(options.dataDir, options.shards ?? DEFAULTS.shards, log);
 
+    // Files, not the S3 emulator: the archive must outlive a restart (docs/decisions/local-history-archive.md).
+    const archive = new FileHistoryArchive(join(options.dataDir, 'archive'));
     const deps = serviceDeps({
       config: {
         jobsTable: tableNames.jobs,
@@ -117,13 +186,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         lookaheadSeconds: options.lookaheadSeconds ?? DEFAULTS.lookaheadSeconds,
         hotRetentionSeconds: options.hotRetentionSeconds ?? DEFAULTS.hotRetentionSeconds,
         signingSecrets: options.signingSecrets ?? {},
-        targetAllowlist: options.targetAllowlist ?? [],
+        targetAllowlist: options.targetAllowlist ?? [...LOCAL_TARGET_ALLOWLIST],
+        ...options.limits,
+        notificationsQueue: notificationQueue.url,
       },
       dynamo: DynamoDBDocumentClient.from(ddb, { marshallOptions: { removeUndefinedValues: true } }),
       sqs: sqsApi,
       log,
       ...(options.http ? { http: options.http } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
+      archive,
+      // One process runs every executor: a counter in memory is exact (and costs no writes).
+      executionCounter: new MemoryExecutionWindowCounter(),
     });
     if (options.leaseMarginSeconds !== undefined)
       deps.settings.leaseMarginSeconds = options.leaseMarginSeconds;
@@ -132,6 +206,33 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const execute = new ExecuteService(deps, newOwnerId(deps.random));
 
     const recovery = await recoverLostRuns(deps, watch);
+
+    // Pushed before the run pollers, so it stops after them: notifications of the last runs still go out.
+    const outbox = join(options.dataDir, 'outbox');
+    const notificationPollers = new NotificationPollers({
+      sqs: sqsApi,
+      queueUrl: notificationQueue.url,
+      service: new NotifierService({
+        http: deps.http,
+        email: new FileEmailSender(
+          outbox,
+          options.emailFrom ?? 'scheduler@localhost',
+          deps.clock,
+          log,
+          (email, path) => options.onEmail?.(path, email),
+        ),
+        signing: deps.signing,
+        clock: deps.clock,
+        log,
+      }),
+      log,
+      loops: 2,
+      ...(options.notificationRetryBaseSeconds !== undefined
+        ? { retryBaseSeconds: options.notificationRetryBaseSeconds }
+        : {}),
+    });
+    notificationPollers.start();
+    started.push({ stop: () => notificationPollers.stop() });
 
     const outcomes: Record<string, number> = {};
     const pollers = new RunQueuePollers({
@@ -162,6 +263,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       },
     });
 
+    const sweeper = new TtlSweeper({
+      client: ddb,
+      table: tableNames.executions,
+      archiver: new ArchiveService(archive, log),
+      clock: deps.clock,
+      intervalMs: options.sweepIntervalMs ?? 60_000,
+      log,
+    });
+    sweeper.start();
+    started.push({ stop: () => sweeper.stop() });
+
     const watchers = new WatchTimers(watch, shards, options.watchIntervalMs ?? 60_000, log);
 
     const api = createApi({
@@ -171,8 +283,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         await Promise.all([deps.jobs.ping(), deps.executions.ping(), deps.queue.ping()]);
       },
       log,
+      ...(deps.idempotency ? { idempotency: { store: deps.idempotency, clock: deps.clock } } : {}),
+      rateLimit: new TenantRateLimiter({
+        ratePerSecond: options.limits?.apiRatePerSecond ?? DEFAULTS.apiRatePerSecond,
+        burst: options.limits?.apiBurst ?? DEFAULTS.apiBurst,
+      }),
     });
-    const server: Server = createApiServer(api, options.apiKeys);
+    const server: Server = createApiServer(api, options.apiKeys, dashboardRoute());
     let port: number;
     try {
       port = await listen(server, options.port);
@@ -202,10 +319,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       deps,
       recovery,
       watchers,
+      watcherControl: new LocalWatcherControl(watchers),
+      sweeper,
       queues: { ...queues, client: sqsApi },
+      notifications: { ...notificationQueue, outbox },
       stats: async () => {
         const deadLetterQueues: Record<string, number> = {};
-        for (const [priority, url] of Object.entries(queues.dlqs)) {
+        const dlqs = { ...queues.dlqs, notifications: notificationQueue.dlq };
+        for (const [priority, url] of Object.entries(dlqs)) {
           const out = await sqsApi.send(
             new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages'] }),
           );

@@ -27,8 +27,17 @@ export const RateSchedule = z.strictObject({
   ...window,
 });
 
+/** No time-based runs: the job runs only when its `dependsOn` upstreams finish (or on a manual trigger). */
+export const DependencySchedule = z.strictObject({ type: z.literal('dependency') });
+
 export const Schedule = z
-  .discriminatedUnion('type', [OnceSchedule, ImmediateSchedule, CronSchedule, RateSchedule])
+  .discriminatedUnion('type', [
+    OnceSchedule,
+    ImmediateSchedule,
+    CronSchedule,
+    RateSchedule,
+    DependencySchedule,
+  ])
   .meta({ id: 'Schedule' });
 export type Schedule = z.infer<typeof Schedule>;
 
@@ -87,6 +96,8 @@ export const Notification = z
       .max(2048)
       .optional(),
     email: z.email().max(254).optional(),
+    /** `late` fires when a run starts more than this many seconds after its due time. */
+    lateAfterSeconds: z.number().int().min(1).max(86_400).default(60),
   })
   .refine(
     (n) => (n.webhook === undefined) !== (n.email === undefined),
@@ -125,6 +136,32 @@ const definitionShape = {
 export const CreateJobBody = z.strictObject(definitionShape).meta({ id: 'CreateJobBody' });
 export type CreateJobBody = z.input<typeof CreateJobBody>;
 export type JobDefinition = z.output<typeof CreateJobBody>;
+
+/**
+ * PATCH /v1/jobs/{id}: every field is optional and a field given replaces the stored one as a whole
+ * (validated, with its inner defaults, exactly as on create; absent fields are left alone, so no
+ * top-level default applies). `null` clears an optional field (`name`, `concurrency`).
+ */
+export const PatchJobBody = z
+  .strictObject({
+    name: definitionShape.name.unwrap().nullable().optional(),
+    schedule: Schedule.optional(),
+    target: HttpTarget.optional(),
+    timeoutSeconds: definitionShape.timeoutSeconds.unwrap().optional(),
+    retry: RetryPolicy.optional(),
+    priority: Priority.optional(),
+    concurrency: Concurrency.nullable().optional(),
+    misfire: MisfirePolicy.optional(),
+    misfireGraceSeconds: definitionShape.misfireGraceSeconds.unwrap().optional(),
+    jitterSeconds: definitionShape.jitterSeconds.unwrap().optional(),
+    dependsOn: definitionShape.dependsOn.unwrap().optional(),
+    onDependencyFailure: definitionShape.onDependencyFailure.unwrap().optional(),
+    notifications: definitionShape.notifications.unwrap().optional(),
+  })
+  .refine((patch) => Object.keys(patch).length > 0, 'give at least one field to change')
+  .meta({ id: 'PatchJobBody' });
+export type PatchJobBody = z.input<typeof PatchJobBody>;
+export type JobPatch = z.output<typeof PatchJobBody>;
 
 export const JobStatus = z.enum(['active', 'paused', 'completed', 'failed', 'cancelled']);
 export type JobStatus = z.infer<typeof JobStatus>;

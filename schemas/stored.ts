@@ -19,6 +19,8 @@ export const JobItem = z.object({
   /** Rate schedules count from this instant. */
   anchorAt: z.string().optional(),
   pausedAt: z.string().optional(),
+  /** When a PATCH last changed the schedule: runs of the old schedule due after it are not run. */
+  scheduleChangedAt: z.string().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   createdKey: z.string(),

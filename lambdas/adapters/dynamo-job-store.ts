@@ -8,7 +8,7 @@ import {
 import { type JobItem, JobItem as JobItemSchema } from '../../schemas/stored.js';
 import { dueBucketFor, dueKeyFor } from '../core/buckets.js';
 import { ConditionFailed } from '../core/errors.js';
-import type { DueAdvance, JobStore, Page } from '../core/ports.js';
+import type { DependencyRound, DueAdvance, JobStore, Page } from '../core/ports.js';
 import { iso } from '../core/time.js';
 import { TABLES } from '../shared/config.js';
 import { decodeCursor, encodeCursor, isConditionFailed } from './dynamo-common.js';
@@ -19,6 +19,22 @@ const watermarkId = (shard: number) => `#watermark#${shard}`;
 /** Concurrency slots live in an item of their own, so a job replace (PATCH) never clobbers them. */
 const slotsId = (jobId: string) => `#slots#${jobId}`;
 const SLOT_RACES = 5;
+/** Reverse dependency edges and each downstream's round: items of their own, like the slots. */
+const dependentsId = (upstreamId: string) => `#dependents#${upstreamId}`;
+const roundId = (downstreamId: string) => `#upstreams#${downstreamId}`;
+const ARRIVED = 'arrived:';
+
+function roundOf(item: Record<string, unknown> | undefined): DependencyRound {
+  const arrived: Record<string, string> = {};
+  for (const [name, value] of Object.entries(item ?? {})) {
+    if (name.startsWith(ARRIVED) && typeof value === 'string') arrived[name.slice(ARRIVED.length)] = value;
+  }
+  return {
+    arrived,
+    rev: typeof item?.rev === 'number' ? item.rev : 0,
+    ...(typeof item?.lastClosedAt === 'string' ? { lastClosedAt: item.lastClosedAt } : {}),
+  };
+}
 const parseJob = (raw: Record<string, unknown>): JobItem => JobItemSchema.parse(raw);
 
 export class DynamoJobStore implements JobStore {
@@ -270,5 +286,98 @@ export class DynamoJobStore implements JobStore {
 
   async ping(): Promise<void> {
     await this.client.send(new GetCommand({ TableName: this.table, Key: { jobId: '#ping' } }));
+  }
+
+  async addDependent(upstreamId: string, downstreamId: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { jobId: dependentsId(upstreamId) },
+        UpdateExpression: 'ADD downstream :ids',
+        ExpressionAttributeValues: { ':ids': new Set([downstreamId]) },
+      }),
+    );
+  }
+
+  async removeDependent(upstreamId: string, downstreamId: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { jobId: dependentsId(upstreamId) },
+        UpdateExpression: 'DELETE downstream :ids',
+        ExpressionAttributeValues: { ':ids': new Set([downstreamId]) },
+      }),
+    );
+  }
+
+  async getDependents(upstreamId: string): Promise<string[]> {
+    const out = await this.client.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { jobId: dependentsId(upstreamId) },
+        ConsistentRead: true,
+      }),
+    );
+    const ids = out.Item?.downstream;
+    return ids instanceof Set ? [...(ids as Set<string>)].sort() : [];
+  }
+
+  async getDependencyRound(downstreamId: string): Promise<DependencyRound> {
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: { jobId: roundId(downstreamId) }, ConsistentRead: true }),
+    );
+    return roundOf(out.Item);
+  }
+
+  async recordUpstreamRun(
+    downstreamId: string,
+    upstreamId: string,
+    executionId: string,
+  ): Promise<DependencyRound> {
+    const out = await this.client.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { jobId: roundId(downstreamId) },
+        UpdateExpression: 'SET #arrived = :execution, rev = if_not_exists(rev, :zero) + :one',
+        ExpressionAttributeNames: { '#arrived': `${ARRIVED}${upstreamId}` },
+        ExpressionAttributeValues: { ':execution': executionId, ':zero': 0, ':one': 1 },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return roundOf(out.Attributes);
+  }
+
+  async closeDependencyRound(
+    downstreamId: string,
+    expectedRev: number,
+    consumed: string[],
+    at: string,
+  ): Promise<boolean> {
+    const names: Record<string, string> = {};
+    consumed.forEach((upstreamId, i) => {
+      names[`#a${i}`] = `${ARRIVED}${upstreamId}`;
+    });
+    const removes = consumed.map((_, i) => `#a${i}`);
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { jobId: roundId(downstreamId) },
+          UpdateExpression: `SET rev = :next, lastClosedAt = :at${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          // A round nobody wrote yet (rev 0) has no item: the first close creates it.
+          ConditionExpression: expectedRev === 0 ? 'attribute_not_exists(rev)' : 'rev = :rev',
+          ...(removes.length ? { ExpressionAttributeNames: names } : {}),
+          ExpressionAttributeValues: {
+            ':next': expectedRev + 1,
+            ':at': at,
+            ...(expectedRev === 0 ? {} : { ':rev': expectedRev }),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
   }
 }

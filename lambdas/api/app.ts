@@ -6,7 +6,7 @@ import {
   ListJobsQuery,
   PreviewBody,
 } from '../../schemas/api.js';
-import { CreateJobBody } from '../../schemas/job.js';
+import { CreateJobBody, PatchJobBody } from '../../schemas/job.js';
 import { iso, ms } from '../core/time.js';
 import type { Logger } from '../services/deps.js';
 import type { JobsService } from '../services/jobs-service.js';
@@ -21,7 +21,10 @@ import {
   readJsonBody,
   toErrorResponse,
 } from './http.js';
+import { type IdempotencyDeps, runIdempotently } from './idempotency.js';
 import { openApiDocument } from './openapi.js';
+import { ifMatchOf } from './preconditions.js';
+import { rateLimitResponse, TenantRateLimiter } from './rate-limit.js';
 import { resolveTenant } from './tenant.js';
 
 /** The execution callbacks of long-running targets (ExecuteService implements them). */
@@ -51,6 +54,10 @@ export interface ApiDeps {
   /** Resolves when the stores and queues answer. */
   health(): Promise<void>;
   log: Logger;
+  /** Remembers POST responses under `Idempotency-Key`; absent, the header is ignored. */
+  idempotency?: IdempotencyDeps;
+  /** Per-tenant request rate; default DEFAULT_API_RATE. */
+  rateLimit?: TenantRateLimiter;
 }
 
 type Params = Record<string, string>;
@@ -80,6 +87,7 @@ function etag(version: number): Record<string, string> {
 /** Builds the API's request handler over injected services (the Lambda and the local server share it). */
 export function createApi(deps: ApiDeps) {
   const { service } = deps;
+  const limiter = deps.rateLimit ?? new TenantRateLimiter();
   const jobResponse = async (
     status: number,
     job: Awaited<ReturnType<JobsService['getJob']>>,
@@ -128,6 +136,16 @@ export function createApi(deps: ApiDeps) {
     ),
     route('DELETE', '/v1/jobs/{id}', async ({ params, tenant }) =>
       jobResponse(200, await service.cancelJob(tenant, params.id!)),
+    ),
+    route('PATCH', '/v1/jobs/{id}', async ({ event, params, tenant }) => {
+      const patch = parseWith(PatchJobBody, readJsonBody(event), 'job change');
+      return jobResponse(200, await service.patchJob(tenant, params.id!, patch, ifMatchOf(event)));
+    }),
+    route('POST', '/v1/jobs/{id}/pause', async ({ event, params, tenant }) =>
+      jobResponse(200, await service.pauseJob(tenant, params.id!, ifMatchOf(event))),
+    ),
+    route('POST', '/v1/jobs/{id}/resume', async ({ event, params, tenant }) =>
+      jobResponse(200, await service.resumeJob(tenant, params.id!, ifMatchOf(event))),
     ),
     route('POST', '/v1/jobs/{id}/trigger', async ({ params, tenant }) => {
       const execution = await service.triggerJob(tenant, params.id!);
@@ -214,7 +232,15 @@ export function createApi(deps: ApiDeps) {
         params[name] = decodeSegment(values[i] ?? '');
       });
       const tenant = chosen.auth ? resolveTenant(event) : '';
-      return await chosen.run({ event, params, tenant });
+      const limited = chosen.auth ? rateLimitResponse(limiter, tenant) : null;
+      if (limited) return limited;
+      const run = () => chosen.run({ event, params, tenant });
+      if (chosen.auth && method === 'POST' && deps.idempotency) {
+        // Error answers are remembered too (a replayed 400 or 409), so the wrapper gets them as responses.
+        const respond = () => run().catch((error: unknown) => toErrorResponse(error, deps.log));
+        return await runIdempotently(deps.idempotency, deps.log, event, tenant, `POST ${path}`, respond);
+      }
+      return await run();
     } catch (error) {
       return toErrorResponse(error, deps.log);
     }

@@ -40,9 +40,11 @@ export class HttpError extends Error {
 const STATUS_OF_CODE: Record<string, number> = {
   validation_error: 400,
   invalid_schedule: 400,
+  target_not_allowed: 400,
   unauthorized: 401,
   not_found: 404,
   conflict: 409,
+  job_limit_reached: 409,
   precondition_failed: 412,
 };
 

@@ -56,6 +56,16 @@ export class Unauthorized extends SchedulerError {
   readonly code = 'unauthorized';
 }
 
+/** A target or webhook URL the SSRF rules refuse (400); the message names the rule. */
+export class TargetNotAllowed extends SchedulerError {
+  readonly code = 'target_not_allowed';
+}
+
+/** The tenant holds as many active and paused jobs as its limit allows (409). */
+export class JobLimitReached extends SchedulerError {
+  readonly code = 'job_limit_reached';
+}
+
 /** A conditional write lost a race inside a store; services retry or report it. */
 export class ConditionFailed extends SchedulerError {
   readonly code = 'condition_failed';

@@ -1,5 +1,6 @@
 import type { ExecutionStatus, JobStatus, Priority } from '../../schemas/job.js';
 import type { RunMessage } from '../../schemas/messages.js';
+import type { NotificationMessage } from '../../schemas/notification.js';
 import type { ExecutionItem, JobItem } from '../../schemas/stored.js';
 
 export interface Page<T> {
@@ -58,6 +59,37 @@ export interface JobStore {
   /** Every job (local recovery only; never on a hot path). */
   scanJobs(cursor?: string): Promise<Page<JobItem>>;
   ping(): Promise<void>;
+  /**
+   * Reverse dependency edges: the jobs whose `dependsOn` names `upstreamId`. They live in an item
+   * of their own (as does each downstream's round), so a job replace (PATCH) never clobbers them.
+   */
+  addDependent(upstreamId: string, downstreamId: string): Promise<void>;
+  removeDependent(upstreamId: string, downstreamId: string): Promise<void>;
+  getDependents(upstreamId: string): Promise<string[]>;
+  /** The downstream's current dependency round (rev 0 and nothing arrived when none was recorded). */
+  getDependencyRound(downstreamId: string): Promise<DependencyRound>;
+  /** Marks an upstream's finished run as arrived in the downstream's round; returns the round after the write. */
+  recordUpstreamRun(downstreamId: string, upstreamId: string, executionId: string): Promise<DependencyRound>;
+  /**
+   * Closes the round, only if it is still at `expectedRev`: forgets the given arrivals and stamps
+   * `lastClosedAt`. False when another writer changed the round first (the caller re-reads).
+   */
+  closeDependencyRound(
+    downstreamId: string,
+    expectedRev: number,
+    consumed: string[],
+    at: string,
+  ): Promise<boolean>;
+}
+
+/** Progress of a dependent job towards its next dependency run. */
+export interface DependencyRound {
+  /** Upstream id -> the execution whose outcome arrived since the last round closed. */
+  arrived: Record<string, string>;
+  /** Bumped by every write; rounds close conditionally on it, so one closes exactly once. */
+  rev: number;
+  /** When the last round closed (the dependent ran or was skipped). */
+  lastClosedAt?: string;
 }
 
 export interface ExecutionFilter {
@@ -131,6 +163,33 @@ export interface ExecutionEvents {
   attemptFailed(job: JobItem, execution: ExecutionItem): Promise<void>;
   /** The execution reached a final status (succeeded, failed, timed_out, dead, cancelled, skipped). */
   finished(job: JobItem, execution: ExecutionItem): Promise<void>;
+}
+
+/** One notification on its way to one receiver (schemas/notification.ts). */
+export interface OutgoingNotification {
+  message: NotificationMessage;
+  /** Held back this long before the notifier sees it (0–900). */
+  delaySeconds?: number;
+}
+
+/** The notifications queue between the services that notice events and the notifier that delivers them. */
+export interface NotificationQueue {
+  /** Sends every notification or throws; batches internally. */
+  send(notifications: OutgoingNotification[]): Promise<void>;
+}
+
+export interface Email {
+  to: string;
+  subject: string;
+  /** Plain text. */
+  text: string;
+  /** Stable per notification, so a receiver (or a mail client) can tell redeliveries apart. */
+  id: string;
+}
+
+/** Sends one email: SES v2 in AWS, `.eml` files in the local outbox. */
+export interface EmailSender {
+  send(email: Email): Promise<void>;
 }
 
 /** Per-tenant signing secrets: the first signs, all verify. */

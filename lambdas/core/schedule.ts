@@ -24,7 +24,8 @@ export function validateSchedule(schedule: Schedule, now: number): void {
     }
     return;
   }
-  if (schedule.type === 'immediate') return;
+  // A dependency schedule has no time-based runs; that it names upstreams is the service's check.
+  if (schedule.type === 'immediate' || schedule.type === 'dependency') return;
   const { start, end } = windowOf(schedule);
   if (start !== null && end !== null && end <= start) {
     throw new InvalidSchedule('schedule.endAt must be after schedule.startAt', [
@@ -57,6 +58,8 @@ export function firstRunAt(schedule: Schedule, now: number, anchorAt?: number): 
       return Math.max(ms(schedule.at), now);
     case 'immediate':
       return now;
+    case 'dependency':
+      return null;
     default:
       return nextRunAfter(schedule, now - 1, anchorAt);
   }
@@ -64,7 +67,8 @@ export function firstRunAt(schedule: Schedule, now: number, anchorAt?: number): 
 
 /** The first run strictly after `afterMs` within the schedule's window, or null. */
 export function nextRunAfter(schedule: Schedule, afterMs: number, anchorAt?: number): number | null {
-  if (schedule.type === 'once' || schedule.type === 'immediate') return null;
+  if (schedule.type === 'once' || schedule.type === 'immediate' || schedule.type === 'dependency')
+    return null;
   const { start, end } = windowOf(schedule);
   const from = start === null ? afterMs : Math.max(afterMs, start - 1);
   let next: number | null;
@@ -82,7 +86,7 @@ export function nextRunAfter(schedule: Schedule, afterMs: number, anchorAt?: num
 /** The latest run at or before `atMs` within the window (misfire fast-forward), or null. */
 export function latestRunAtOrBefore(schedule: Schedule, atMs: number, anchorAt?: number): number | null {
   if (schedule.type === 'once') return ms(schedule.at) <= atMs ? ms(schedule.at) : null;
-  if (schedule.type === 'immediate') return null;
+  if (schedule.type === 'immediate' || schedule.type === 'dependency') return null;
   const { start, end } = windowOf(schedule);
   const until = end === null ? atMs : Math.min(atMs, end);
   let latest: number | null;

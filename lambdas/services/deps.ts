@@ -1,3 +1,5 @@
+import type { HistoryArchive } from '../core/history.js';
+import type { IdempotencyStore } from '../core/idempotency.js';
 import type {
   Clock,
   ExecutionEvents,
@@ -7,6 +9,7 @@ import type {
   RunQueue,
   SigningKeys,
 } from '../core/ports.js';
+import type { TenantPolicy } from './tenant-policy.js';
 
 export interface Logger {
   info(message: string, extra?: Record<string, unknown>): void;
@@ -41,6 +44,12 @@ export interface ServiceDeps {
   log: Logger;
   /** Notifications and dependencies listen here; absent, nothing listens. */
   events?: ExecutionEvents;
+  /** Execution history past the hot window (S3 in AWS, files locally); absent, reads see the hot table only. */
+  archive?: HistoryArchive;
+  /** Target allowlist and per-tenant limits (tenant-policy.ts); absent: the SSRF rules with no allowlist, no limits. */
+  policy?: TenantPolicy;
+  /** `Idempotency-Key` records of API POSTs (items of the Jobs table); absent, the API ignores the header. */
+  idempotency?: IdempotencyStore;
 }
 
 /** Calls an event listener without letting its failure touch the execution that caused it. */

@@ -1,21 +1,33 @@
-import type { JobDefinition, JobStatus, Schedule } from '../../schemas/job.js';
+import type { JobDefinition, JobPatch, JobStatus, Schedule } from '../../schemas/job.js';
 import type { ExecutionItem, JobItem } from '../../schemas/stored.js';
 import { dueBucketFor, dueKeyFor, shardOf } from '../core/buckets.js';
 import {
   ConditionFailed,
   ExecutionNotFound,
+  InvalidSchedule,
   InvalidState,
   JobNotFound,
   VersionConflict,
 } from '../core/errors.js';
 import { executionIdFor, newJobId } from '../core/ids.js';
-import { planDueRuns } from '../core/misfire.js';
+import {
+  applyJobPatch,
+  checkVersion,
+  missedSince,
+  oneTimeRunAt,
+  type VersionMatch,
+  withScheduleChange,
+} from '../core/lifecycle.js';
+import { type DuePlan, planDueRuns } from '../core/misfire.js';
 import type { ExecutionFilter, Page } from '../core/ports.js';
-import { firstRunAt, rateAnchorFor, upcomingRuns, validateSchedule } from '../core/schedule.js';
+import { firstRunAt, nextRunAfter, rateAnchorFor, upcomingRuns, validateSchedule } from '../core/schedule.js';
 import { iso, ms } from '../core/time.js';
 import { isFinal, isJobFinished } from '../core/transitions.js';
-import type { ServiceDeps } from './deps.js';
+import { syncDependencyEdges, validateDependencies } from './dependencies.js';
+import { emit, type ServiceDeps } from './deps.js';
+import { findExecution, listJobHistory } from './history-reads.js';
 import { finalized, newExecution, outgoing, pendingFields, REAP_SLACK_MS, runMessage } from './runs.js';
+import { assertTargetsAllowed, DEFAULT_POLICY, releaseJobPlace, reserveJobPlace } from './tenant-policy.js';
 
 const MAX_WRITE_RACES = 5;
 
@@ -40,7 +52,13 @@ export class JobsService {
     const { clock, random, settings } = this.deps;
     const now = clock.now();
     validateSchedule(definition.schedule, now);
+    assertTargetsAllowed(definition, (this.deps.policy ?? DEFAULT_POLICY).allowlist);
+    await reserveJobPlace(this.deps.policy, this.deps.jobs, tenant, now);
     const jobId = newJobId(now, random);
+    await validateDependencies(this.deps.jobs, tenant, jobId, definition);
+    // Edges first: one left behind by a failed create points at no job and is ignored, whereas a
+    // job stored without its edges would silently never run after its upstreams.
+    await syncDependencyEdges(this.deps.jobs, jobId, [], definition.dependsOn);
     const anchorAt = rateAnchorFor(definition.schedule, now);
     const created = iso(now);
     const base: JobItem = {
@@ -56,6 +74,11 @@ export class JobsService {
       ...(anchorAt === undefined ? {} : { anchorAt: iso(anchorAt) }),
     };
     const first = firstRunAt(definition.schedule, now, anchorAt);
+    if (first === null && definition.schedule.type === 'dependency') {
+      // No time-based runs, yet active: it runs whenever its upstreams call for it.
+      await this.deps.jobs.createJob(base);
+      return base;
+    }
     if (first === null) {
       const done: JobItem = { ...base, status: 'completed' };
       await this.deps.jobs.createJob(done);
@@ -127,13 +150,17 @@ export class JobsService {
 
   /** DELETE: no further runs; queued runs are dropped and a running call is aborted. Repeatable. */
   async cancelJob(tenant: string, jobId: string): Promise<JobItem> {
+    let cancelledNow = false;
     const job = await this.updateJob(tenant, jobId, (current, now) => {
+      cancelledNow = false;
       if (current.status === 'cancelled') return null;
       if (isJobFinished(current.status)) {
         throw new InvalidState(`job ${jobId} is already ${current.status}`);
       }
+      cancelledNow = true;
       return { ...withNextRun(current, null, now), status: 'cancelled' };
     });
+    if (cancelledNow) await releaseJobPlace(this.deps.policy, tenant);
     await this.cancelInFlight(job);
     return job;
   }
@@ -193,9 +220,10 @@ export class JobsService {
     return execution;
   }
 
+  /** An execution past the hot window is read from the archive (one LIST and its date's GETs in S3). */
   async getExecution(tenant: string, executionId: string): Promise<ExecutionItem> {
-    const execution = await this.deps.executions.getExecution(executionId);
-    if (!execution || execution.tenant !== tenant) throw new ExecutionNotFound(executionId);
+    const execution = await findExecution(this.deps, tenant, executionId);
+    if (!execution) throw new ExecutionNotFound(executionId);
     return execution;
   }
 
@@ -207,7 +235,7 @@ export class JobsService {
     cursor?: string,
   ): Promise<Page<ExecutionItem>> {
     await this.getJob(tenant, jobId);
-    return this.deps.executions.listByJob(jobId, filter, limit, cursor);
+    return listJobHistory(this.deps, tenant, jobId, filter, limit, cursor);
   }
 
   /** POST /v1/executions/{id}/cancel: a queued run is cancelled at once, a running call is aborted by its executor. */
@@ -304,12 +332,219 @@ export class JobsService {
     return replayed;
   }
 
+  /**
+   * PATCH /v1/jobs/{id}: replaces the given fields, only at a version `If-Match` names (412).
+   * A schedule change on an active job recomputes its next run from now and moves it along the
+   * `due` index in the same conditional write (a first run within the look-ahead is sent at once, as
+   * on create); runs already queued for the old schedule are dropped by the executor
+   * (isRunOfCurrentSchedule). A paused job keeps its new schedule until resumed. Finished jobs: 409.
+   */
+  async patchJob(tenant: string, jobId: string, patch: JobPatch, match?: VersionMatch): Promise<JobItem> {
+    if (patch.schedule) validateSchedule(patch.schedule, this.deps.clock.now());
+    const before = await this.getJob(tenant, jobId);
+    assertChangeable(before, 'changed');
+    if (patch.target !== undefined || patch.notifications !== undefined) {
+      assertTargetsAllowed(
+        {
+          target: patch.target ?? before.target,
+          notifications: patch.notifications ?? before.notifications,
+        },
+        (this.deps.policy ?? DEFAULT_POLICY).allowlist,
+      );
+    }
+    if (patch.dependsOn !== undefined || patch.schedule !== undefined) {
+      await validateDependencies(this.deps.jobs, tenant, jobId, {
+        dependsOn: patch.dependsOn ?? before.dependsOn,
+        schedule: patch.schedule ?? before.schedule,
+      });
+    }
+    const staged: { placement?: Placement; previous: JobItem; now: number } = { previous: before, now: 0 };
+    const job = await this.updateJob(tenant, jobId, (current, now) => {
+      assertChangeable(current, 'changed');
+      checkVersion(current, match);
+      staged.previous = current;
+      staged.now = now;
+      staged.placement = undefined;
+      const { job: patched, changed } = applyJobPatch(current, patch);
+      if (changed.size === 0) return null;
+      if (!changed.has('schedule')) return patched;
+      const rescheduled = withScheduleChange(patched, now);
+      if (current.status !== 'active') return rescheduled;
+      const first = firstRunAt(rescheduled.schedule, now, anchorOf(rescheduled));
+      if (first === null && rescheduled.schedule.type !== 'dependency') {
+        throw new InvalidSchedule('the new schedule has no run after now', [
+          { path: 'schedule', message: 'has no future run' },
+        ]);
+      }
+      staged.placement = this.place(rescheduled, first, now);
+      return staged.placement.job;
+    });
+    if (patch.dependsOn !== undefined)
+      await syncDependencyEdges(this.deps.jobs, jobId, staged.previous.dependsOn, job.dependsOn);
+    return staged.placement ? this.dispatch(job, staged.placement, staged.now) : job;
+  }
+
+  /**
+   * POST /v1/jobs/{id}/pause: takes the job off the `due` index; runs already queued are dropped by
+   * the executor, a run in flight (and its retries) finishes. Pausing a paused job changes nothing.
+   */
+  pauseJob(tenant: string, jobId: string, match?: VersionMatch): Promise<JobItem> {
+    return this.updateJob(tenant, jobId, (current, now) => {
+      assertChangeable(current, 'paused');
+      checkVersion(current, match);
+      if (current.status === 'paused') return null;
+      return { ...withNextRun(current, null, now), status: 'paused', pausedAt: iso(now) };
+    });
+  }
+
+  /**
+   * POST /v1/jobs/{id}/resume: puts the job back on its schedule from the pause on, so the runs
+   * missed while paused meet the misfire policy at once (skip records them skipped, run_once runs
+   * the latest, catch_up each up to 100); a one-time job whose run is still owed runs (or is
+   * skipped) the same way. Resuming an active job changes nothing.
+   */
+  async resumeJob(tenant: string, jobId: string, match?: VersionMatch): Promise<JobItem> {
+    const before = await this.getJob(tenant, jobId);
+    const oneTime = oneTimeRunAt(before);
+    // Read first: the run of a one-time job may have finished while it was paused.
+    const oneTimeRun =
+      oneTime === null ? null : await this.deps.executions.getExecution(executionIdFor(jobId, iso(oneTime)));
+    const staged: { placement?: Placement; now: number } = { now: 0 };
+    const job = await this.updateJob(tenant, jobId, (current, now) => {
+      assertChangeable(current, 'resumed');
+      checkVersion(current, match);
+      staged.placement = undefined;
+      staged.now = now;
+      if (current.status === 'active') return null;
+      const { pausedAt: _p, enqueuedThrough: _e, ...rest } = current;
+      const resumed: JobItem = { ...withNextRun(rest, null, now), status: 'active' };
+      if (oneTime !== null) {
+        if (oneTimeRun && isFinal(oneTimeRun.status)) {
+          const ok = oneTimeRun.status === 'succeeded' || oneTimeRun.status === 'skipped';
+          return { ...resumed, status: ok ? 'completed' : 'failed', enqueuedThrough: oneTimeRun.scheduledAt };
+        }
+        // Still in flight: its executor completes the job when it finishes.
+        if (oneTimeRun) return { ...resumed, enqueuedThrough: oneTimeRun.scheduledAt };
+        staged.placement = this.place(resumed, oneTime, now);
+        return staged.placement.job;
+      }
+      if (current.schedule.type === 'dependency') return resumed;
+      const first = nextRunAfter(current.schedule, missedSince(current) - 1, anchorOf(current));
+      if (first === null) return { ...resumed, status: 'completed' }; // its window closed while paused
+      staged.placement = this.place(resumed, first, now);
+      return staged.placement.job;
+    });
+    return staged.placement ? this.dispatch(job, staged.placement, staged.now) : job;
+  }
+
+  /**
+   * Where a (re)scheduled job goes: a first run beyond the look-ahead waits on the `due` index; one
+   * within it, or already missed, is planned now under the misfire policy and the job is stored
+   * already advanced — the same plan the watcher would make, without waiting for its tick.
+   */
+  private place(job: JobItem, first: number | null, now: number): Placement {
+    const lookaheadMs = this.deps.settings.lookaheadSeconds * 1000;
+    if (first === null || first > now + lookaheadMs) {
+      return { job: withNextRun(job, first, now), first, plan: null };
+    }
+    const plan = planDueRuns({ ...scheduleOf(job), nextRunAt: first }, now, lookaheadMs);
+    const last = plan.runs.at(-1);
+    const ended = plan.nextRunAt === null && plan.runs.length === 0;
+    return {
+      job: {
+        ...withNextRun(job, plan.nextRunAt, now),
+        ...(last ? { enqueuedThrough: iso(last.scheduledAt) } : {}),
+        ...(ended ? { status: 'completed' as const } : {}),
+      },
+      first,
+      plan,
+    };
+  }
+
+  /**
+   * After the write: records the plan's skipped runs and sends its runs. If sending fails, the job
+   * goes back on the `due` index at its first run, and the watcher sends them instead.
+   */
+  private async dispatch(job: JobItem, placement: Placement, now: number): Promise<JobItem> {
+    const { plan, first } = placement;
+    if (!plan) return job;
+    await this.recordMissed(job, plan, now);
+    if (plan.runs.length === 0) return job;
+    const runs = plan.runs.map((run) =>
+      outgoing(
+        job,
+        runMessage(job, iso(run.scheduledAt), 'schedule', 1, run.lateAccepted),
+        run.scheduledAt,
+        now,
+      ),
+    );
+    try {
+      await this.deps.queue.send(runs);
+      return job;
+    } catch (error) {
+      this.deps.log.error('enqueue after reschedule failed; leaving the runs to the watcher', {
+        jobId: job.jobId,
+        error: String(error),
+      });
+      const { enqueuedThrough: _e, ...rest } = job;
+      const fallback = withNextRun(rest, first, now);
+      try {
+        await this.deps.jobs.replaceJob(fallback, { version: job.version, nextRunAt: job.nextRunAt });
+        return fallback;
+      } catch (raced) {
+        if (!(raced instanceof ConditionFailed)) throw raced;
+        return job; // changed again meanwhile; that write placed it
+      }
+    }
+  }
+
+  /** Missed runs the policy drops become `skipped` executions, as the watcher records them. */
+  private async recordMissed(job: JobItem, plan: DuePlan, now: number): Promise<void> {
+    const skipped = plan.skipped.map((at, i) => {
+      const earlier =
+        i === plan.skipped.length - 1 && plan.unrecordedSkips > 0
+          ? `; ${plan.unrecordedSkips} earlier runs were also missed`
+          : '';
+      return newExecution(
+        job,
+        iso(at),
+        'schedule',
+        'skipped',
+        now,
+        this.deps.settings.hotRetentionSeconds,
+        `missed (misfire policy ${job.misfire})${earlier}`,
+      );
+    });
+    const created = await Promise.all(skipped.map((item) => this.deps.executions.createExecution(item)));
+    for (const item of skipped.filter((_, i) => created[i])) {
+      await emit(this.deps, (events) => events.finished(job, item));
+    }
+  }
+
   /** POST /v1/schedules/preview. */
   previewSchedule(schedule: Schedule, from: number | undefined, count: number): number[] {
     const now = this.deps.clock.now();
     validateSchedule(schedule, now);
     const start = from ?? now;
     return upcomingRuns(schedule, start, count, rateAnchorFor(schedule, start));
+  }
+}
+
+/** A job being (re)scheduled: the job as it will be written, and the runs to send once it is. */
+interface Placement {
+  job: JobItem;
+  first: number | null;
+  plan: DuePlan | null;
+}
+
+function anchorOf(job: JobItem): number | undefined {
+  return job.anchorAt ? ms(job.anchorAt) : undefined;
+}
+
+/** Finished jobs (cancelled, completed, failed) take no PATCH, pause or resume: 409. */
+function assertChangeable(job: JobItem, what: 'changed' | 'paused' | 'resumed'): void {
+  if (isJobFinished(job.status)) {
+    throw new InvalidState(`job ${job.jobId} is ${job.status}; it cannot be ${what}`);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Execution } from '../../schemas/execution.js';
 import type { Job } from '../../schemas/job.js';
 import type { ExecutionItem, JobItem } from '../../schemas/stored.js';
+import { redactHeaders } from '../core/redaction.js';
 
 /** The public Job resource of a stored job. */
 export function jobView(item: JobItem, lastRun: ExecutionItem | null): Job {
@@ -9,7 +10,8 @@ export function jobView(item: JobItem, lastRun: ExecutionItem | null): Job {
     ...(item.name === undefined ? {} : { name: item.name }),
     status: item.status,
     schedule: item.schedule,
-    target: item.target,
+    // Credentials stay stored (they are sent to the target) but never leave through the API.
+    target: { ...item.target, headers: redactHeaders(item.target.headers) },
     timeoutSeconds: item.timeoutSeconds,
     retry: item.retry,
     priority: item.priority,

@@ -1,7 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { documentClient } from '../adapters/dynamo-common.js';
+import { S3HistoryArchive } from '../adapters/s3-history-archive.js';
 import type { ServiceDeps, Logger as ServiceLogger } from '../services/deps.js';
 import { configFromEnv } from './config.js';
 import { serviceDeps } from './runtime-deps.js';
@@ -20,11 +22,18 @@ let deps: ServiceDeps | undefined;
 
 /** Lambda-side dependencies, built once per container on first use (module scope, not per request). */
 export function lambdaDeps(): ServiceDeps {
-  deps ??= serviceDeps({
-    config: configFromEnv(),
-    dynamo: documentClient(),
-    sqs: new SQSClient({}),
-    log: serviceLogger,
-  });
+  if (!deps) {
+    const config = configFromEnv();
+    deps = serviceDeps({
+      config,
+      dynamo: documentClient(),
+      sqs: new SQSClient({}),
+      log: serviceLogger,
+      // The api reads archived history through it; handlers that never read history just carry it.
+      ...(config.archiveBucket
+        ? { archive: new S3HistoryArchive(new S3Client({}), config.archiveBucket) }
+        : {}),
+    });
+  }
   return deps;
 }

@@ -2,12 +2,20 @@ import { randomBytes } from 'node:crypto';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoExecutionStore } from '../adapters/dynamo-execution-store.js';
+import { DynamoIdempotencyStore } from '../adapters/dynamo-idempotency-store.js';
 import { DynamoJobStore } from '../adapters/dynamo-job-store.js';
-import { FetchHttpCaller } from '../adapters/fetch-http-caller.js';
+import { DynamoExecutionWindowCounter, DynamoTenantJobCounter } from '../adapters/dynamo-tenant-counters.js';
+import { GuardedHttpCaller } from '../adapters/guarded-http-caller.js';
+import { SqsNotificationQueue } from '../adapters/sqs-notification-queue.js';
 import { SqsRunQueue } from '../adapters/sqs-run-queue.js';
+import type { HistoryArchive } from '../core/history.js';
+import type { ExecutionWindowCounter } from '../core/limits.js';
 import type { Clock, HttpCaller, SigningKeys } from '../core/ports.js';
+import { parseAllowlist } from '../core/ssrf.js';
 import type { Logger, ServiceDeps } from '../services/deps.js';
-import type { SchedulerConfig } from './config.js';
+import { withExecutionEvents } from '../services/execution-events.js';
+import { ExecutionGate, type TenantPolicy } from '../services/tenant-policy.js';
+import { DEFAULTS, type SchedulerConfig } from './config.js';
 
 export const systemClock: Clock = {
   now: () => Date.now(),
@@ -37,13 +45,17 @@ export function serviceDeps(options: {
   log: Logger;
   http?: HttpCaller;
   clock?: Clock;
+  archive?: HistoryArchive;
+  /** Executions per tenant and minute; default: DynamoDB items shared by every executor. */
+  executionCounter?: ExecutionWindowCounter;
 }): ServiceDeps {
   const { config } = options;
-  return {
+  const policy = tenantPolicy(options);
+  const deps: ServiceDeps = {
     jobs: new DynamoJobStore(options.dynamo, config.jobsTable),
     executions: new DynamoExecutionStore(options.dynamo, config.executionsTable),
     queue: new SqsRunQueue(options.sqs, config.runQueues),
-    http: options.http ?? new FetchHttpCaller(),
+    http: options.http ?? new GuardedHttpCaller({ allowlist: policy.allowlist }),
     clock: options.clock ?? systemClock,
     random: Math.random,
     secureToken: () => randomBytes(32).toString('base64url'),
@@ -55,5 +67,34 @@ export function serviceDeps(options: {
       ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     },
     log: options.log,
+    ...(options.archive ? { archive: options.archive } : {}),
+    policy,
+    idempotency: new DynamoIdempotencyStore(options.dynamo, config.jobsTable),
+  };
+  // Dependencies always listen; notifications only where a notifications queue is configured.
+  return withExecutionEvents(
+    deps,
+    config.notificationsQueue ? new SqsNotificationQueue(options.sqs, config.notificationsQueue) : undefined,
+  );
+}
+
+/** The allowlist and per-tenant limits of the config; a bad allowlist entry throws here, at startup. */
+function tenantPolicy(options: {
+  config: SchedulerConfig;
+  dynamo: DynamoDBDocumentClient;
+  executionCounter?: ExecutionWindowCounter;
+}): TenantPolicy {
+  const { config, dynamo } = options;
+  return {
+    allowlist: parseAllowlist(config.targetAllowlist),
+    jobs: {
+      counter: new DynamoTenantJobCounter(dynamo, config.jobsTable),
+      max: config.maxJobsPerTenant ?? DEFAULTS.maxJobsPerTenant,
+    },
+    executions: new ExecutionGate(
+      options.executionCounter ?? new DynamoExecutionWindowCounter(dynamo, config.jobsTable),
+      config.maxExecutionsPerTenantPerMinute ?? DEFAULTS.maxExecutionsPerTenantPerMinute,
+      Math.random,
+    ),
   };
 }

@@ -178,6 +178,75 @@ export function storeConformance(name: string, make: () => { jobs: JobStore; exe
       await jobs.setWatermark(999, '2026-05-01T11');
       expect(await jobs.getWatermark(999)).toBe('2026-05-01T11');
     });
+
+    it('keeps reverse dependency edges apart from the job, so a job replace leaves them alone', async () => {
+      const { jobs } = make();
+      const upstream = aJob();
+      const [a, b] = [aJob(), aJob()];
+      await jobs.createJob(upstream);
+      expect(await jobs.getDependents(upstream.jobId)).toEqual([]);
+      await jobs.addDependent(upstream.jobId, b.jobId);
+      await jobs.addDependent(upstream.jobId, a.jobId);
+      await jobs.addDependent(upstream.jobId, a.jobId);
+      await jobs.replaceJob(
+        { ...upstream, name: 'patched', version: 2 },
+        { version: 1, nextRunAt: undefined },
+      );
+      expect(await jobs.getDependents(upstream.jobId)).toEqual([a.jobId, b.jobId]);
+      await jobs.removeDependent(upstream.jobId, a.jobId);
+      await jobs.removeDependent(upstream.jobId, 'job_never_added');
+      expect(await jobs.getDependents(upstream.jobId)).toEqual([b.jobId]);
+      await jobs.removeDependent(upstream.jobId, b.jobId);
+      expect(await jobs.getDependents(upstream.jobId)).toEqual([]);
+      // Edge items are not jobs: they stay out of scans.
+      const scanned = (await jobs.scanJobs()).items.map((j) => j.jobId);
+      expect(scanned.some((id) => id.startsWith('#'))).toBe(false);
+    });
+
+    it('records upstream arrivals in a round that closes once per rev', async () => {
+      const { jobs } = make();
+      const down = aJob();
+      expect(await jobs.getDependencyRound(down.jobId)).toEqual({ arrived: {}, rev: 0 });
+      const first = await jobs.recordUpstreamRun(down.jobId, 'job_up1', 'job_up1:t1');
+      expect(first).toEqual({ arrived: { job_up1: 'job_up1:t1' }, rev: 1 });
+      const second = await jobs.recordUpstreamRun(down.jobId, 'job_up2', 'job_up2:t1');
+      expect(second).toEqual({ arrived: { job_up1: 'job_up1:t1', job_up2: 'job_up2:t1' }, rev: 2 });
+      // Two closers that read the same rev: exactly one wins.
+      const closes = await Promise.all([
+        jobs.closeDependencyRound(down.jobId, 2, ['job_up1', 'job_up2'], '2026-05-01T12:00:01.000Z'),
+        jobs.closeDependencyRound(down.jobId, 2, ['job_up1', 'job_up2'], '2026-05-01T12:00:02.000Z'),
+      ]);
+      expect(closes.filter(Boolean)).toHaveLength(1);
+      const closed = await jobs.getDependencyRound(down.jobId);
+      expect(closed.arrived).toEqual({});
+      expect(closed.rev).toBe(3);
+      expect(closed.lastClosedAt).toMatch(/^2026-05-01T12:00:0[12]\.000Z$/);
+      // An arrival after the read makes a stale close fail, and what arrived stays.
+      await jobs.recordUpstreamRun(down.jobId, 'job_up1', 'job_up1:t2');
+      const stale = await jobs.closeDependencyRound(down.jobId, 3, ['job_up1'], '2026-05-01T12:00:03.000Z');
+      expect(stale).toBe(false);
+      expect((await jobs.getDependencyRound(down.jobId)).arrived).toEqual({ job_up1: 'job_up1:t2' });
+      // Closing only what was consumed leaves the rest for the next round.
+      await jobs.recordUpstreamRun(down.jobId, 'job_up2', 'job_up2:t2');
+      const fresh = await jobs.closeDependencyRound(down.jobId, 5, ['job_up2'], '2026-05-01T12:00:04.000Z');
+      expect(fresh).toBe(true);
+      expect(await jobs.getDependencyRound(down.jobId)).toEqual({
+        arrived: { job_up1: 'job_up1:t2' },
+        rev: 6,
+        lastClosedAt: '2026-05-01T12:00:04.000Z',
+      });
+    });
+
+    it('closes a round nobody wrote yet (a failure before any arrival) exactly once', async () => {
+      const { jobs } = make();
+      const down = aJob();
+      const closes = await Promise.all([
+        jobs.closeDependencyRound(down.jobId, 0, [], '2026-05-01T12:00:01.000Z'),
+        jobs.closeDependencyRound(down.jobId, 0, [], '2026-05-01T12:00:01.000Z'),
+      ]);
+      expect(closes.filter(Boolean)).toHaveLength(1);
+      expect(await jobs.getDependencyRound(down.jobId)).toMatchObject({ arrived: {}, rev: 1 });
+    });
   });
 
   describe(`${name} ExecutionStore`, () => {

@@ -1,6 +1,7 @@
 import { ConditionFailed, ValidationFailed } from '../../lambdas/core/errors.js';
 import type {
   Clock,
+  DependencyRound,
   DueAdvance,
   ExecutionFilter,
   ExecutionStore,
@@ -144,6 +145,61 @@ export class MemoryJobStore implements JobStore {
   }
 
   async ping(): Promise<void> {}
+
+  readonly dependents = new Map<string, Set<string>>();
+  readonly rounds = new Map<string, DependencyRound>();
+
+  async addDependent(upstreamId: string, downstreamId: string): Promise<void> {
+    this.beforeWrite('addDependent', upstreamId);
+    const ids = this.dependents.get(upstreamId) ?? new Set<string>();
+    ids.add(downstreamId);
+    this.dependents.set(upstreamId, ids);
+  }
+
+  async removeDependent(upstreamId: string, downstreamId: string): Promise<void> {
+    this.beforeWrite('removeDependent', upstreamId);
+    this.dependents.get(upstreamId)?.delete(downstreamId);
+  }
+
+  async getDependents(upstreamId: string): Promise<string[]> {
+    return [...(this.dependents.get(upstreamId) ?? [])].sort();
+  }
+
+  async getDependencyRound(downstreamId: string): Promise<DependencyRound> {
+    return clone(this.rounds.get(downstreamId) ?? { arrived: {}, rev: 0 });
+  }
+
+  async recordUpstreamRun(
+    downstreamId: string,
+    upstreamId: string,
+    executionId: string,
+  ): Promise<DependencyRound> {
+    this.beforeWrite('recordUpstreamRun', downstreamId);
+    const current = this.rounds.get(downstreamId) ?? { arrived: {}, rev: 0 };
+    const next = {
+      ...current,
+      arrived: { ...current.arrived, [upstreamId]: executionId },
+      rev: current.rev + 1,
+    };
+    this.rounds.set(downstreamId, next);
+    return clone(next);
+  }
+
+  async closeDependencyRound(
+    downstreamId: string,
+    expectedRev: number,
+    consumed: string[],
+    at: string,
+  ): Promise<boolean> {
+    this.beforeWrite('closeDependencyRound', downstreamId);
+    const current = this.rounds.get(downstreamId) ?? { arrived: {}, rev: 0 };
+    if (current.rev !== expectedRev) return false;
+    const arrived = Object.fromEntries(
+      Object.entries(current.arrived).filter(([up]) => !consumed.includes(up)),
+    );
+    this.rounds.set(downstreamId, { arrived, rev: current.rev + 1, lastClosedAt: at });
+    return true;
+  }
 }
 
 export class MemoryExecutionStore implements ExecutionStore {

@@ -1,6 +1,7 @@
 import type { HttpCaller, HttpOutcome, HttpRequest } from '../../lambdas/core/ports.js';
 import { type Logger, type ServiceDeps, silentLogger } from '../../lambdas/services/deps.js';
 import { FakeClock, MemoryExecutionStore, MemoryJobStore, MemoryRunQueue } from './memory.js';
+import { MemoryIdempotencyStore } from './memory-idempotency.js';
 
 /** A target that answers from a script; records every request. */
 export class ScriptedHttp implements HttpCaller {
@@ -24,6 +25,7 @@ export function fakeDeps(now: number, overrides: { log?: Logger } = {}) {
   const queue = new MemoryRunQueue();
   const http = new ScriptedHttp();
   const clock = new FakeClock(now);
+  const idempotency = new MemoryIdempotencyStore();
   let seed = 42;
   let tokens = 0;
   const deps: ServiceDeps = {
@@ -40,6 +42,7 @@ export function fakeDeps(now: number, overrides: { log?: Logger } = {}) {
     signing: { secretsFor: () => ['secret'] },
     settings: { shards: 4, lookaheadSeconds: 120, hotRetentionSeconds: 3600 },
     log: overrides.log ?? silentLogger,
+    idempotency,
   };
-  return { deps, jobs, executions, queue, http, clock };
+  return { deps, jobs, executions, queue, http, clock, idempotency };
 }
