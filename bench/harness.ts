@@ -9,6 +9,7 @@ import { consoleLogger } from '../local/logger.js';
 import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '../local/runtime.js';
 import type { Priority } from '../schemas/job.js';
 import { type Item, itemSize } from './capacity.js';
+import { startWorkerDynamo, type WorkerDynamo } from './dynamo-worker.js';
 import { AwsMeter, type MiddlewareHost, type TableDef } from './meter.js';
 import { type BenchSink, startBenchSink } from './sink.js';
 
@@ -68,14 +69,20 @@ async function endpointOf(client: { config: { endpoint?: unknown } }): Promise<s
 
 /**
  * The local runtime on a fresh temporary data directory, with the counting middleware on its SDK
- * clients, plus a real HTTP sink on loopback.
+ * clients, plus a real HTTP sink on loopback. `dynamoInWorker` (default) runs dynalite in a worker
+ * thread; false keeps it on the scheduler's event loop as `npm start` does.
  */
-export async function startBench(overrides: Partial<LocalRuntimeOptions> = {}): Promise<Bench> {
+export async function startBench(
+  overrides: Partial<LocalRuntimeOptions> = {},
+  { dynamoInWorker = true }: { dynamoInWorker?: boolean } = {},
+): Promise<Bench> {
   const dataDir = mkdtempSync(join(tmpdir(), 'scheduler-bench-'));
   const meter = new AwsMeter(METERED_TABLES);
   const sink = await startBenchSink();
+  const worker: WorkerDynamo | undefined = dynamoInWorker ? await startWorkerDynamo(dataDir) : undefined;
   let ddb: DynamoDBClient | undefined;
   const runtime = await startLocalRuntime({
+    ...(worker ? { dynamoEndpoint: worker.endpoint } : {}),
     port: 0,
     dataDir,
     apiKeys: new Map([[API_KEY, TENANT]]),
@@ -84,6 +91,13 @@ export async function startBench(overrides: Partial<LocalRuntimeOptions> = {}): 
     // TTL deletion is free in AWS; keep the emulated sweeper's table scans out of the figures.
     sweepIntervalMs: 24 * 3600 * 1000,
     shutdownGraceMs: 5000,
+    // One tenant carries the whole load here: its quotas (docs/security.md) would cap the benchmark.
+    limits: {
+      maxJobsPerTenant: 10_000_000,
+      maxExecutionsPerTenantPerMinute: 10_000_000,
+      apiRatePerSecond: 1_000_000,
+      apiBurst: 1_000_000,
+    },
     log: consoleLogger('error'),
     instrumentClient: (client, service) => {
       if (service === 'dynamodb') ddb = client as DynamoDBClient;
@@ -141,6 +155,7 @@ export async function startBench(overrides: Partial<LocalRuntimeOptions> = {}): 
     },
     stop: async () => {
       await runtime.stop();
+      await worker?.stop();
       await sink.close();
       probe.dynamo.destroy();
       probe.sqs.destroy();

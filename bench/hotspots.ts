@@ -10,7 +10,7 @@ interface ProfileNode {
   children?: number[];
 }
 
-interface Profile {
+export interface Profile {
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
@@ -61,6 +61,10 @@ export function hotspots(profile: Profile, top = 25) {
 
 if (process.argv[1]?.endsWith('hotspots.ts')) {
   const [file, top] = process.argv.slice(2);
+  if (top !== undefined && !Number.isFinite(Number(top))) {
+    process.stderr.write('usage: tsx bench/hotspots.ts <file.cpuprofile> [top]  (one profile at a time)\n');
+    process.exit(2);
+  }
   if (!file) {
     process.stderr.write('usage: tsx bench/hotspots.ts <file.cpuprofile> [top]\n');
     process.exit(2);

@@ -3,8 +3,11 @@
  * sink on loopback, five scenarios, a JSON file and an SVG plot under bench/results/, and a JSON
  * summary as the last line on stdout. Progress goes to stderr.
  *
- * Flags: --quick, --scale=0.1 (smoke-test the harness), --only=registration,trigger,burst,sustained (registration includes the watcher
- * scenario; the others need its create rate and fall back to 100/s).
+ * Flags: --quick; --scale=0.1 (shrinks every count: a smoke test of the harness, figures not
+ * comparable); --only=registration,trigger,burst,sustained (registration includes the watcher
+ * scenario; the others plan with its create rate and fall back to 100/s); --inline-dynamo (dynalite
+ * on the scheduler's event loop as under `npm start`, instead of a worker thread); --profile (a CPU
+ * profile of the main thread: bench/results/<name>.cpuprofile and its summary in the JSON file).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -22,6 +25,7 @@ import {
   hotStoragePerMillion,
   PRICES,
 } from './pricing.js';
+import { startProfile } from './profile.js';
 import { type BaselineResult, type BurstResult, baseline, burst } from './scenarios/burst.js';
 import { type RegistrationResult, registration, tableSizes } from './scenarios/registration.js';
 import { type SustainedResult, sustained } from './scenarios/sustained.js';
@@ -32,6 +36,8 @@ const quick = process.argv.includes('--quick');
 const onlyArg = process.argv.find((a) => a.startsWith('--only='));
 const only = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',')) : null;
 const runs = (name: string) => only === null || only.has(name);
+const dynamoInWorker = !process.argv.includes('--inline-dynamo');
+const profiling = process.argv.includes('--profile');
 
 const scaleArg = process.argv.find((a) => a.startsWith('--scale='));
 /** Shrinks every count (a smoke run of the harness itself); figures at another scale are not comparable. */
@@ -41,9 +47,11 @@ const BASE_PLAN = quick
       name: 'quick',
       registration: 10_000,
       checkpoints: [1_000],
-      watcherPerShard: 50,
+      watcherPerShard: 25,
       burst: 2_000,
       perMinute: 10_000,
+      // 2,500 jobs every 15 s instead of 10,000 minute crons: a quarter of the creates, same load.
+      sustainedRunsPerJob: 4,
       minutes: 1,
       triggers: 1_000,
     }
@@ -54,6 +62,7 @@ const BASE_PLAN = quick
       watcherPerShard: 100,
       burst: 10_000,
       perMinute: 10_000,
+      sustainedRunsPerJob: 1,
       minutes: 5,
       triggers: 1_000,
     };
@@ -103,11 +112,17 @@ async function main(): Promise<void> {
   const host = machine();
   const log = (message: string) =>
     process.stderr.write(`[bench ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)}s] ${message}\n`);
-  const bench = await startBench();
+  const profiler = profiling ? await startProfile() : undefined;
+  const bench = await startBench({}, { dynamoInWorker });
   // Each scenario drives its own watcher timers (interval of its choosing); the runtime's stay off.
   await bench.runtime.watchers.stop();
   const ctx: BenchContext = { bench, quick, createRate: 100, log };
   log(`${PLAN.name} run on ${host.nproc} × ${host.cpuModel}, load ${host.loadAverageAtStart.join(' ')}`);
+  log(
+    `plan: registration ${PLAN.registration} jobs (watcher ticks at ${[...PLAN.checkpoints, PLAN.registration].join(', ')} active), ` +
+      `${PLAN.triggers} triggers, burst ${PLAN.burst} + setTimeout baseline, sustained ${PLAN.perMinute}/min × ${PLAN.minutes} min; ` +
+      `dynalite ${dynamoInWorker ? 'in a worker thread' : 'inline'}; expect ${quick ? '~5' : '~20'} min on 2 quiet cores`,
+  );
 
   let reg: RegistrationResult | undefined;
   const watcher: WatcherLevel[] = [];
@@ -128,7 +143,16 @@ async function main(): Promise<void> {
       bst = await burst(ctx, PLAN.burst, !quick);
       base = await baseline(ctx, PLAN.burst, 256);
     }
-    if (runs('sustained')) sus = await sustained(ctx, PLAN.perMinute, PLAN.minutes);
+    if (runs('sustained')) {
+      sus = await sustained(ctx, PLAN.perMinute, PLAN.minutes, PLAN.sustainedRunsPerJob);
+    }
+    // Runs that reached the sink after a scenario stopped waiting were late, not lost.
+    const distinctOn = (path: string) =>
+      new Set(bench.sink.arrivals.filter((a) => a.path === path).map((a) => a.key)).size;
+    for (const level of watcher) {
+      level.dueTick.lost = level.dueTick.dueJobsCreated - distinctOn(level.dueTick.path);
+    }
+    if (trig) trig.lost = trig.triggers - distinctOn('/trigger');
     const finalTables = await tableSizes(ctx, reg?.jobs ?? 0);
     const stats = await bench.runtime.stats();
 
@@ -157,7 +181,11 @@ async function main(): Promise<void> {
       name: PLAN.name,
       startedAt: startedAt.toISOString(),
       durationSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
-      machine: { ...host, loadAverageAtEnd: os.loadavg().map(r1) },
+      machine: {
+        ...host,
+        loadAverageAtEnd: os.loadavg().map(r1),
+        dynalite: dynamoInWorker ? 'worker thread' : 'inline',
+      },
       basis: {
         lateness: 'burst scenario: sink arrival minus scheduled instant',
         duplicatesLostExecutions: 'burst scenario (see allScenarios for every scenario together)',
@@ -252,9 +280,13 @@ async function main(): Promise<void> {
         costPerMillionUsd: bst.perExecution.costPerMillionUsd.total,
       },
       sustained: sus && {
+        jobs: sus.jobs,
+        runsPerJobPerMinute: sus.runsPerJobPerMinute,
         executions: sus.executions,
         expected: sus.expected,
         lost: sus.lost,
+        stopReason: sus.stopReason,
+        drainAfterWindowMs: sus.drainAfterWindowMs,
         duplicates: sus.duplicates,
         p50Ms: sus.lateness.p50Ms,
         p99Ms: sus.lateness.p99Ms,
@@ -271,9 +303,23 @@ async function main(): Promise<void> {
     const dir = join(dirname(fileURLToPath(import.meta.url)), 'results');
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `${PLAN.name}-${stamp}`);
-    writeFileSync(`${file}.json`, `${JSON.stringify({ summary, scenarios, finalTables }, null, 1)}\n`);
+    const profile = await profiler?.stop();
+    if (profile) {
+      writeFileSync(`${file}.cpuprofile`, JSON.stringify(profile.raw));
+      log(
+        `wrote ${file}.cpuprofile (main thread; open in Chrome DevTools or: npx tsx bench/hotspots.ts FILE)`,
+      );
+    }
+    writeFileSync(
+      `${file}.json`,
+      `${JSON.stringify({ summary, profile: profile?.summary, scenarios, finalTables }, null, 1)}\n`,
+    );
     writeFileSync(`${file}.svg`, plot(summary.name, startedAt, bst, base, sus));
     log(`wrote ${file}.json and .svg`);
+    if (profile) {
+      const areas = profile.summary.areas.slice(0, 8).map((a) => `${a.name} ${a.pct}%`);
+      log(`main thread busy ${profile.summary.busyPct}%: ${areas.join(', ')}`);
+    }
     process.stdout.write(`${JSON.stringify(summary)}\n`);
   } finally {
     await bench.stop();

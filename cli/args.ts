@@ -17,6 +17,7 @@ export const OPTIONS = {
   // listing
   limit: { type: 'string' },
   all: { type: 'boolean' },
+  'page-size': { type: 'string' },
   status: { type: 'string' },
   name: { type: 'string' },
   from: { type: 'string' },

@@ -138,7 +138,8 @@ export function patchNeedsCurrent(flags: Flags): boolean {
     (flags.tz !== undefined || flags['start-at'] !== undefined || flags['end-at'] !== undefined) &&
     flags.cron === undefined &&
     flags.rate === undefined;
-  return touchesTarget || partialSchedule || flags['max-attempts'] !== undefined;
+  const cronKeepsZone = flags.cron !== undefined && flags.tz === undefined;
+  return touchesTarget || partialSchedule || cronKeepsZone || flags['max-attempts'] !== undefined;
 }
 
 /**
@@ -153,6 +154,9 @@ export function patchFromFlags(
 ): JobPatch {
   const base = flags.file ? readJsonFile(flags.file, readStdin) : {};
   let schedule = scheduleFromFlags(flags, now);
+  // A new expression keeps the job's zone: `--cron "0 7 * * *"` must not move a New York job to UTC.
+  if (schedule?.type === 'cron' && flags.tz === undefined && current?.schedule.type === 'cron')
+    schedule = { ...schedule, timezone: current.schedule.timezone };
   if (!schedule && current && (flags.tz || flags['start-at'] || flags['end-at'])) {
     const existing = current.schedule;
     if (existing.type !== 'cron' && (flags.tz || existing.type !== 'rate'))

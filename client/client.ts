@@ -357,6 +357,13 @@ export class SchedulerClient {
       );
     const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
     const reason = cause?.code ?? cause?.message ?? (error as Error)?.message ?? String(error);
+    if (reason === 'bad port')
+      // fetch refuses ports of other protocols (1, 9, 25, 6000, …) before connecting.
+      return new SchedulerNetworkError(
+        `cannot reach ${url.origin}: fetch does not connect to port ${url.port} (a blocked port)`,
+        false,
+        error,
+      );
     return new SchedulerNetworkError(`cannot reach ${url.origin}: ${reason}`, false, error);
   }
 }

@@ -1,3 +1,4 @@
+import { SchedulerClientError } from './errors.js';
 import type { Page } from './types.js';
 
 export interface PaginateOptions {
@@ -24,6 +25,9 @@ export async function* paginate<T>(
   let pages = 0;
   while (items < max) {
     const page = await fetchPage(cursor, Math.min(pageSize, max - items));
+    // A proxy or another service at the endpoint may answer 200 with something else entirely.
+    if (!Array.isArray(page?.items))
+      throw new SchedulerClientError('the answer is not a page of items: is the endpoint the scheduler API?');
     pages += 1;
     const take = page.items.slice(0, max - items);
     items += take.length;

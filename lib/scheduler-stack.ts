@@ -11,6 +11,7 @@ import { Monitoring } from './constructs/monitoring.js';
 import { NOTIFIER_TIMEOUT, Notifier } from './constructs/notifier.js';
 import { SchedulerQueues } from './constructs/queues.js';
 import { type SchedulerSettings, settingsFrom } from './constructs/settings.js';
+import { SigningSecret } from './constructs/signing.js';
 import { SchedulerStorage } from './constructs/storage.js';
 import { Watchers } from './constructs/watchers.js';
 
@@ -28,6 +29,7 @@ export class SchedulerStack extends Stack {
   readonly storage: SchedulerStorage;
   readonly queues: SchedulerQueues;
   readonly archive: ExecutionArchive;
+  readonly signing: SigningSecret;
   readonly api: SchedulerApi;
   readonly watchers: Watchers;
   readonly executors: Executors;
@@ -51,6 +53,10 @@ export class SchedulerStack extends Stack {
       retentionDays: settings.archiveRetentionDays,
       removalPolicy,
     });
+    this.signing = new SigningSecret(this, 'Signing', {
+      removalPolicy,
+      ...(settings.signingSecretVersion ? { versionId: settings.signingSecretVersion } : {}),
+    });
     const { jobsTable, executionsTable } = this.storage;
     const { run, notifications } = this.queues;
     const environment = schedulerEnvironment({
@@ -73,6 +79,7 @@ export class SchedulerStack extends Stack {
         : {}),
       throttle: { rateLimit: settings.apiThrottleRate, burstLimit: settings.apiThrottleBurst },
       logRetention,
+      accessLogRemovalPolicy: removalPolicy,
     });
     this.watchers = new Watchers(this, 'Watchers', {
       environment,
@@ -88,7 +95,7 @@ export class SchedulerStack extends Stack {
 
     this.executors = new Executors(this, 'Executors', {
       // Async targets get heartbeat/complete URLs on this API.
-      environment: { ...environment, [ENV.publicUrl]: this.api.url },
+      environment: { ...environment, ...this.signing.environment, [ENV.publicUrl]: this.api.url },
       jobsTable,
       executionsTable,
       runQueues: { high: run.high.queue, normal: run.normal.queue, low: run.low.queue },
@@ -103,7 +110,8 @@ export class SchedulerStack extends Stack {
       logRetention,
     });
     this.notifier = new Notifier(this, 'Notifier', {
-      environment,
+      // Webhooks are signed like target calls.
+      environment: { ...environment, ...this.signing.environment },
       queue: notifications.queue,
       ...(settings.sesIdentity ? { sesIdentity: settings.sesIdentity } : {}),
       ...(settings.emailFrom ? { emailFrom: settings.emailFrom } : {}),
@@ -153,6 +161,11 @@ export class SchedulerStack extends Stack {
     output('WatcherFunctionArn', this.watchers.handler.functionArn, 'SCHEDULER_WATCHER_FUNCTION_ARN');
     output('WatcherInvokeRoleArn', this.watchers.invokeRole.roleArn, 'SCHEDULER_WATCHER_ROLE_ARN');
     output('WatcherDeadLetterQueueArn', this.watchers.deadLetterQueue.queueArn, 'SCHEDULER_WATCHER_DLQ_ARN');
+    output(
+      'SigningSecretArn',
+      this.signing.secret.secretArn,
+      'Secret receivers verify X-Scheduler-Signature with',
+    );
     output('AlarmTopicArn', this.monitoring.topic.topicArn, 'SNS topic of every alarm');
     output('DashboardName', this.monitoring.dashboard.dashboardName, 'CloudWatch dashboard');
   }

@@ -1,4 +1,5 @@
 import { executionIdFor } from '../lambdas/core/ids.js';
+import { runsToResend } from '../lambdas/core/misfire.js';
 import type { OutgoingRun } from '../lambdas/core/ports.js';
 import { nextRunAfter } from '../lambdas/core/schedule.js';
 import { iso, ms } from '../lambdas/core/time.js';
@@ -37,12 +38,15 @@ export async function recoverLostRuns(deps: ServiceDeps, watch: WatchService): P
     for (const job of page.items) {
       if (job.status !== 'active' || job.enqueuedThrough === undefined) continue;
       const through = ms(job.enqueuedThrough);
-      const runs = enqueuedRuns(job.schedule, through, job.anchorAt ? ms(job.anchorAt) : undefined);
+      // Nothing was enqueued for this schedule before the job (or its schedule) existed.
+      const since = ms(job.scheduleChangedAt ?? job.createdAt);
+      const runs = enqueuedRuns(job.schedule, through, since, job.anchorAt ? ms(job.anchorAt) : undefined);
       const ids = runs.map((at) => executionIdFor(job.jobId, iso(at)));
       const existing = new Set((await deps.executions.getExecutions(ids)).map((e) => e.executionId));
-      const lost: OutgoingRun[] = runs
-        .filter((_, i) => !existing.has(ids[i]!))
-        .map((at) => outgoing(job, runMessage(job, iso(at), 'schedule'), at, now));
+      const unrecorded = runs.filter((_, i) => !existing.has(ids[i]!));
+      const lost: OutgoingRun[] = runsToResend(job, unrecorded, now).map((at) =>
+        outgoing(job, runMessage(job, iso(at), 'schedule'), at, now),
+      );
       if (lost.length > 0) await deps.queue.send(lost);
       scheduledResent += lost.length;
     }
@@ -50,15 +54,19 @@ export async function recoverLostRuns(deps: ServiceDeps, watch: WatchService): P
   return { pendingResent, scheduledResent };
 }
 
-/** Runs of the schedule in (through − LOOKBACK, through], the window whose messages may have been lost. */
+/**
+ * Runs of the schedule in (through − LOOKBACK, through] and not before `since`, the window whose
+ * messages may have been lost.
+ */
 function enqueuedRuns(
   schedule: Parameters<typeof nextRunAfter>[0],
   through: number,
+  since: number,
   anchorAt?: number,
 ): number[] {
   if (schedule.type === 'once' || schedule.type === 'immediate') return [through];
   const runs: number[] = [];
-  let t = nextRunAfter(schedule, through - LOOKBACK_MS, anchorAt);
+  let t = nextRunAfter(schedule, Math.max(through - LOOKBACK_MS, since - 1), anchorAt);
   while (t !== null && t <= through && runs.length < MAX_RUNS_PER_JOB) {
     runs.push(t);
     t = nextRunAfter(schedule, t, anchorAt);

@@ -85,6 +85,11 @@ export interface LocalRuntimeOptions {
    * can attach middleware (call counting, consumed capacity) without the services knowing.
    */
   instrumentClient?: (client: DynamoDBClient | SQSClient, service: 'dynamodb' | 'sqs') => void;
+  /**
+   * A DynamoDB emulator already running (its endpoint) instead of dynalite on this event loop: the
+   * benchmark runs it in a worker thread so the emulator's CPU is not charged to the scheduler's.
+   */
+  dynamoEndpoint?: string;
 }
 
 export interface LocalRuntime {
@@ -155,7 +160,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   try {
     let dynamo: Emulator;
     try {
-      dynamo = await startDynamo(options.dataDir);
+      dynamo = options.dynamoEndpoint
+        ? { endpoint: options.dynamoEndpoint, stop: async () => undefined }
+        : await startDynamo(options.dataDir);
     } catch (error) {
       throw new StartupError(
         `cannot open the DynamoDB data under ${resolve(options.dataDir)} (is another scheduler using it?): ${(error as Error).message}`,
@@ -270,6 +277,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       clock: deps.clock,
       intervalMs: options.sweepIntervalMs ?? 60_000,
       log,
+      // Swept but not yet archived survives a crash (DynamoDB's stream keeps records 24 h in AWS).
+      journalPath: join(options.dataDir, 'ttl-sweeper-journal.json'),
     });
     sweeper.start();
     started.push({ stop: () => sweeper.stop() });

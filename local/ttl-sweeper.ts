@@ -1,7 +1,11 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import {
   type AttributeValue,
   DeleteItemCommand,
   type DynamoDBClient,
+  GetItemCommand,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { Clock } from '../lambdas/core/ports.js';
@@ -19,6 +23,14 @@ export interface SweepReport {
 
 const E = TABLES.executions;
 
+type Image = Record<string, AttributeValue>;
+
+/** What the journal keeps of an execution the sweeper is about to delete, or deleted and has not archived yet. */
+interface JournalEntry {
+  key: Image;
+  image: Image;
+}
+
 /**
  * Plays DynamoDB's TTL and stream locally. In AWS, TTL deletes expired items in the background
  * (within about 48 h) and the stream hands their old images to the archiver Lambda; dynalite has
@@ -26,6 +38,11 @@ const E = TABLES.executions;
  * a filter is fine for a laptop-sized table and is never done in AWS —, deletes each item on the
  * condition that it is still expired (a replayed dead letter drops its `expiresAt` and survives),
  * and passes the old images to the same ArchiveService as stream records shaped like AWS's.
+ *
+ * DynamoDB keeps a stream record for 24 h; a process has only its memory. With `journalPath`, the
+ * images of a page are written to a file before they are deleted and the file is cleared once they
+ * are archived, so a crash (kill -9) between the delete and the archive loses no history: the
+ * first sweep after a restart archives the journaled executions that are no longer in the table.
  */
 export class TtlSweeper {
   private timer: NodeJS.Timeout | undefined;
@@ -33,6 +50,8 @@ export class TtlSweeper {
   /** Deleted but not yet archived: the stream's retry, kept in memory. */
   private retry: StreamRecord[] = [];
   private sequence = 0;
+  private journalReplayed = false;
+  private journalWritten = false;
 
   constructor(
     private readonly options: {
@@ -42,6 +61,8 @@ export class TtlSweeper {
       clock: Clock;
       intervalMs: number;
       log: Logger;
+      /** Write-ahead file of the images being swept (the local stream's retention); none: memory only. */
+      journalPath?: string;
     },
   ) {}
 
@@ -77,6 +98,10 @@ export class TtlSweeper {
   private async sweepOnce(): Promise<SweepReport> {
     const nowSeconds = Math.floor(this.options.clock.now() / 1000);
     const report: SweepReport = { deleted: 0, archived: 0, retrying: 0 };
+    if (!this.journalReplayed) {
+      report.archived += await this.archive(await this.journaledRemovals(nowSeconds));
+      this.journalReplayed = true;
+    }
     let startKey: Record<string, AttributeValue> | undefined;
     do {
       const records: StreamRecord[] = [...this.retry];
@@ -87,14 +112,18 @@ export class TtlSweeper {
           new ScanCommand({
             TableName: this.options.table,
             FilterExpression: '#e <= :now',
-            ProjectionExpression: '#k',
-            ExpressionAttributeNames: { '#e': E.ttlAttribute, '#k': E.partitionKey },
+            ExpressionAttributeNames: { '#e': E.ttlAttribute },
             ExpressionAttributeValues: { ':now': { N: String(nowSeconds) } },
             ExclusiveStartKey: startKey,
           }),
         );
-        for (const key of page.Items ?? []) {
-          const record = await this.remove(key, nowSeconds);
+        const expired = page.Items ?? [];
+        await this.writeJournal([
+          ...records.map(entryOf),
+          ...expired.map((image) => ({ key: keyOf(image), image })),
+        ]);
+        for (const image of expired) {
+          const record = await this.remove(keyOf(image), nowSeconds);
           if (record) {
             records.push(record);
             report.deleted++;
@@ -106,10 +135,56 @@ export class TtlSweeper {
         failure = error;
       }
       report.archived += await this.archive(records);
+      await this.writeJournal(this.retry.map(entryOf));
       if (failure !== undefined) throw failure;
     } while (startKey);
     report.retrying = this.retry.length;
     return report;
+  }
+
+  /**
+   * The journal left by a previous process: the executions it names that are gone from the table
+   * were deleted and perhaps not archived, so they are archived now (at worst a second copy of a
+   * row, which readers count once); those still in the table were never deleted and wait for a sweep.
+   */
+  private async journaledRemovals(nowSeconds: number): Promise<StreamRecord[]> {
+    const path = this.options.journalPath;
+    if (!path) return [];
+    let entries: JournalEntry[];
+    try {
+      entries = JSON.parse(await readFile(path, 'utf8')) as JournalEntry[];
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    this.journalWritten = true;
+    const records: StreamRecord[] = [];
+    for (const entry of entries) {
+      const found = await this.options.client.send(
+        new GetItemCommand({ TableName: this.options.table, Key: entry.key, ConsistentRead: true }),
+      );
+      if (!found.Item) records.push(this.streamRecord(entry.key, entry.image, nowSeconds));
+    }
+    if (records.length > 0) {
+      this.options.log.warn('archiving executions swept before a crash', { executions: records.length });
+    }
+    return records;
+  }
+
+  /** Replaces the journal (write, then rename: never a torn file); an empty journal is removed. */
+  private async writeJournal(entries: JournalEntry[]): Promise<void> {
+    const path = this.options.journalPath;
+    if (!path || (entries.length === 0 && !this.journalWritten)) return;
+    if (entries.length === 0) {
+      await rm(path, { force: true });
+      this.journalWritten = false;
+      return;
+    }
+    await mkdir(dirname(path), { recursive: true });
+    const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+    await writeFile(temp, JSON.stringify(entries));
+    await rename(temp, path);
+    this.journalWritten = true;
   }
 
   /** Hands records to the archiver; those it could not write are kept for the next sweep. */
@@ -176,4 +251,14 @@ export class TtlSweeper {
       },
     };
   }
+}
+
+function keyOf(image: Image): Image {
+  const value = image[E.partitionKey];
+  if (!value) throw new Error(`an execution item without ${E.partitionKey}`);
+  return { [E.partitionKey]: value };
+}
+
+function entryOf(record: StreamRecord): JournalEntry {
+  return { key: record.dynamodb.Keys as Image, image: record.dynamodb.OldImage as Image };
 }

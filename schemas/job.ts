@@ -28,7 +28,11 @@ export const RateSchedule = z.strictObject({
 });
 
 /** No time-based runs: the job runs only when its `dependsOn` upstreams finish (or on a manual trigger). */
-export const DependencySchedule = z.strictObject({ type: z.literal('dependency') });
+export const DependencySchedule = z
+  .strictObject({ type: z.literal('dependency') })
+  .describe(
+    'Runs only when the `dependsOn` upstreams say so (or on a manual trigger); needs a non-empty `dependsOn`. The job stays `active` with `nextRunAt: null`.',
+  );
 
 export const Schedule = z
   .discriminatedUnion('type', [
@@ -97,7 +101,15 @@ export const Notification = z
       .optional(),
     email: z.email().max(254).optional(),
     /** `late` fires when a run starts more than this many seconds after its due time. */
-    lateAfterSeconds: z.number().int().min(1).max(86_400).default(60),
+    lateAfterSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(86_400)
+      .default(60)
+      .describe(
+        '`late` fires when a run’s first attempt starts more than this many seconds after it was due.',
+      ),
   })
   .refine(
     (n) => (n.webhook === undefined) !== (n.email === undefined),
@@ -128,9 +140,26 @@ const definitionShape = {
   misfire: MisfirePolicy.default('run_once'),
   misfireGraceSeconds: z.number().int().min(0).max(3600).default(60),
   jitterSeconds: z.number().int().min(0).max(60).default(0),
-  dependsOn: z.array(JobId).max(20).default([]),
-  onDependencyFailure: z.enum(['skip', 'run']).default('skip'),
-  notifications: z.array(Notification).max(10).default([]),
+  dependsOn: z
+    .array(JobId)
+    .max(20)
+    .default([])
+    .describe(
+      'Jobs of the same tenant this one runs after: once each has finished a run since the last run it caused (`trigger: "dependency"`). A cycle, a missing job or another tenant’s job is a 400.',
+    ),
+  onDependencyFailure: z
+    .enum(['skip', 'run'])
+    .default('skip')
+    .describe(
+      'What a failed, timed-out or dead upstream run does: `skip` records a `skipped` run naming it (and passes the failure down), `run` runs anyway.',
+    ),
+  notifications: z
+    .array(Notification)
+    .max(10)
+    .default([])
+    .describe(
+      'Receivers (a `webhook` or an `email`) and the events each wants; webhooks get the signed `Notification` payload (see `webhooks`).',
+    ),
 };
 
 export const CreateJobBody = z.strictObject(definitionShape).meta({ id: 'CreateJobBody' });

@@ -9,9 +9,15 @@ import { ExecutionStatus, NotificationEvent } from './job.js';
 export const NotificationPayload = z
   .object({
     /** Unique per event (`<executionId>#<event>[#<attempt>]`): receivers deduplicate on it. */
-    id: z.string(),
-    event: NotificationEvent,
-    occurredAt: z.string(),
+    id: z
+      .string()
+      .describe(
+        'Unique per event and the same on every redelivery (`<executionId>#<event>`, `#failed#<attempt>` for an attempt): deduplicate on it.',
+      ),
+    event: NotificationEvent.describe(
+      '`succeeded`; `failed`: an attempt failed (each one); `dead`: retries exhausted; `missed`: a misfire or overlap policy dropped runs; `late`: the first attempt started past the subscription’s `lateAfterSeconds`; `cancelled`.',
+    ),
+    occurredAt: z.string().describe('When the scheduler noticed the event (ISO-8601 UTC).'),
     job: z.object({ id: z.string(), name: z.string().nullable() }),
     execution: z.object({
       id: z.string(),
@@ -21,21 +27,31 @@ export const NotificationPayload = z
       finishedAt: z.string().nullable(),
       lateByMs: z.number().int().nullable(),
     }),
-    /** The execution's status when the event happened (`queued` again after a failed attempt that is retried). */
-    status: ExecutionStatus,
-    /** Attempts made so far. */
-    attempts: z.number().int().min(0),
-    /** The last attempt's error, or the reason of a skipped run; null on success. */
-    error: z.string().nullable(),
+    /** The execution's status when the event happened. */
+    status: ExecutionStatus.describe(
+      'The execution’s status when the event happened (`failed`/`timed_out` for a failed attempt, even when a retry follows).',
+    ),
+    attempts: z.number().int().min(0).describe('Attempts made so far.'),
+    error: z
+      .string()
+      .nullable()
+      .describe('The last attempt’s error, or why the run was skipped or cancelled; null on success.'),
     /**
      * For `missed`: how many runs one watcher tick dropped (at least: an outage longer than 100
      * runs is not enumerated run by run), from the first missed to the last dropped one.
      */
     missed: z
       .object({ count: z.number().int().min(1), firstScheduledAt: z.string(), lastScheduledAt: z.string() })
-      .optional(),
+      .optional()
+      .describe(
+        'For `missed` only: one notification sums up the runs one watcher tick (or a resume) dropped — how many, and the first and last scheduled instants. The execution is the newest dropped run.',
+      ),
     /** API paths (absolute when the deployment knows its public URL) to read the execution and the job. */
-    links: z.object({ execution: z.string(), job: z.string() }),
+    links: z
+      .object({ execution: z.string(), job: z.string() })
+      .describe(
+        'URLs of `GET /v1/executions/{id}` and `GET /v1/jobs/{id}` (paths when no public URL is configured).',
+      ),
   })
   .meta({ id: 'Notification' });
 export type NotificationPayload = z.infer<typeof NotificationPayload>;

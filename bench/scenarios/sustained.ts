@@ -22,6 +22,7 @@ import { type PerExecution, perExecution } from '../usage.js';
 const LOOKAHEAD_SECONDS = 30;
 const WATCH_INTERVAL_MS = 10_000;
 const WINDOW_MS = 10_000;
+const QUIET_MS = 30_000;
 
 export interface SustainedSample {
   /** ms from the start of the measured period. */
@@ -37,6 +38,8 @@ export interface SustainedSample {
 
 export interface SustainedResult {
   jobs: number;
+  /** Runs of each job per minute (jobs × this = perMinute). */
+  runsPerJobPerMinute: number;
   perMinute: number;
   minutes: number;
   startAt: string;
@@ -45,7 +48,11 @@ export interface SustainedResult {
   expected: number;
   executions: number;
   duplicates: number;
+  /** Expected runs not at the sink when the scenario stopped waiting (see stopReason). */
   lost: number;
+  stopReason: 'all arrived' | 'quiet sink, empty queue' | 'time cap';
+  /** From the end of the window to the last arrival. */
+  drainAfterWindowMs: number;
   lateness: Summary;
   /** Lateness by the scheduled instant's 10 s window. */
   windows: Window[];
@@ -57,30 +64,41 @@ export interface SustainedResult {
 }
 
 /**
- * `perMinute` jobs each firing once a minute (6-field cron at second i mod 60, so the load is spread
- * over the minute) inside a [startAt, startAt + minutes) window, through the watcher path: the jobs
+ * `perMinute` runs a minute from `perMinute / runsPerJob` jobs, each firing `runsPerJob` times a
+ * minute (6-field cron every 60/runsPerJob seconds from second i mod that period, so the load is
+ * spread evenly) inside a [startAt, startAt + minutes) window, through the watcher path: the jobs
  * are created before the look-ahead reaches their first run, and our watcher timers send them.
+ * A period longer than the watcher interval keeps one job advance per run, as with minute crons;
+ * fewer jobs only shorten the set-up (the quick run's 2,500 creates instead of 10,000).
  */
 export async function sustained(
   ctx: BenchContext,
   perMinute: number,
   minutes: number,
+  runsPerJob = 1,
 ): Promise<SustainedResult> {
   const { bench } = ctx;
   const path = '/sustained';
+  const period = 60 / runsPerJob;
+  if (!Number.isInteger(period) || period * 1000 <= WATCH_INTERVAL_MS) {
+    throw new Error(`runsPerJob ${runsPerJob}: the period must be whole seconds above the watch interval`);
+  }
+  const jobCount = Math.max(1, Math.round(perMinute / runsPerJob));
   const rate = Math.max(20, ctx.createRate);
-  const start = secondAfter(((perMinute / rate) * 1.5 + LOOKAHEAD_SECONDS + 10) * 1000);
+  const start = secondAfter(((jobCount / rate) * 1.3 + LOOKAHEAD_SECONDS + 5) * 1000);
   const end = start + minutes * 60_000;
   const savedLookahead = bench.runtime.deps.settings.lookaheadSeconds;
   setLookahead(ctx, LOOKAHEAD_SECONDS);
-  ctx.log(`sustained: ${perMinute}/min for ${minutes} min from ${new Date(start).toISOString()}`);
-  const jobIds: string[] = new Array(perMinute);
-  await runPool(perMinute, 16, async (i) => {
+  ctx.log(
+    `sustained: ${perMinute}/min (${jobCount} jobs × ${runsPerJob}/min) for ${minutes} min from ${new Date(start).toISOString()}`,
+  );
+  const jobIds: string[] = new Array(jobCount);
+  await runPool(jobCount, 16, async (i) => {
     const job = await createJob(ctx, {
       name: `sustained-${i}`,
       schedule: {
         type: 'cron',
-        expression: `${i % 60} * * * * *`,
+        expression: runsPerJob === 1 ? `${i % 60} * * * * *` : `${i % period}/${period} * * * * *`,
         timezone: 'UTC',
         startAt: new Date(start).toISOString(),
         endAt: new Date(end - 1).toISOString(),
@@ -92,9 +110,11 @@ export async function sustained(
   const expected: string[] = [];
   const startSecond = new Date(start).getUTCSeconds();
   jobIds.forEach((id, i) => {
-    const offsetSeconds = ((((i % 60) - startSecond) % 60) + 60) % 60;
+    const offsetSeconds = ((((i % period) - startSecond) % period) + period) % period;
     const first = start + offsetSeconds * 1000;
-    for (let k = 0; k < minutes; k++) expected.push(`${id}:${new Date(first + k * 60_000).toISOString()}`);
+    for (let k = 0; k < minutes * runsPerJob; k++) {
+      expected.push(`${id}:${new Date(first + k * period * 1000).toISOString()}`);
+    }
   });
 
   const statsBefore = (await bench.runtime.stats()).outcomes;
@@ -124,6 +144,10 @@ export async function sustained(
       }),
     );
   }, 1000);
+  // A saturated machine keeps draining after the window: wait for every run, or for a quiet sink
+  // with an empty queue, or give up at the cap (runs still unsent then count as lost).
+  const capAt = end + Math.max(180_000, 2 * minutes * 60_000);
+  let stopReason: SustainedResult['stopReason'] = 'time cap';
   const window = await metered(ctx, async () => {
     timers.start();
     let seen = 0;
@@ -135,8 +159,18 @@ export async function sustained(
         lastChange = Date.now();
       }
       const arrived = bench.sink.arrivals.filter((a) => a.path === path).length;
-      if (Date.now() > end && (arrived >= expected.length || Date.now() - lastChange > 15_000)) break;
-      if (Date.now() > end + 180_000) break;
+      if (Date.now() > end && arrived >= expected.length) {
+        stopReason = 'all arrived';
+        break;
+      }
+      if (Date.now() > end && Date.now() - lastChange > QUIET_MS) {
+        const depth = await bench.queueDepth('normal');
+        if (depth.visible + depth.inFlight + depth.delayed === 0) {
+          stopReason = 'quiet sink, empty queue';
+          break;
+        }
+      }
+      if (Date.now() > capAt) break;
       await sleep(500);
     }
     await timers.stop();
@@ -156,6 +190,7 @@ export async function sustained(
     xs.length ? Math.round((xs.reduce((a, b) => a + b, 0) / xs.length) * 100) / 100 : 0;
   const result: SustainedResult = {
     jobs: jobIds.length,
+    runsPerJobPerMinute: runsPerJob,
     perMinute,
     minutes,
     startAt: new Date(start).toISOString(),
@@ -165,6 +200,8 @@ export async function sustained(
     executions: seen.size,
     duplicates: countDuplicates(arrivals),
     lost: countLost(expected, seen),
+    stopReason,
+    drainAfterWindowMs: Math.max(0, (arrivals.at(-1)?.at ?? end) - end),
     lateness: summarize(points.map((p) => p.value)),
     windows: windows(points, WINDOW_MS, start),
     samples,

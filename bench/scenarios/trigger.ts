@@ -14,6 +14,7 @@ export interface TriggerResult {
   requestToTarget: Summary;
   executions: number;
   duplicates: number;
+  /** Triggers never at the sink, counted again at the end of the whole benchmark (late is not lost). */
   lost: number;
   perExecution: PerExecution;
 }

@@ -1,9 +1,9 @@
 import type { Job, JobStatus } from '../../client/index.js';
-import { positionalArgs } from '../args.js';
+import { integerFlag, positionalArgs } from '../args.js';
 import { createBodyFromFlags, patchFromFlags, patchNeedsCurrent } from '../job-flags.js';
 import { jobDetail, jobsTable } from '../views.js';
 import type { Command } from './command.js';
-import { gather, LIST_FLAGS, printList } from './lists.js';
+import { gather, LIST_FLAGS, LIST_USAGE, printList } from './lists.js';
 
 const DEFINITION_FLAGS = [
   'file',
@@ -76,7 +76,7 @@ export const jobCommands: Command[] = [
   ),
   {
     name: 'jobs list',
-    usage: '[--status active|paused|completed|failed|cancelled] [--name <prefix>] [--limit <n>|--all]',
+    usage: `[--status active|paused|completed|failed|cancelled] [--name <prefix>] ${LIST_USAGE}`,
     summary: 'list jobs, newest first',
     flags: ['status', 'name', ...LIST_FLAGS],
     async run(ctx, args) {
@@ -92,14 +92,15 @@ export const jobCommands: Command[] = [
   {
     name: 'jobs patch',
     usage: `<jobId> [--if-match <version>] <any flag of jobs create>`,
-    summary: 'change fields of a job (a partial --url/--header/--tz is merged into the current job)',
+    summary:
+      'change fields of a job (a partial --url/--header/--tz is merged into the current job; --cron keeps its timezone)',
     flags: [...DEFINITION_FLAGS, 'if-match'],
     async run(ctx, args) {
       const [id] = positionalArgs(args, 'jobs patch', ['jobId']);
       // Merging into the current job is a read-modify-write: If-Match makes a concurrent change a 412.
       const current = patchNeedsCurrent(ctx.flags) ? await ctx.client.getJob(id!) : undefined;
       const patch = patchFromFlags(ctx.flags, ctx.io.now(), ctx.io.readStdin, current);
-      const ifMatch = ctx.flags['if-match'] !== undefined ? Number(ctx.flags['if-match']) : current?.version;
+      const ifMatch = integerFlag(ctx.flags['if-match'], 'if-match', 1) ?? current?.version;
       const job = await ctx.client.updateJob(id!, patch, ifMatch === undefined ? {} : { ifMatch });
       ctx.print(job, () => `updated ${job.id} (version ${job.version})\n\n${jobDetail(job, ctx.io.now())}`);
     },

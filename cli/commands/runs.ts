@@ -3,12 +3,12 @@ import { positionalArgs } from '../args.js';
 import { parseInstant } from '../time.js';
 import { deadLettersTable, executionDetail, executionsTable } from '../views.js';
 import type { Command } from './command.js';
-import { gather, LIST_FLAGS, printList } from './lists.js';
+import { gather, LIST_FLAGS, LIST_USAGE, printList } from './lists.js';
 
 export const runCommands: Command[] = [
   {
     name: 'runs list',
-    usage: '<jobId> [--status <status>] [--from <ISO|-1h>] [--to <ISO>] [--limit <n>|--all]',
+    usage: `<jobId> [--status <status>] [--from <ISO|-1h>] [--to <ISO>] ${LIST_USAGE}`,
     summary: "a job's executions, newest first",
     flags: ['status', 'from', 'to', ...LIST_FLAGS],
     async run(ctx, args) {
@@ -50,7 +50,7 @@ export const runCommands: Command[] = [
   },
   {
     name: 'dead-letters list',
-    usage: '[--limit <n>|--all]',
+    usage: LIST_USAGE,
     summary: 'executions that exhausted their retries',
     flags: [...LIST_FLAGS],
     async run(ctx, args) {

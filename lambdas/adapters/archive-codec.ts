@@ -17,21 +17,3 @@ export function decodeArchiveObject(bytes: Uint8Array, key: string): ArchiveRow[
     throw new Error(`archive object ${key} is unreadable: ${(error as Error).message}`);
   }
 }
-
-/** Runs `work` over `items` with at most `width` in flight, keeping the input order in the result. */
-export async function mapLimited<T, R>(
-  items: T[],
-  width: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(width, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!);
-    }
-  });
-  await Promise.all(lanes);
-  return results;
-}

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import type { ArchiveRow } from '../../schemas/archive.js';
 import {
   type ArchiveObject,
+  type ArchivePartition,
   dateOfSegment,
   datePrefix,
   type HistoryArchive,
@@ -34,17 +35,21 @@ export class FileHistoryArchive implements HistoryArchive {
     return names.flatMap((name) => dateOfSegment(name) ?? []).sort();
   }
 
-  async readDate(tenant: string, jobId: string, date: string): Promise<ArchiveRow[]> {
-    const prefix = datePrefix({ tenant, jobId, date });
-    const keys = (await this.names(prefix))
+  async listObjects(partition: ArchivePartition): Promise<string[]> {
+    const prefix = datePrefix(partition);
+    return (await this.names(prefix))
       .filter((name) => name.endsWith(OBJECT_SUFFIX))
       .sort()
       .map((name) => `${prefix}${name}`);
-    const rows: ArchiveRow[] = [];
-    for (const key of keys) {
-      rows.push(...decodeArchiveObject(await readFile(this.pathOf(key)), key));
+  }
+
+  async readObject(key: string): Promise<ArchiveRow[]> {
+    try {
+      return decodeArchiveObject(await readFile(this.pathOf(key)), key);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
     }
-    return rows;
   }
 
   /** Keys are built by lambdas/core/history.ts from URI-encoded values, so no segment is `..` or holds `/`. */

@@ -8,16 +8,14 @@ import {
 import type { ArchiveRow } from '../../schemas/archive.js';
 import {
   type ArchiveObject,
+  type ArchivePartition,
   dateOfSegment,
   datePrefix,
   type HistoryArchive,
   jobPrefix,
   OBJECT_SUFFIX,
 } from '../core/history.js';
-import { decodeArchiveObject, encodeArchiveObject, mapLimited } from './archive-codec.js';
-
-/** Parallel GETs per date partition: enough to hide latency, few enough for a Lambda's sockets. */
-const READ_WIDTH = 16;
+import { decodeArchiveObject, encodeArchiveObject } from './archive-codec.js';
 
 /** The execution archive in S3 (the layout of lambdas/core/history.ts). */
 export class S3HistoryArchive implements HistoryArchive {
@@ -50,18 +48,18 @@ export class S3HistoryArchive implements HistoryArchive {
     return dates.sort();
   }
 
-  async readDate(tenant: string, jobId: string, date: string): Promise<ArchiveRow[]> {
+  /** One ListObjectsV2 per 1,000 objects: a date of a job that runs every minute is two. */
+  async listObjects(partition: ArchivePartition): Promise<string[]> {
     const keys: string[] = [];
-    await this.list(datePrefix({ tenant, jobId, date }), undefined, (page) => {
+    await this.list(datePrefix(partition), undefined, (page) => {
       for (const object of page.Contents ?? []) {
         if (object.Key?.endsWith(OBJECT_SUFFIX)) keys.push(object.Key);
       }
     });
-    const objects = await mapLimited(keys.sort(), READ_WIDTH, (key) => this.read(key));
-    return objects.flat();
+    return keys.sort();
   }
 
-  private async read(key: string): Promise<ArchiveRow[]> {
+  async readObject(key: string): Promise<ArchiveRow[]> {
     try {
       const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
       if (!out.Body) return [];

@@ -10,7 +10,7 @@ import { CreateJobBody, PatchJobBody } from '../../schemas/job.js';
 import { iso, ms } from '../core/time.js';
 import type { Logger } from '../services/deps.js';
 import type { JobsService } from '../services/jobs-service.js';
-import { executionView, jobView } from '../services/views.js';
+import { executionView } from '../services/views.js';
 import {
   errorResponse,
   HttpError,
@@ -18,7 +18,9 @@ import {
   json,
   parseWith,
   type Response,
+  readJobBody,
   readJsonBody,
+  readNoBody,
   toErrorResponse,
 } from './http.js';
 import { type IdempotencyDeps, runIdempotently } from './idempotency.js';
@@ -92,7 +94,7 @@ export function createApi(deps: ApiDeps) {
     status: number,
     job: Awaited<ReturnType<JobsService['getJob']>>,
     extra: Record<string, string> = {},
-  ) => json(status, jobView(job, await service.lastRunOf(job.jobId)), { ...etag(job.version), ...extra });
+  ) => json(status, await service.view(job), { ...etag(job.version), ...extra });
 
   const routes: Route[] = [
     route(
@@ -111,7 +113,7 @@ export function createApi(deps: ApiDeps) {
     ),
     route('GET', '/v1/openapi.json', async () => json(200, openApiDocument()), false),
     route('POST', '/v1/jobs', async ({ event, tenant }) => {
-      const body = parseWith(CreateJobBody, readJsonBody(event), 'job');
+      const body = parseWith(CreateJobBody, readJobBody(event), 'job');
       const job = await service.createJob(tenant, body);
       return jobResponse(201, job, { location: `/v1/jobs/${job.jobId}` });
     }),
@@ -126,9 +128,7 @@ export function createApi(deps: ApiDeps) {
         query.limit,
         query.cursor,
       );
-      const items = await Promise.all(
-        page.items.map(async (job) => jobView(job, await service.lastRunOf(job.jobId))),
-      );
+      const items = await Promise.all(page.items.map((job) => service.view(job)));
       return json(200, { items, nextCursor: page.nextCursor });
     }),
     route('GET', '/v1/jobs/{id}', async ({ params, tenant }) =>
@@ -138,7 +138,7 @@ export function createApi(deps: ApiDeps) {
       jobResponse(200, await service.cancelJob(tenant, params.id!)),
     ),
     route('PATCH', '/v1/jobs/{id}', async ({ event, params, tenant }) => {
-      const patch = parseWith(PatchJobBody, readJsonBody(event), 'job change');
+      const patch = parseWith(PatchJobBody, readJobBody(event), 'job change');
       return jobResponse(200, await service.patchJob(tenant, params.id!, patch, ifMatchOf(event)));
     }),
     route('POST', '/v1/jobs/{id}/pause', async ({ event, params, tenant }) =>
@@ -147,7 +147,8 @@ export function createApi(deps: ApiDeps) {
     route('POST', '/v1/jobs/{id}/resume', async ({ event, params, tenant }) =>
       jobResponse(200, await service.resumeJob(tenant, params.id!, ifMatchOf(event))),
     ),
-    route('POST', '/v1/jobs/{id}/trigger', async ({ params, tenant }) => {
+    route('POST', '/v1/jobs/{id}/trigger', async ({ event, params, tenant }) => {
+      readNoBody(event);
       const execution = await service.triggerJob(tenant, params.id!);
       return json(
         202,

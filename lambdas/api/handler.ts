@@ -4,14 +4,17 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { newOwnerId } from '../core/ids.js';
 import { ExecuteService } from '../services/execute-service.js';
 import { JobsService } from '../services/jobs-service.js';
+import { configFromEnv, DEFAULTS } from '../shared/config.js';
 import { lambdaDeps, logger } from '../shared/lambda-context.js';
 import { createApi } from './app.js';
+import { TenantRateLimiter } from './rate-limit.js';
 
 let api: ReturnType<typeof createApi> | undefined;
 
 function apiHandler(event: APIGatewayProxyEventV2) {
   if (!api) {
     const deps = lambdaDeps();
+    const config = configFromEnv();
     api = createApi({
       service: new JobsService(deps),
       callbacks: new ExecuteService(deps, newOwnerId(Math.random)),
@@ -19,6 +22,12 @@ function apiHandler(event: APIGatewayProxyEventV2) {
         await Promise.all([deps.jobs.ping(), deps.executions.ping(), deps.queue.ping()]);
       },
       log: deps.log,
+      // The same Idempotency-Key and per-tenant rate rules as locally (API Gateway throttling is the outer guard).
+      ...(deps.idempotency ? { idempotency: { store: deps.idempotency, clock: deps.clock } } : {}),
+      rateLimit: new TenantRateLimiter({
+        ratePerSecond: config.apiRatePerSecond ?? DEFAULTS.apiRatePerSecond,
+        burst: config.apiBurst ?? DEFAULTS.apiBurst,
+      }),
     });
   }
   return api(event);

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { z } from 'zod';
+import { TARGET_BODY_LIMIT_BYTES } from '../../schemas/job.js';
 import { type ErrorDetail, SchedulerError, ValidationFailed } from '../core/errors.js';
 import type { Logger } from '../services/deps.js';
 
@@ -87,19 +88,109 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: 
   return result.data;
 }
 
+/** `application/json`, or any `+json` type; absent is taken as JSON too (curl without -H, old clients). */
+const JSON_CONTENT_TYPE = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
+
 export function readJsonBody(event: APIGatewayProxyEventV2): unknown {
   if (event.body === undefined || event.body === null || event.body === '') {
     throw new HttpError(400, 'validation_error', 'request body is required (JSON)');
   }
-  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  const type = header(event, 'content-type');
+  if (type !== undefined && !JSON_CONTENT_TYPE.test(type.trim())) {
+    throw new HttpError(
+      415,
+      'unsupported_media_type',
+      'send the body as JSON with Content-Type: application/json',
+    );
+  }
+  const text = event.isBase64Encoded ? decodeUtf8(Buffer.from(event.body, 'base64')) : event.body;
   if (Buffer.byteLength(text, 'utf8') > REQUEST_BODY_LIMIT_BYTES) {
     throw new HttpError(413, 'payload_too_large', 'request body exceeds 256 KiB');
   }
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     throw new HttpError(400, 'invalid_json', 'request body is not valid JSON');
   }
+  const hostile = hostileJson(value);
+  if (hostile)
+    throw new HttpError(400, 'invalid_json', `request body refused: ${hostile.message}`, [hostile]);
+  return value;
+}
+
+/**
+ * For POSTs that take no input (trigger): no body, or `{}`. Anything else is refused rather than
+ * ignored, so a client that believes it passes options learns that it does not.
+ */
+export function readNoBody(event: APIGatewayProxyEventV2): void {
+  if (event.body === undefined || event.body === null || event.body === '') return;
+  const value = readJsonBody(event);
+  if (!isRecord(value) || Object.keys(value).length > 0) {
+    throw new HttpError(400, 'validation_error', 'this endpoint takes no body (send none, or {})');
+  }
+}
+
+/** A job body (create, PATCH): a target body over 64 KiB is a 413 like an oversized request (API.md). */
+export function readJobBody(event: APIGatewayProxyEventV2): unknown {
+  const value = readJsonBody(event);
+  const target = isRecord(value) ? value.target : undefined;
+  const body = isRecord(target) ? target.body : undefined;
+  if (typeof body === 'string' && Buffer.byteLength(body, 'utf8') > TARGET_BODY_LIMIT_BYTES) {
+    throw new HttpError(413, 'payload_too_large', 'target.body exceeds 64 KiB', [
+      { path: 'target.body', message: 'must be at most 64 KiB' },
+    ]);
+  }
+  return value;
+}
+
+function decodeUtf8(bytes: Buffer): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new HttpError(400, 'invalid_json', 'request body is not valid UTF-8');
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Far deeper than any body of this API (a job is 4 levels deep), far shallower than a stack overflow. */
+export const MAX_JSON_DEPTH = 32;
+/** In `u` mode a surrogate class matches only unpaired halves: text that is not Unicode. */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/**
+ * What makes a parsed body hostile before any schema sees it, or null: prototype-pollution keys
+ * (`__proto__`, `constructor.prototype`) that a naive merge downstream would honour, nesting past
+ * MAX_JSON_DEPTH, and lone surrogates (DynamoDB and UTF-8 encoders reject or mangle them).
+ * Iterative, so no depth can overflow the stack.
+ */
+function hostileJson(root: unknown): ErrorDetail | null {
+  const stack: { value: unknown; path: string; depth: number }[] = [{ value: root, path: '', depth: 0 }];
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const { value, path, depth } = next;
+    const where = path || '(body)';
+    if (typeof value === 'string') {
+      if (LONE_SURROGATE.test(value))
+        return { path: where, message: 'a string holds a lone surrogate (not Unicode)' };
+      continue;
+    }
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth >= MAX_JSON_DEPTH)
+      return { path: where, message: `nested deeper than ${MAX_JSON_DEPTH} levels` };
+    for (const [key, child] of Object.entries(value)) {
+      const at = path ? `${path}.${key}` : key;
+      if (key === '__proto__') return { path: at, message: 'the key __proto__ is not accepted' };
+      if (key === 'constructor' && isRecord(child) && Object.hasOwn(child, 'prototype'))
+        return { path: at, message: 'the key constructor.prototype is not accepted' };
+      if (LONE_SURROGATE.test(key))
+        return { path: where, message: 'a key holds a lone surrogate (not Unicode)' };
+      stack.push({ value: child, path: at, depth: depth + 1 });
+    }
+  }
+  return null;
 }
 
 export function header(event: APIGatewayProxyEventV2, name: string): string | undefined {

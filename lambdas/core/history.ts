@@ -7,16 +7,19 @@ import { HOUR, iso, ms } from './time.js';
 
 /**
  * Execution history past the hot window. Objects live at
- * `executions/tenant=<t>/job=<jobId>/date=<yyyy-mm-dd>/<batchId>.jsonl.gz` (date = the UTC date of
- * `scheduledAt`); each is the gzip JSON Lines of one stream batch's rows for that partition.
+ * `executions/tenant=<t>/job=<jobId>/date=<yyyy-mm-dd>/<first>-<last>-<sequence>-<digest>.jsonl.gz`
+ * (date = the UTC date of `scheduledAt`; `first`/`last` = the time of day of its oldest and newest
+ * row); each is the gzip JSON Lines of one stream batch's rows for that partition.
  */
 export interface HistoryArchive {
   /** Stores one object; the same key again replaces it, so a retried batch rewrites what it wrote. */
   putObject(object: ArchiveObject): Promise<void>;
   /** The dates (yyyy-mm-dd) under which a job has archived executions, oldest first. */
   listDates(tenant: string, jobId: string): Promise<string[]>;
-  /** Every row of every object of one job and date, objects in key order. */
-  readDate(tenant: string, jobId: string, date: string): Promise<ArchiveRow[]>;
+  /** The keys of the objects of one job and date, in key order. */
+  listObjects(partition: ArchivePartition): Promise<string[]>;
+  /** The rows of one object; an object gone since it was listed (the lifecycle expired it) holds none. */
+  readObject(key: string): Promise<ArchiveRow[]>;
 }
 
 export interface ArchivePartition {
@@ -61,23 +64,62 @@ export function partitionOf(row: Pick<ArchiveRow, 'tenant' | 'jobId' | 'schedule
   return { tenant: row.tenant, jobId: row.jobId, date: archiveDateOf(row.scheduledAt) };
 }
 
+/** `07:30:00.000` of an instant as `073000000`: fixed width, so key order is time order within a date. */
+const timeOfDay = (isoInstant: string) => iso(ms(isoInstant)).slice(11, 23).replace(/[:.]/g, '');
+const SPAN_NAME = /^(\d{9})-(\d{9})-[0-9A-Za-z]+-[0-9a-f]{16}\.jsonl\.gz$/;
+
 /**
- * A batch object's name: the stream sequence number of its first record (so a retried batch
- * rewrites the same key) and a digest of the execution ids it holds (so two different groups can
- * never share a key and overwrite each other, whatever the sequence numbers of separate shards
+ * A batch object's name: the time span of its rows (so a reader fetches only the objects that can
+ * hold the executions it wants), the stream sequence number of its first record (so a retried
+ * batch rewrites the same key) and a digest of the execution ids it holds (so two different groups
+ * can never share a key and overwrite each other, whatever the sequence numbers of separate shards
  * or of a restarted local sweeper).
  */
 export function batchObjectKey(
   partition: ArchivePartition,
   firstSequenceNumber: string,
-  executionIds: string[],
+  rows: Pick<ArchiveRow, 'executionId' | 'scheduledAt'>[],
 ): string {
+  if (rows.length === 0) throw new Error('an archive object holds at least one row');
+  const instants = rows.map((row) => iso(ms(row.scheduledAt))).sort();
+  if (instants.some((at) => archiveDateOf(at) !== partition.date)) {
+    throw new Error(`rows scheduled outside ${partition.date} do not belong to its partition`);
+  }
   const digest = createHash('sha256')
-    .update([...executionIds].sort().join('\n'))
+    .update(
+      rows
+        .map((row) => row.executionId)
+        .sort()
+        .join('\n'),
+    )
     .digest('hex')
     .slice(0, 16);
   const sequence = firstSequenceNumber.replace(/[^0-9A-Za-z]/g, '') || '0';
-  return `${datePrefix(partition)}${sequence}-${digest}${OBJECT_SUFFIX}`;
+  const span = `${timeOfDay(instants[0]!)}-${timeOfDay(instants.at(-1)!)}`;
+  return `${datePrefix(partition)}${span}-${sequence}-${digest}${OBJECT_SUFFIX}`;
+}
+
+/** The scheduled instants an object's rows lie within (inclusive ISO instants). */
+export interface ObjectSpan {
+  key: string;
+  first: string;
+  last: string;
+}
+
+/**
+ * The span an object's name declares; a name without one (an archive written before spans were
+ * named) spans its whole date, so it is always read.
+ */
+export function objectSpan(key: string): ObjectSpan {
+  const slash = key.lastIndexOf('/');
+  const date = dateOfSegment(key.slice(0, slash + 1));
+  if (!date) throw new Error(`not an archive object key: ${key}`);
+  const span = SPAN_NAME.exec(key.slice(slash + 1));
+  const at = (hhmmssSSS: string) =>
+    `${date}T${hhmmssSSS.slice(0, 2)}:${hhmmssSSS.slice(2, 4)}:${hhmmssSSS.slice(4, 6)}.${hhmmssSSS.slice(6)}Z`;
+  return span
+    ? { key, first: at(span[1]!), last: at(span[2]!) }
+    : { key, first: `${date}T00:00:00.000Z`, last: `${date}T23:59:59.999Z` };
 }
 
 /** Rows as JSON Lines (one object per line, newline-terminated): what Athena's JSON SerDe reads. */
@@ -158,11 +200,17 @@ export interface HistorySlice {
   completeTo: string | null;
 }
 
+/** Objects read at once: enough to hide S3's latency, few enough for a Lambda's sockets. */
+const READ_WIDTH = 16;
+
+const newestSpanFirst = (a: ObjectSpan, b: ObjectSpan) => (a.last === b.last ? 0 : a.last < b.last ? 1 : -1);
+
 /**
  * Archived executions of one job matching the filter, scheduled strictly before `before`, newest
- * first. Walks the date partitions from the newest down and stops as soon as a whole date has
- * given more than `limit` rows (older dates cannot hold newer rows). Rows written twice (a batch
- * retried after a partial failure) count once.
+ * first. Walks the date partitions from the newest down and, within a date, the objects whose
+ * span meets the filter, newest span first; it stops as soon as more than `limit` rows are found
+ * and no unread object can hold a newer one — so a page costs about `limit` rows of reads, not a
+ * day's or a year's. Rows written twice (a batch retried after a partial failure) count once.
  */
 export async function archivedSlice(
   archive: HistoryArchive,
@@ -174,6 +222,9 @@ export async function archivedSlice(
 ): Promise<HistorySlice> {
   const to = upperBound(filter, before);
   const bounded: ExecutionFilter = { ...filter, ...(to === undefined ? {} : { to }) };
+  if (bounded.from !== undefined && bounded.to !== undefined && bounded.from > bounded.to) {
+    return { items: [], completeTo: null };
+  }
   const newestDate = to === undefined ? undefined : archiveDateOf(to);
   const oldestDate = filter.from === undefined ? undefined : archiveDateOf(filter.from);
   const dates = (await archive.listDates(tenant, jobId))
@@ -183,23 +234,68 @@ export async function archivedSlice(
     )
     .sort()
     .reverse();
-  const found = new Map<string, ExecutionItem>();
+  let found: ExecutionItem[] = [];
+  const seen = new Set<string>();
   for (const date of dates) {
-    for (const row of await archive.readDate(tenant, jobId, date)) {
-      const item = executionOfRow(row);
-      if (item.jobId === jobId && matches(item, bounded) && !found.has(item.executionId)) {
-        found.set(item.executionId, item);
+    const spans = (await archive.listObjects({ tenant, jobId, date }))
+      .map(objectSpan)
+      .filter((span) => overlaps(span, bounded))
+      .sort(newestSpanFirst);
+    let next = 0;
+    while (next < spans.length) {
+      // Every object holds a row, so reading more than the rows still missing would be waste.
+      const width = Math.min(READ_WIDTH, Math.max(1, limit + 1 - found.length));
+      const floor = found.length > limit ? found[limit]!.scheduledAt : undefined;
+      const batch = spans
+        .slice(next, next + width)
+        .filter((span) => floor === undefined || span.last >= floor);
+      if (batch.length === 0) break;
+      next += width;
+      for (const rows of await Promise.all(batch.map((span) => archive.readObject(span.key)))) {
+        for (const row of rows) {
+          const item = executionOfRow(row);
+          if (item.jobId === jobId && matches(item, bounded) && !seen.has(item.executionId)) {
+            seen.add(item.executionId);
+            found.push(item);
+          }
+        }
       }
+      // Only the newest `limit + 1` can make the page; the rest were read for nothing and are let go.
+      found = found.sort(newestFirst).slice(0, limit + 1);
     }
-    if (found.size > limit) break;
+    // Older dates hold only older rows.
+    if (found.length > limit) break;
   }
-  const items = [...found.values()].sort(newestFirst).slice(0, limit + 1);
-  return items.length > limit
-    ? { items: items.slice(0, limit), completeTo: items[limit - 1]!.scheduledAt }
-    : { items, completeTo: null };
+  return found.length > limit
+    ? { items: found.slice(0, limit), completeTo: found[limit - 1]!.scheduledAt }
+    : { items: found, completeTo: null };
 }
 
-/** An archived execution by id (`jobId:scheduledAt` names its partition), or null. */
+function overlaps(span: ObjectSpan, filter: ExecutionFilter): boolean {
+  return (
+    (filter.from === undefined || span.last >= filter.from) &&
+    (filter.to === undefined || span.first <= filter.to)
+  );
+}
+
+/** Every row of one job's date, objects in key order (the whole partition, as Athena reads it). */
+export async function readPartition(
+  archive: HistoryArchive,
+  partition: ArchivePartition,
+): Promise<ArchiveRow[]> {
+  const keys = await archive.listObjects(partition);
+  const rows: ArchiveRow[] = [];
+  for (let i = 0; i < keys.length; i += READ_WIDTH) {
+    const objects = await Promise.all(keys.slice(i, i + READ_WIDTH).map((key) => archive.readObject(key)));
+    rows.push(...objects.flat());
+  }
+  return rows;
+}
+
+/**
+ * An archived execution by id, or null. `jobId:scheduledAt` names its partition, and object names
+ * their spans: typically one LIST and one GET.
+ */
 export async function findArchived(
   archive: HistoryArchive,
   tenant: string,
@@ -210,9 +306,19 @@ export async function findArchived(
   const jobId = executionId.slice(0, at);
   const scheduledAt = executionId.slice(at + 1);
   if (Number.isNaN(Date.parse(scheduledAt))) return null;
-  const rows = await archive.readDate(tenant, jobId, archiveDateOf(scheduledAt));
-  const row = rows.find((r) => r.executionId === executionId && r.tenant === tenant);
-  return row ? executionOfRow(row) : null;
+  const instant = iso(ms(scheduledAt));
+  const date = archiveDateOf(instant);
+  // A year beyond 9999 parses but names no partition: not found, rather than a failed key.
+  if (!DATE.test(date)) return null;
+  const spans = (await archive.listObjects({ tenant, jobId, date }))
+    .map(objectSpan)
+    .filter((span) => span.first <= instant && instant <= span.last);
+  for (let i = 0; i < spans.length; i += READ_WIDTH) {
+    const objects = await Promise.all(spans.slice(i, i + READ_WIDTH).map((s) => archive.readObject(s.key)));
+    const row = objects.flat().find((r) => r.executionId === executionId && r.tenant === tenant);
+    if (row) return executionOfRow(row);
+  }
+  return null;
 }
 
 export interface HistorySources {

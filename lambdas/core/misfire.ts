@@ -48,11 +48,16 @@ export function planDueRuns(job: ScheduledJob, now: number, lookaheadMs: number)
   let uncounted = 0;
   if (t !== null && t < cutoff) {
     overflow = true;
-    // Far behind: jump to the latest missed run instead of walking every one.
+    // Far behind: jump to the latest missed run instead of walking every one, and enumerate the runs
+    // just before it (the ones worth a record: a reader of the history looks at the recent end).
     const latest = latestRunAtOrBefore(job.schedule, cutoff - 1, job.anchorAt);
-    if (latest !== null && latest > (missed.at(-1) ?? -Infinity)) {
-      missed.push(latest);
-      uncounted = 1; // at least the runs between are dropped; their count is not enumerated
+    const walked = missed.at(-1) ?? -Infinity;
+    if (latest !== null && latest > walked) {
+      const recent = runsBefore(job, latest, walked, CATCH_UP_LIMIT + 1);
+      // Runs between the two enumerated stretches are dropped too; their count is not known.
+      const first = recent[0] ?? latest;
+      if (next(walked) !== first) uncounted = 1;
+      missed.push(...recent, latest);
       t = next(latest);
     }
   }
@@ -86,6 +91,18 @@ export function planDueRuns(job: ScheduledJob, now: number, lookaheadMs: number)
   };
 }
 
+/** Up to `limit` runs before `latest` and after `floor`, oldest first. */
+function runsBefore(job: ScheduledJob, latest: number, floor: number, limit: number): number[] {
+  const runs: number[] = [];
+  let t: number | null = latest;
+  while (runs.length < limit) {
+    t = latestRunAtOrBefore(job.schedule, t - 1, job.anchorAt);
+    if (t === null || t <= floor) break;
+    runs.push(t);
+  }
+  return runs.reverse();
+}
+
 /**
  * Whether a run picked up late from the queue still runs. `run_once` runs it only when
  * it is the latest missed run (no later run is also past its grace); `catch_up` runs it.
@@ -97,4 +114,23 @@ export function lateRunDecision(job: ScheduledJob & { scheduledAt: number }, now
   if (job.misfire === 'catch_up') return 'run';
   const following = nextRunAfter(job.schedule, job.scheduledAt, job.anchorAt);
   return following !== null && now - following > graceMs ? 'skip' : 'run';
+}
+
+/**
+ * Which unrecorded runs a restart sends again (local recovery, after the in-memory queue was lost).
+ * The look-back window may also hold runs a misfire plan dropped without a record; sent again, the
+ * executor decides each late one alone, and under `catch_up` would run them all. So past the
+ * catch-up limit only the latest missed run goes (as planDueRuns does); runs not yet missed all go.
+ */
+export function runsToResend(
+  job: Pick<ScheduledJob, 'misfire' | 'misfireGraceSeconds'>,
+  unrecorded: readonly number[],
+  now: number,
+): number[] {
+  if (job.misfire !== 'catch_up') return [...unrecorded];
+  const cutoff = now - job.misfireGraceSeconds * 1000;
+  const missed = unrecorded.filter((t) => t < cutoff);
+  if (missed.length <= CATCH_UP_LIMIT) return [...unrecorded];
+  const latest = missed.reduce((a, b) => (b > a ? b : a));
+  return unrecorded.filter((t) => t >= cutoff || t === latest);
 }

@@ -110,10 +110,10 @@ export class ArchiveService {
 
   private write(group: Group): Promise<void> {
     const { removals, partition } = group;
-    const ids = removals.map((r) => r.item.executionId);
+    const rows = removals.map((r) => archiveRowOf(r.item));
     return this.archive.putObject({
-      key: batchObjectKey(partition, removals[0]!.sequenceNumber, ids),
-      rows: removals.map((r) => archiveRowOf(r.item)),
+      key: batchObjectKey(partition, removals[0]!.sequenceNumber, rows),
+      rows,
     });
   }
 

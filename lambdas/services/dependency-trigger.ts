@@ -7,6 +7,25 @@ import { newExecution, outgoing, runMessage } from './runs.js';
 /** Rounds lost to concurrent writers before giving up (each loss means someone else made progress). */
 const MAX_ROUND_RACES = 10;
 
+const DEPENDENCY_SKIP = 'dependency: ';
+
+/** The `reason` of a run skipped because an upstream run failed; names the upstream and its run. */
+export function dependencySkipReason(upstream: JobItem, failed: ExecutionItem): string {
+  return `${DEPENDENCY_SKIP}upstream ${upstream.jobId} run ${failed.executionId} ended ${failed.status}`;
+}
+
+/**
+ * Whether a run was skipped for an upstream's failure — not dropped by its own overlap or misfire
+ * policy, which can happen to a dependency-triggered run too (a run still in flight, overlap `skip`).
+ */
+export function isDependencySkip(execution: ExecutionItem): boolean {
+  return (
+    execution.status === 'skipped' &&
+    execution.trigger === 'dependency' &&
+    (execution.reason?.startsWith(DEPENDENCY_SKIP) ?? false)
+  );
+}
+
 /** What an upstream's final execution means to its dependents; null: nothing (cancelled, missed). */
 export function upstreamOutcome(execution: ExecutionItem): 'succeeded' | 'failed' | null {
   switch (execution.status) {
@@ -19,7 +38,7 @@ export function upstreamOutcome(execution: ExecutionItem): 'succeeded' | 'failed
     case 'skipped':
       // A dependent skipped because of its own upstream passes the failure down the chain;
       // a run dropped by the misfire or overlap policy never ran and means nothing downstream.
-      return execution.trigger === 'dependency' ? 'failed' : null;
+      return isDependencySkip(execution) ? 'failed' : null;
     default:
       return null;
   }
@@ -116,7 +135,7 @@ export class DependencyTrigger {
       const round = await jobs.getDependencyRound(job.jobId);
       const now = this.deps.clock.now();
       if (!(await this.close(job, round, now))) continue;
-      const reason = `dependency: upstream ${upstream.jobId} run ${failed.executionId} ended ${failed.status}`;
+      const reason = dependencySkipReason(upstream, failed);
       let at = now;
       let skipped = newExecution(
         job,

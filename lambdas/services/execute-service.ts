@@ -9,6 +9,7 @@ import { jitterOffsetMs } from '../core/jitter.js';
 import { lateRunDecision } from '../core/misfire.js';
 import type { HttpOutcome } from '../core/ports.js';
 import { signatureHeader } from '../core/signing.js';
+import { isTargetRefusal } from '../core/ssrf.js';
 import { iso, ms } from '../core/time.js';
 import { isFinal } from '../core/transitions.js';
 import { emit, type ServiceDeps } from './deps.js';
@@ -103,6 +104,7 @@ export class ExecuteService {
       const reason = `missed: picked up ${now - scheduledAt} ms after its scheduled time (grace ${job.misfireGraceSeconds} s)`;
       return this.recordSkipped(job, message, reason);
     }
+    if (await this.heldByTenantCap(job, message, now)) return 'requeued';
     const slot = await this.takeSlot(job, message, now);
     if (slot === 'skip') {
       return this.recordSkipped(
@@ -124,6 +126,27 @@ export class ExecuteService {
   private drop(message: RunMessage, why: string): RunOutcome {
     this.deps.log.info('run dropped', { executionId: message.executionId, why });
     return 'dropped';
+  }
+
+  /**
+   * The tenant's executions-per-minute cap (tenant-policy.ts), so one tenant's flood cannot hold the
+   * executors against the others. Over it the run goes back on the queue for a later minute, late
+   * but not missed (`lateAccepted`): the cap delays runs, it never drops them.
+   */
+  private async heldByTenantCap(job: JobItem, message: RunMessage, now: number): Promise<boolean> {
+    const gate = this.deps.policy?.executions;
+    if (!gate) return false;
+    const admission = await gate.admit(job.tenant, now);
+    if (admission.admitted) return false;
+    const later = { ...message, lateAccepted: true };
+    await this.deps.queue.send([
+      { message: later, priority: job.priority, delaySeconds: admission.delaySeconds },
+    ]);
+    this.deps.log.info('run held back by the tenant cap', {
+      executionId: message.executionId,
+      delaySeconds: admission.delaySeconds,
+    });
+    return true;
   }
 
   /** Records the run as skipped: a new record for a scheduled run, the queued record of a trigger or retry. */
@@ -428,10 +451,10 @@ export class ExecuteService {
       return this.writeFinal(job, finalized(withAttempt, 'succeeded', now, this.retention), execution.rev);
     }
     await emit(this.deps, (events) => events.attemptFailed(job, withAttempt));
-    const retryable = isRetryable(
-      { statusCode: attempt.statusCode, timedOut: attempt.status === 'timed_out' },
-      job.retry,
-    );
+    // A target the SSRF rules refused at call time stays refused: retrying would only probe again.
+    const retryable =
+      !isTargetRefusal(attempt.error) &&
+      isRetryable({ statusCode: attempt.statusCode, timedOut: attempt.status === 'timed_out' }, job.retry);
     const spent = attempts.length - (execution.attemptBase ?? 0);
     if (retryable && spent < job.retry.maxAttempts) {
       const nextAttemptAt = now + backoffDelayMs(job.retry, spent + 1, this.deps.random);

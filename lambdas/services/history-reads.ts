@@ -72,6 +72,10 @@ async function hotSlice(
 ): Promise<HistorySlice> {
   const to = upperBound(filter, before);
   const query: ExecutionFilter = { ...filter, ...(to === undefined ? {} : { to }) };
+  // An empty range (`from` after `to`, or a cursor past `from`): DynamoDB refuses such a BETWEEN.
+  if (query.from !== undefined && query.to !== undefined && query.from > query.to) {
+    return { items: [], completeTo: null };
+  }
   const live: ExecutionItem[] = [];
   let lastSeen: string | undefined;
   let cursor: string | undefined;

@@ -1,4 +1,4 @@
-import type { JobDefinition, JobPatch, JobStatus, Schedule } from '../../schemas/job.js';
+import type { Job, JobDefinition, JobPatch, JobStatus, Schedule } from '../../schemas/job.js';
 import type { ExecutionItem, JobItem } from '../../schemas/stored.js';
 import { dueBucketFor, dueKeyFor, shardOf } from '../core/buckets.js';
 import {
@@ -20,6 +20,7 @@ import {
 } from '../core/lifecycle.js';
 import { type DuePlan, planDueRuns } from '../core/misfire.js';
 import type { ExecutionFilter, Page } from '../core/ports.js';
+import { restoreRedactedHeaders } from '../core/redaction.js';
 import { firstRunAt, nextRunAfter, rateAnchorFor, upcomingRuns, validateSchedule } from '../core/schedule.js';
 import { iso, ms } from '../core/time.js';
 import { isFinal, isJobFinished } from '../core/transitions.js';
@@ -28,6 +29,7 @@ import { emit, type ServiceDeps } from './deps.js';
 import { findExecution, listJobHistory } from './history-reads.js';
 import { finalized, newExecution, outgoing, pendingFields, REAP_SLACK_MS, runMessage } from './runs.js';
 import { assertTargetsAllowed, DEFAULT_POLICY, releaseJobPlace, reserveJobPlace } from './tenant-policy.js';
+import { jobView } from './views.js';
 
 const MAX_WRITE_RACES = 5;
 
@@ -137,6 +139,11 @@ export class JobsService {
   async lastRunOf(jobId: string): Promise<ExecutionItem | null> {
     const page = await this.deps.executions.listByJob(jobId, {}, 1);
     return page.items[0] ?? null;
+  }
+
+  /** The public resource of a job: its last run, and the next run as a user would count it. */
+  async view(job: JobItem): Promise<Job> {
+    return jobView(job, await this.lastRunOf(job.jobId), this.deps.clock.now());
   }
 
   listJobs(
@@ -264,7 +271,10 @@ export class JobsService {
         this.deps.settings.hotRetentionSeconds,
         'cancelled before it ran',
       );
-      if (await this.deps.executions.createExecution(cancelled)) return cancelled;
+      if (await this.deps.executions.createExecution(cancelled)) {
+        await emit(this.deps, (events) => events.finished(job, cancelled));
+        return cancelled;
+      }
       execution = await this.getExecution(tenant, executionId);
     }
     if (isFinal(execution.status)) {
@@ -290,6 +300,8 @@ export class JobsService {
     if (immediate) {
       const job = await this.deps.jobs.getJob(execution.jobId);
       if (job?.concurrency) await this.deps.jobs.releaseSlot(job.jobId, execution.executionId);
+      // No executor will finish this one: the `cancelled` notification is ours to raise.
+      if (job) await emit(this.deps, (events) => events.finished(job, next));
     }
     return next;
   }
@@ -365,7 +377,17 @@ export class JobsService {
       staged.previous = current;
       staged.now = now;
       staged.placement = undefined;
-      const { job: patched, changed } = applyJobPatch(current, patch);
+      // A target sent back as it was read shows `***` for credentials: those keep their stored values.
+      const incoming = patch.target
+        ? {
+            ...patch,
+            target: {
+              ...patch.target,
+              headers: restoreRedactedHeaders(patch.target.headers, current.target.headers),
+            },
+          }
+        : patch;
+      const { job: patched, changed } = applyJobPatch(current, incoming);
       if (changed.size === 0) return null;
       if (!changed.has('schedule')) return patched;
       const rescheduled = withScheduleChange(patched, now);
@@ -468,7 +490,8 @@ export class JobsService {
   private async dispatch(job: JobItem, placement: Placement, now: number): Promise<JobItem> {
     const { plan, first } = placement;
     if (!plan) return job;
-    await this.recordMissed(job, plan, now);
+    // The `missed` digest re-plans from the next run this plan started at, as a watcher tick would.
+    await this.recordMissed(first === null ? job : { ...job, nextRunAt: iso(first) }, plan, now);
     if (plan.runs.length === 0) return job;
     const runs = plan.runs.map((run) =>
       outgoing(

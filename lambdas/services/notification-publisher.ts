@@ -4,13 +4,14 @@ import type { ExecutionItem, JobItem } from '../../schemas/stored.js';
 import { planDueRuns } from '../core/misfire.js';
 import type { NotificationQueue } from '../core/ports.js';
 import { iso, ms } from '../core/time.js';
+import { isDependencySkip } from './dependency-trigger.js';
 import type { ServiceDeps } from './deps.js';
 import { scheduleOf } from './jobs-service.js';
 
 type NotificationEvent = NotificationPayload['event'];
 
 export interface MissedDigest {
-  /** False for the other skipped runs of a tick whose first one carries the digest. */
+  /** False for the other skipped runs of a tick whose newest one carries the digest. */
   notify: boolean;
   count: number;
   firstScheduledAt: string;
@@ -21,8 +22,10 @@ export interface MissedDigest {
  * The watcher records every run one tick drops as a `skipped` execution and reports each; one
  * notification should cover them all. The tick's plan is a pure function of the job as the
  * watcher read it and the tick's instant (the records' `finishedAt`), so it is recomputed here:
- * the oldest dropped run carries the count, the others stay quiet. A skip that is not part of
- * such a plan (the executor found a queued run too late) stands alone.
+ * the newest dropped run carries the count, the others stay quiet. The newest, because older
+ * ones may already have records (a resume re-plans from a little before the pause, and the runs
+ * that did run there are not recorded again), and a run not recorded now is not reported. A skip
+ * that is not part of such a plan (the executor found a queued run too late) stands alone.
  */
 export function missedDigest(job: JobItem, execution: ExecutionItem, lookaheadMs: number): MissedDigest {
   const single = {
@@ -40,7 +43,7 @@ export function missedDigest(job: JobItem, execution: ExecutionItem, lookaheadMs
   const scheduledAt = ms(execution.scheduledAt);
   if (!plan.skipped.includes(scheduledAt)) return single;
   return {
-    notify: plan.skipped[0] === scheduledAt,
+    notify: plan.skipped.at(-1) === scheduledAt,
     // A very long outage is not enumerated run by run: then this is a lower bound, as in the watcher.
     count: plan.skipped.length + plan.unrecordedSkips,
     // The plan starts at the job's next run: the first missed one, recorded or not.
@@ -60,8 +63,8 @@ function eventOfFinal(execution: ExecutionItem): NotificationEvent | null {
       return 'cancelled';
     case 'skipped':
       // A dependent skipped for its upstream's failure was not missed; the upstream's own
-      // `failed`/`dead` notification tells the story.
-      return execution.trigger === 'dependency' ? null : 'missed';
+      // `failed`/`dead` notification tells the story. Any other skip (misfire, overlap) was.
+      return isDependencySkip(execution) ? null : 'missed';
     default:
       return null;
   }

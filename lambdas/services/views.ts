@@ -2,9 +2,24 @@ import type { Execution } from '../../schemas/execution.js';
 import type { Job } from '../../schemas/job.js';
 import type { ExecutionItem, JobItem } from '../../schemas/stored.js';
 import { redactHeaders } from '../core/redaction.js';
+import { firstRunAt } from '../core/schedule.js';
+import { iso, ms } from '../core/time.js';
+
+/**
+ * The next run a user waits for. The stored `nextRunAt` is where the watcher resumes, so runs it has
+ * already handed to the queue (through `enqueuedThrough`, up to the look-ahead) come before it: a
+ * once-job created 10 s ahead must not read "no next run" while its run waits on the queue.
+ */
+export function upcomingRunOf(item: JobItem, now: number): string | null {
+  if (item.status === 'active' && item.enqueuedThrough !== undefined && ms(item.enqueuedThrough) >= now) {
+    const first = firstRunAt(item.schedule, now, item.anchorAt ? ms(item.anchorAt) : undefined);
+    if (first !== null && first <= ms(item.enqueuedThrough)) return iso(first);
+  }
+  return item.nextRunAt ?? null;
+}
 
 /** The public Job resource of a stored job. */
-export function jobView(item: JobItem, lastRun: ExecutionItem | null): Job {
+export function jobView(item: JobItem, lastRun: ExecutionItem | null, now: number): Job {
   return {
     id: item.jobId,
     ...(item.name === undefined ? {} : { name: item.name }),
@@ -22,7 +37,7 @@ export function jobView(item: JobItem, lastRun: ExecutionItem | null): Job {
     dependsOn: item.dependsOn,
     onDependencyFailure: item.onDependencyFailure,
     notifications: item.notifications,
-    nextRunAt: item.nextRunAt ?? null,
+    nextRunAt: upcomingRunOf(item, now),
     lastRun: lastRun
       ? { executionId: lastRun.executionId, status: lastRun.status, finishedAt: lastRun.finishedAt ?? null }
       : null,

@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -8,7 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ExecutionArchive } from './archive.js';
-import { SchedulerFunction } from './function.js';
+import { acknowledgeTableIndexes, SchedulerFunction } from './function.js';
 
 export interface SchedulerApiProps {
   readonly environment: Readonly<Record<string, string>>;
@@ -26,6 +26,8 @@ export interface SchedulerApiProps {
   readonly throttle?: apigw.ThrottleSettings;
   /** Retention of the function's and the access log's log groups. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
+  /** What deleting the stack does to the access log (an audit trail, kept like the data). @default RemovalPolicy.RETAIN */
+  readonly accessLogRemovalPolicy?: RemovalPolicy;
   /** @default 1024 (CPU scales with memory; the create/cancel p99 target is tight) */
   readonly memorySize?: number;
 }
@@ -61,6 +63,7 @@ export class SchedulerApi extends Construct {
 
     props.jobsTable.grantReadWriteData(this.handler);
     props.executionsTable.grantReadWriteData(this.handler);
+    acknowledgeTableIndexes(this.handler, [props.jobsTable, props.executionsTable]);
     for (const queue of props.runQueues) queue.grantSendMessages(this.handler);
     props.notificationsQueue.grantSendMessages(this.handler);
     props.archive.grantRead(this.handler);
@@ -75,6 +78,7 @@ export class SchedulerApi extends Construct {
     });
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: props.accessLogRemovalPolicy ?? RemovalPolicy.RETAIN,
     });
     this.stage = this.httpApi.addStage('DefaultStage', {
       stageName: '$default',

@@ -1,9 +1,10 @@
-import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ARCHIVE_PREFIX } from '../../lambdas/core/history.js';
+import { acknowledgeWildcards } from './function.js';
 
 export interface ExecutionArchiveProps {
   /** Days an archived execution is kept. @default 400 */
@@ -161,6 +162,7 @@ export class ExecutionArchive extends Construct {
   /** Put archive objects, nothing else: no read, no delete, no other prefix. */
   grantWrite(grantee: iam.IGrantable): void {
     iam.Grant.addToPrincipal({ grantee, actions: ['s3:PutObject'], resourceArns: [this.objectsArn] });
+    this.acknowledgePrefix(grantee, 'The archiver writes one object per stream batch and partition');
   }
 
   /** List the archive prefix and get its objects (the API's history reads). */
@@ -172,6 +174,19 @@ export class ExecutionArchive extends Construct {
         resources: [this.bucket.bucketArn],
         conditions: { StringLike: { 's3:prefix': [`${ARCHIVE_PREFIX}*`] } },
       }),
+    );
+    this.acknowledgePrefix(grantee, 'The API reads archived history of any tenant, job and day');
+  }
+
+  /** Object keys name tenant, job and day, so no list of ARNs can replace the prefix wildcard. */
+  private acknowledgePrefix(grantee: iam.IGrantable, why: string): void {
+    const bucket = this.bucket.node.defaultChild as CfnElement;
+    if (!(grantee.grantPrincipal instanceof Construct)) return;
+    acknowledgeWildcards(
+      grantee.grantPrincipal,
+      [`Resource::<${Stack.of(bucket).getLogicalId(bucket)}.Arn>/${ARCHIVE_PREFIX}*`],
+      `${why}: keys are ${ARCHIVE_PREFIX}tenant=<t>/job=<id>/date=<day>/…, so the grant is every object under ` +
+        'that prefix of this bucket and nothing else.',
     );
   }
 }

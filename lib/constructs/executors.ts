@@ -5,7 +5,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Priority } from '../../schemas/job.js';
-import { SchedulerFunction } from './function.js';
+import { acknowledgeTableIndexes, SchedulerFunction } from './function.js';
 
 /** Long enough for a target's longest attempt; the run queues' visibility timeout derives from it. */
 export const EXECUTOR_TIMEOUT = Duration.seconds(900);
@@ -48,6 +48,7 @@ export class Executors extends Construct {
     });
     props.jobsTable.grantReadWriteData(this.handler);
     props.executionsTable.grantReadWriteData(this.handler);
+    acknowledgeTableIndexes(this.handler, [props.jobsTable, props.executionsTable]);
     props.notificationsQueue.grantSendMessages(this.handler);
 
     const source = (priority: Priority) => {

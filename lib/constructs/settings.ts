@@ -24,6 +24,11 @@ export interface SchedulerSettings {
   readonly sesIdentity?: string;
   /** Sender address of notification email. @default - `sesIdentity` if an address, else `scheduler@<sesIdentity>` */
   readonly emailFrom?: string;
+  /**
+   * Secrets Manager version id of the signing secret to deploy; set a new one after changing the
+   * secret's value (docs/deploy.md, "Signing secret"). @default - the version current at the last update
+   */
+  readonly signingSecretVersion?: string;
   /** JWT claim that names the tenant (with IAM the caller's ARN is the tenant). @default 'sub' */
   readonly tenantClaim: string;
   /** Retention of every function's and the API's log group, in days (a CloudWatch Logs value). @default 30 */
@@ -130,6 +135,7 @@ export function settingsFrom(node: Node, overrides: Partial<SchedulerSettings> =
   const jwtAudience = list('jwtAudience', raw('jwtAudience'));
   const sesIdentity = text('sesIdentity', raw('sesIdentity'));
   const emailFrom = text('emailFrom', raw('emailFrom'));
+  const signingSecretVersion = text('signingSecretVersion', raw('signingSecretVersion'));
   if (emailFrom && !sesIdentity)
     throw new Error('context emailFrom needs sesIdentity (the identity that may send it)');
   if (jwtIssuer && !jwtAudience?.length) {
@@ -146,5 +152,6 @@ export function settingsFrom(node: Node, overrides: Partial<SchedulerSettings> =
     ...(jwtIssuer ? { jwtIssuer, jwtAudience: jwtAudience ?? [] } : {}),
     ...(sesIdentity ? { sesIdentity } : {}),
     ...(emailFrom ? { emailFrom } : {}),
+    ...(signingSecretVersion ? { signingSecretVersion } : {}),
   };
 }

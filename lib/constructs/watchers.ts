@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -7,7 +7,7 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { WATCHER_SCHEDULE, watcherInput, watcherScheduleName } from '../../lambdas/core/watcher-control.js';
-import { SchedulerFunction } from './function.js';
+import { acknowledgeTableIndexes, acknowledgeWildcards, SchedulerFunction } from './function.js';
 
 export interface WatchersProps {
   readonly environment: Readonly<Record<string, string>>;
@@ -47,6 +47,7 @@ export class Watchers extends Construct {
     });
     props.jobsTable.grantReadWriteData(this.handler);
     props.executionsTable.grantReadWriteData(this.handler);
+    acknowledgeTableIndexes(this.handler, [props.jobsTable, props.executionsTable]);
     for (const queue of props.runQueues) queue.grantSendMessages(this.handler);
     props.notificationsQueue.grantSendMessages(this.handler);
 
@@ -88,6 +89,12 @@ export class Watchers extends Construct {
             deadLetterQueue: this.deadLetterQueue,
           }),
         }),
+    );
+    const handlerCfn = this.handler.node.defaultChild as CfnElement;
+    acknowledgeWildcards(
+      this.invokeRole,
+      [`Resource::<${stack.getLogicalId(handlerCfn)}.Arn>:*`],
+      'Granted by the LambdaInvoke schedule target: versions and aliases of the watcher function, no other function.',
     );
   }
 }

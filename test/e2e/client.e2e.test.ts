@@ -204,3 +204,44 @@ describe('SchedulerClient against the local runtime', () => {
     expect(await client.openApi()).toEqual(openApiDocument());
   });
 });
+
+describe('SchedulerClient against a rate-limited local runtime', () => {
+  const data = tempDataDir();
+  let runtime: LocalRuntime;
+
+  beforeAll(async () => {
+    runtime = await startTestRuntime(data.dir, { limits: { apiRatePerSecond: 1, apiBurst: 1 } });
+  });
+
+  afterAll(async () => {
+    await runtime?.stop();
+    data.remove();
+  });
+
+  it('waits the Retry-After of a real 429, then succeeds; without retries the 429 reaches the caller', async () => {
+    const waits: number[] = [];
+    const patient = new SchedulerClient({
+      endpoint: runtime.url,
+      apiKey: API_KEY,
+      sleep: (ms) => {
+        waits.push(ms);
+        return new Promise((resolve) => setTimeout(resolve, ms));
+      },
+    });
+    const impatient = new SchedulerClient({
+      endpoint: runtime.url,
+      apiKey: API_KEY,
+      retry: { maxRetries: 0 },
+    });
+    // The bucket holds one request: the first takes it, the next two find it empty.
+    await patient.listJobs();
+    const [refused, page] = await Promise.all([
+      impatient.listJobs().catch((e: unknown) => e),
+      patient.listJobs(),
+    ]);
+    expect(refused).toBeInstanceOf(SchedulerApiError);
+    expect(refused).toMatchObject({ status: 429, code: 'rate_limited', retryAfterMs: 1000 });
+    expect(page).toEqual({ items: [], nextCursor: null });
+    expect(waits).toEqual([1000]);
+  });
+});

@@ -91,7 +91,9 @@ describe('execution history, end to end', () => {
     const dates = readdirSync(partition);
     expect(dates).toEqual([`date=${ids.succeeded.slice(jobId.length + 1, jobId.length + 11)}`]);
     expect(
-      readdirSync(join(partition, dates[0]!)).every((f) => /^\d+-[0-9a-f]{16}\.jsonl\.gz$/.test(f)),
+      readdirSync(join(partition, dates[0]!)).every((f) =>
+        /^\d{9}-\d{9}-\d+-[0-9a-f]{16}\.jsonl\.gz$/.test(f),
+      ),
     ).toBe(true);
 
     // Another tenant cannot read it from the archive either.
@@ -157,6 +159,13 @@ describe('execution history, end to end', () => {
       ids.failed,
       ids.succeeded,
     ]);
+
+    // An empty range is an empty page, in the hot table (DynamoDB refuses a BETWEEN upside down) and the archive.
+    const upsideDown = await list(
+      `?from=${encodeURIComponent(failedAt)}&to=${encodeURIComponent(ids.succeeded.slice(jobId.length + 1))}`,
+    );
+    expect(upsideDown.status).toBe(200);
+    expect(upsideDown.body).toEqual({ items: [], nextCursor: null });
 
     // The running execution was hot while those lists were made.
     expect(await runtime.deps.executions.getExecution(ids.running)).not.toBeNull();

@@ -25,6 +25,9 @@ describe('notifications, end to end', () => {
         return { status };
       }
       if (call.path === '/hooks/slow') return { status: 200, delayMs: 1500 };
+      if (call.path === '/ok/async') return { status: 202, body: '{"async":true}' };
+      if (call.path === '/ok/hang') return { status: 200, delayMs: 8000 };
+      if (call.path === '/ok/one-at-a-time') return { status: 200, delayMs: 2000 };
       return { status: 200 };
     });
     runtime = await startTestRuntime(data.dir, {
@@ -159,6 +162,90 @@ describe('notifications, end to end', () => {
     // The receiver holds every delivery 1.5 s; the runs do not wait for it.
     expect(Math.max(...delays)).toBeLessThan(500);
     await waitFor(() => hooks('/hooks/slow').length === 3, 10_000, 'the slow deliveries');
+  });
+
+  it('announces a cancel, whether an async target holds the run or its executor aborts the call', async () => {
+    const hook = `${sink.url}/hooks/cancelled`;
+    const held = await createJob('/ok/async', [{ on: ['cancelled'], webhook: hook }]);
+    const hanging = await createJob('/ok/hang', [{ on: ['cancelled'], webhook: hook }]);
+    const heldRun = await trigger(held.id);
+    const hangingRun = await trigger(hanging.id);
+    await waitFor(
+      () => hooks('/ok/async').length === 1 && hooks('/ok/hang').length === 1,
+      5000,
+      'both calls',
+    );
+    for (const executionId of [heldRun, hangingRun]) {
+      const res = await api('POST', `/v1/executions/${encodeURIComponent(executionId)}/cancel`);
+      expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);
+    }
+    const calls = await waitFor(
+      () => hooks('/hooks/cancelled').length === 2 && hooks('/hooks/cancelled'),
+      8000,
+      'two',
+    );
+    const payloads = calls.map(payloadOf);
+    expect(payloads.map((p) => [p.event, p.status, p.execution.id]).sort()).toEqual(
+      [
+        ['cancelled', 'cancelled', heldRun],
+        ['cancelled', 'cancelled', hangingRun],
+      ].sort(),
+    );
+  });
+
+  it('announces a run that started later than the subscription’s threshold', async () => {
+    // One at a time, the next one queued: the second trigger waits ~2 s for the first to finish.
+    const job = await createJob(
+      '/ok/one-at-a-time',
+      [{ on: ['late'], webhook: `${sink.url}/hooks/late`, lateAfterSeconds: 1 }],
+      { concurrency: { max: 1, overlap: 'queue' } },
+    );
+    const first = await trigger(job.id);
+    await waitFor(() => hooks('/ok/one-at-a-time').length === 1, 5000, 'the first run');
+    const second = await trigger(job.id);
+    const [late] = await waitFor(
+      () => hooks('/hooks/late').length > 0 && hooks('/hooks/late'),
+      10_000,
+      'late',
+    );
+    expect(payloadOf(late!)).toMatchObject({
+      event: 'late',
+      id: `${second}#late`,
+      execution: { id: second },
+    });
+    expect(payloadOf(late!).execution.lateByMs).toBeGreaterThan(1000);
+    expect(first).not.toBe(second);
+  });
+
+  it('sums up the runs a pause made the misfire policy drop in one `missed` notification', async () => {
+    const job = await createJob(
+      '/ok/every-second',
+      [{ on: ['missed'], webhook: `${sink.url}/hooks/missed` }],
+      {
+        schedule: { type: 'rate', everySeconds: 1 },
+        misfire: 'skip',
+        misfireGraceSeconds: 1,
+      },
+    );
+    expect((await api('POST', `/v1/jobs/${job.id}/pause`)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 3500)); // real time: the runs the pause misses must age past the grace
+    expect((await api('POST', `/v1/jobs/${job.id}/resume`)).status).toBe(200);
+    const [missed] = await waitFor(
+      () => hooks('/hooks/missed').length > 0 && hooks('/hooks/missed'),
+      5000,
+      'missed',
+    );
+    await api('DELETE', `/v1/jobs/${job.id}`);
+    const payload = payloadOf(missed!);
+    const skipped = (await api('GET', `/v1/jobs/${job.id}/executions?status=skipped`)).body.items.filter(
+      (e: { reason: string }) => e.reason.startsWith('missed (misfire policy skip)'),
+    );
+    expect(payload).toMatchObject({ event: 'missed', status: 'skipped', job: { id: job.id } });
+    expect(payload.missed!.count).toBeGreaterThanOrEqual(2);
+    expect(payload.missed!.count).toBeLessThanOrEqual(skipped.length);
+    expect(skipped.map((e: { scheduledAt: string }) => e.scheduledAt)).toContain(
+      payload.missed!.lastScheduledAt,
+    );
   });
 
   it('writes a local email to the outbox as an .eml file', async () => {

@@ -146,7 +146,13 @@ describe('reliability, end to end', () => {
     const gaps = callsTo('/flaky').map((c, i, all) => (i ? c.at - all[i - 1]!.at : 0));
     expect(gaps[1]).toBeGreaterThanOrEqual(150);
     expect(gaps[2]).toBeGreaterThanOrEqual(350);
-    expect((await api('GET', `/v1/jobs/${created.body.id}`)).body.status).toBe('failed');
+    // The job's own status is written just after the execution's: wait for it rather than race it.
+    await waitFor(
+      async () =>
+        (await api('GET', `/v1/jobs/${created.body.id}`)).body.status === 'failed' ? true : undefined,
+      5000,
+      'the one-time job to end failed',
+    );
 
     healthy = true;
     const replay = await api('POST', `/v1/dead-letters/${encodeURIComponent(dead.executionId)}/replay`);

@@ -1,6 +1,8 @@
-import { DeleteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DeleteItemCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoExecutionStore } from '../../lambdas/adapters/dynamo-execution-store.js';
 import { FileHistoryArchive } from '../../lambdas/adapters/file-history-archive.js';
@@ -16,6 +18,7 @@ import { aFinishedExecution } from '../support/history-fixtures.js';
 import { FakeClock } from '../support/memory.js';
 import { MemoryHistoryArchive } from '../support/memory-archive.js';
 import { tempDataDir } from '../support/runtime.js';
+import { waitFor } from '../support/sink.js';
 
 const NOW = Date.parse('2026-06-01T12:00:00.000Z');
 const data = tempDataDir();
@@ -39,6 +42,14 @@ afterAll(async () => {
 async function freshTable(): Promise<{ table: string; store: DynamoExecutionStore }> {
   const names = { jobs: `jobs-${++tables}`, executions: `executions-${tables}` };
   await ensureTables(raw, names);
+  // dynalite turns a new table ACTIVE on a timer; a write before that is ResourceNotFound (seen on a busy machine).
+  await waitFor(
+    async () =>
+      (await raw.send(new DescribeTableCommand({ TableName: names.executions }))).Table?.TableStatus ===
+      'ACTIVE',
+    10_000,
+    `table ${names.executions} to be ACTIVE`,
+  );
   return { table: names.executions, store: new DynamoExecutionStore(doc, names.executions) };
 }
 
@@ -161,5 +172,56 @@ describe('TtlSweeper', () => {
     down = false;
     expect(await sweeper.sweep()).toEqual({ deleted: 0, archived: 1, retrying: 0 });
     expect(archive.allRows().map((r) => r.executionId)).toEqual([item.executionId]);
+  });
+
+  it('archives after a restart what the previous process deleted but had not archived (kill -9)', async () => {
+    // Prepare: the first process deletes an expired execution, then dies before the archive has it
+    // (here: every write fails, and the process is dropped without stop()).
+    const { table, store } = await freshTable();
+    const swept = expiring(7, NOW / 1000 - 1);
+    const stillHot = expiring(8, NOW / 1000 + 3600);
+    await store.createExecution(swept);
+    await store.createExecution(stillHot);
+    const journalPath = join(data.dir, `journal-${table}.json`);
+    const down = new MemoryHistoryArchive();
+    down.beforePut = () => {
+      throw new Error('killed');
+    };
+    const first = new TtlSweeper({
+      client: raw,
+      table,
+      archiver: new ArchiveService(down, silentLogger),
+      clock: new FakeClock(NOW),
+      intervalMs: 60_000,
+      log: silentLogger,
+      journalPath,
+    });
+    expect(await first.sweep()).toEqual({ deleted: 1, archived: 0, retrying: 1 });
+    expect(await store.getExecution(swept.executionId)).toBeNull();
+    // A journal entry of an item that was never deleted (the crash came before its delete).
+    const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { key: unknown; image: unknown }[];
+    const hotImage = marshall(stillHot);
+    journal.push({ key: { executionId: hotImage.executionId }, image: hotImage });
+    writeFileSync(journalPath, JSON.stringify(journal));
+
+    // Act: the next process, nothing in memory.
+    const archive = new MemoryHistoryArchive();
+    const second = new TtlSweeper({
+      client: raw,
+      table,
+      archiver: new ArchiveService(archive, silentLogger),
+      clock: new FakeClock(NOW),
+      intervalMs: 60_000,
+      log: silentLogger,
+      journalPath,
+    });
+    const report = await second.sweep();
+
+    // Assess
+    expect(report).toEqual({ deleted: 0, archived: 1, retrying: 0 });
+    expect(archive.allRows().map((r) => r.executionId)).toEqual([swept.executionId]);
+    expect(await store.getExecution(stillHot.executionId)).toEqual(stillHot);
+    expect(existsSync(journalPath)).toBe(false);
+    expect(await second.sweep()).toEqual({ deleted: 0, archived: 0, retrying: 0 });
   });
 });

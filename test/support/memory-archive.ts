@@ -1,4 +1,4 @@
-import type { ArchiveObject, HistoryArchive } from '../../lambdas/core/history.js';
+import type { ArchiveObject, ArchivePartition, HistoryArchive } from '../../lambdas/core/history.js';
 import { dateOfSegment, datePrefix, jobPrefix } from '../../lambdas/core/history.js';
 import type { ArchiveRow } from '../../schemas/archive.js';
 
@@ -7,7 +7,10 @@ export class MemoryHistoryArchive implements HistoryArchive {
   readonly objects = new Map<string, ArchiveRow[]>();
   /** Inject failures: called before every write. */
   beforePut: (key: string) => void = () => {};
+  /** Partitions listed (any read of the archive starts with one). */
   reads = 0;
+  /** Objects read. */
+  objectReads = 0;
 
   async putObject(object: ArchiveObject): Promise<void> {
     this.beforePut(object.key);
@@ -25,13 +28,15 @@ export class MemoryHistoryArchive implements HistoryArchive {
     return [...dates].sort();
   }
 
-  async readDate(tenant: string, jobId: string, date: string): Promise<ArchiveRow[]> {
+  async listObjects(partition: ArchivePartition): Promise<string[]> {
     this.reads++;
-    const prefix = datePrefix({ tenant, jobId, date });
-    return [...this.objects.keys()]
-      .filter((key) => key.startsWith(prefix))
-      .sort()
-      .flatMap((key) => structuredClone(this.objects.get(key) ?? []));
+    const prefix = datePrefix(partition);
+    return [...this.objects.keys()].filter((key) => key.startsWith(prefix)).sort();
+  }
+
+  async readObject(key: string): Promise<ArchiveRow[]> {
+    this.objectReads++;
+    return structuredClone(this.objects.get(key) ?? []);
   }
 
   /** Every archived row, objects in key order (what Athena would read). */

@@ -59,7 +59,7 @@ describe('ArchiveService', () => {
         `executions/tenant=team-a/job=${JOB_B}/date=2026-03-08`,
       ]);
       // The first record of a group names its object.
-      expect(keys[0]).toMatch(/\/date=2026-03-08\/100-[0-9a-f]{16}\.jsonl\.gz$/);
+      expect(keys[0]).toMatch(/\/date=2026-03-08\/100000000-\d{9}-100-[0-9a-f]{16}\.jsonl\.gz$/);
       const first = exec(JOB_A, '2026-03-08T10:00:00.000Z');
       expect(archive.objects.get(keys[0]!)?.[0]).toEqual(archiveRowOf(first));
       expect(archiveRowOf(first)).toMatchObject({

@@ -160,6 +160,14 @@ describe('SchedulerClient', () => {
       expect(seen).toHaveLength(4);
     });
 
+    it("says so when fetch refuses the endpoint's port before connecting", async () => {
+      // The real fetch: it refuses port 9 (discard) without touching the network.
+      const client = new SchedulerClient({ endpoint: 'http://127.0.0.1:9', retry: { maxRetries: 0 } });
+      await expect(client.health()).rejects.toThrow(
+        'cannot reach http://127.0.0.1:9: fetch does not connect to port 9 (a blocked port)',
+      );
+    });
+
     it('reports a timeout as a network error that says so', async () => {
       const { client } = clientWith(
         [
@@ -303,6 +311,30 @@ describe('SchedulerClient', () => {
       );
       expect(headers['x-amz-date']).toBe('20150830T123600Z');
       expect(headers.host).toBeUndefined();
+    });
+
+    it('signs a body and a query string as the AWS test suite expects', async () => {
+      const auth = sigV4Auth({ region: 'us-east-1', service: 'service', credentials, now });
+      const sign = (url: string, headers: Record<string, string>, body?: string) =>
+        auth.headersFor({ method: 'POST', url: new URL(url), headers, ...(body ? { body } : {}) });
+      // post-x-www-form-urlencoded: the payload hash is part of the signature.
+      const withBody = await sign(
+        'https://example.amazonaws.com/',
+        { 'content-type': 'application/x-www-form-urlencoded' },
+        'Param1=value1',
+      );
+      expect(withBody.authorization).toBe(
+        'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, ' +
+          'SignedHeaders=content-type;host;x-amz-date, ' +
+          'Signature=ff11897932ad3f4e8b18135d722051e5ac45fc38421b1da7b9d196a0fe09473a',
+      );
+      // post-vanilla-query
+      const withQuery = await sign('https://example.amazonaws.com/?Param1=value1', {});
+      expect(withQuery.authorization).toBe(
+        'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, ' +
+          'SignedHeaders=host;x-amz-date, ' +
+          'Signature=28038455d6de14eafc1f9222cf5aa6f1a96197d7deb8263271d420d138af7f11',
+      );
     });
 
     it('signs the body, the query and a session token; the region comes from the host', async () => {

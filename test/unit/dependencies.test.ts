@@ -188,6 +188,18 @@ describe('DependencyTrigger', () => {
     expect(s.http.requests).toHaveLength(3);
   });
 
+  it('runs a dependent that keeps its own schedule after its upstream too', async () => {
+    const s = setup();
+    const a = await s.create({});
+    const b = await s.create({ schedule: { type: 'rate', everySeconds: 3600 }, dependsOn: [a.jobId] });
+    expect(b.nextRunAt).toBe('2026-05-01T13:00:00.000Z');
+    await s.service.triggerJob(TENANT, a.jobId);
+    expect(await s.drain()).toEqual([`${a.jobId}:succeeded`, `${b.jobId}:succeeded`]);
+    const [bRun] = await s.history(b);
+    expect(bRun).toMatchObject({ trigger: 'dependency', status: 'succeeded' });
+    expect((await s.jobs.getJob(b.jobId))!.nextRunAt).toBe('2026-05-01T13:00:00.000Z');
+  });
+
   it('waits for every upstream, and two upstreams finishing at once fire the dependent exactly once', async () => {
     for (let round = 0; round < 10; round++) {
       const s = setup({ interleave: true });
@@ -271,16 +283,48 @@ describe('DependencyTrigger', () => {
     expect(s.queue.sent).toEqual([]);
   });
 
-  it.each([
-    ['succeeded', 'schedule', 'succeeded'],
-    ['dead', 'schedule', 'failed'],
-    ['timed_out', 'schedule', 'failed'],
-    ['failed', 'manual', 'failed'],
-    ['skipped', 'dependency', 'failed'],
-    ['skipped', 'schedule', null],
-    ['cancelled', 'schedule', null],
-  ] as const)('an upstream run %s (trigger %s) counts as %s', (status, trigger, expected) => {
-    const run = { ...finishedRun({ jobId: 'job_x', tenant: 't' } as JobItem, 'x', status), trigger };
-    expect(upstreamOutcome(run)).toBe(expected);
+  it('passes on no failure for a dependent run its own overlap policy dropped', async () => {
+    const s = setup();
+    const a = await s.create({});
+    const b = await s.create({
+      schedule: { type: 'dependency' },
+      dependsOn: [a.jobId],
+      concurrency: { max: 1, overlap: 'skip' },
+    });
+    const c = await s.create({ schedule: { type: 'dependency' }, dependsOn: [b.jobId] });
+    // B's target takes its runs over asynchronously: the first one holds B's only slot.
+    s.http.answer = (request) =>
+      request.headers['x-scheduler-job-id'] === b.jobId
+        ? { kind: 'response', statusCode: 202, body: '{"async":true}', durationMs: 1 }
+        : { kind: 'response', statusCode: 200, body: '', durationMs: 1 };
+    await s.service.triggerJob(TENANT, a.jobId);
+    expect(await s.drain()).toEqual([`${a.jobId}:succeeded`, `${b.jobId}:running`]);
+    s.clock.advance(1000);
+    await s.service.triggerJob(TENANT, a.jobId);
+    expect(await s.drain()).toEqual([`${a.jobId}:succeeded`, `${b.jobId}:skipped`]);
+    const [, dropped] = await s.history(b);
+    expect(dropped).toMatchObject({ trigger: 'dependency', status: 'skipped' });
+    expect(await s.history(c)).toEqual([]);
   });
+
+  it.each([
+    ['succeeded', 'schedule', undefined, 'succeeded'],
+    ['dead', 'schedule', undefined, 'failed'],
+    ['timed_out', 'schedule', undefined, 'failed'],
+    ['failed', 'manual', undefined, 'failed'],
+    ['skipped', 'dependency', 'dependency: upstream job_w run job_w:x ended dead', 'failed'],
+    ['skipped', 'dependency', 'overlap: the job already runs 1 at once', null],
+    ['skipped', 'schedule', 'missed (misfire policy skip)', null],
+    ['cancelled', 'schedule', 'cancelled', null],
+  ] as const)(
+    'an upstream run %s (trigger %s, reason %s) counts as %s',
+    (status, trigger, reason, expected) => {
+      const run = {
+        ...finishedRun({ jobId: 'job_x', tenant: 't' } as JobItem, 'x', status),
+        trigger,
+        ...(reason ? { reason } : {}),
+      };
+      expect(upstreamOutcome(run)).toBe(expected);
+    },
+  );
 });

@@ -5,6 +5,7 @@ import { batchObjectKey, partitionOf } from '../../lambdas/core/history.js';
 import type { ExecutionFilter } from '../../lambdas/core/ports.js';
 import { archiveRowOf } from '../../lambdas/services/archive-service.js';
 import { JobsService } from '../../lambdas/services/jobs-service.js';
+import type { ArchiveRow } from '../../schemas/archive.js';
 import type { ExecutionStatus } from '../../schemas/job.js';
 import type { ExecutionItem } from '../../schemas/stored.js';
 import { aJob } from '../integration/store-conformance.js';
@@ -43,9 +44,33 @@ function finished(
 async function archiveOne(archive: MemoryHistoryArchive, item: ExecutionItem, sequence = '1') {
   const row = archiveRowOf(item);
   await archive.putObject({
-    key: batchObjectKey(partitionOf(row), sequence, [row.executionId]),
+    key: batchObjectKey(partitionOf(row), sequence, [row]),
     rows: [row],
   });
+}
+
+/** What the archiver leaves for `items` removed in stream batches of `perBatch`: one object per batch and date. */
+async function archiveInBatches(
+  archive: MemoryHistoryArchive,
+  items: ExecutionItem[],
+  perBatch: number,
+  regrouped: boolean,
+) {
+  const write = async (batch: ExecutionItem[], sequence: string) => {
+    const byDate = new Map<string, ArchiveRow[]>();
+    for (const row of batch.map(archiveRowOf)) {
+      const date = partitionOf(row).date;
+      byDate.set(date, [...(byDate.get(date) ?? []), row]);
+    }
+    for (const rows of byDate.values()) {
+      await archive.putObject({ key: batchObjectKey(partitionOf(rows[0]!), sequence, rows), rows });
+    }
+  };
+  for (let i = 0; i < items.length; i += perBatch) {
+    const batch = items.slice(i, i + perBatch);
+    await write(batch, String(1000 + i));
+    if (regrouped && batch.length > 1) await write(batch.slice(1), String(1001 + i));
+  }
 }
 
 async function listAll(service: JobsService, jobId: string, filter: ExecutionFilter, limit: number) {
@@ -106,6 +131,75 @@ describe('JobsService history reads', () => {
       for (const id of ['nonsense', `${s.job.jobId}:not-a-date`, ':2026-01-01T00:00:00.000Z']) {
         await expect(s.service.getExecution('team-a', id)).rejects.toBeInstanceOf(ExecutionNotFound);
       }
+    });
+  });
+
+  describe('archive reads', () => {
+    /** A day of archived runs every ten minutes, one object each (TTL removals in separate batches). */
+    async function archivedDay(s: ReturnType<typeof setup>) {
+      const day = Date.parse('2026-03-08T00:00:00.000Z');
+      const items = Array.from({ length: 144 }, (_, i) =>
+        finished(s.job.jobId, day + i * 600_000, day + i * 600_000 + 500),
+      );
+      for (const [i, item] of items.entries()) await archiveOne(s.archive, item, String(1000 + i));
+      return items;
+    }
+
+    it('fetches only the objects whose span can hold the page, not the whole day', async () => {
+      const s = setup();
+      const items = await archivedDay(s);
+      const page = await s.service.listExecutions('team-a', s.job.jobId, {}, 10);
+      expect(page.items.map((e) => e.scheduledAt)).toEqual(
+        items
+          .slice(-10)
+          .reverse()
+          .map((e) => e.scheduledAt),
+      );
+      // Ten rows plus the one that tells whether more exist.
+      expect(s.archive.objectReads).toBe(11);
+
+      s.archive.objectReads = 0;
+      const next = await s.service.listExecutions('team-a', s.job.jobId, {}, 10, page.nextCursor!);
+      expect(next.items[0]!.scheduledAt).toBe(items.at(-11)!.scheduledAt);
+      expect(s.archive.objectReads).toBe(11);
+
+      s.archive.objectReads = 0;
+      const window = { from: items[20]!.scheduledAt, to: items[24]!.scheduledAt };
+      const inWindow = await s.service.listExecutions('team-a', s.job.jobId, window, 10);
+      expect(inWindow.items).toHaveLength(5);
+      expect(s.archive.objectReads).toBe(5);
+    });
+
+    it('finds an execution by id with one object read, and still reads objects named without a span', async () => {
+      const s = setup();
+      const items = await archivedDay(s);
+      expect((await s.service.getExecution('team-a', items[77]!.executionId)).executionId).toBe(
+        items[77]!.executionId,
+      );
+      expect(s.archive.objectReads).toBe(1);
+
+      // An object written before names carried spans: `<sequence>-<digest>.jsonl.gz`, read for any instant of its date.
+      const old = finished(
+        s.job.jobId,
+        Date.parse('2026-03-07T12:00:00.000Z'),
+        Date.parse('2026-03-07T12:00:01.000Z'),
+      );
+      const row = archiveRowOf(old);
+      await s.archive.putObject({
+        key: `executions/tenant=team-a/job=${s.job.jobId}/date=2026-03-07/4900000000000000001-0123456789abcdef.jsonl.gz`,
+        rows: [row],
+      });
+      expect((await s.service.getExecution('team-a', old.executionId)).status).toBe('succeeded');
+      const all = await listAll(s.service, s.job.jobId, {}, 50);
+      expect(all).toHaveLength(145);
+      expect(all.at(-1)!.executionId).toBe(old.executionId);
+    });
+
+    it('answers 404, not 500, for an id whose instant names no archive date', async () => {
+      const s = setup();
+      await expect(
+        s.service.getExecution('team-a', `${s.job.jobId}:+275760-09-13T00:00:00.000Z`),
+      ).rejects.toBeInstanceOf(ExecutionNotFound);
     });
   });
 
@@ -180,10 +274,15 @@ describe('JobsService history reads', () => {
           fc.option(fc.integer({ min: 0, max: 365 * DAY }), { nil: undefined, freq: 2 }),
           fc.option(fc.integer({ min: 0, max: 3 * 3_600_000 }), { nil: undefined, freq: 2 }),
           fc.integer({ min: 1, max: 7 }),
-          async (runs, status, fromAge, toAge, limit) => {
+          // Stream batches: how many removals an object groups, and whether a partial failure had
+          // Lambda write the tail of each batch again, regrouped under another key.
+          fc.integer({ min: 1, max: 4 }),
+          fc.boolean(),
+          async (runs, status, fromAge, toAge, limit, perBatch, regrouped) => {
             const s = setup();
             const visible: ExecutionItem[] = [];
-            for (const [i, r] of runs.entries()) {
+            const archived: ExecutionItem[] = [];
+            for (const r of runs) {
               const scheduledAt = NOW - r.ageMs;
               const item = finished(s.job.jobId, scheduledAt, Math.min(NOW, scheduledAt + r.runMs), r.status);
               const expired = item.expiresAt! * 1000 <= NOW;
@@ -194,10 +293,11 @@ describe('JobsService history reads', () => {
               }
               if (r.afterExpiry !== 'archived') await s.executions.createExecution(item);
               if (r.afterExpiry !== 'unswept') {
-                await archiveOne(s.archive, item, String(i));
+                archived.push(item);
                 visible.push(item);
               }
             }
+            await archiveInBatches(s.archive, archived, perBatch, regrouped);
             const filter: ExecutionFilter = {
               ...(status ? { status } : {}),
               ...(fromAge !== undefined ? { from: new Date(NOW - fromAge).toISOString() } : {}),

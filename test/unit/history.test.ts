@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { ValidationFailed } from '../../lambdas/core/errors.js';
 import {
   archiveDateOf,
+  archivedSlice,
   batchObjectKey,
   coldHorizon,
   dateOfSegment,
@@ -11,6 +12,7 @@ import {
   type HistorySlice,
   isExpired,
   mergedHistoryPage,
+  objectSpan,
   parseJsonLines,
   toJsonLines,
 } from '../../lambdas/core/history.js';
@@ -18,6 +20,7 @@ import { archiveRowOf } from '../../lambdas/services/archive-service.js';
 import { executionView } from '../../lambdas/services/views.js';
 import type { ExecutionItem } from '../../schemas/stored.js';
 import { aFinishedExecution, anArchiveRow } from '../support/history-fixtures.js';
+import { MemoryHistoryArchive } from '../support/memory-archive.js';
 
 const JOB = 'job_01JHISTORY0000000000000000';
 const at = (minute: number) => new Date(Date.UTC(2026, 2, 8, 12, minute)).toISOString();
@@ -25,20 +28,58 @@ const partition = { tenant: 'team-a', jobId: JOB, date: '2026-03-08' };
 
 describe('archive layout', () => {
   describe('batchObjectKey', () => {
+    const row = (minute: number) => ({ executionId: `${JOB}:${at(minute)}`, scheduledAt: at(minute) });
+
     it('is the same for the same records in any order, and differs when the records differ', () => {
-      const a = batchObjectKey(partition, '4900000000000123', [`${JOB}:${at(1)}`, `${JOB}:${at(2)}`]);
-      const b = batchObjectKey(partition, '4900000000000123', [`${JOB}:${at(2)}`, `${JOB}:${at(1)}`]);
-      const c = batchObjectKey(partition, '4900000000000123', [`${JOB}:${at(1)}`]);
+      const a = batchObjectKey(partition, '4900000000000123', [row(1), row(2)]);
+      const b = batchObjectKey(partition, '4900000000000123', [row(2), row(1)]);
+      const c = batchObjectKey(partition, '4900000000000123', [row(1)]);
       expect(a).toBe(b);
       expect(c).not.toBe(a);
       expect(a).toMatch(
-        /^executions\/tenant=team-a\/job=job_01JHISTORY0000000000000000\/date=2026-03-08\/4900000000000123-[0-9a-f]{16}\.jsonl\.gz$/,
+        /^executions\/tenant=team-a\/job=job_01JHISTORY0000000000000000\/date=2026-03-08\/120100000-120200000-4900000000000123-[0-9a-f]{16}\.jsonl\.gz$/,
       );
     });
 
     it('keeps only safe characters of a sequence number', () => {
-      expect(batchObjectKey(partition, '../12/3', ['x'])).toMatch(
-        /\/date=2026-03-08\/123-[0-9a-f]{16}\.jsonl\.gz$/,
+      expect(batchObjectKey(partition, '../12/3', [row(1)])).toMatch(
+        /\/date=2026-03-08\/120100000-120100000-123-[0-9a-f]{16}\.jsonl\.gz$/,
+      );
+    });
+
+    it('refuses rows of another date and an empty group', () => {
+      const nextDay = {
+        executionId: `${JOB}:2026-03-09T00:00:00.000Z`,
+        scheduledAt: '2026-03-09T00:00:00.000Z',
+      };
+      expect(() => batchObjectKey(partition, '1', [row(1), nextDay])).toThrow(/outside 2026-03-08/);
+      expect(() => batchObjectKey(partition, '1', [])).toThrow(/at least one row/);
+    });
+  });
+
+  describe('objectSpan', () => {
+    it('reads the span of its rows back from a key, to the millisecond', () => {
+      const first = {
+        executionId: `${JOB}:2026-03-08T00:00:00.001Z`,
+        scheduledAt: '2026-03-08T00:00:00.001Z',
+      };
+      const last = {
+        executionId: `${JOB}:2026-03-08T23:59:59.999Z`,
+        scheduledAt: '2026-03-08T23:59:59.999Z',
+      };
+      const key = batchObjectKey(partition, '77', [last, first]);
+      expect(objectSpan(key)).toEqual({ key, first: first.scheduledAt, last: last.scheduledAt });
+    });
+
+    it('gives an object named before spans were (sequence-digest) its whole date', () => {
+      const key = 'executions/tenant=team-a/job=j/date=2026-03-08/4900000000000123-0123456789abcdef.jsonl.gz';
+      expect(objectSpan(key)).toEqual({
+        key,
+        first: '2026-03-08T00:00:00.000Z',
+        last: '2026-03-08T23:59:59.999Z',
+      });
+      expect(() => objectSpan('executions/tenant=team-a/job=j/x.jsonl.gz')).toThrow(
+        /not an archive object key/,
       );
     });
   });
@@ -133,6 +174,31 @@ async function walk(
   }
   return { pages, ids: pages.flat() };
 }
+
+describe('archivedSlice', () => {
+  it('reads an object whose span reaches past the page floor, even when it starts below it', async () => {
+    // Prepare: failed runs at 02:00 and 01:00 sit in objects whose newest rows succeeded; the failed
+    // run at 08:00 sits in an object that starts before both (a regrouped retry spans widely).
+    const archive = new MemoryHistoryArchive();
+    const row = (hour: number, status: 'failed' | 'succeeded') =>
+      anArchiveRow(JOB, new Date(Date.UTC(2026, 2, 8, hour, 30)).toISOString(), { status });
+    const groups = [
+      [row(10, 'succeeded'), row(2, 'failed')],
+      [row(9, 'succeeded'), row(1, 'failed')],
+      [row(0, 'succeeded'), row(8, 'failed')],
+    ];
+    for (const [i, rows] of groups.entries()) {
+      await archive.putObject({ key: batchObjectKey(partition, String(i + 1), rows), rows });
+    }
+
+    // Act
+    const slice = await archivedSlice(archive, 'team-a', JOB, { status: 'failed' }, undefined, 1);
+
+    // Assess
+    expect(slice.items.map((e) => e.scheduledAt)).toEqual([row(8, 'failed').scheduledAt]);
+    expect(slice.completeTo).toBe(row(8, 'failed').scheduledAt);
+  });
+});
 
 describe('mergedHistoryPage', () => {
   const exec = (minute: number, overrides: Partial<ExecutionItem> = {}) =>

@@ -87,11 +87,16 @@ describe('JobsService lifecycle', () => {
       const s = setup();
       const job = await everyMinute(s);
       s.clock.current = at('2026-05-01T12:00:30.000Z');
+      const writes: string[] = [];
+      s.jobs.beforeWrite = (operation) => writes.push(operation);
       const patched = await s.service.patchJob(
         't',
         job.jobId,
         patchOf({ schedule: { type: 'cron', expression: '0 15 * * *', timezone: 'UTC' } }),
       );
+      // One write, conditioned on the version and nextRunAt it read, moves the job between buckets.
+      expect(writes).toEqual(['replaceJob']);
+      expect(job.dueBucket).toBe(`2026-05-01T12#${job.shard}`);
       expect(patched).toMatchObject({
         version: 2,
         nextRunAt: '2026-05-01T15:00:00.000Z',

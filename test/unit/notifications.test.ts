@@ -137,7 +137,8 @@ describe('NotificationPublisher', () => {
     expect(missed[0]!.payload).toMatchObject({
       event: 'missed',
       status: 'skipped',
-      execution: { id: `${job.jobId}:${firstMissed}` },
+      // The newest dropped run carries the digest.
+      execution: { id: `${job.jobId}:2026-05-01T12:02:59.000Z` },
       missed: { count: 59, firstScheduledAt: firstMissed, lastScheduledAt: '2026-05-01T12:02:59.000Z' },
     });
     expect(missed[0]!.payload.error).toMatch(/^missed \(misfire policy skip\)/);
@@ -173,6 +174,99 @@ describe('NotificationPublisher', () => {
       event: 'missed',
       execution: { id: `${job.jobId}:2026-05-01T12:00:30.000Z` },
       missed: { count: 1 },
+    });
+  });
+
+  it('sums up the runs a resume drops in a single `missed` notification', async () => {
+    const { s, job } = await missedSetup();
+    await s.service.pauseJob(TENANT, job.jobId);
+    s.clock.advance(2 * 60_000); // paused two minutes: the runs of the first are past the 60 s grace
+    await s.service.resumeJob(TENANT, job.jobId);
+    const skipped = (await s.executions.listByJob(job.jobId, { status: 'skipped' }, 1000)).items;
+    expect(skipped.length).toBeGreaterThan(50);
+    const missed = s.published();
+    expect(missed).toHaveLength(1);
+    expect(missed[0]!.payload.missed!.count).toBe(skipped.length);
+    expect(missed[0]!.payload.missed!.lastScheduledAt).toBe(
+      skipped
+        .map((e) => e.scheduledAt)
+        .sort((a, b) => (a < b ? -1 : 1))
+        .at(-1),
+    );
+  });
+
+  it('still sends the `missed` digest when the runs just before a pause did run', async () => {
+    const s = setup();
+    const job = await s.create({
+      schedule: { type: 'rate', everySeconds: 1 },
+      misfire: 'skip',
+      notifications: [{ on: ['missed'], webhook: HOOK }],
+    });
+    s.clock.advance(3000);
+    const due = s.queue.take().filter((run) => Date.parse(run.message.scheduledAt) <= s.clock.now());
+    for (const run of due) expect(await s.executor.handle(run.message)).toBe('succeeded');
+    expect(due.length).toBeGreaterThanOrEqual(3);
+    await s.service.pauseJob(TENANT, job.jobId);
+    s.clock.advance(2 * 60_000);
+    await s.service.resumeJob(TENANT, job.jobId);
+    const skipped = (await s.executions.listByJob(job.jobId, { status: 'skipped' }, 1000)).items;
+    const newest = skipped
+      .map((e) => e.scheduledAt)
+      .sort((a, b) => (a < b ? -1 : 1))
+      .at(-1);
+    const missed = s.published();
+    expect(missed).toHaveLength(1);
+    expect(missed[0]!.payload).toMatchObject({
+      execution: { id: `${job.jobId}:${newest}` },
+      missed: { lastScheduledAt: newest },
+    });
+  });
+
+  describe('cancelled', () => {
+    const cancelSetup = async () => {
+      const s = setup();
+      const job = await s.create({
+        schedule: { type: 'rate', everySeconds: 60 },
+        notifications: [{ on: ['cancelled'], webhook: HOOK }],
+      });
+      return { s, job };
+    };
+
+    it('announces a queued run cancelled through the API', async () => {
+      const { s, job } = await cancelSetup();
+      const run = await s.service.triggerJob(TENANT, job.jobId);
+      await s.service.cancelExecution(TENANT, run.executionId);
+      const [cancelled, ...rest] = s.published();
+      expect(rest).toEqual([]);
+      expect(cancelled!.payload).toMatchObject({
+        id: `${run.executionId}#cancelled`,
+        event: 'cancelled',
+        status: 'cancelled',
+        execution: { id: run.executionId, trigger: 'manual' },
+        attempts: 0,
+        error: 'cancelled',
+      });
+    });
+
+    it('announces a scheduled run cancelled on the queue before it had a record', async () => {
+      const { s, job } = await cancelSetup();
+      const executionId = `${job.jobId}:${job.enqueuedThrough}`;
+      await s.service.cancelExecution(TENANT, executionId);
+      const [cancelled] = s.published();
+      expect(cancelled!.payload).toMatchObject({
+        event: 'cancelled',
+        execution: { id: executionId, trigger: 'schedule' },
+        error: 'cancelled before it ran',
+      });
+    });
+
+    it('announces the queued runs a job cancel takes down', async () => {
+      const { s, job } = await cancelSetup();
+      const queued = await s.service.triggerJob(TENANT, job.jobId);
+      await s.service.cancelJob(TENANT, job.jobId);
+      expect(s.published().map((m) => [m.payload.event, m.payload.execution.id])).toEqual([
+        ['cancelled', queued.executionId],
+      ]);
     });
   });
 

@@ -10,7 +10,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { S3HistoryArchive } from '../../lambdas/adapters/s3-history-archive.js';
-import { toJsonLines } from '../../lambdas/core/history.js';
+import { readPartition, toJsonLines } from '../../lambdas/core/history.js';
 import { ArchiveService } from '../../lambdas/services/archive-service.js';
 import { silentLogger } from '../../lambdas/services/deps.js';
 import { aFinishedExecution, anArchiveRow } from '../support/history-fixtures.js';
@@ -107,7 +107,7 @@ describe('S3HistoryArchive', () => {
     });
   });
 
-  describe('readDate', () => {
+  describe('listObjects and readObject', () => {
     const date = `${PREFIX}date=2026-03-08/`;
     const first = anArchiveRow(JOB, '2026-03-08T01:00:00.000Z');
     const second = anArchiveRow(JOB, '2026-03-08T02:00:00.000Z');
@@ -128,7 +128,10 @@ describe('S3HistoryArchive', () => {
         Body: body(gzipSync(toJsonLines([second]))),
       });
       s3.on(GetObjectCommand, { Key: `${date}3-c.jsonl.gz` }).rejects(s3Error('NoSuchKey', 404));
-      expect(await archive().readDate('team-a', JOB, '2026-03-08')).toEqual([first, second]);
+      expect(await readPartition(archive(), { tenant: 'team-a', jobId: JOB, date: '2026-03-08' })).toEqual([
+        first,
+        second,
+      ]);
       expect(s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input.Key)).not.toContain(
         `${date}stray.tmp`,
       );
@@ -137,15 +140,17 @@ describe('S3HistoryArchive', () => {
     it('names the object that cannot be read', async () => {
       s3.on(ListObjectsV2Command).resolves({ Contents: [{ Key: `${date}1-a.jsonl.gz` }] });
       s3.on(GetObjectCommand).resolves({ Body: body(Buffer.from('not gzip')) });
-      await expect(archive().readDate('team-a', JOB, '2026-03-08')).rejects.toThrow(
-        `${date}1-a.jsonl.gz is unreadable`,
-      );
+      await expect(
+        readPartition(archive(), { tenant: 'team-a', jobId: JOB, date: '2026-03-08' }),
+      ).rejects.toThrow(`${date}1-a.jsonl.gz is unreadable`);
     });
 
     it('passes on a throttled read for the caller to fail the request', async () => {
       s3.on(ListObjectsV2Command).resolves({ Contents: [{ Key: `${date}1-a.jsonl.gz` }] });
       s3.on(GetObjectCommand).rejects(s3Error('SlowDown', 503));
-      await expect(archive().readDate('team-a', JOB, '2026-03-08')).rejects.toThrow('SlowDown');
+      await expect(
+        readPartition(archive(), { tenant: 'team-a', jobId: JOB, date: '2026-03-08' }),
+      ).rejects.toThrow('SlowDown');
     });
   });
 });

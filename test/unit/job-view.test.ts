@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { apiHarness } from '../support/api-harness.js';
+
+const NOW = Date.parse('2026-05-01T12:00:00.000Z');
+const target = { url: 'https://example.com/hook' };
+
+describe('Job resource: nextRunAt counts runs already handed to the queue', () => {
+  it('shows a once-job inside the look-ahead at its time, then null once that time has passed', async () => {
+    const h = apiHarness(NOW);
+    const at = '2026-05-01T12:00:10.000Z';
+    const created = await h.request('POST', '/v1/jobs', { schedule: { type: 'once', at }, target });
+    expect(created.status).toBe(201);
+    expect(h.queue.sent).toHaveLength(1); // the fast path queued the run at create
+    expect(created.body.nextRunAt).toBe(at);
+    expect((await h.request('GET', `/v1/jobs/${created.body.id}`)).body.nextRunAt).toBe(at);
+    h.clock.current = Date.parse(at) + 1;
+    expect((await h.request('GET', `/v1/jobs/${created.body.id}`)).body.nextRunAt).toBeNull();
+  });
+
+  it('shows the next queued cron run before the stored resume point of the watcher', async () => {
+    const h = apiHarness(Date.parse('2026-05-01T12:00:20.000Z'));
+    const created = await h.request('POST', '/v1/jobs', {
+      schedule: { type: 'cron', expression: '* * * * *', timezone: 'UTC' },
+      target,
+    });
+    expect(created.status).toBe(201);
+    // 12:01 and 12:02 are on the queue; the job itself resumes at 12:03.
+    expect(created.body.nextRunAt).toBe('2026-05-01T12:01:00.000Z');
+    h.clock.current = Date.parse('2026-05-01T12:01:30.000Z');
+    const listed = await h.request('GET', '/v1/jobs');
+    expect(listed.body.items[0].nextRunAt).toBe('2026-05-01T12:02:00.000Z');
+  });
+
+  it('shows null for a paused job even while runs it queued before the pause are pending', async () => {
+    const h = apiHarness(NOW);
+    const created = await h.request('POST', '/v1/jobs', {
+      schedule: { type: 'cron', expression: '* * * * *', timezone: 'UTC' },
+      target,
+    });
+    const paused = await h.request('POST', `/v1/jobs/${created.body.id}/pause`);
+    expect(paused.status).toBe(200);
+    expect(paused.body.nextRunAt).toBeNull();
+  });
+});

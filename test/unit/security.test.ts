@@ -1,0 +1,456 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { LookupAddress } from 'node:dns';
+import { readFileSync } from 'node:fs';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { GuardedHttpCaller } from '../../lambdas/adapters/guarded-http-caller.js';
+import { createApi } from '../../lambdas/api/app.js';
+import { TenantRateLimiter } from '../../lambdas/api/rate-limit.js';
+import { REDACTED } from '../../lambdas/core/redaction.js';
+import { signatureHeader, verifySignature } from '../../lambdas/core/signing.js';
+import { EMPTY_ALLOWLIST } from '../../lambdas/core/ssrf.js';
+import type { Logger } from '../../lambdas/services/deps.js';
+import { ExecuteService } from '../../lambdas/services/execute-service.js';
+import { JobsService } from '../../lambdas/services/jobs-service.js';
+import { ExecutionGate, MemoryExecutionWindowCounter } from '../../lambdas/services/tenant-policy.js';
+import { parseSigningSecrets } from '../../lambdas/shared/config.js';
+import { signingKeysFrom } from '../../lambdas/shared/runtime-deps.js';
+import { CreateJobBody } from '../../schemas/job.js';
+import { apiHarness } from '../support/api-harness.js';
+import { MemoryTenantJobCounter } from '../support/memory-tenant-counters.js';
+import { fakeDeps } from '../support/services.js';
+
+const NOW = Date.parse('2026-05-01T12:00:00.000Z');
+const target = { url: 'https://example.com/hook' };
+const daily = { type: 'cron', expression: '0 15 * * *', timezone: 'UTC' };
+const SECRET = 'Bearer sk_live_do-not-leak-1234';
+
+/** A logger that keeps every line, to prove what never reaches the logs. */
+function capturingLogger() {
+  const lines: string[] = [];
+  const keep =
+    (level: string) =>
+    (message: string, fields?: Record<string, unknown>): void => {
+      lines.push(`${level} ${message} ${JSON.stringify(fields ?? {})}`);
+    };
+  const log: Logger = { info: keep('info'), warn: keep('warn'), error: keep('error') };
+  return { log, lines };
+}
+
+/** createApi over fake deps, with the options the harness does not expose. */
+function customApi(f: ReturnType<typeof fakeDeps>, rateLimit?: TenantRateLimiter) {
+  const api = createApi({
+    service: new JobsService(f.deps),
+    callbacks: new ExecuteService(f.deps, 'exec-api'),
+    health: async () => {},
+    log: f.deps.log,
+    ...(rateLimit ? { rateLimit } : {}),
+  });
+  return async (method: string, path: string, tenant: string | null, body?: unknown) => {
+    const event = {
+      version: '2.0',
+      rawPath: path,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      requestContext: {
+        http: { method, path },
+        ...(tenant === null ? {} : { authorizer: { lambda: { tenant } } }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      isBase64Encoded: false,
+    } as unknown as APIGatewayProxyEventV2;
+    const result = await api(event);
+    return {
+      status: result.statusCode ?? 200,
+      headers: (result.headers ?? {}) as Record<string, string>,
+      body: result.body ? JSON.parse(result.body) : undefined,
+    };
+  };
+}
+
+describe('tenancy', () => {
+  it('answers 404 for another tenant’s job and execution on every route, and changes nothing', async () => {
+    const h = apiHarness(NOW);
+    const created = await h.request('POST', '/v1/jobs', { schedule: daily, target });
+    const id = created.body.id as string;
+    const triggered = await h.request('POST', `/v1/jobs/${id}/trigger`);
+    const executionId = encodeURIComponent(triggered.body.executionId as string);
+    const before = {
+      jobs: structuredClone([...h.jobs.items]),
+      runs: structuredClone([...h.executions.items]),
+    };
+    const sent = h.queue.sent.length;
+
+    const routes: [string, string, unknown?][] = [
+      ['GET', `/v1/jobs/${id}`],
+      ['PATCH', `/v1/jobs/${id}`, { name: 'stolen' }],
+      ['DELETE', `/v1/jobs/${id}`],
+      ['POST', `/v1/jobs/${id}/pause`],
+      ['POST', `/v1/jobs/${id}/resume`],
+      ['POST', `/v1/jobs/${id}/trigger`],
+      ['GET', `/v1/jobs/${id}/executions`],
+      ['GET', `/v1/executions/${executionId}`],
+      ['POST', `/v1/executions/${executionId}/cancel`],
+      ['POST', `/v1/dead-letters/${executionId}/replay`],
+    ];
+    for (const [method, path, body] of routes) {
+      const res = await h.request(method, path, body, {}, 'team-b');
+      expect({ method, path, status: res.status }).toEqual({ method, path, status: 404 });
+      expect(res.body.error.code).toBe('not_found');
+    }
+    expect((await h.request('GET', '/v1/jobs', undefined, {}, 'team-b')).body.items).toEqual([]);
+    expect((await h.request('GET', '/v1/dead-letters', undefined, {}, 'team-b')).body.items).toEqual([]);
+    expect([...h.jobs.items]).toEqual(before.jobs);
+    expect([...h.executions.items]).toEqual(before.runs);
+    expect(h.queue.sent).toHaveLength(sent);
+    // The owner still sees it all.
+    expect((await h.request('GET', `/v1/jobs/${id}`)).status).toBe(200);
+    expect((await h.request('GET', `/v1/executions/${executionId}`)).status).toBe(200);
+  });
+
+  it('answers 401 without an identity, and callbacks take the execution token, never the tenant', async () => {
+    const f = fakeDeps(NOW);
+    const call = customApi(f);
+    expect((await call('GET', '/v1/jobs', null)).status).toBe(401);
+    const created = await call('POST', '/v1/jobs', 'team-a', {
+      schedule: { type: 'immediate' },
+      target,
+    });
+    expect(created.status).toBe(201);
+    const run = f.queue.take()[0]!;
+    f.http.answer = () => ({ kind: 'response', statusCode: 202, body: '{"async":true}', durationMs: 1 });
+    expect(await new ExecuteService(f.deps, 'exec-1').handle(run.message)).toBe('running');
+
+    // The owning tenant's identity is not a callback credential.
+    const path = `/v1/executions/${encodeURIComponent(run.message.executionId)}`;
+    const beat = await call('POST', `${path}/heartbeat`, 'team-a');
+    expect(beat.status).toBe(401);
+    expect(beat.body.error.code).toBe('unauthorized');
+    const done = await call('POST', `${path}/complete`, 'team-a', { status: 'succeeded' });
+    expect(done.status).toBe(401);
+    expect((await f.executions.getExecution(run.message.executionId))?.status).toBe('running');
+  });
+});
+
+describe('credentials in job definitions', () => {
+  const headers = { authorization: SECRET, 'x-api-key': 'k-123', cookie: 'sid=1', 'x-team': 'data' };
+
+  it('stores them, sends them to the target, and shows them as *** in every response', async () => {
+    const h = apiHarness(NOW);
+    const created = await h.request('POST', '/v1/jobs', {
+      schedule: { type: 'immediate' },
+      target: { ...target, headers },
+    });
+    const id = created.body.id as string;
+    const shown = { authorization: REDACTED, 'x-api-key': REDACTED, cookie: REDACTED, 'x-team': 'data' };
+    expect(created.body.target.headers).toEqual(shown);
+    expect((await h.request('GET', `/v1/jobs/${id}`)).body.target.headers).toEqual(shown);
+    expect((await h.request('GET', '/v1/jobs')).body.items[0].target.headers).toEqual(shown);
+    expect((await h.jobs.getJob(id))?.target.headers).toEqual(headers);
+
+    const run = h.queue.take()[0]!;
+    await new ExecuteService(h.deps, 'exec-1').handle(run.message);
+    expect(h.http.requests[0]?.headers).toMatchObject(headers);
+  });
+
+  it('keeps a stored credential when a PATCH sends the read *** back, and replaces it when given a new one', async () => {
+    const h = apiHarness(NOW);
+    const created = await h.request('POST', '/v1/jobs', { schedule: daily, target: { ...target, headers } });
+    const id = created.body.id as string;
+
+    const roundTrip = await h.request('PATCH', `/v1/jobs/${id}`, {
+      target: { ...created.body.target, url: 'https://example.com/moved' },
+    });
+    expect(roundTrip.status).toBe(200);
+    expect((await h.jobs.getJob(id))?.target).toMatchObject({ url: 'https://example.com/moved', headers });
+
+    const rotated = await h.request('PATCH', `/v1/jobs/${id}`, {
+      target: { ...created.body.target, headers: { ...created.body.target.headers, Authorization: 'new' } },
+    });
+    expect(rotated.status).toBe(200);
+    const stored = (await h.jobs.getJob(id))?.target.headers;
+    expect(stored).toMatchObject({ 'x-api-key': 'k-123', cookie: 'sid=1', Authorization: 'new' });
+  });
+
+  it('never writes them to the logs or into error bodies', async () => {
+    const { log, lines } = capturingLogger();
+    const f = fakeDeps(NOW, { log });
+    const call = customApi(f);
+    const refused = await call('POST', '/v1/jobs', 'team-a', {
+      schedule: daily,
+      target: { url: 'http://169.254.169.254/latest', headers: { authorization: SECRET } },
+    });
+    expect(refused.status).toBe(400);
+    const invalid = await call('POST', '/v1/jobs', 'team-a', {
+      schedule: daily,
+      target: { ...target, headers: { authorization: `${SECRET}\n` } },
+    });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.error.details[0].path).toBe('target.headers.authorization');
+
+    const created = await call('POST', '/v1/jobs', 'team-a', {
+      schedule: { type: 'immediate' },
+      target: { ...target, headers: { authorization: SECRET } },
+      retry: { maxAttempts: 2, initialDelaySeconds: 0, maxDelaySeconds: 0 },
+    });
+    expect(created.status).toBe(201);
+    f.http.answer = () => ({
+      kind: 'error',
+      error: 'network error: ECONNRESET',
+      timedOut: false,
+      aborted: false,
+      durationMs: 1,
+    });
+    const executor = new ExecuteService(f.deps, 'exec-1');
+    f.queue.failNext = 1; // the retry's enqueue fails and is logged
+    await executor.handle(f.queue.take()[0]!.message);
+    const execution = await call('GET', `/v1/jobs/${created.body.id}/executions`, 'team-a');
+
+    expect(lines.length).toBeGreaterThan(0);
+    for (const text of [
+      ...lines,
+      JSON.stringify(refused.body),
+      JSON.stringify(invalid.body),
+      JSON.stringify(execution.body),
+    ]) {
+      expect(text).not.toContain('sk_live_do-not-leak');
+    }
+  });
+});
+
+describe('limits', () => {
+  it('refuses an oversized request (256 KiB) and target body (64 KiB) with 413, stores nothing', async () => {
+    const h = apiHarness(NOW);
+    const huge = await h.request('POST', '/v1/jobs', {
+      schedule: daily,
+      target,
+      name: 'x',
+      pad: 'y'.repeat(256 * 1024),
+    });
+    expect(huge.status).toBe(413);
+    expect(huge.body.error.code).toBe('payload_too_large');
+    const bigTarget = await h.request('POST', '/v1/jobs', {
+      schedule: daily,
+      target: { ...target, body: 'z'.repeat(64 * 1024 + 1) },
+    });
+    expect(bigTarget.status).toBe(413);
+    expect(bigTarget.body.error.details).toEqual([
+      { path: 'target.body', message: 'must be at most 64 KiB' },
+    ]);
+    const fits = await h.request('POST', '/v1/jobs', {
+      schedule: daily,
+      target: { ...target, body: 'z'.repeat(64 * 1024) },
+    });
+    expect(fits.status).toBe(201);
+    const patched = await h.request('PATCH', `/v1/jobs/${fits.body.id}`, {
+      target: { ...target, body: 'é'.repeat(32 * 1024 + 1) }, // 2 bytes each: one byte over
+    });
+    expect(patched.status).toBe(413);
+    expect(h.jobs.items.size).toBe(1);
+  });
+
+  it.each([
+    [
+      '51 headers',
+      { headers: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`x-h${i}`, 'v'])) },
+      'target.headers',
+    ],
+    ['a header name over 128 characters', { headers: { [`x-${'a'.repeat(127)}`]: 'v' } }, 'target.headers'],
+    [
+      'a header value over 4096 characters',
+      { headers: { 'x-big': 'v'.repeat(4097) } },
+      'target.headers.x-big',
+    ],
+    ['a URL over 2048 characters', { url: `https://example.com/${'p'.repeat(2048)}` }, 'target.url'],
+  ])('refuses %s with 400 naming the field', async (_what, change, path) => {
+    const h = apiHarness(NOW);
+    const res = await h.request('POST', '/v1/jobs', { schedule: daily, target: { ...target, ...change } });
+    expect(res.status).toBe(400);
+    const paths: string[] = res.body.error.details.map((d: { path: string }) => d.path);
+    expect(paths.some((p) => p.startsWith(path))).toBe(true);
+    expect(h.jobs.items.size).toBe(0);
+  });
+
+  it('refuses a name over 128 characters', async () => {
+    const h = apiHarness(NOW);
+    const res = await h.request('POST', '/v1/jobs', { schedule: daily, target, name: 'n'.repeat(129) });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details[0].path).toBe('name');
+  });
+
+  it('holds each tenant to its jobs limit (409), counting cancels back', async () => {
+    const f = fakeDeps(NOW);
+    f.deps.policy = { allowlist: EMPTY_ALLOWLIST, jobs: { counter: new MemoryTenantJobCounter(), max: 2 } };
+    const call = customApi(f);
+    const job = { schedule: daily, target };
+    const first = await call('POST', '/v1/jobs', 'team-a', job);
+    expect((await call('POST', '/v1/jobs', 'team-a', job)).status).toBe(201);
+    const third = await call('POST', '/v1/jobs', 'team-a', job);
+    expect(third.status).toBe(409);
+    expect(third.body.error.code).toBe('job_limit_reached');
+    expect((await call('POST', '/v1/jobs', 'team-b', job)).status).toBe(201);
+
+    expect((await call('DELETE', `/v1/jobs/${first.body.id}`, 'team-a')).status).toBe(200);
+    expect((await call('POST', '/v1/jobs', 'team-a', job)).status).toBe(201);
+    expect((await call('POST', '/v1/jobs', 'team-a', job)).status).toBe(409);
+    expect(f.jobs.items.size).toBe(4);
+  });
+
+  it('answers 429 with Retry-After once a tenant spends its burst; other tenants and health go on', async () => {
+    const f = fakeDeps(NOW);
+    const limiter = new TenantRateLimiter({ ratePerSecond: 2, burst: 3 }, () => f.clock.now());
+    const call = customApi(f, limiter);
+    for (let i = 0; i < 3; i++) expect((await call('GET', '/v1/jobs', 'team-a')).status).toBe(200);
+    const limited = await call('GET', '/v1/jobs', 'team-a');
+    expect(limited.status).toBe(429);
+    expect(limited.headers['retry-after']).toBe('1');
+    expect(limited.body.error.code).toBe('rate_limited');
+    expect((await call('POST', '/v1/jobs', 'team-a', { schedule: daily, target })).status).toBe(429);
+    expect(f.jobs.items.size).toBe(0);
+
+    expect((await call('GET', '/v1/jobs', 'team-b')).status).toBe(200);
+    expect((await call('GET', '/healthz', null)).status).toBe(200);
+    f.clock.advance(500); // one token back at 2 per second
+    expect((await call('GET', '/v1/jobs', 'team-a')).status).toBe(200);
+    expect((await call('GET', '/v1/jobs', 'team-a')).status).toBe(429);
+  });
+
+  it('caps executions per tenant and minute: the excess waits for a later minute, other tenants run', async () => {
+    const f = fakeDeps(NOW);
+    f.deps.policy = {
+      allowlist: EMPTY_ALLOWLIST,
+      executions: new ExecutionGate(new MemoryExecutionWindowCounter(), 3, () => 0.5),
+    };
+    const jobs = new JobsService(f.deps);
+    const executor = new ExecuteService(f.deps, 'exec-1');
+    const immediate = CreateJobBody.parse({ schedule: { type: 'immediate' }, target });
+    for (let i = 0; i < 5; i++) await jobs.createJob('noisy', immediate);
+    await jobs.createJob('quiet', immediate);
+
+    const first = f.queue.take();
+    const outcomes = [];
+    for (const run of first) outcomes.push([run.message.tenant, await executor.handle(run.message)]);
+    expect(outcomes).toEqual([
+      ['noisy', 'succeeded'],
+      ['noisy', 'succeeded'],
+      ['noisy', 'succeeded'],
+      ['noisy', 'requeued'],
+      ['noisy', 'requeued'],
+      ['quiet', 'succeeded'],
+    ]);
+    const held = f.queue.take();
+    expect(held.map((r) => r.message.lateAccepted)).toEqual([true, true]);
+    for (const { delaySeconds } of held) {
+      // To the next minute (12:01:00, each call moved the clock a little), plus half a minute of spread.
+      const at = f.clock.now() + delaySeconds * 1000;
+      expect(at).toBeGreaterThanOrEqual(NOW + 60_000 + 30_000);
+      expect(at).toBeLessThan(NOW + 60_000 + 30_000 + 10_000);
+    }
+
+    f.clock.advance(90_000); // later than the job's 60 s misfire grace: still run, not skipped
+    for (const run of held) expect(await executor.handle(run.message)).toBe('succeeded');
+    expect(f.http.requests).toHaveLength(6);
+  });
+});
+
+describe('SSRF at call time', () => {
+  it('fails a run whose host resolves to a private address, once, without retrying or connecting', async () => {
+    const f = fakeDeps(NOW);
+    const lookups: string[] = [];
+    f.deps.http = new GuardedHttpCaller({
+      allowlist: EMPTY_ALLOWLIST,
+      resolve: async (host): Promise<LookupAddress[]> => {
+        lookups.push(host);
+        return [{ address: '10.1.2.3', family: 4 }];
+      },
+    });
+    const job = await new JobsService(f.deps).createJob(
+      'team-a',
+      CreateJobBody.parse({
+        schedule: { type: 'immediate' },
+        target: { url: 'https://rebound.example.com/hook' },
+        retry: { maxAttempts: 5 },
+      }),
+    );
+    const run = f.queue.take()[0]!;
+
+    expect(await new ExecuteService(f.deps, 'exec-1').handle(run.message)).toBe('failed');
+
+    const execution = await f.executions.getExecution(run.message.executionId);
+    expect(execution?.attempts).toHaveLength(1);
+    expect(execution?.attempts[0]?.error).toBe(
+      'target_not_allowed: rebound.example.com resolves to 10.1.2.3, which is private',
+    );
+    expect(f.queue.sent).toEqual([]);
+    expect(lookups).toEqual(['rebound.example.com']);
+    expect(job.target.url).toBe('https://rebound.example.com/hook');
+  });
+
+  it('refuses a webhook at the metadata address when the job is created', async () => {
+    const h = apiHarness(NOW);
+    const res = await h.request('POST', '/v1/jobs', {
+      schedule: daily,
+      target,
+      notifications: [{ on: ['failed'], webhook: 'http://169.254.169.254/latest/meta-data/' }],
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('target_not_allowed');
+    expect(res.body.error.details[0].path).toBe('notifications.0.webhook');
+    expect(h.jobs.items.size).toBe(0);
+  });
+});
+
+describe('signing', () => {
+  it('signs with the tenant’s own first secret; a `*` entry covers the others', async () => {
+    const f = fakeDeps(NOW);
+    f.deps.signing = signingKeysFrom(parseSigningSecrets('team-a=a-new|a-old,*=shared'));
+    const jobs = new JobsService(f.deps);
+    const executor = new ExecuteService(f.deps, 'exec-1');
+    const immediate = CreateJobBody.parse({ schedule: { type: 'immediate' }, target, name: 'x' });
+    await jobs.createJob('team-a', immediate);
+    await jobs.createJob('team-b', immediate);
+    for (const run of f.queue.take()) await executor.handle(run.message);
+    const [a, b] = f.http.requests;
+    const now = NOW / 1000;
+    const check = (request: typeof a, secrets: string[]) =>
+      verifySignature(request!.headers['x-scheduler-signature']!, request!.body ?? '', secrets, now);
+
+    expect(check(a, ['a-new'])).toBe(true);
+    expect(check(a, ['a-old'])).toBe(false);
+    expect(check(a, ['shared'])).toBe(false);
+    expect(check(b, ['shared'])).toBe(true);
+    expect(check(b, ['a-new', 'a-old'])).toBe(false);
+  });
+
+  it('verifies with the README snippet during a rotation: either secret passes, a stale or forged one fails', () => {
+    const verify = readmeVerifier();
+    const body = '{"report":"daily"}';
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const byNew = signatureHeader('new-secret', nowSeconds, body);
+    const byOld = signatureHeader('old-secret', nowSeconds, body);
+    const rotation = ['new-secret', 'old-secret'];
+
+    expect(verify(byNew, body, rotation)).toBe(true);
+    expect(verify(byOld, body, rotation)).toBe(true);
+    expect(verify(byOld, body, ['new-secret'])).toBe(false);
+    expect(verify(byNew, `${body} `, rotation)).toBe(false);
+    expect(verify(signatureHeader('new-secret', nowSeconds - 600, body), body, rotation)).toBe(false);
+    expect(verify('t=1,v1=zz', body, rotation)).toBe(false);
+    expect(verify('garbage', body, rotation)).toBe(false);
+  });
+});
+
+type Verify = (header: string, body: string, secrets: string[], toleranceSeconds?: number) => boolean;
+
+/** The README's verification snippet, run as written (its import line supplied here). */
+function readmeVerifier(): Verify {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const block = [...readme.matchAll(/```js\n([\s\S]*?)```/g)]
+    .map((m) => m[1]!)
+    .find((code) => code.includes('function verify('));
+  if (!block) throw new Error('README has no ```js block with function verify(');
+  const code = block.replace(/^import .*$/m, '');
+  return new Function('createHmac', 'timingSafeEqual', `${code}\nreturn verify;`)(
+    createHmac,
+    timingSafeEqual,
+  ) as Verify;
+}
