@@ -68,7 +68,9 @@ async function main(): Promise<void> {
     [
       `scheduler listening on ${runtime.url}`,
       `  api key: ${firstKey} (tenant ${firstTenant})   data: ${env.SCHEDULER_DATA_DIR || '.scheduler-data'}`,
-      `  try: curl -H 'x-api-key: ${firstKey}' ${runtime.url}/v1/jobs`,
+      `  dashboard: ${runtime.url}/?key=${encodeURIComponent(firstKey)}`,
+      `  cli:  SCHEDULER_ENDPOINT=${runtime.url} SCHEDULER_API_KEY=${firstKey} npx scheduler jobs list`,
+      `  curl: curl -H 'x-api-key: ${firstKey}' ${runtime.url}/v1/jobs`,
       ...(pendingResent + scheduledResent > 0
         ? [`  recovered ${pendingResent + scheduledResent} queued runs from the last session`]
         : []),

@@ -1,11 +1,12 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { newOwnerId } from '../core/ids.js';
 import { ExecuteService } from '../services/execute-service.js';
 import { JobsService } from '../services/jobs-service.js';
 import { configFromEnv, DEFAULTS } from '../shared/config.js';
-import { lambdaDeps, logger } from '../shared/lambda-context.js';
+import { lambdaDeps, logger, tracer } from '../shared/lambda-context.js';
 import { createApi } from './app.js';
 import { TenantRateLimiter } from './rate-limit.js';
 
@@ -33,4 +34,6 @@ function apiHandler(event: APIGatewayProxyEventV2) {
   return api(event);
 }
 
-export const handler = middy(apiHandler).use(injectLambdaContext(logger));
+export const handler = middy(apiHandler)
+  .use(captureLambdaHandler(tracer, { captureResponse: false }))
+  .use(injectLambdaContext(logger));

@@ -1,13 +1,14 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { S3Client } from '@aws-sdk/client-s3';
 import middy from '@middy/core';
 import { StreamEvent } from '../../schemas/stream.js';
 import { S3HistoryArchive } from '../adapters/s3-history-archive.js';
 import { ArchiveService } from '../services/archive-service.js';
 import { ENV } from '../shared/config.js';
-import { logger, metrics, serviceLogger } from '../shared/lambda-context.js';
+import { logger, metrics, serviceLogger, tracer } from '../shared/lambda-context.js';
 
 let service: ArchiveService | undefined;
 
@@ -31,4 +32,7 @@ async function archive(event: unknown) {
   return { batchItemFailures: report.batchItemFailures };
 }
 
-export const handler = middy(archive).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+export const handler = middy(archive)
+  .use(captureLambdaHandler(tracer, { captureResponse: false }))
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics));

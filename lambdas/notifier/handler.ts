@@ -1,6 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
@@ -9,7 +10,7 @@ import { SesEmailSender } from '../adapters/ses-email-sender.js';
 import type { EmailSender } from '../core/ports.js';
 import { NotifierService } from '../services/notifier-service.js';
 import { ENV } from '../shared/config.js';
-import { lambdaDeps, logger, metrics, serviceLogger } from '../shared/lambda-context.js';
+import { lambdaDeps, logger, metrics, serviceLogger, tracer } from '../shared/lambda-context.js';
 import { processNotificationBatch } from './batch.js';
 
 const METRIC_OF = {
@@ -71,4 +72,7 @@ async function notify(event: SQSEvent) {
   });
 }
 
-export const handler = middy(notify).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+export const handler = middy(notify)
+  .use(captureLambdaHandler(tracer, { captureResponse: false }))
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics));

@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { documentClient } from '../adapters/dynamo-common.js';
@@ -10,6 +11,8 @@ import { serviceDeps } from './runtime-deps.js';
 
 export const logger = new Logger({ serviceName: 'scheduler' });
 export const metrics = new Metrics({ namespace: 'Scheduler', serviceName: 'scheduler' });
+/** X-Ray segments per invocation (tracing is on for every function); responses are never captured: they may carry job data. */
+export const tracer = new Tracer({ serviceName: 'scheduler' });
 
 /** The services' logger port on Powertools' structured logger. */
 export const serviceLogger: ServiceLogger = {

@@ -1,10 +1,11 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { z } from 'zod';
 import { WatchService } from '../services/watch-service.js';
-import { lambdaDeps, logger, metrics } from '../shared/lambda-context.js';
+import { lambdaDeps, logger, metrics, tracer } from '../shared/lambda-context.js';
 
 /** EventBridge Scheduler invokes one watcher per shard with `{"shard": n}`. */
 export const WatcherEvent = z.object({ shard: z.number().int().min(0) });
@@ -17,4 +18,7 @@ async function watch(event: unknown) {
   return report;
 }
 
-export const handler = middy(watch).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+export const handler = middy(watch)
+  .use(captureLambdaHandler(tracer, { captureResponse: false }))
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics));

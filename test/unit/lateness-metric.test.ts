@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import type { ExecutionEvents } from '../../lambdas/core/ports.js';
+import { withLatenessMetric } from '../../lambdas/executor/lateness-metric.js';
+import { ExecuteService } from '../../lambdas/services/execute-service.js';
+import { JobsService } from '../../lambdas/services/jobs-service.js';
+import { CreateJobBody } from '../../schemas/job.js';
+import { fakeDeps } from '../support/services.js';
+
+const NOW = Date.parse('2026-05-01T12:00:00.000Z');
+
+describe('executor StartLatenessMs metric', () => {
+  it('records the lateness of the first attempt once per execution and passes every event on', async () => {
+    const f = fakeDeps(NOW);
+    const seen: string[] = [];
+    const inner: ExecutionEvents = {
+      started: async (_j, e, late) => void seen.push(`started ${e.executionId.slice(-24)} ${late}`),
+      attemptFailed: async () => void seen.push('attemptFailed'),
+      finished: async (_j, e) => void seen.push(`finished ${e.status}`),
+    };
+    const recorded: number[] = [];
+    f.deps.events = withLatenessMetric(inner, (ms) => recorded.push(ms));
+    const jobs = new JobsService(f.deps);
+    const executor = new ExecuteService(f.deps, 'exec-a');
+    await jobs.createJob(
+      't',
+      CreateJobBody.parse({
+        schedule: { type: 'once', at: '2026-05-01T12:00:01.000Z' },
+        target: { url: 'https://example.com/hook' },
+        retry: { maxAttempts: 2, initialDelaySeconds: 1, maxDelaySeconds: 1 },
+      }),
+    );
+    let calls = 0;
+    f.http.answer = () => ({
+      kind: 'response',
+      statusCode: ++calls === 1 ? 503 : 200,
+      body: '',
+      durationMs: 1,
+    });
+
+    f.clock.current = Date.parse('2026-05-01T12:00:01.250Z');
+    const [first] = f.queue.take();
+    await executor.handle(first!.message);
+    const [retry] = f.queue.take();
+    expect(retry).toBeDefined();
+    f.clock.current = Date.parse('2026-05-01T12:00:03.000Z');
+    expect(await executor.handle(retry!.message)).toBe('succeeded');
+
+    expect(calls).toBe(2);
+    expect(recorded).toEqual([250]);
+    expect(seen).toEqual(['started 2026-05-01T12:00:01.000Z 250', 'attemptFailed', 'finished succeeded']);
+  });
+});
