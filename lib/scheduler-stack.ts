@@ -51,6 +51,7 @@ export class SchedulerStack extends Stack {
     });
     this.archive = new ExecutionArchive(this, 'Archive', {
       retentionDays: settings.archiveRetentionDays,
+      hotRetentionDays: settings.hotRetentionDays,
       removalPolicy,
     });
     this.signing = new SigningSecret(this, 'Signing', {

@@ -27,7 +27,15 @@ import { isFinal, isJobFinished } from '../core/transitions.js';
 import { syncDependencyEdges, validateDependencies } from './dependencies.js';
 import { emit, type ServiceDeps } from './deps.js';
 import { findExecution, listJobHistory } from './history-reads.js';
-import { finalized, newExecution, outgoing, pendingFields, REAP_SLACK_MS, runMessage } from './runs.js';
+import {
+  finalized,
+  newExecution,
+  outgoing,
+  pendingFields,
+  REAP_SLACK_MS,
+  recordSkippedRuns,
+  runMessage,
+} from './runs.js';
 import { assertTargetsAllowed, DEFAULT_POLICY, releaseJobPlace, reserveJobPlace } from './tenant-policy.js';
 import { jobView } from './views.js';
 
@@ -523,25 +531,7 @@ export class JobsService {
 
   /** Missed runs the policy drops become `skipped` executions, as the watcher records them. */
   private async recordMissed(job: JobItem, plan: DuePlan, now: number): Promise<void> {
-    const skipped = plan.skipped.map((at, i) => {
-      const earlier =
-        i === plan.skipped.length - 1 && plan.unrecordedSkips > 0
-          ? `; ${plan.unrecordedSkips} earlier runs were also missed`
-          : '';
-      return newExecution(
-        job,
-        iso(at),
-        'schedule',
-        'skipped',
-        now,
-        this.deps.settings.hotRetentionSeconds,
-        `missed (misfire policy ${job.misfire})${earlier}`,
-      );
-    });
-    const created = await Promise.all(skipped.map((item) => this.deps.executions.createExecution(item)));
-    for (const item of skipped.filter((_, i) => created[i])) {
-      await emit(this.deps, (events) => events.finished(job, item));
-    }
+    await recordSkippedRuns(this.deps, job, plan, now);
   }
 
   /** POST /v1/schedules/preview. */

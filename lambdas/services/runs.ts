@@ -3,8 +3,10 @@ import type { ExecutionStatus } from '../../schemas/job.js';
 import type { RunMessage } from '../../schemas/messages.js';
 import type { ExecutionItem, JobItem } from '../../schemas/stored.js';
 import { executionIdFor } from '../core/ids.js';
+import type { DuePlan } from '../core/misfire.js';
 import type { OutgoingRun } from '../core/ports.js';
 import { iso } from '../core/time.js';
+import { emit, type ServiceDeps } from './deps.js';
 
 /** How long after its due time a queued run may sit unclaimed before the reaper re-sends it. */
 export const REAP_SLACK_MS = 2 * 60 * 1000;
@@ -84,4 +86,36 @@ export function finalized(
     expiresAt: expiryFor(now, hotRetentionSeconds),
     ...(status === 'dead' ? { deadTenant: item.tenant } : {}),
   };
+}
+
+/**
+ * Records the runs a misfire policy dropped as `skipped` executions (the watcher's, a resume's or
+ * a reschedule's plan alike) and tells the listeners of each one newly recorded. Returns how many
+ * were new: a redelivered tick finds them recorded already.
+ */
+export async function recordSkippedRuns(
+  deps: Pick<ServiceDeps, 'executions' | 'settings' | 'events' | 'log'>,
+  job: JobItem,
+  plan: DuePlan,
+  now: number,
+): Promise<number> {
+  const skipped = plan.skipped.map((at, i) => {
+    const earlier =
+      i === plan.skipped.length - 1 && plan.unrecordedSkips > 0
+        ? `; ${plan.unrecordedSkips} earlier runs were also missed`
+        : '';
+    return newExecution(
+      job,
+      iso(at),
+      'schedule',
+      'skipped',
+      now,
+      deps.settings.hotRetentionSeconds,
+      `missed (misfire policy ${job.misfire})${earlier}`,
+    );
+  });
+  const created = await Promise.all(skipped.map((item) => deps.executions.createExecution(item)));
+  const recorded = skipped.filter((_, i) => created[i]);
+  for (const item of recorded) await emit(deps, (events) => events.finished(job, item));
+  return recorded.length;
 }

@@ -3,9 +3,9 @@ import { dueKeyFor, hourOf, hoursBetween } from '../core/buckets.js';
 import { ConditionFailed } from '../core/errors.js';
 import { planDueRuns } from '../core/misfire.js';
 import { HOUR, iso, ms } from '../core/time.js';
-import { emit, type ServiceDeps } from './deps.js';
+import type { ServiceDeps } from './deps.js';
 import { scheduleOf } from './jobs-service.js';
-import { newExecution, outgoing, pendingFields, REAP_SLACK_MS, runMessage } from './runs.js';
+import { outgoing, pendingFields, REAP_SLACK_MS, recordSkippedRuns, runMessage } from './runs.js';
 
 const PAGE = 100;
 const MAX_QUEUE_DELAY_MS = 900_000;
@@ -74,7 +74,7 @@ export class WatchService {
   }
 
   private async sendDueRuns(indexed: JobItem, report: WatchReport): Promise<void> {
-    const { jobs, executions, queue, clock, settings } = this.deps;
+    const { jobs, queue, clock, settings } = this.deps;
     // The index is eventually consistent: act on a fresh read, and only if it is still due.
     const job = await jobs.getJob(indexed.jobId);
     if (job?.status !== 'active' || job.nextRunAt === undefined || job.nextRunAt !== indexed.nextRunAt)
@@ -86,26 +86,7 @@ export class WatchService {
       now,
       settings.lookaheadSeconds * 1000,
     );
-    const skipped = plan.skipped.map((at, i) => {
-      const extra =
-        i === plan.skipped.length - 1 && plan.unrecordedSkips > 0
-          ? `; ${plan.unrecordedSkips} earlier runs were also missed`
-          : '';
-      return newExecution(
-        job,
-        iso(at),
-        'schedule',
-        'skipped',
-        now,
-        settings.hotRetentionSeconds,
-        `missed (misfire policy ${job.misfire})${extra}`,
-      );
-    });
-    const created = await Promise.all(skipped.map((item) => executions.createExecution(item)));
-    report.skippedRecorded += created.filter(Boolean).length;
-    for (const item of skipped.filter((_, i) => created[i])) {
-      await emit(this.deps, (events) => events.finished(job, item));
-    }
+    report.skippedRecorded += await recordSkippedRuns(this.deps, job, plan, now);
     await queue.send(
       plan.runs.map((run) =>
         outgoing(

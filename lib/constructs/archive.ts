@@ -9,6 +9,12 @@ import { acknowledgeWildcards } from './function.js';
 export interface ExecutionArchiveProps {
   /** Days an archived execution is kept. @default 400 */
   readonly retentionDays?: number;
+  /**
+   * Days an execution stays hot before it is archived. Its date partition (the day it was due) is
+   * this much older than the object, so Athena's date projection reaches back hot + retention days.
+   * @default 90
+   */
+  readonly hotRetentionDays?: number;
   /** Days after which objects move to Glacier Instant Retrieval (skipped if not before expiry). @default 90 */
   readonly glacierAfterDays?: number;
   /** Days the server access logs are kept. @default 90 */
@@ -53,6 +59,7 @@ export class ExecutionArchive extends Construct {
   constructor(scope: Construct, id: string, props: ExecutionArchiveProps = {}) {
     super(scope, id);
     const retentionDays = props.retentionDays ?? 400;
+    const hotRetentionDays = props.hotRetentionDays ?? 90;
     const glacierAfterDays = props.glacierAfterDays ?? 90;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
@@ -133,7 +140,7 @@ export class ExecutionArchive extends Construct {
           'projection.job.type': 'injected',
           'projection.date.type': 'date',
           'projection.date.format': 'yyyy-MM-dd',
-          'projection.date.range': `NOW-${retentionDays}DAYS,NOW`,
+          'projection.date.range': `NOW-${retentionDays + hotRetentionDays}DAYS,NOW`,
           'projection.date.interval': '1',
           'projection.date.interval.unit': 'DAYS',
           'storage.location.template': `${location}tenant=\${tenant}/job=\${job}/date=\${date}/`,

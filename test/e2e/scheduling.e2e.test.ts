@@ -114,7 +114,10 @@ describe('local runtime, end to end', () => {
       expect(call.headers['idempotency-key']).toBe(res.body.executionId);
     }
     lateness.trigger = samples;
-    expect(Math.max(...samples)).toBeLessThan(500);
+    // Target: within 500 ms (measured and printed; 29–280 ms on a quiet 2-core machine). The bound
+    // is looser so a loaded CI machine does not fail on noise; a broken fast path waits for the
+    // next watcher tick (60 s here), far past it.
+    expect(Math.max(...samples)).toBeLessThan(2000);
     const executions = await waitFor(
       async () => {
         const res = await api('GET', `/v1/jobs/${created.body.id}/executions?status=succeeded`);

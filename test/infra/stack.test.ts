@@ -115,7 +115,8 @@ describe('archive', () => {
       'projection.job.type': 'injected',
       'projection.date.type': 'date',
       'projection.date.format': 'yyyy-MM-dd',
-      'projection.date.range': `NOW-${DEFAULT_SETTINGS.archiveRetentionDays}DAYS,NOW`,
+      // Partitions are days runs were due: hot days plus archive days reach back to the oldest object.
+      'projection.date.range': `NOW-${DEFAULT_SETTINGS.archiveRetentionDays + DEFAULT_SETTINGS.hotRetentionDays}DAYS,NOW`,
       compressionType: 'gzip',
     });
     const template = JSON.stringify(s.stack.resolve(table.Parameters['storage.location.template']));

@@ -12,6 +12,7 @@ const CONTEXT = {
   alarmEmail: 'ops@example.com',
   logRetentionDays: 7,
   archiveRetentionDays: 60,
+  hotRetentionDays: 30,
   retainData: false,
   apiThrottleRate: 50,
   apiThrottleBurst: 100,
@@ -110,7 +111,7 @@ describe('a stack configured through context', () => {
     expect(rule.ExpirationInDays).toBe(60);
     expect(rule.Transitions).toBeUndefined();
     s.template.hasResourceProperties('AWS::Glue::Table', {
-      TableInput: { Parameters: { 'projection.date.range': 'NOW-60DAYS,NOW' } },
+      TableInput: { Parameters: { 'projection.date.range': 'NOW-90DAYS,NOW' } }, // 30 hot + 60 archived
     });
   });
 
