@@ -14,9 +14,13 @@ export interface ArchiverProps {
   /** Its stream (OLD_IMAGE) feeds the archiver. */
   readonly executionsTable: dynamodb.ITable;
   readonly archive: ExecutionArchive;
-  /** Stream records per invocation; one S3 object per batch and partition, so bigger is cheaper. @default 200 */
+  /** Stream records per invocation; one S3 object per batch and partition, so bigger is cheaper. @default 1000 */
   readonly batchSize?: number;
-  /** @default Duration.seconds(60) */
+  /**
+   * Archiving is not urgent and S3 PUTs are its main cost (one object per batch and job-day):
+   * the longest window a DynamoDB stream source allows gathers the most removals per object.
+   * @default Duration.seconds(300)
+   */
   readonly maxBatchingWindow?: Duration;
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
@@ -58,8 +62,8 @@ export class Archiver extends Construct {
     });
     this.eventSource = new DynamoEventSource(props.executionsTable, {
       startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-      batchSize: props.batchSize ?? 200,
-      maxBatchingWindow: props.maxBatchingWindow ?? Duration.seconds(60),
+      batchSize: props.batchSize ?? 1000,
+      maxBatchingWindow: props.maxBatchingWindow ?? Duration.seconds(300),
       reportBatchItemFailures: true,
       bisectBatchOnError: true,
       retryAttempts: 10,

@@ -262,6 +262,10 @@ describe('archiver', () => {
     });
   });
 
+  it('gathers removals for the longest window a stream allows, so objects hold more rows (fewer PUTs)', () => {
+    expect(mapping()).toMatchObject({ MaximumBatchingWindowInSeconds: 300, BatchSize: 1000 });
+  });
+
   it('may put archive objects and nothing else in S3', () => {
     const policy = only(s.template, 'AWS::IAM::Policy', {
       Roles: [cfn(s.stack, s.stack.archiver.handler.role?.roleName)],
