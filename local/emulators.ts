@@ -19,10 +19,18 @@ export interface Emulator {
 }
 
 /** dynalite (pure-Node DynamoDB on LevelDB) persisting under `<dataDir>/dynamodb`, on a loopback port. */
-export async function startDynamo(dataDir: string): Promise<Emulator> {
+export async function startDynamo(
+  dataDir: string,
+  options: { createTableMs?: number } = {},
+): Promise<Emulator> {
   const path = join(dataDir, 'dynamodb');
   mkdirSync(path, { recursive: true });
-  const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const server = dynalite({
+    path,
+    createTableMs: options.createTableMs ?? 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());

@@ -1,6 +1,7 @@
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
+  DescribeTableCommand,
   type DynamoDBClient,
   ListTablesCommand,
 } from '@aws-sdk/client-dynamodb';
@@ -71,5 +72,20 @@ export async function ensureTables(
   const existing = new Set((await client.send(new ListTablesCommand({}))).TableNames ?? []);
   for (const definition of tableDefinitions(names)) {
     if (!existing.has(definition.TableName!)) await client.send(new CreateTableCommand(definition));
+  }
+  // dynalite answers CreateTable before the table turns ACTIVE (a timer and a LevelDB write later);
+  // a query in between fails with ResourceNotFound, so nothing may start before both are ACTIVE.
+  for (const name of [names.jobs, names.executions]) await untilActive(client, name);
+}
+
+async function untilActive(client: DynamoDBClient, table: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: table }));
+    const indexes = Table?.GlobalSecondaryIndexes ?? [];
+    if (Table?.TableStatus === 'ACTIVE' && indexes.every((i) => (i.IndexStatus ?? 'ACTIVE') === 'ACTIVE'))
+      return;
+    if (Date.now() > deadline) throw new Error(`table ${table} did not become ACTIVE within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
