@@ -1,5 +1,5 @@
 import type { SQSEvent } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { HttpRequest } from '../../lambdas/core/ports.js';
 import { processRunBatch } from '../../lambdas/executor/batch.js';
 import { silentLogger } from '../../lambdas/services/deps.js';
@@ -51,9 +51,46 @@ function callsByKey(requests: HttpRequest[]): Map<string, number> {
   return counts;
 }
 
+interface FaultRow {
+  expected: number;
+  completed: number;
+  lost: number;
+  duplicateCompletions: number;
+  /** Calls at the target; above `expected` only where an attempt failed or a lease expired first. */
+  targetCalls: number;
+  retriedCalls: number;
+}
+const tally = new Map<string, FaultRow>();
+afterAll(() => {
+  const lines = [...tally].map(
+    ([name, r]) => `${name.replace(/^fault injection > /, '')}: ${JSON.stringify(r)}`,
+  );
+  process.stdout.write(`fault injection, per fault:\n  ${lines.join('\n  ')}\n`);
+});
+
 /** 0 lost, 0 duplicate completions: each expected run succeeded once; extra calls are explained by failed attempts. */
 async function assertExactlyOnce(w: World, expectedIds: string[]) {
   const counts = callsByKey(w.http.requests);
+  // Tally first (the table printed after the suite), then assert.
+  const row = tally.get(expect.getState().currentTestName ?? '?') ?? {
+    expected: 0,
+    completed: 0,
+    lost: 0,
+    duplicateCompletions: 0,
+    targetCalls: 0,
+    retriedCalls: 0,
+  };
+  for (const id of expectedIds) {
+    const execution = await w.executions.getExecution(id);
+    const completions = execution?.attempts.filter((a) => a.status === 'succeeded').length ?? 0;
+    row.expected++;
+    row.completed += completions > 0 ? 1 : 0;
+    row.lost += completions === 0 ? 1 : 0;
+    row.duplicateCompletions += Math.max(0, completions - 1);
+    row.targetCalls += counts.get(id) ?? 0;
+    row.retriedCalls += Math.max(0, (counts.get(id) ?? 0) - 1);
+  }
+  tally.set(expect.getState().currentTestName ?? '?', row);
   for (const id of expectedIds) {
     const execution = await w.executions.getExecution(id);
     expect(execution?.status, `execution ${id}`).toBe('succeeded');
