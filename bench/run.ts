@@ -118,10 +118,15 @@ async function main(): Promise<void> {
   await bench.runtime.watchers.stop();
   const ctx: BenchContext = { bench, quick, createRate: 100, log };
   log(`${PLAN.name} run on ${host.nproc} × ${host.cpuModel}, load ${host.loadAverageAtStart.join(' ')}`);
+  if ((host.loadAverageAtStart[0] ?? 0) > host.nproc / 2) {
+    log(
+      `warning: load average ${host.loadAverageAtStart[0]} on ${host.nproc} cores before starting; other work will inflate every latency (it is recorded in the JSON)`,
+    );
+  }
   log(
-    `plan: registration ${PLAN.registration} jobs (watcher ticks at ${[...PLAN.checkpoints, PLAN.registration].join(', ')} active), ` +
+    `plan${only ? ` (only ${[...only].join(', ')} of)` : ''}: registration ${PLAN.registration} jobs (watcher ticks at ${[...PLAN.checkpoints, PLAN.registration].join(', ')} active), ` +
       `${PLAN.triggers} triggers, burst ${PLAN.burst} + setTimeout baseline, sustained ${PLAN.perMinute}/min × ${PLAN.minutes} min; ` +
-      `dynalite ${dynamoInWorker ? 'in a worker thread' : 'inline'}; expect ${quick ? '~5' : '~20'} min on 2 quiet cores`,
+      `dynalite ${dynamoInWorker ? 'in a worker thread' : 'inline'}; expect ${quick ? '~5' : '~25'} min on 2 quiet cores (more under load)`,
   );
 
   let reg: RegistrationResult | undefined;
