@@ -290,6 +290,7 @@ async function main(): Promise<void> {
         executions: sus.executions,
         expected: sus.expected,
         lost: sus.lost,
+        skippedByMisfire: sus.skippedByMisfire,
         stopReason: sus.stopReason,
         drainAfterWindowMs: sus.drainAfterWindowMs,
         duplicates: sus.duplicates,
