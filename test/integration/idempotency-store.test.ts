@@ -1,5 +1,5 @@
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
 import { DynamoIdempotencyStore } from '../../lambdas/adapters/dynamo-idempotency-store.js';
 import {
   IDEMPOTENCY_TTL_SECONDS,
@@ -10,27 +10,11 @@ import {
   newClaim,
   requestHashFor,
 } from '../../lambdas/core/idempotency.js';
-import { dynamoClient, type Emulator, startDynamo } from '../../local/emulators.js';
-import { ensureTables } from '../../local/tables.js';
+import { dynaliteTables } from '../support/dynalite.js';
 import { MemoryIdempotencyStore } from '../support/memory-idempotency.js';
-import { tempDataDir } from '../support/runtime.js';
 
 const NOW = Date.parse('2026-05-01T12:00:00.000Z');
-const data = tempDataDir();
-let emulator: Emulator;
-let client: DynamoDBDocumentClient;
-
-beforeAll(async () => {
-  emulator = await startDynamo(data.dir);
-  const raw = dynamoClient(emulator.endpoint);
-  await ensureTables(raw, { jobs: 'jobs', executions: 'executions' });
-  client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
-});
-
-afterAll(async () => {
-  await emulator?.stop();
-  data.remove();
-});
+const dynamo = dynaliteTables();
 
 let keys = 0;
 /** A fresh key per test, so the suites share one table without meeting. */
@@ -106,14 +90,14 @@ function idempotencyConformance(name: string, make: () => IdempotencyStore) {
   });
 }
 
-idempotencyConformance('DynamoDB (dynalite)', () => new DynamoIdempotencyStore(client, 'jobs'));
+idempotencyConformance('DynamoDB (dynalite)', () => new DynamoIdempotencyStore(dynamo.client, 'jobs'));
 idempotencyConformance('in-memory', () => new MemoryIdempotencyStore());
 
 describe('DynamoIdempotencyStore item', () => {
   it('lives in the Jobs table out of every index, with expiresAt as its TTL', async () => {
     const claim = claimAt(NOW);
-    await new DynamoIdempotencyStore(client, 'jobs').claim(claim, NOW);
-    const out = await client.send(
+    await new DynamoIdempotencyStore(dynamo.client, 'jobs').claim(claim, NOW);
+    const out = await dynamo.client.send(
       new GetCommand({ TableName: 'jobs', Key: { jobId: `idem#t#${claim.keyHash}` } }),
     );
     expect(out.Item).toMatchObject({ expiresAt: Math.floor(NOW / 1000) + IDEMPOTENCY_TTL_SECONDS });

@@ -1,31 +1,14 @@
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   DynamoExecutionWindowCounter,
   DynamoTenantJobCounter,
 } from '../../lambdas/adapters/dynamo-tenant-counters.js';
 import type { ExecutionWindowCounter, TenantJobCounter } from '../../lambdas/core/limits.js';
 import { MemoryExecutionWindowCounter } from '../../lambdas/services/tenant-policy.js';
-import { dynamoClient, type Emulator, startDynamo } from '../../local/emulators.js';
-import { ensureTables } from '../../local/tables.js';
+import { dynaliteTables } from '../support/dynalite.js';
 import { MemoryTenantJobCounter } from '../support/memory-tenant-counters.js';
-import { tempDataDir } from '../support/runtime.js';
 
-const data = tempDataDir();
-let emulator: Emulator;
-let client: DynamoDBDocumentClient;
-
-beforeAll(async () => {
-  emulator = await startDynamo(data.dir);
-  const raw = dynamoClient(emulator.endpoint);
-  await ensureTables(raw, { jobs: 'jobs', executions: 'executions' });
-  client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
-});
-
-afterAll(async () => {
-  await emulator?.stop();
-  data.remove();
-});
+const dynamo = dynaliteTables();
 
 let unique = 0;
 /** A tenant no other case has touched (the DynamoDB table is shared by the cases). */
@@ -85,7 +68,10 @@ function windowCounterConformance(name: string, make: () => ExecutionWindowCount
   });
 }
 
-jobCounterConformance('DynamoDB (dynalite)', () => new DynamoTenantJobCounter(client, 'jobs'));
+jobCounterConformance('DynamoDB (dynalite)', () => new DynamoTenantJobCounter(dynamo.client, 'jobs'));
 jobCounterConformance('in-memory', () => new MemoryTenantJobCounter());
-windowCounterConformance('DynamoDB (dynalite)', () => new DynamoExecutionWindowCounter(client, 'jobs'));
+windowCounterConformance(
+  'DynamoDB (dynalite)',
+  () => new DynamoExecutionWindowCounter(dynamo.client, 'jobs'),
+);
 windowCounterConformance('in-memory', () => new MemoryExecutionWindowCounter());
