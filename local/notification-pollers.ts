@@ -5,10 +5,11 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSEvent } from 'aws-lambda';
 import { type NotificationOutcome, processNotificationBatch } from '../lambdas/notifier/batch.js';
 import type { Logger } from '../lambdas/services/deps.js';
 import type { NotifierService } from '../lambdas/services/notifier-service.js';
+import { sqsRecordOf } from './sqs-record.js';
 
 export interface NotificationPollerOptions {
   sqs: SQSClient;
@@ -20,22 +21,6 @@ export interface NotificationPollerOptions {
   /** First retry delay of a failed delivery, doubling after (default 5 s). */
   retryBaseSeconds?: number;
   onOutcome?: (outcome: NotificationOutcome) => void;
-}
-
-function toRecord(message: Message, queueUrl: string): SQSRecord {
-  return {
-    messageId: message.MessageId ?? '',
-    receiptHandle: message.ReceiptHandle ?? '',
-    body: message.Body ?? '',
-    attributes: {
-      ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1',
-    } as SQSRecord['attributes'],
-    messageAttributes: {},
-    md5OfBody: message.MD5OfBody ?? '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: queueUrl,
-    awsRegion: 'us-east-1',
-  };
 }
 
 /**
@@ -82,7 +67,7 @@ export class NotificationPollers {
 
   private async process(messages: Message[]): Promise<void> {
     const { sqs, queueUrl, service, log } = this.options;
-    const event: SQSEvent = { Records: messages.map((m) => toRecord(m, queueUrl)) };
+    const event: SQSEvent = { Records: messages.map((m) => sqsRecordOf(m, queueUrl)) };
     try {
       const result = await processNotificationBatch(event, service, {
         log,

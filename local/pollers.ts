@@ -5,11 +5,12 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSEvent } from 'aws-lambda';
 import { processRunBatch } from '../lambdas/executor/batch.js';
 import type { Logger } from '../lambdas/services/deps.js';
 import type { ExecuteService, RunOutcome } from '../lambdas/services/execute-service.js';
 import type { Priority } from '../schemas/job.js';
+import { sqsRecordOf } from './sqs-record.js';
 
 export interface PollerOptions {
   sqs: SQSClient;
@@ -21,20 +22,6 @@ export interface PollerOptions {
   /** Long-poll loops per queue: more for `high`, so it is served first under load. */
   loops: Record<Priority, number>;
   onOutcome?: (outcome: RunOutcome | 'unparseable') => void;
-}
-
-function toRecord(message: Message, queueUrl: string): SQSRecord {
-  return {
-    messageId: message.MessageId ?? '',
-    receiptHandle: message.ReceiptHandle ?? '',
-    body: message.Body ?? '',
-    attributes: {} as SQSRecord['attributes'],
-    messageAttributes: {},
-    md5OfBody: message.MD5OfBody ?? '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: queueUrl,
-    awsRegion: 'us-east-1',
-  };
 }
 
 /**
@@ -107,7 +94,7 @@ export class RunQueuePollers {
 
   private async processOne(queueUrl: string, message: Message): Promise<void> {
     const { sqs, service, log, onOutcome } = this.options;
-    const event: SQSEvent = { Records: [toRecord(message, queueUrl)] };
+    const event: SQSEvent = { Records: [sqsRecordOf(message, queueUrl)] };
     let unparseable = false;
     try {
       const result = await processRunBatch(event, service, log, (outcome) => {
