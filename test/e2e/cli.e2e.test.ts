@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +10,7 @@ import { EXIT } from '../../cli/exit-codes.js';
 import { runCli } from '../../cli/run.js';
 import { SchedulerClient } from '../../client/index.js';
 import type { LocalRuntime } from '../../local/runtime.js';
+import { closedPort } from '../support/ports.js';
 import { API_KEY, OTHER_KEY, startTestRuntime, tempDataDir } from '../support/runtime.js';
 import { type Sink, startSink, waitFor } from '../support/sink.js';
 
@@ -21,15 +21,6 @@ interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
-}
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('scheduler CLI against the local runtime', () => {

@@ -1,19 +1,10 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, SchedulerApiError, SchedulerClient, SchedulerNetworkError } from '../../client/index.js';
 import { openApiDocument } from '../../lambdas/api/openapi.js';
 import type { LocalRuntime } from '../../local/runtime.js';
+import { closedPort } from '../support/ports.js';
 import { API_KEY, OTHER_KEY, startTestRuntime, tempDataDir } from '../support/runtime.js';
 import { type Sink, startSink, waitFor } from '../support/sink.js';
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('SchedulerClient against the local runtime', () => {
   const data = tempDataDir();
