@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { NAME_LIMIT_64, stackScopedName } from './names.js';
 
 /** Powertools `serviceName`: the handlers' metrics carry it as their only dimension, `service`. */
 export const POWERTOOLS_SERVICE = 'scheduler';
@@ -15,6 +16,11 @@ export const METRICS_NAMESPACE = 'Scheduler';
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface SchedulerFunctionProps {
+  /**
+   * The function's role in the scheduler (`api`, `watcher`, ...): its name is `<stackName>-<name>`
+   * and its log group `/aws/lambda/<that>`, names a person finds in the console.
+   */
+  readonly name: string;
   /** Handler file, relative to the repository root (e.g. `lambdas/api/handler.ts`); it exports `handler`. */
   readonly entry: string;
   readonly description: string;
@@ -38,7 +44,10 @@ export interface SchedulerFunctionProps {
  */
 export class SchedulerFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: SchedulerFunctionProps) {
+    const functionName = stackScopedName(scope, props.name, NAME_LIMIT_64);
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+      // Deleted with the stack, so a fixed name never collides with a later deploy.
+      logGroupName: `/aws/lambda/${functionName}`,
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
@@ -47,6 +56,7 @@ export class SchedulerFunction extends NodejsFunction {
       description: `${props.description} (execution role)`,
     });
     super(scope, id, {
+      functionName,
       entry: `${REPO_ROOT}${props.entry}`,
       handler: 'handler',
       projectRoot: REPO_ROOT,
@@ -64,6 +74,8 @@ export class SchedulerFunction extends NodejsFunction {
         POWERTOOLS_SERVICE_NAME: POWERTOOLS_SERVICE,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
+        // The bundle ships its source map: stack traces in CloudWatch name the TypeScript source.
+        NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: {
         format: OutputFormat.ESM,
