@@ -44,7 +44,7 @@ export const CODE_ACCESS: Readonly<Record<FunctionRole, CodeAccess>> = {
   },
   watcher: {
     jobsTable: { items: ['GetItem', 'PutItem', 'UpdateItem'], indexes: ['due'] },
-    executionsTable: { items: ['GetItem', 'PutItem'], indexes: ['pending'] },
+    executionsTable: { items: ['PutItem'], indexes: ['pending'] },
     runQueues: ['SendMessage'],
     notificationsQueue: ['SendMessage'],
   },
