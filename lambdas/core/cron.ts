@@ -11,11 +11,11 @@
  * Pure: instants are epoch milliseconds passed in, offsets come from Intl (cached per zone and year).
  */
 
-import { type CompiledCron, CronSyntaxError } from './cron/compiled.js';
+import { type CompiledCron, CronSyntaxError, type WallClockRule } from './cron/compiled.js';
 import { compileEventBridge, isEventBridgeCron } from './cron/eventbridge.js';
 import { compileClassic } from './cron/parse.js';
 import { instantOfLocalTime, latestRun, nextRun, nextRunAnyTime } from './cron/runs.js';
-import { canEverMatch } from './cron/wall-clock.js';
+import { canEverMatch, wallClockRule } from './cron/wall-clock.js';
 import { zoneOffsets } from './cron/zone.js';
 import { InvalidSchedule } from './errors.js';
 
@@ -29,10 +29,15 @@ function invalidExpression(expression: string, problem: string): InvalidSchedule
   ]);
 }
 
-const compiledCache = new Map<string, CompiledCron>();
+interface Compiled {
+  cron: CompiledCron;
+  rule: WallClockRule;
+}
+
+const compiledCache = new Map<string, Compiled>();
 const COMPILED_CACHE_LIMIT = 1000;
 
-function compiled(expression: string): CompiledCron {
+function compiled(expression: string): Compiled {
   const cached = compiledCache.get(expression);
   if (cached !== undefined) return cached;
   let cron: CompiledCron;
@@ -43,8 +48,9 @@ function compiled(expression: string): CompiledCron {
     throw error;
   }
   if (compiledCache.size >= COMPILED_CACHE_LIMIT) compiledCache.clear();
-  compiledCache.set(expression, cron);
-  return cron;
+  const entry = { cron, rule: wallClockRule(cron) };
+  compiledCache.set(expression, entry);
+  return entry;
 }
 
 function assertCanMatch(cron: CompiledCron): void {
@@ -62,23 +68,23 @@ function assertCanMatch(cron: CompiledCron): void {
  * one that can never match (`0 0 30 2 *`) or an unknown time zone.
  */
 export function validateCron(expression: string, timezone: string): void {
-  assertCanMatch(compiled(expression));
+  assertCanMatch(compiled(expression).cron);
   zoneOffsets(timezone);
 }
 
 /** The first run strictly after `afterMs`, or null if there is none within CRON_LOOKAHEAD_MS. */
 export function nextCronRun(expression: string, timezone: string, afterMs: number): number | null {
-  return nextRun(compiled(expression), zoneOffsets(timezone), afterMs);
+  return nextRun(compiled(expression).rule, zoneOffsets(timezone), afterMs);
 }
 
 /** The first run strictly after `afterMs` however far away, or null if the expression never matches again. */
 export function nextCronRunAnyTime(expression: string, timezone: string, afterMs: number): number | null {
-  return nextRunAnyTime(compiled(expression), zoneOffsets(timezone), afterMs);
+  return nextRunAnyTime(compiled(expression).rule, zoneOffsets(timezone), afterMs);
 }
 
 /** The latest run at or before `atMs` (misfire `run_once`), or null if none within CRON_LOOKBACK_MS. */
 export function latestCronRunAtOrBefore(expression: string, timezone: string, atMs: number): number | null {
-  return latestRun(compiled(expression), zoneOffsets(timezone), atMs);
+  return latestRun(compiled(expression).rule, zoneOffsets(timezone), atMs);
 }
 
 /** Up to `limit` runs strictly after `afterMs` and at or before `untilMs`, ascending. */
@@ -89,7 +95,7 @@ export function cronRunsBetween(
   untilMs: number,
   limit: number,
 ): number[] {
-  const cron = compiled(expression);
+  const cron = compiled(expression).rule;
   const zone = zoneOffsets(timezone);
   const runs: number[] = [];
   let run = nextRun(cron, zone, afterMs);

@@ -56,6 +56,19 @@ export interface CompiledCron {
   rawFields: { dayOfMonth: string; month: string; year?: string };
 }
 
+/**
+ * What the zone layer needs of an expression: its wall-clock matches (local date-times encoded as
+ * UTC epoch ms) and whether its hours are fixed. wall-clock.ts provides it for compiled expressions;
+ * bench/cron-engine.ts plugs cron-parser in here to compare the two.
+ */
+export interface WallClockRule {
+  fixedLocalTime: boolean;
+  /** The earliest match at or after `from` and before `until`, or null. */
+  nextMatch(from: number, until: number): number | null;
+  /** The latest match at or before `from` and at or after `notBefore`, or null. */
+  prevMatch(from: number, notBefore: number): number | null;
+}
+
 /** A syntax problem in one field; the message names the field and is shown to the user as is. */
 export class CronSyntaxError extends Error {}
 

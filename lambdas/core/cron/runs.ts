@@ -7,8 +7,8 @@
  * Recurring hours (`*` or a step in the hour field) simply run at every real matching instant.
  */
 import { DAY } from '../time.js';
-import { type CompiledCron, everyDay, valueSetOf } from './compiled.js';
-import { nextWallClockMatch, prevWallClockMatch } from './wall-clock.js';
+import { type CompiledCron, everyDay, valueSetOf, type WallClockRule } from './compiled.js';
+import { wallClockRule } from './wall-clock.js';
 import { MAX_OFFSET_CHANGE_MS, type Transition, type ZoneOffsets } from './zone.js';
 
 /** How far ahead nextRun looks: 10 years (with up to 3 leap days) + 1 day. */
@@ -19,16 +19,16 @@ export const CRON_LOOKBACK_MS = (10 * 365 + 3) * DAY;
 const GREGORIAN_CYCLE_MS = 146_097 * DAY;
 
 /** True when a fixed-local-time run lands on the transition because its local time was skipped. */
-function runsAtGap(cron: CompiledCron, transition: Transition | null): transition is Transition {
+function runsAtGap(cron: WallClockRule, transition: Transition | null): transition is Transition {
   if (transition === null || !cron.fixedLocalTime || transition.offsetAfter <= transition.offsetBefore) {
     return false;
   }
   const gapStart = transition.at + transition.offsetBefore;
-  return nextWallClockMatch(cron, gapStart, transition.at + transition.offsetAfter) !== null;
+  return cron.nextMatch(gapStart, transition.at + transition.offsetAfter) !== null;
 }
 
 /** The earliest local time a span may run at, skipping the second pass over a repeated interval. */
-function spanLocalStart(cron: CompiledCron, transition: Transition | null, localStart: number): number {
+function spanLocalStart(cron: WallClockRule, transition: Transition | null, localStart: number): number {
   if (transition === null || !cron.fixedLocalTime || transition.offsetAfter >= transition.offsetBefore) {
     return localStart;
   }
@@ -36,7 +36,7 @@ function spanLocalStart(cron: CompiledCron, transition: Transition | null, local
 }
 
 /** The first run strictly after `afterMs`, or null if there is none within CRON_LOOKAHEAD_MS. */
-export function nextRun(cron: CompiledCron, zone: ZoneOffsets, afterMs: number): number | null {
+export function nextRun(cron: WallClockRule, zone: ZoneOffsets, afterMs: number): number | null {
   const limit = afterMs + CRON_LOOKAHEAD_MS;
   let from = Math.floor(afterMs) + 1;
   while (from <= limit) {
@@ -46,7 +46,7 @@ export function nextRun(cron: CompiledCron, zone: ZoneOffsets, afterMs: number):
     const closing = zone.firstTransitionAfter(from, limit);
     const spanEnd = closing === null ? limit + 1 : closing.at;
     const localFrom = spanLocalStart(cron, opening, from + offset);
-    const match = nextWallClockMatch(cron, localFrom, spanEnd + offset);
+    const match = cron.nextMatch(localFrom, spanEnd + offset);
     if (match !== null) return match - offset;
     from = spanEnd;
   }
@@ -59,7 +59,7 @@ export function nextRun(cron: CompiledCron, zone: ZoneOffsets, afterMs: number):
  * finds nothing jumps to the next wall-clock match, so a distant run costs a few searches, not a
  * walk through the years between.
  */
-export function nextRunAnyTime(cron: CompiledCron, zone: ZoneOffsets, afterMs: number): number | null {
+export function nextRunAnyTime(cron: WallClockRule, zone: ZoneOffsets, afterMs: number): number | null {
   const stop = afterMs + GREGORIAN_CYCLE_MS + CRON_LOOKAHEAD_MS;
   let after = afterMs;
   for (;;) {
@@ -67,14 +67,14 @@ export function nextRunAnyTime(cron: CompiledCron, zone: ZoneOffsets, afterMs: n
     if (run !== null) return run;
     // Nothing in (after, after + look-ahead]. Local times run at most a day either side of UTC.
     const searched = after + CRON_LOOKAHEAD_MS;
-    const match = nextWallClockMatch(cron, searched - DAY, stop);
+    const match = cron.nextMatch(searched - DAY, stop);
     if (match === null) return null;
     after = Math.max(searched, match - 2 * DAY);
   }
 }
 
 /** The latest run at or before `atMs`, or null if none within CRON_LOOKBACK_MS. */
-export function latestRun(cron: CompiledCron, zone: ZoneOffsets, atMs: number): number | null {
+export function latestRun(cron: WallClockRule, zone: ZoneOffsets, atMs: number): number | null {
   const limit = atMs - CRON_LOOKBACK_MS;
   let to = Math.floor(atMs);
   while (to >= limit) {
@@ -82,7 +82,7 @@ export function latestRun(cron: CompiledCron, zone: ZoneOffsets, atMs: number): 
     const opening = zone.lastTransitionAtOrBefore(to, limit);
     const spanStart = opening === null ? limit : opening.at;
     const localFrom = spanLocalStart(cron, opening, spanStart + offset);
-    const match = prevWallClockMatch(cron, to + offset, localFrom);
+    const match = cron.prevMatch(to + offset, localFrom);
     if (match !== null) return match - offset;
     if (runsAtGap(cron, opening)) return opening.at;
     to = spanStart - 1;
@@ -114,7 +114,7 @@ export function instantOfLocalTime(zone: ZoneOffsets, local: number): number {
     rawFields: { dayOfMonth: String(at.getUTCDate()), month: String(at.getUTCMonth() + 1) },
   };
   // Every zone's offset is within a day of UTC, so the instant lies after `local - 2 days`.
-  const run = nextRun(cron, zone, local - 2 * DAY);
+  const run = nextRun(wallClockRule(cron), zone, local - 2 * DAY);
   if (run === null) throw new Error(`no instant for the local time ${cron.expression}`);
   return run;
 }

@@ -5,7 +5,7 @@
  * months between the two bounds (each month costs at most one scan of its days).
  */
 import { SECOND } from '../time.js';
-import type { CompiledCron, DayRule, ValueSet, YearSet } from './compiled.js';
+import type { CompiledCron, DayRule, ValueSet, WallClockRule, YearSet } from './compiled.js';
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const SATURDAY = 6;
@@ -173,47 +173,35 @@ export function prevWallClockMatch(cron: CompiledCron, from: number, notBefore: 
     if (allowedYear !== year) {
       if (allowedYear === -1 || Date.UTC(allowedYear + 1, 0, 1) <= notBefore) return null;
       year = allowedYear;
-      month = 12;
-      day = 31;
-      hour = 23;
-      minute = second = 59;
+      [month, day, hour, minute, second] = [12, 31, 23, 59, 59];
     }
     const allowedMonth = prevIn(cron.month, month);
     if (allowedMonth !== month) {
       if (allowedMonth === -1) {
         year -= 1;
-        month = 12;
-        day = 31;
-        hour = 23;
-        minute = second = 59;
+        [month, day, hour, minute, second] = [12, 31, 23, 59, 59];
         if (Date.UTC(year + 1, 0, 1) <= notBefore) return null;
         continue;
       }
       month = allowedMonth;
-      day = 31;
-      hour = 23;
-      minute = second = 59;
+      [day, hour, minute, second] = [31, 23, 59, 59];
       if (Date.UTC(year, month, 1) <= notBefore) return null;
     }
     const allowedDay = prevDay(cron.day, year, month, day);
     if (allowedDay === -1) {
       month -= 1;
-      day = 31;
-      hour = 23;
-      minute = second = 59;
+      [day, hour, minute, second] = [31, 23, 59, 59];
       if (Date.UTC(year, month, 1) <= notBefore) return null;
       continue;
     }
     if (allowedDay !== day) {
       day = allowedDay;
-      hour = 23;
-      minute = second = 59;
+      [hour, minute, second] = [23, 59, 59];
     }
     const allowedHour = prevIn(cron.hour, hour);
     if (allowedHour === -1) {
       day -= 1;
-      hour = 23;
-      minute = second = 59;
+      [hour, minute, second] = [23, 59, 59];
       continue;
     }
     if (allowedHour !== hour) {
@@ -248,4 +236,13 @@ export function prevWallClockMatch(cron: CompiledCron, from: number, notBefore: 
  */
 export function canEverMatch(cron: CompiledCron): boolean {
   return nextWallClockMatch(cron, Date.UTC(1970, 0, 1), Date.UTC(2400, 0, 1)) !== null;
+}
+
+/** The zone layer's view of a compiled expression. */
+export function wallClockRule(cron: CompiledCron): WallClockRule {
+  return {
+    fixedLocalTime: cron.fixedLocalTime,
+    nextMatch: (from, until) => nextWallClockMatch(cron, from, until),
+    prevMatch: (from, notBefore) => prevWallClockMatch(cron, from, notBefore),
+  };
 }
