@@ -8,6 +8,7 @@ import {
   parseRateExpression,
 } from '../../lambdas/core/eventbridge-expressions.js';
 import { DAY, HOUR, iso, ms } from '../../lambdas/core/time.js';
+import { thrown } from '../support/errors.js';
 
 /**
  * EventBridge Scheduler expressions, read as its documentation says (docs/decisions/cron-engine.md
@@ -17,15 +18,6 @@ import { DAY, HOUR, iso, ms } from '../../lambdas/core/time.js';
  * independently of this code, from a calendar (2026-08-01 and 2026-08-15 are Saturdays, 2026-11-15
  * and 2026-05-31 Sundays, 2027-12-31 a Friday). Our DST contract applies to these crons too.
  */
-
-function thrown(action: () => unknown): unknown {
-  try {
-    action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error');
-}
 
 const runs = (expression: string, zone: string, after: string, count: number) =>
   cronRunsBetween(expression, zone, ms(after), ms(after) + 20 * 365 * DAY, count).map(iso);

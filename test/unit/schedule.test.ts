@@ -3,19 +3,11 @@ import { InvalidSchedule } from '../../lambdas/core/errors.js';
 import { firstRunAt, nextRunAfter, upcomingRuns, validateSchedule } from '../../lambdas/core/schedule.js';
 import { iso, ms } from '../../lambdas/core/time.js';
 import type { Schedule } from '../../schemas/job.js';
+import { thrown } from '../support/errors.js';
 
 const NOW = ms('2026-05-01T12:00:00.000Z');
 const cron = (expression: string, extra: Partial<Schedule> = {}): Schedule =>
   ({ type: 'cron', expression, timezone: 'UTC', ...extra }) as Schedule;
-
-function thrown(action: () => unknown): unknown {
-  try {
-    action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error');
-}
 
 describe('schedule', () => {
   describe('a next run however far away (the fifth Monday of February)', () => {

@@ -85,15 +85,22 @@ function prevYear(years: YearSet | null, year: number): number {
   return allowed === -1 ? -1 : allowed + years.first;
 }
 
+/** Year, month (1-12), day, hour, minute and second of a wall-clock time. */
+function dateTimeOf(wallClock: number): [number, number, number, number, number, number] {
+  const at = new Date(wallClock);
+  return [
+    at.getUTCFullYear(),
+    at.getUTCMonth() + 1,
+    at.getUTCDate(),
+    at.getUTCHours(),
+    at.getUTCMinutes(),
+    at.getUTCSeconds(),
+  ];
+}
+
 /** The earliest matching wall-clock time at or after `from` and before `until`, or null. */
 export function nextWallClockMatch(cron: CompiledCron, from: number, until: number): number | null {
-  const start = new Date(Math.ceil(from / SECOND) * SECOND);
-  let year = start.getUTCFullYear();
-  let month = start.getUTCMonth() + 1;
-  let day = start.getUTCDate();
-  let hour = start.getUTCHours();
-  let minute = start.getUTCMinutes();
-  let second = start.getUTCSeconds();
+  let [year, month, day, hour, minute, second] = dateTimeOf(Math.ceil(from / SECOND) * SECOND);
   for (;;) {
     const allowedYear = nextYear(cron.year, year);
     if (allowedYear !== year) {
@@ -161,13 +168,7 @@ export function nextWallClockMatch(cron: CompiledCron, from: number, until: numb
 
 /** The latest matching wall-clock time at or before `from` and at or after `notBefore`, or null. */
 export function prevWallClockMatch(cron: CompiledCron, from: number, notBefore: number): number | null {
-  const start = new Date(Math.floor(from / SECOND) * SECOND);
-  let year = start.getUTCFullYear();
-  let month = start.getUTCMonth() + 1;
-  let day = start.getUTCDate();
-  let hour = start.getUTCHours();
-  let minute = start.getUTCMinutes();
-  let second = start.getUTCSeconds();
+  let [year, month, day, hour, minute, second] = dateTimeOf(Math.floor(from / SECOND) * SECOND);
   for (;;) {
     const allowedYear = prevYear(cron.year, year);
     if (allowedYear !== year) {
