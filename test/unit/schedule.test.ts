@@ -32,6 +32,16 @@ describe('schedule', () => {
       ]);
     });
 
+    // 02:30 on 8 March exists only in the gap of New York's 2026 spring change (it comes a week later
+    // in 2027): a stepped hour skips it, a fixed hour runs at the end of the gap.
+    it.each([
+      ['30 2/24 8 3 *', '2027-03-08T07:30:00.000Z'],
+      ['30 2 8 3 *', '2026-03-08T07:00:00.000Z'],
+    ])('steps past a match that is no run: %s is next at %s', (expression, next) => {
+      const schedule = cron(expression, { timezone: 'America/New_York' } as Partial<Schedule>);
+      expect(iso(nextRunAfter(schedule, ms('2026-01-01T00:00:00.000Z')) ?? 0)).toBe(next);
+    });
+
     it('is found after a run far away as well (the watcher advances the job from it)', () => {
       expect(iso(nextRunAfter(cron('0 0 * 2 1#5'), ms('2044-02-29T00:00:00.000Z')) ?? 0)).toBe(
         '2072-02-29T00:00:00.000Z',

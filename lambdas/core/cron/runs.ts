@@ -35,9 +35,14 @@ function spanLocalStart(cron: WallClockRule, transition: Transition | null, loca
   return Math.max(localStart, transition.at + transition.offsetBefore);
 }
 
-/** The first run strictly after `afterMs`, or null if there is none within CRON_LOOKAHEAD_MS. */
-export function nextRun(cron: WallClockRule, zone: ZoneOffsets, afterMs: number): number | null {
-  const limit = afterMs + CRON_LOOKAHEAD_MS;
+/** The first run strictly after `afterMs`, or null if there is none within `horizonMs`. */
+export function nextRun(
+  cron: WallClockRule,
+  zone: ZoneOffsets,
+  afterMs: number,
+  horizonMs = CRON_LOOKAHEAD_MS,
+): number | null {
+  const limit = afterMs + horizonMs;
   let from = Math.floor(afterMs) + 1;
   while (from <= limit) {
     const offset = zone.offsetAt(from);
@@ -53,23 +58,32 @@ export function nextRun(cron: WallClockRule, zone: ZoneOffsets, afterMs: number)
   return null;
 }
 
+/** Most schedules run within this of any instant: searched span by span before jumping ahead. */
+const NEAR_MS = 35 * DAY;
+/** Around a wall-clock match found far ahead, the stretch searched span by span for its run. */
+const AROUND_MATCH_MS = 4 * DAY;
+
 /**
  * The first run strictly after `afterMs` however far away (the fifth Monday of February comes
- * every 28 or 40 years), or null when the expression never matches again. Each look-ahead that
- * finds nothing jumps to the next wall-clock match, so a distant run costs a few searches, not a
- * walk through the years between.
+ * every 28 or 40 years), or null when the expression never matches again. Beyond the first weeks
+ * it jumps from one wall-clock match to the next and looks for the run only around each, so a
+ * distant run costs a few searches and the zone's offsets for the years it lands in, not a walk
+ * through every year between.
  */
 export function nextRunAnyTime(cron: WallClockRule, zone: ZoneOffsets, afterMs: number): number | null {
+  const near = nextRun(cron, zone, afterMs, NEAR_MS);
+  if (near !== null) return near;
   const stop = afterMs + GREGORIAN_CYCLE_MS + CRON_LOOKAHEAD_MS;
-  let after = afterMs;
+  // Nothing in (afterMs, searched]. Local times run at most a day either side of UTC, so a run
+  // after `searched` has a local time after `searched - DAY`, and lies after its match - 2 days.
+  let searched = afterMs + NEAR_MS;
   for (;;) {
-    const run = nextRun(cron, zone, after);
-    if (run !== null) return run;
-    // Nothing in (after, after + look-ahead]. Local times run at most a day either side of UTC.
-    const searched = after + CRON_LOOKAHEAD_MS;
     const match = cron.nextMatch(searched - DAY, stop);
     if (match === null) return null;
-    after = Math.max(searched, match - 2 * DAY);
+    const from = Math.max(searched, match - 2 * DAY);
+    const run = nextRun(cron, zone, from, AROUND_MATCH_MS);
+    if (run !== null) return run;
+    searched = from + AROUND_MATCH_MS;
   }
 }
 
