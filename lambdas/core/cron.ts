@@ -19,7 +19,6 @@ import { canEverMatch, wallClockRule } from './cron/wall-clock.js';
 import { zoneOffsets } from './cron/zone.js';
 import { InvalidSchedule } from './errors.js';
 
-export { isEventBridgeCron } from './cron/eventbridge.js';
 export { CRON_LOOKAHEAD_MS, CRON_LOOKBACK_MS } from './cron/runs.js';
 export { isValidTimezone } from './cron/zone.js';
 
