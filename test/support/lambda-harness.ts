@@ -21,6 +21,7 @@ import {
 import { sqsRecordOf } from '../../local/sqs-record.js';
 import { ensureTables } from '../../local/tables.js';
 import type { Priority } from '../../schemas/job.js';
+import { apiGatewayEvent, lambdaContext } from './lambda-events.js';
 import { tempDataDir } from './runtime.js';
 import { type FakeBucket, fakeBucket } from './s3-bucket-mock.js';
 import { type Sink, startSink } from './sink.js';
@@ -29,12 +30,7 @@ import { type Sink, startSink } from './sink.js';
 export const SIGNING_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:signing-AbCdEf';
 export const IAM_CALLER = 'arn:aws:iam::123456789012:user/ci';
 
-const context = {
-  functionName: 'handler-test',
-  awsRequestId: 'req-1',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:handler-test',
-  getRemainingTimeInMillis: () => 60_000,
-} as unknown as Context;
+const context = lambdaContext();
 
 /** An SDK command as a client's `send` receives it. */
 export interface SentCommand {
@@ -169,26 +165,16 @@ export async function startLambdaHarness(): Promise<LambdaHarness> {
     }
   }
 
-  const api = (await import('../../lambdas/api/handler.js')).handler as unknown as Handler<
+  const handlerOf = async <E, R>(module: Promise<{ handler: unknown }>) =>
+    (await module).handler as Handler<E, R>;
+  const api = await handlerOf<
     APIGatewayProxyEventV2,
     { statusCode?: number; headers?: Record<string, unknown>; body?: string }
-  >;
-  const executor = (await import('../../lambdas/executor/handler.js')).handler as unknown as Handler<
-    SQSEvent,
-    SQSBatchResponse
-  >;
-  const watcher = (await import('../../lambdas/watcher/handler.js')).handler as unknown as Handler<
-    unknown,
-    WatchReport
-  >;
-  const notifier = (await import('../../lambdas/notifier/handler.js')).handler as unknown as Handler<
-    SQSEvent,
-    SQSBatchResponse
-  >;
-  const archiver = (await import('../../lambdas/archiver/handler.js')).handler as unknown as Handler<
-    unknown,
-    SQSBatchResponse
-  >;
+  >(import('../../lambdas/api/handler.js'));
+  const executor = await handlerOf<SQSEvent, SQSBatchResponse>(import('../../lambdas/executor/handler.js'));
+  const watcher = await handlerOf<unknown, WatchReport>(import('../../lambdas/watcher/handler.js'));
+  const notifier = await handlerOf<SQSEvent, SQSBatchResponse>(import('../../lambdas/notifier/handler.js'));
+  const archiver = await handlerOf<unknown, SQSBatchResponse>(import('../../lambdas/archiver/handler.js'));
 
   const receive = async (queueUrl: string, waitSeconds = 0): Promise<SQSRecord[]> => {
     const out = await queues.send(
@@ -219,25 +205,15 @@ export async function startLambdaHarness(): Promise<LambdaHarness> {
       await queues.send(new SendMessageCommand({ QueueUrl: run.urls[priority], MessageBody: body }));
     },
     async api(method, path, body, headers = {}) {
-      const [rawPath = '/', query = ''] = path.split('?');
-      const event = {
-        version: '2.0',
-        routeKey: '$default',
-        rawPath,
-        rawQueryString: query,
-        headers: {
-          host: 'api.example.com',
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...headers,
+      const event = apiGatewayEvent(
+        method,
+        path,
+        body,
+        { host: 'api.example.com', ...headers },
+        {
+          iam: { userArn: IAM_CALLER },
         },
-        ...(query ? { queryStringParameters: Object.fromEntries(new URLSearchParams(query)) } : {}),
-        requestContext: {
-          http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'test' },
-          authorizer: { iam: { userArn: IAM_CALLER } },
-        },
-        ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-        isBase64Encoded: false,
-      } as unknown as APIGatewayProxyEventV2;
+      );
       const result = await as('api', () => api(event, context));
       const text = result.body ?? '';
       return {
