@@ -1,6 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -103,23 +102,6 @@ export class SchedulerFunction extends NodejsFunction {
         'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
     });
   }
-}
-
-/**
- * `grantReadWriteData` on a table with global secondary indexes also grants `<table>/index/*`:
- * the services query those indexes (due, byTenant, byJob, pending, dead). The wildcard stays
- * inside the named table.
- */
-export function acknowledgeTableIndexes(fn: SchedulerFunction, tables: readonly dynamodb.ITable[]): void {
-  const findings = tables.map((table) => {
-    const cfn = table.node.defaultChild as CfnElement;
-    return `Resource::<${Stack.of(cfn).getLogicalId(cfn)}.Arn>/index/*`;
-  });
-  acknowledgeWildcards(
-    fn.role ?? fn,
-    findings,
-    "Queries of the table's own global secondary indexes; the wildcard covers index names of this table only.",
-  );
 }
 
 /** One acknowledgement per wildcard finding, as cdk-nag 3 requires; the reason is the evidence. */

@@ -7,15 +7,18 @@ import { SqsRunQueue } from '../../lambdas/adapters/sqs-run-queue.js';
 import { cachedHealth } from '../../lambdas/api/health-cache.js';
 import { priorityOfQueueArn, processRunBatch } from '../../lambdas/executor/batch.js';
 import { RUN_REDELIVERY } from '../../lambdas/executor/redelivery.js';
+import { processNotificationBatch } from '../../lambdas/notifier/batch.js';
 import { NOTIFICATION_REDELIVERY } from '../../lambdas/notifier/redelivery.js';
 import { silentLogger } from '../../lambdas/services/deps.js';
 import type { ExecuteService } from '../../lambdas/services/execute-service.js';
+import type { NotifierService } from '../../lambdas/services/notifier-service.js';
 import { withOutcomeMetrics } from '../../lambdas/shared/outcome-metrics.js';
 import { redeliveryDelaySeconds, redeliverySpanSeconds } from '../../lambdas/shared/redelivery.js';
 import {
   SecretsManagerSigningKeys,
   SIGNING_SECRET_MAX_AGE_SECONDS,
 } from '../../lambdas/shared/signing-secrets.js';
+import type { NotificationMessage } from '../../schemas/notification.js';
 import type { ExecutionItem, JobItem } from '../../schemas/stored.js';
 import { MemoryRunQueue } from '../support/memory.js';
 
@@ -48,6 +51,52 @@ describe('redelivery policies', () => {
   it('a run that keeps failing reaches its DLQ within minutes, a notification after about 15', () => {
     expect(redeliverySpanSeconds(RUN_REDELIVERY)).toBe(5 + 10 + 20 + 40 + 60 * 5);
     expect(redeliverySpanSeconds(NOTIFICATION_REDELIVERY)).toBe(5 + 10 + 20 + 40 + 80 + 160 + 300 + 300);
+  });
+});
+
+describe('processNotificationBatch', () => {
+  it('backs a failing webhook off by doubling, at most 5 minutes apart', async () => {
+    // Prepare
+    const body = JSON.stringify(<NotificationMessage>{
+      v: 1,
+      tenant: 'team-a',
+      channel: { webhook: 'https://hooks.example.com/x' },
+      payload: {
+        id: 'job_x:2026-05-01T12:00:00.000Z#dead',
+        event: 'dead',
+        occurredAt: '2026-05-01T12:00:05.000Z',
+        job: { id: 'job_x', name: 'nightly' },
+        execution: {
+          id: 'job_x:2026-05-01T12:00:00.000Z',
+          scheduledAt: '2026-05-01T12:00:00.000Z',
+          trigger: 'schedule',
+          startedAt: '2026-05-01T12:00:00.010Z',
+          finishedAt: '2026-05-01T12:00:05.000Z',
+          lateByMs: 10,
+        },
+        status: 'dead',
+        attempts: 3,
+        error: 'HTTP 503',
+        links: { execution: '/v1/executions/x', job: '/v1/jobs/job_x' },
+      },
+    });
+    const down = {
+      deliver: async () => ({ delivered: false, error: 'HTTP 503' }),
+    } as unknown as NotifierService;
+    const delays: number[] = [];
+    // Act
+    for (const receiveCount of [1, 6, 7, 8]) {
+      await processNotificationBatch(
+        { Records: [record(`n${receiveCount}`, URLS.normal, receiveCount, body)] },
+        down,
+        {
+          log: silentLogger,
+          retryLater: async (_record, seconds) => void delays.push(seconds),
+        },
+      );
+    }
+    // Assess
+    expect(delays).toEqual([5, 160, 300, 300]);
   });
 });
 
