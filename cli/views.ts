@@ -31,18 +31,35 @@ export function jobsTable(jobs: Job[], now: number): string {
   );
 }
 
+/** One line per target type: what the job calls. */
+export function describeTarget(target: Job['target']): string {
+  switch (target.type) {
+    case 'http':
+      return `${target.method ?? 'POST'} ${target.url}`;
+    case 'lambda':
+      return `lambda ${target.functionArn} (${target.invocationType})`;
+    case 'sqs':
+      return `sqs ${target.queueUrl}`;
+    case 'eventbridge':
+      return `eventbridge ${target.eventBusArn} ${target.source}/${target.detailType}`;
+    case 'stepfunctions':
+      return `stepfunctions ${target.stateMachineArn}`;
+    case 'sns':
+      return `sns ${target.topicArn}`;
+  }
+}
+
 export function jobDetail(job: Job, now: number): string {
   const target = job.target;
+  const headers = target.type === 'http' ? Object.keys(target.headers ?? {}) : [];
   return fields([
     ['id', job.id],
     ['name', job.name],
     ['status', job.status],
     ['schedule', describeSchedule(job.schedule)],
-    ['target', `${target.method ?? 'POST'} ${target.url}`],
-    [
-      'headers',
-      Object.keys(target.headers ?? {}).length ? Object.keys(target.headers ?? {}).join(', ') : undefined,
-    ],
+    ['target', describeTarget(target)],
+    ['role', target.type === 'http' ? undefined : target.roleArn],
+    ['headers', headers.length ? headers.join(', ') : undefined],
     ['next run', timeWithRelative(job.nextRunAt, now)],
     [
       'last run',
