@@ -66,7 +66,7 @@ export const SqsTarget = z
       .url({ protocol: /^https?$/, message: 'must be an SQS queue URL' })
       .max(2048)
       .regex(
-        /^https?:\/\/[^/]+\/\d{12}\/[\w-]{1,80}$/,
+        /^https?:\/\/[^/]+\/\d{12}\/[\w-]{1,80}(\.fifo)?$/,
         'must be a queue URL: https://sqs.<region>.amazonaws.com/<account>/<queue>',
       ),
     body: payloadText('Message body'),

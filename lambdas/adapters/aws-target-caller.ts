@@ -252,7 +252,7 @@ async function send(
     case 'sqs': {
       const out = await (client as SQSClient).send(new SendMessageCommand(call.input), options);
       return {
-        statusCode: out.$metadata.httpStatusCode ?? 200,
+        statusCode: out.$metadata?.httpStatusCode ?? 200,
         fields: described({ messageId: out.MessageId, sequenceNumber: out.SequenceNumber }),
       };
     }
@@ -266,7 +266,7 @@ async function send(
         );
       }
       return {
-        statusCode: out.$metadata.httpStatusCode ?? 200,
+        statusCode: out.$metadata?.httpStatusCode ?? 200,
         fields: described({ eventId: entry?.EventId }),
       };
     }
@@ -274,7 +274,7 @@ async function send(
       try {
         const out = await (client as SFNClient).send(new StartExecutionCommand(call.input), options);
         return {
-          statusCode: out.$metadata.httpStatusCode ?? 200,
+          statusCode: out.$metadata?.httpStatusCode ?? 200,
           fields: described({ executionArn: out.executionArn, startDate: out.startDate?.toISOString() }),
         };
       } catch (error) {
@@ -288,7 +288,7 @@ async function send(
     case 'sns': {
       const out = await (client as SNSClient).send(new PublishCommand(call.input), options);
       return {
-        statusCode: out.$metadata.httpStatusCode ?? 200,
+        statusCode: out.$metadata?.httpStatusCode ?? 200,
         fields: described({ messageId: out.MessageId, sequenceNumber: out.SequenceNumber }),
       };
     }
