@@ -48,6 +48,9 @@ const lambdaCall = (invocationType: 'Event' | 'RequestResponse' = 'Event'): AwsC
   },
 });
 
+/** A Lambda response payload as the SDK returns it (bytes that can also read themselves as text). */
+const blob = (text: string) => Object.assign(Buffer.from(text), { transformToString: () => text });
+
 function awsError(name: string, status: number, message = `${name} happened`) {
   return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
 }
@@ -179,9 +182,7 @@ describe('SdkAwsTargetCaller', () => {
     it('keeps the first KB of a RequestResponse answer', async () => {
       // Prepare
       const answer = JSON.stringify({ ok: true, pad: 'x'.repeat(2000) });
-      lambda
-        .on(InvokeCommand)
-        .resolves({ StatusCode: 200, ExecutedVersion: '7', Payload: Buffer.from(answer) });
+      lambda.on(InvokeCommand).resolves({ StatusCode: 200, ExecutedVersion: '7', Payload: blob(answer) });
 
       // Act
       const outcome = await caller().call(request(lambdaCall('RequestResponse')));
@@ -199,7 +200,7 @@ describe('SdkAwsTargetCaller', () => {
       const payload = '{"errorType":"Error","errorMessage":"boom"}';
       lambda
         .on(InvokeCommand)
-        .resolves({ StatusCode: 200, FunctionError: 'Unhandled', Payload: Buffer.from(payload) });
+        .resolves({ StatusCode: 200, FunctionError: 'Unhandled', Payload: blob(payload) });
 
       // Act
       const outcome = await caller().call(request(lambdaCall('RequestResponse')));

@@ -183,7 +183,8 @@ describe('awsCallFor', () => {
         ClientContext: expect.any(String),
       },
     });
-    const context = JSON.parse(Buffer.from(call.input.ClientContext as string, 'base64').toString());
+    const input = call.input as { ClientContext: string };
+    const context = JSON.parse(Buffer.from(input.ClientContext, 'base64').toString());
     expect(context).toEqual({
       custom: {
         scheduler: {
