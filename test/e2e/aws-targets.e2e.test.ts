@@ -90,7 +90,10 @@ describe('AWS-native targets on the local runtime', () => {
     expect(message!.MessageAttributes).toEqual({
       'scheduler.execution-id': { DataType: 'String', StringValue: executionId },
       'scheduler.job-id': { DataType: 'String', StringValue: created.body.id },
-      'scheduler.scheduled-time': { DataType: 'String', StringValue: executionId.slice(created.body.id.length + 1) },
+      'scheduler.scheduled-time': {
+        DataType: 'String',
+        StringValue: executionId.slice(created.body.id.length + 1),
+      },
       'scheduler.attempt': { DataType: 'Number', StringValue: '1' },
     });
     const execution = await finished(executionId);
@@ -98,7 +101,11 @@ describe('AWS-native targets on the local runtime', () => {
       status: 'succeeded',
       response: { messageId: message!.MessageId, roleArn: ROLE },
     });
-    received.sqs = { body: message!.Body, attributes: message!.MessageAttributes, attempt: execution.attempts[0] };
+    received.sqs = {
+      body: message!.Body,
+      attributes: message!.MessageAttributes,
+      attempt: execution.attempts[0],
+    };
     await sqs.send(
       new DeleteMessageCommand({
         QueueUrl: ordersUrl,
@@ -110,7 +117,12 @@ describe('AWS-native targets on the local runtime', () => {
   it('sqs: a queue the emulator does not have fails the run for good', async () => {
     const created = await api('POST', '/v1/jobs', {
       schedule: { type: 'immediate' },
-      target: { type: 'sqs', queueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/nope', body: 'x', roleArn: ROLE },
+      target: {
+        type: 'sqs',
+        queueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/nope',
+        body: 'x',
+        roleArn: ROLE,
+      },
     });
     const execution = await waitFor(
       async () => {
@@ -146,20 +158,38 @@ describe('AWS-native targets on the local runtime', () => {
     expect(created.status).toBe(201);
 
     // Act
-    const call = await waitFor(() => fn.calls.find((c) => c.path === '/send-report'), 8000, 'the function call');
+    const call = await waitFor(
+      () => fn.calls.find((c) => c.path === '/send-report'),
+      8000,
+      'the function call',
+    );
 
     // Assess
     expect(call.method).toBe('POST');
     expect(call.headers['content-type']).toBe('application/json');
     expect(call.headers['x-amz-invocation-type']).toBe('RequestResponse');
     const executionId = call.headers['x-scheduler-execution-id'] as string;
-    expect(JSON.parse(call.body)).toEqual({ job: created.body.id, at: executionId.slice(created.body.id.length + 1) });
-    const context = JSON.parse(Buffer.from(call.headers['x-amz-client-context'] as string, 'base64').toString());
+    expect(JSON.parse(call.body)).toEqual({
+      job: created.body.id,
+      at: executionId.slice(created.body.id.length + 1),
+    });
+    const context = JSON.parse(
+      Buffer.from(call.headers['x-amz-client-context'] as string, 'base64').toString(),
+    );
     expect(context.custom.scheduler).toMatchObject({ executionId, jobId: created.body.id, attempt: 1 });
     const execution = await finished(executionId);
     expect(execution.status).toBe('succeeded');
-    expect(execution.attempts[0].response).toEqual({ statusCode: '200', payload: '{"sent":true}', roleArn: ROLE });
-    received.lambda = { body: call.body, headers: { 'x-amz-invocation-type': call.headers['x-amz-invocation-type'] }, clientContext: context, attempt: execution.attempts[0] };
+    expect(execution.attempts[0].response).toEqual({
+      statusCode: '200',
+      payload: '{"sent":true}',
+      roleArn: ROLE,
+    });
+    received.lambda = {
+      body: call.body,
+      headers: { 'x-amz-invocation-type': call.headers['x-amz-invocation-type'] },
+      clientContext: context,
+      attempt: execution.attempts[0],
+    };
   });
 
   it('lambda: a 5xx from the local function is a function error: failed, not retried', async () => {
@@ -177,7 +207,9 @@ describe('AWS-native targets on the local runtime', () => {
     const execution = await finished(call.headers['x-scheduler-execution-id'] as string);
     expect(execution.status).toBe('failed');
     expect(execution.attempts).toHaveLength(1);
-    expect(execution.attempts[0].error).toBe('permanent: lambda FunctionError Unhandled: {"errorMessage":"boom"}');
+    expect(execution.attempts[0].error).toBe(
+      'permanent: lambda FunctionError Unhandled: {"errorMessage":"boom"}',
+    );
     expect(fn.calls.filter((c) => c.path === '/failing')).toHaveLength(1);
     expect(created.body.id).toBeDefined();
   });
@@ -213,31 +245,36 @@ describe('AWS-native targets on the local runtime', () => {
       },
       'messageId',
     ],
-  ])('%s: writes a JSON line to the outbox and shows it to its tenant only', async (type, target, idField) => {
-    // Act
-    const created = await api('POST', '/v1/jobs', {
-      schedule: { type: 'immediate' },
-      target: { ...target, roleArn: ROLE },
-    });
-    expect(created.status).toBe(201);
-    const file = `${runtime.awsTargets.outbox}/${type}.jsonl`;
-    const entry = await waitFor(
-      () => readOutbox(file).find((e) => e.executionId.startsWith(`${created.body.id}:`)),
-      8000,
-      `the ${type} outbox line`,
-    );
+  ])(
+    '%s: writes a JSON line to the outbox and shows it to its tenant only',
+    async (type, target, idField) => {
+      // Act
+      const created = await api('POST', '/v1/jobs', {
+        schedule: { type: 'immediate' },
+        target: { ...target, roleArn: ROLE },
+      });
+      expect(created.status).toBe(201);
+      const file = `${runtime.awsTargets.outbox}/${type}.jsonl`;
+      const entry = await waitFor(
+        () => readOutbox(file).find((e) => e.executionId.startsWith(`${created.body.id}:`)),
+        8000,
+        `the ${type} outbox line`,
+      );
 
-    // Assess
-    expect(entry).toMatchObject({ tenant: 'team-a', roleArn: ROLE, region: 'us-east-1' });
-    expect(JSON.stringify(entry.input)).toContain(entry.executionId);
-    const execution = await finished(entry.executionId);
-    expect(execution.attempts[0].response[idField]).toBe(entry.response[idField]);
-    const shown = await api('GET', '/local/aws-outbox');
-    expect(shown.body.items.some((i: { executionId: string }) => i.executionId === entry.executionId)).toBe(true);
-    const other = await apiClient(runtime.url, OTHER_KEY)('GET', '/local/aws-outbox');
-    expect(other.body.items).toEqual([]);
-    received[type] = entry;
-  });
+      // Assess
+      expect(entry).toMatchObject({ tenant: 'team-a', roleArn: ROLE, region: 'us-east-1' });
+      expect(JSON.stringify(entry.input)).toContain(entry.executionId);
+      const execution = await finished(entry.executionId);
+      expect(execution.attempts[0].response[idField]).toBe(entry.response[idField]);
+      const shown = await api('GET', '/local/aws-outbox');
+      expect(shown.body.items.some((i: { executionId: string }) => i.executionId === entry.executionId)).toBe(
+        true,
+      );
+      const other = await apiClient(runtime.url, OTHER_KEY)('GET', '/local/aws-outbox');
+      expect(other.body.items).toEqual([]);
+      received[type] = entry;
+    },
+  );
 
   it('refuses a role outside the pattern locally too (checked, never assumed)', async () => {
     const res = await api('POST', '/v1/jobs', {
