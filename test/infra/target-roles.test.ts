@@ -17,7 +17,9 @@ function statementsAllowing(s: Synthesized, action: string) {
 }
 
 function executorRoleRef(s: Synthesized) {
-  return s.stack.resolve((s.stack.executors.handler.role!.node.defaultChild as { ref: string }).ref);
+  return s.stack.resolve(
+    (s.stack.executors.handler.role!.node.defaultChild as unknown as { ref: string }).ref,
+  );
 }
 
 describe('target roles', () => {
