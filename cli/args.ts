@@ -56,6 +56,11 @@ export const OPTIONS = {
   'if-match': { type: 'string' },
   // preview
   count: { type: 'string' },
+  // import eventbridge
+  group: { type: 'string' },
+  'name-prefix': { type: 'string' },
+  apply: { type: 'boolean' },
+  'disable-source': { type: 'boolean' },
 } satisfies ParseArgsConfig['options'];
 
 export type FlagName = keyof typeof OPTIONS;
