@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_AWS } from '../../local/emulators.js';
 import { readOutbox } from '../../local/local-aws-targets.js';
 import type { LocalRuntime } from '../../local/runtime.js';
-import { apiClient, OTHER_KEY, startTestRuntime, tempDataDir } from '../support/runtime.js';
+import { CHROMIUM_PATH, hasChromium, launchChromium } from '../support/browser.js';
+import { API_KEY, apiClient, OTHER_KEY, startTestRuntime, tempDataDir } from '../support/runtime.js';
 import { type Sink, startSink, waitFor } from '../support/sink.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/scheduler-target-local';
@@ -275,6 +276,35 @@ describe('AWS-native targets on the local runtime', () => {
       received[type] = entry;
     },
   );
+
+  it('the dashboard shows the outbox lines and what an AWS attempt returned', async (ctx) => {
+    if (!hasChromium()) {
+      const why = `no Chromium at ${CHROMIUM_PATH}`;
+      if (process.env.CI) throw new Error(why);
+      ctx.skip(why);
+    }
+    // Prepare
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+
+      // Act
+      await page.goto(`${runtime.url}/?key=${API_KEY}`);
+
+      // Assess
+      for (const type of ['eventbridge', 'stepfunctions', 'sns']) {
+        await expect.poll(() => page.locator(`#aws-outbox tr[data-type="${type}"]`).count()).toBe(1);
+      }
+      expect(await page.locator('#aws-outbox tr[data-type="sns"]').textContent()).toContain(
+        'Nightly: run job_',
+      );
+      await expect
+        .poll(() => page.locator('#timeline-job').textContent())
+        .toMatch(/· (lambda|sqs|sns|eventbridge|stepfunctions) /);
+    } finally {
+      await browser.close();
+    }
+  });
 
   it('refuses a role outside the pattern locally too (checked, never assumed)', async () => {
     const res = await api('POST', '/v1/jobs', {
