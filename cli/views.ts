@@ -132,14 +132,20 @@ export function executionDetail(execution: Execution): string {
   ]);
   if (execution.attempts.length === 0) return `${head}\n\nno attempts yet`;
   const attempts = table(
-    ['#', 'STARTED', 'STATUS', 'HTTP', 'DURATION', 'ERROR'],
+    ['#', 'STARTED', 'STATUS', 'HTTP', 'DURATION', 'ERROR / RETURNED'],
     execution.attempts.map((a) => [
       String(a.attempt),
       shortTime(a.startedAt),
       a.status,
       a.statusCode === null ? '-' : String(a.statusCode),
       a.durationMs === null ? '-' : `${a.durationMs} ms`,
-      a.error ?? '-',
+      // An AWS target's answer (message id, execution ARN, …) when there is no error.
+      a.error ??
+        (a.response
+          ? Object.entries(a.response)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' ')
+          : '-'),
     ]),
   );
   return `${head}\n\n${attempts}`;

@@ -168,6 +168,11 @@ export class SchedulerStack extends Stack {
       this.signing.secret.secretArn,
       'Secret receivers verify X-Scheduler-Signature with',
     );
+    output(
+      'ExecutorRoleArn',
+      this.executors.handler.role!.roleArn,
+      'Principal that target roles trust (docs/deploy.md, "Target roles")',
+    );
     output('AlarmTopicArn', this.monitoring.topic.topicArn, 'SNS topic of every alarm');
     output('DashboardName', this.monitoring.dashboard.dashboardName, 'CloudWatch dashboard');
   }

@@ -57,6 +57,7 @@ async function main(): Promise<void> {
       .map((s) => s.trim())
       .filter(Boolean),
     localFunctions,
+    sqsPort: positiveInt('SCHEDULER_SQS_PORT', 0, true),
     ...(env.SCHEDULER_TARGET_ROLE_PATTERN ? { targetRolePattern: env.SCHEDULER_TARGET_ROLE_PATTERN } : {}),
     limits: {
       maxJobsPerTenant: positiveInt('SCHEDULER_MAX_JOBS_PER_TENANT', DEFAULTS.maxJobsPerTenant),

@@ -60,6 +60,8 @@ export interface LocalRuntimeOptions {
   targetAllowlist?: string[];
   /** `lambda` targets: function name, `name:qualifier` or ARN -> loopback URL (SCHEDULER_LOCAL_FUNCTIONS). */
   localFunctions?: Map<string, string>;
+  /** Port of the SQS emulator (SCHEDULER_SQS_PORT), where `sqs` targets send; default any free port. */
+  sqsPort?: number;
   /** Roles AWS targets may name (SCHEDULER_TARGET_ROLE_PATTERN; checked, never assumed locally). */
   targetRolePattern?: string;
   /** Per-tenant limits (docs/security.md); absent fields take the defaults of lambdas/shared/config.ts. */
@@ -177,7 +179,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       );
     }
     started.push(dynamo);
-    const sqs = await startSqs();
+    let sqs: Emulator;
+    try {
+      sqs = await startSqs(options.sqsPort);
+    } catch (error) {
+      throw new StartupError(
+        `cannot start the SQS emulator on 127.0.0.1:${options.sqsPort}: ${(error as Error).message}`,
+      );
+    }
     started.push(sqs);
 
     const tableNames = { jobs: 'scheduler-jobs', executions: 'scheduler-executions' };
