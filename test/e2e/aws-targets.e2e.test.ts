@@ -292,8 +292,11 @@ describe('AWS-native targets on the local runtime', () => {
       await page.goto(`${runtime.url}/?key=${API_KEY}`);
 
       // Assess
+      await page.waitForSelector('body[data-loaded="true"]', { timeout: 20_000 });
       for (const type of ['eventbridge', 'stepfunctions', 'sns']) {
-        await expect.poll(() => page.locator(`#aws-outbox tr[data-type="${type}"]`).count()).toBe(1);
+        await expect
+          .poll(() => page.locator(`#aws-outbox tr[data-type="${type}"]`).count(), { timeout: 10_000 })
+          .toBe(1);
       }
       expect(await page.locator('#aws-outbox tr[data-type="sns"]').textContent()).toContain(
         'Nightly: run job_',
