@@ -34,6 +34,12 @@ const RoleArn = z
     'IAM role the executor assumes to make the call (ExternalId = your tenant id); it must match the deployment’s role pattern.',
   );
 
+const MessageGroupId = z.string().regex(/^[\x21-\x7e]{1,128}$/, 'must be 1–128 printable ASCII characters');
+const fifoNeedsGroup = (what: string) => ({
+  message: `a FIFO ${what} needs a messageGroupId`,
+  path: ['messageGroupId'],
+});
+
 /** `<…>` placeholders inside JSON strings keep the text valid JSON; the check replaces them first. */
 function isJsonText(text: string, object: boolean): boolean {
   try {
@@ -71,16 +77,10 @@ export const SqsTarget = z
       ),
     body: payloadText('Message body'),
     /** FIFO queues need one; the deduplication id is the execution id. */
-    messageGroupId: z
-      .string()
-      .regex(/^[\x21-\x7e]{1,128}$/, 'must be 1–128 printable ASCII characters')
-      .optional(),
+    messageGroupId: MessageGroupId.optional(),
     roleArn: RoleArn,
   })
-  .refine((t) => !t.queueUrl.endsWith('.fifo') || t.messageGroupId !== undefined, {
-    message: 'a FIFO queue needs a messageGroupId',
-    path: ['messageGroupId'],
-  })
+  .refine((t) => !t.queueUrl.endsWith('.fifo') || t.messageGroupId !== undefined, fifoNeedsGroup('queue'))
   .meta({ id: 'SqsTarget' });
 
 export const EventBridgeTarget = z
@@ -139,16 +139,10 @@ export const SnsTarget = z
       .regex(/^[\x20-\x7e]+$/, 'must be printable ASCII without line breaks')
       .optional(),
     /** FIFO topics need one; the deduplication id is the execution id. */
-    messageGroupId: z
-      .string()
-      .regex(/^[\x21-\x7e]{1,128}$/, 'must be 1–128 printable ASCII characters')
-      .optional(),
+    messageGroupId: MessageGroupId.optional(),
     roleArn: RoleArn,
   })
-  .refine((t) => !t.topicArn.endsWith('.fifo') || t.messageGroupId !== undefined, {
-    message: 'a FIFO topic needs a messageGroupId',
-    path: ['messageGroupId'],
-  })
+  .refine((t) => !t.topicArn.endsWith('.fifo') || t.messageGroupId !== undefined, fifoNeedsGroup('topic'))
   .meta({ id: 'SnsTarget' });
 
 export const AWS_TARGETS = [

@@ -90,6 +90,14 @@ export function roleSessionName(executionId: string): string {
   return name.length <= 64 ? name : name.slice(name.length - 64);
 }
 
+/** FIFO queues and topics: the group as given, the execution id as deduplication id. */
+function fifoFields(groupId: string | undefined, fifo: boolean, context: DeliveryContext) {
+  return {
+    ...(groupId !== undefined ? { MessageGroupId: groupId } : {}),
+    ...(fifo ? { MessageDeduplicationId: context.executionId } : {}),
+  };
+}
+
 function regionOf(arn: string): string {
   return parseArn(arn)?.region ?? '';
 }
@@ -123,8 +131,7 @@ export function awsCallFor(
           QueueUrl: target.queueUrl,
           MessageBody: fill(target.body),
           MessageAttributes: schedulerAttributes(context),
-          ...(target.messageGroupId !== undefined ? { MessageGroupId: target.messageGroupId } : {}),
-          ...(fifo ? { MessageDeduplicationId: context.executionId } : {}),
+          ...fifoFields(target.messageGroupId, fifo, context),
         },
       };
     }
@@ -166,8 +173,7 @@ export function awsCallFor(
           Message: fill(target.message),
           ...(target.subject !== undefined ? { Subject: fill(target.subject) } : {}),
           MessageAttributes: schedulerAttributes(context),
-          ...(target.messageGroupId !== undefined ? { MessageGroupId: target.messageGroupId } : {}),
-          ...(fifo ? { MessageDeduplicationId: context.executionId } : {}),
+          ...fifoFields(target.messageGroupId, fifo, context),
         },
       };
     }
