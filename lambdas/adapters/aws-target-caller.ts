@@ -18,6 +18,8 @@ import type { AwsTargetCaller, AwsTargetRequest, TargetOutcome } from '../core/p
 export const CREDENTIALS_REFRESH_MARGIN_MS = 5 * 60_000;
 /** Sessions last an hour: every role allows at least that (its MaxSessionDuration is 1–12 h). */
 export const SESSION_SECONDS = 3600;
+/** Sessions kept per (tenant, role); the least recently assumed goes past this. */
+const MAX_SESSIONS = 1000;
 /** Clients kept per (service, region, tenant, role); the oldest goes past this. */
 const MAX_CLIENTS = 200;
 
@@ -59,7 +61,9 @@ export class RoleCredentials {
         return session;
     }
     const pending = this.assume(roleArn, tenant, executionId);
+    this.cache.delete(key);
     this.cache.set(key, pending);
+    if (this.cache.size > MAX_SESSIONS) this.cache.delete(this.cache.keys().next().value as string);
     pending.catch(() => {
       if (this.cache.get(key) === pending) this.cache.delete(key);
     });
