@@ -100,7 +100,7 @@ type Client = LambdaClient | SQSClient | EventBridgeClient | SFNClient | SNSClie
  * retryable or permanent (lambdas/core/aws-targets.ts).
  */
 export class SdkAwsTargetCaller implements AwsTargetCaller {
-  private readonly clients = new Map<string, { client: Client; expiration: number }>();
+  private readonly clients = new Map<string, Client>();
 
   constructor(
     private readonly roles: RoleCredentials,
@@ -115,13 +115,13 @@ export class SdkAwsTargetCaller implements AwsTargetCaller {
     const elapsed = () => Math.round(this.now() - started);
     const { call } = request;
     try {
-      let credentials: RoleSession;
+      // Assumed first, so a refused role is told apart from the service's own errors.
       try {
-        credentials = await this.roles.credentialsFor(request.roleArn, request.tenant, request.executionId);
+        await this.roles.credentialsFor(request.roleArn, request.tenant, request.executionId);
       } catch (error) {
         throw new AssumeRoleFailed(error);
       }
-      const client = this.clientFor(call, request, credentials);
+      const client = this.clientFor(call, request);
       const response = await send(client, call, abortSignal);
       return {
         kind: 'response',
@@ -172,13 +172,23 @@ export class SdkAwsTargetCaller implements AwsTargetCaller {
     }
   }
 
-  private clientFor(call: AwsCall, request: AwsTargetRequest, credentials: RoleSession): Client {
+  /**
+   * One client per (service, region, tenant, role), kept for the container's life: its credentials
+   * come from the session cache, so a refreshed session never needs a new client (and a call in
+   * flight is never cut off by replacing one).
+   */
+  private clientFor(call: AwsCall, request: AwsTargetRequest): Client {
     const region = call.region || this.defaultRegion;
     const key = `${call.service}\n${region}\n${request.tenant}\n${request.roleArn}`;
     const cached = this.clients.get(key);
-    if (cached && cached.expiration === credentials.expiration.getTime()) return cached.client;
-    cached?.client.destroy();
-    const config = { region, credentials, maxAttempts: 1 };
+    if (cached) return cached;
+    const { roleArn, tenant, executionId } = request;
+    const config = {
+      region,
+      credentials: () => this.roles.credentialsFor(roleArn, tenant, executionId),
+      // The job's retry policy decides about retries, with its backoff and its record of attempts.
+      maxAttempts: 1,
+    };
     const client =
       call.service === 'lambda'
         ? new LambdaClient(config)
@@ -189,15 +199,9 @@ export class SdkAwsTargetCaller implements AwsTargetCaller {
             : call.service === 'stepfunctions'
               ? new SFNClient(config)
               : new SNSClient(config);
-    this.clients.delete(key);
-    this.clients.set(key, { client, expiration: credentials.expiration.getTime() });
-    if (this.clients.size > MAX_CLIENTS) {
-      const [oldest] = this.clients.keys();
-      if (oldest !== undefined) {
-        this.clients.get(oldest)?.client.destroy();
-        this.clients.delete(oldest);
-      }
-    }
+    this.clients.set(key, client);
+    // Past the bound the oldest is forgotten (not destroyed: a call may still be using it).
+    if (this.clients.size > MAX_CLIENTS) this.clients.delete(this.clients.keys().next().value as string);
     return client;
   }
 }
