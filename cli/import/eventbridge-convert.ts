@@ -38,23 +38,9 @@ function scheduleOf(s: GetScheduleOutput): CreateJobBody['schedule'] | string {
     ...(s.EndDate ? { endAt: s.EndDate.toISOString() } : {}),
   };
   if (expression.startsWith('cron(')) return { type: 'cron', expression, timezone, ...window };
-  if (expression.startsWith('rate(')) {
-    // `rate(5 minutes)` is exactly `everySeconds: 300`; anything else goes to the API as written.
-    const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression);
-    if (rate) {
-      const unit = { m: 60, h: 3600, d: 86_400 }[rate[2]![0] as 'm' | 'h' | 'd'];
-      return { type: 'rate', everySeconds: Number(rate[1]) * unit, ...window };
-    }
-    return { type: 'rate', expression, ...window } as unknown as CreateJobBody['schedule'];
-  }
-  // The API's EventBridge forms (API.md): `at(…)` is a once `at` in the schedule's timezone.
-  if (expression.startsWith('at(')) {
-    return {
-      type: 'once',
-      at: expression,
-      ...(timezone !== 'UTC' ? { timezone } : {}),
-    } as unknown as CreateJobBody['schedule'];
-  }
+  // The API reads EventBridge's forms as EventBridge does (API.md): passed on as written.
+  if (expression.startsWith('rate(')) return { type: 'rate', expression, ...window };
+  if (expression.startsWith('at(')) return { type: 'once', at: expression, timezone };
   return `expression ${JSON.stringify(expression)} is not cron(…), rate(…) or at(…)`;
 }
 

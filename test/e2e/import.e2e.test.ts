@@ -202,28 +202,15 @@ describe('scheduler import eventbridge', () => {
 
   it('--apply creates the jobs, pauses disabled ones, reports refusals; a second run creates nothing new', async () => {
     // Act
-    const first = await rows([
-      'import',
-      'eventbridge',
-      '--group',
-      'payments',
-      '--name-prefix',
-      'r-',
-      '--apply',
-    ]);
-    const second = await rows([
-      'import',
-      'eventbridge',
-      '--group',
-      'payments',
-      '--name-prefix',
-      'r-',
-      '--apply',
-    ]);
+    const first = await rows(['import', 'eventbridge', '--group', 'payments', '--apply']);
+    const second = await rows(['import', 'eventbridge', '--group', 'payments', '--apply']);
 
     // Assess
     const byName = (list: ImportRow[]) => Object.fromEntries(list.map((r) => [r.schedule, r.action]));
     expect(byName(first)).toEqual({
+      'nightly-report': 'created',
+      'month-end': 'created',
+      'new-year': 'created',
       'r-orders-tick': 'created',
       'r-orders-fifo': 'created',
       'r-bus-heartbeat': 'created',
@@ -236,19 +223,38 @@ describe('scheduler import eventbridge', () => {
       'r-bus-no-source': 'skip',
     });
     expect(first.find((r) => r.schedule === 'r-wrong-role')?.notes[0]).toMatch(/^target_not_allowed: /);
-    expect(byName(second)).toMatchObject({
+    expect(byName(second)).toEqual({
+      'nightly-report': 'exists',
+      'month-end': 'exists',
+      'new-year': 'exists',
       'r-orders-tick': 'exists',
       'r-orders-fifo': 'exists',
       'r-bus-heartbeat': 'exists',
       'r-settle': 'exists',
       'r-notify': 'exists',
+      'r-wrong-role': 'failed',
+      'r-universal': 'skip',
+      'r-ecs-task': 'skip',
+      'r-kinesis': 'skip',
+      'r-bus-no-source': 'skip',
     });
     const jobs = (await apiClient(runtime.url)('GET', '/v1/jobs?limit=100')).body.items;
-    expect(jobs).toHaveLength(5);
+    expect(jobs).toHaveLength(8);
+    const named = (name: string) =>
+      jobs.find((j: { name: string }) => j.name === `eventbridge:payments/${name}`);
+    expect(named('nightly-report')).toMatchObject({
+      schedule: { type: 'cron', expression: 'cron(30 2 * * ? *)', timezone: 'America/New_York' },
+      target: { type: 'lambda', functionArn: FN, invocationType: 'Event', payload: '{"report":"daily"}' },
+      jitterSeconds: 60,
+    });
+    expect(named('new-year')).toMatchObject({
+      schedule: { type: 'once', at: 'at(2027-01-01T09:00:00)', timezone: 'Europe/Berlin' },
+      nextRunAt: '2027-01-01T08:00:00.000Z',
+    });
     const tick = jobs.find((j: { name: string }) => j.name === 'eventbridge:payments/r-orders-tick');
     expect(tick).toMatchObject({
       status: 'active',
-      schedule: { type: 'rate', everySeconds: 300 },
+      schedule: { type: 'rate', expression: 'rate(5 minutes)' },
       target: {
         type: 'sqs',
         queueUrl: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/orders`,
