@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IsoInstant, JobId } from './common.js';
+import { AWS_TARGETS } from './targets.js';
 
 export const TARGET_BODY_LIMIT_BYTES = 64 * 1024;
 /**
@@ -113,6 +114,17 @@ export const HttpTarget = z
   .meta({ id: 'HttpTarget' });
 export type HttpTarget = z.infer<typeof HttpTarget>;
 
+/** `http` (the default when `type` is left out) or an AWS-native target (schemas/targets.ts). */
+export const Target = z
+  .discriminatedUnion('type', [HttpTarget, ...AWS_TARGETS], {
+    error: (issue) =>
+      issue.code === 'invalid_union'
+        ? 'must be one of http, lambda, sqs, eventbridge, stepfunctions, sns'
+        : undefined,
+  })
+  .meta({ id: 'Target' });
+export type Target = z.infer<typeof Target>;
+
 export const RetryPolicy = z
   .strictObject({
     maxAttempts: z.number().int().min(1).max(20).default(3),
@@ -168,7 +180,7 @@ export type MisfirePolicy = z.infer<typeof MisfirePolicy>;
 const definitionShape = {
   name: z.string().min(1).max(128).optional(),
   schedule: Schedule,
-  target: HttpTarget,
+  target: Target,
   timeoutSeconds: z.number().int().min(1).max(MAX_TIMEOUT_SECONDS).default(30),
   retry: RetryPolicy.default({
     maxAttempts: 3,
@@ -218,7 +230,7 @@ export const PatchJobBody = z
   .strictObject({
     name: definitionShape.name.unwrap().nullable().optional(),
     schedule: Schedule.optional(),
-    target: HttpTarget.optional(),
+    target: Target.optional(),
     timeoutSeconds: definitionShape.timeoutSeconds.unwrap().optional(),
     retry: RetryPolicy.optional(),
     priority: Priority.optional(),

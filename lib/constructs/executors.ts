@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -7,7 +8,7 @@ import { Construct } from 'constructs';
 import type { Priority } from '../../schemas/job.js';
 import { MAX_TIMEOUT_SECONDS } from '../../schemas/job.js';
 import { grantCodeAccess } from './access.js';
-import { SchedulerFunction } from './function.js';
+import { acknowledgeWildcards, SchedulerFunction } from './function.js';
 
 /**
  * What an invocation spends besides the target call itself: the claim, the sub-second wait until
@@ -40,6 +41,8 @@ export interface ExecutorsProps {
   readonly memorySize?: number;
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
+  /** Roles of AWS-native targets the executor may assume (an IAM ARN pattern); the only roles it can. */
+  readonly targetRolePattern: string;
 }
 
 /**
@@ -64,6 +67,18 @@ export class Executors extends Construct {
     });
     const runQueues = [props.runQueues.high, props.runQueues.normal, props.runQueues.low];
     grantCodeAccess(this.handler, 'executor', { ...props, runQueues });
+    // AWS-native targets: the executor acts only through roles a team made for it (their trust
+    // policy checks our role and the tenant's ExternalId), and only roles matching the pattern.
+    this.handler.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [props.targetRolePattern] }),
+    );
+    acknowledgeWildcards(
+      this.handler.role ?? this.handler,
+      [
+        `Resource::${props.targetRolePattern.replace(/\$\{Token\[AWS\.Partition\.\d+\]\}/, '<AWS::Partition>')}`,
+      ],
+      'sts:AssumeRole on the target-role pattern the platform team set (targetRolePattern): each role trusts this executor with the tenant as ExternalId; the wildcard is the pattern itself.',
+    );
 
     const source = (priority: Priority) => {
       const queue = props.runQueues[priority];
