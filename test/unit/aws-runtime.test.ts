@@ -18,9 +18,9 @@ import {
   SecretsManagerSigningKeys,
   SIGNING_SECRET_MAX_AGE_SECONDS,
 } from '../../lambdas/shared/signing-secrets.js';
-import type { NotificationMessage } from '../../schemas/notification.js';
 import type { ExecutionItem, JobItem } from '../../schemas/stored.js';
 import { MemoryRunQueue } from '../support/memory.js';
+import { aDeadNotification } from '../support/notification-fixtures.js';
 
 const URLS = {
   high: 'https://sqs.us-east-1.amazonaws.com/123456789012/Scheduler-RunHigh',
@@ -57,29 +57,7 @@ describe('redelivery policies', () => {
 describe('processNotificationBatch', () => {
   it('backs a failing webhook off by doubling, at most 5 minutes apart', async () => {
     // Prepare
-    const body = JSON.stringify(<NotificationMessage>{
-      v: 1,
-      tenant: 'team-a',
-      channel: { webhook: 'https://hooks.example.com/x' },
-      payload: {
-        id: 'job_x:2026-05-01T12:00:00.000Z#dead',
-        event: 'dead',
-        occurredAt: '2026-05-01T12:00:05.000Z',
-        job: { id: 'job_x', name: 'nightly' },
-        execution: {
-          id: 'job_x:2026-05-01T12:00:00.000Z',
-          scheduledAt: '2026-05-01T12:00:00.000Z',
-          trigger: 'schedule',
-          startedAt: '2026-05-01T12:00:00.010Z',
-          finishedAt: '2026-05-01T12:00:05.000Z',
-          lateByMs: 10,
-        },
-        status: 'dead',
-        attempts: 3,
-        error: 'HTTP 503',
-        links: { execution: '/v1/executions/x', job: '/v1/jobs/job_x' },
-      },
-    });
+    const body = JSON.stringify(aDeadNotification('team-a', { webhook: 'https://hooks.example.com/x' }));
     const down = {
       deliver: async () => ({ delivered: false, error: 'HTTP 503' }),
     } as unknown as NotifierService;
