@@ -35,7 +35,7 @@ export function jobDetail(job: Job, now: number): string {
   const target = job.target;
   return fields([
     ['id', job.id],
-    ['name', job.name],
+    ['name', job.name ?? undefined],
     ['status', job.status],
     ['schedule', describeSchedule(job.schedule)],
     ['target', `${target.method ?? 'POST'} ${target.url}`],

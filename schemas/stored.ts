@@ -5,6 +5,8 @@ import { CreateJobBody, ExecutionStatus, JobStatus } from './job.js';
 /** A job as stored in the Jobs table: the definition plus the scheduler's own fields. */
 export const JobItem = z.object({
   ...CreateJobBody.shape,
+  /** Unchecked beyond its type: a job stored before a rule on names was added still reads. */
+  name: z.string().optional(),
   jobId: z.string(),
   tenant: z.string(),
   status: JobStatus,

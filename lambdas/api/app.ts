@@ -134,8 +134,8 @@ export function createApi(deps: ApiDeps) {
     route('GET', '/v1/jobs/{id}', async ({ params, tenant }) =>
       jobResponse(200, await service.getJob(tenant, params.id!)),
     ),
-    route('DELETE', '/v1/jobs/{id}', async ({ params, tenant }) =>
-      jobResponse(200, await service.cancelJob(tenant, params.id!)),
+    route('DELETE', '/v1/jobs/{id}', async ({ event, params, tenant }) =>
+      jobResponse(200, await service.cancelJob(tenant, params.id!, ifMatchOf(event))),
     ),
     route('PATCH', '/v1/jobs/{id}', async ({ event, params, tenant }) => {
       const patch = parseWith(PatchJobBody, readJobBody(event), 'job change');

@@ -58,14 +58,38 @@ export function withNextRun(job: JobItem, nextRunAt: number | null, now: number)
 export class JobsService {
   constructor(private readonly deps: ServiceDeps) {}
 
+  /**
+   * Everything that can refuse the job is checked before it takes a place under the tenant's jobs
+   * limit; a failure after that gives the place back unless the job was stored.
+   */
   async createJob(tenant: string, definition: JobDefinition): Promise<JobItem> {
-    const { clock, random, settings } = this.deps;
+    const { clock, random } = this.deps;
     const now = clock.now();
     validateSchedule(definition.schedule, now);
     assertTargetsAllowed(definition, (this.deps.policy ?? DEFAULT_POLICY).allowlist);
-    await reserveJobPlace(this.deps.policy, this.deps.jobs, tenant, now);
     const jobId = newJobId(now, random);
     await validateDependencies(this.deps.jobs, tenant, jobId, definition);
+    await reserveJobPlace(this.deps.policy, this.deps.jobs, tenant, now);
+    const stored = { done: false };
+    try {
+      return await this.storeNewJob(tenant, jobId, definition, now, async (job) => {
+        await this.deps.jobs.createJob(job);
+        stored.done = true;
+      });
+    } catch (error) {
+      if (!stored.done) await releaseJobPlace(this.deps.policy, tenant);
+      throw error;
+    }
+  }
+
+  private async storeNewJob(
+    tenant: string,
+    jobId: string,
+    definition: JobDefinition,
+    now: number,
+    insert: (job: JobItem) => Promise<void>,
+  ): Promise<JobItem> {
+    const { settings } = this.deps;
     // Edges first: one left behind by a failed create points at no job and is ignored, whereas a
     // job stored without its edges would silently never run after its upstreams.
     await syncDependencyEdges(this.deps.jobs, jobId, [], definition.dependsOn);
@@ -86,20 +110,20 @@ export class JobsService {
     const first = firstRunAt(definition.schedule, now, anchorAt);
     if (first === null && definition.schedule.type === 'dependency') {
       // No time-based runs, yet active: it runs whenever its upstreams call for it.
-      await this.deps.jobs.createJob(base);
+      await insert(base);
       return base;
     }
     if (first === null) {
       const done: JobItem = { ...base, status: 'completed' };
-      await this.deps.jobs.createJob(done);
+      await insert(done);
       return done;
     }
     if (first > now + settings.lookaheadSeconds * 1000) {
       const job = withNextRun(base, first, now);
-      await this.deps.jobs.createJob(job);
+      await insert(job);
       return job;
     }
-    return this.createOnFastPath(base, first, now);
+    return this.createOnFastPath(base, first, now, insert);
   }
 
   /**
@@ -107,7 +131,12 @@ export class JobsService {
    * The job is stored already advanced, then the runs are sent; if sending fails the job is put
    * back on the `due` index so the watcher sends them instead.
    */
-  private async createOnFastPath(base: JobItem, first: number, now: number): Promise<JobItem> {
+  private async createOnFastPath(
+    base: JobItem,
+    first: number,
+    now: number,
+    insert: (job: JobItem) => Promise<void>,
+  ): Promise<JobItem> {
     const plan = planDueRuns(
       { ...scheduleOf(base), nextRunAt: first },
       now,
@@ -118,7 +147,7 @@ export class JobsService {
       ...withNextRun(base, plan.nextRunAt, now),
       ...(last ? { enqueuedThrough: iso(last.scheduledAt) } : {}),
     };
-    await this.deps.jobs.createJob(advanced);
+    await insert(advanced);
     const runs = plan.runs.map((run) =>
       outgoing(advanced, runMessage(advanced, iso(run.scheduledAt), 'schedule'), run.scheduledAt, now),
     );
@@ -163,11 +192,15 @@ export class JobsService {
     return this.deps.jobs.listJobs(tenant, filter, limit, cursor);
   }
 
-  /** DELETE: no further runs; queued runs are dropped and a running call is aborted. Repeatable. */
-  async cancelJob(tenant: string, jobId: string): Promise<JobItem> {
+  /**
+   * DELETE: no further runs; queued runs are dropped and a running call is aborted. Repeatable;
+   * only at a version `If-Match` names (412), like PATCH, pause and resume.
+   */
+  async cancelJob(tenant: string, jobId: string, match?: VersionMatch): Promise<JobItem> {
     let cancelledNow = false;
     const job = await this.updateJob(tenant, jobId, (current, now) => {
       cancelledNow = false;
+      checkVersion(current, match);
       if (current.status === 'cancelled') return null;
       if (isJobFinished(current.status)) {
         throw new InvalidState(`job ${jobId} is already ${current.status}`);
