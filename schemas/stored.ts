@@ -21,8 +21,13 @@ export const JobItem = z.object({
   /** Rate schedules count from this instant. */
   anchorAt: z.string().optional(),
   pausedAt: z.string().optional(),
-  /** When a PATCH last changed the schedule: runs of the old schedule due after it are not run. */
+  /** When a PATCH last changed the schedule (resume and restart recovery count runs from it). */
   scheduleChangedAt: z.string().optional(),
+  /**
+   * Revision of the job's plan of runs, bumped by a schedule change, pause, resume and cancel (not
+   * by other edits); each run message carries the one it was planned under. Absent: 0.
+   */
+  planRev: z.number().int().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   createdKey: z.string(),

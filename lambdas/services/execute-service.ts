@@ -6,6 +6,7 @@ import type { ExecutionItem, JobItem } from '../../schemas/stored.js';
 import { backoffDelayMs, isRetryable } from '../core/backoff.js';
 import { ConditionFailed, InvalidState, Unauthorized } from '../core/errors.js';
 import { jitterOffsetMs } from '../core/jitter.js';
+import { isRunOfCurrentPlan } from '../core/lifecycle.js';
 import { lateRunDecision } from '../core/misfire.js';
 import type { HttpOutcome } from '../core/ports.js';
 import { signatureHeader } from '../core/signing.js';
@@ -93,6 +94,9 @@ export class ExecuteService {
     const job = await jobs.getJob(message.jobId);
     if (!job || job.tenant !== message.tenant) return this.drop(message, 'job not found');
     if (!allowsRun(job, message)) return this.drop(message, `job is ${job.status}`);
+    if (!isRunOfCurrentPlan(job, message)) {
+      return this.drop(message, 'superseded: the schedule changed, or the job was paused or resumed');
+    }
     const now = clock.now();
     const scheduledAt = ms(message.scheduledAt);
     if (

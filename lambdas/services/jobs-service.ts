@@ -16,6 +16,7 @@ import {
   missedSince,
   oneTimeRunAt,
   type VersionMatch,
+  withNewPlan,
   withScheduleChange,
 } from '../core/lifecycle.js';
 import { type DuePlan, planDueRuns } from '../core/misfire.js';
@@ -206,7 +207,7 @@ export class JobsService {
         throw new InvalidState(`job ${jobId} is already ${current.status}`);
       }
       cancelledNow = true;
-      return { ...withNextRun(current, null, now), status: 'cancelled' };
+      return withNewPlan({ ...withNextRun(current, null, now), status: 'cancelled' as const });
     });
     if (cancelledNow) await releaseJobPlace(this.deps.policy, tenant);
     await this.cancelInFlight(job);
@@ -389,8 +390,8 @@ export class JobsService {
    * PATCH /v1/jobs/{id}: replaces the given fields, only at a version `If-Match` names (412).
    * A schedule change on an active job recomputes its next run from now and moves it along the
    * `due` index in the same conditional write (a first run within the look-ahead is sent at once, as
-   * on create); runs already queued for the old schedule are dropped by the executor
-   * (isRunOfCurrentSchedule). A paused job keeps its new schedule until resumed. Finished jobs: 409.
+   * on create); it starts a new plan, so runs already queued for the old schedule are dropped by the
+   * executor (isRunOfCurrentPlan). A paused job keeps its new schedule until resumed. Finished jobs: 409.
    */
   async patchJob(tenant: string, jobId: string, patch: JobPatch, match?: VersionMatch): Promise<JobItem> {
     if (patch.schedule) validateSchedule(patch.schedule, this.deps.clock.now());
@@ -431,7 +432,7 @@ export class JobsService {
       const { job: patched, changed } = applyJobPatch(current, incoming);
       if (changed.size === 0) return null;
       if (!changed.has('schedule')) return patched;
-      const rescheduled = withScheduleChange(patched, now);
+      const rescheduled = withNewPlan(withScheduleChange(patched, now));
       if (current.status !== 'active') return rescheduled;
       const first = firstRunAt(rescheduled.schedule, now, anchorOf(rescheduled));
       if (first === null && rescheduled.schedule.type !== 'dependency') {
@@ -448,15 +449,19 @@ export class JobsService {
   }
 
   /**
-   * POST /v1/jobs/{id}/pause: takes the job off the `due` index; runs already queued are dropped by
-   * the executor, a run in flight (and its retries) finishes. Pausing a paused job changes nothing.
+   * POST /v1/jobs/{id}/pause: takes the job off the `due` index and starts a new plan; runs already
+   * queued are dropped by the executor (now and after a resume), a run in flight (and its retries) finishes. Pausing a paused job changes nothing.
    */
   pauseJob(tenant: string, jobId: string, match?: VersionMatch): Promise<JobItem> {
     return this.updateJob(tenant, jobId, (current, now) => {
       assertChangeable(current, 'paused');
       checkVersion(current, match);
       if (current.status === 'paused') return null;
-      return { ...withNextRun(current, null, now), status: 'paused', pausedAt: iso(now) };
+      return withNewPlan({
+        ...withNextRun(current, null, now),
+        status: 'paused' as const,
+        pausedAt: iso(now),
+      });
     });
   }
 
@@ -480,7 +485,7 @@ export class JobsService {
       staged.now = now;
       if (current.status === 'active') return null;
       const { pausedAt: _p, enqueuedThrough: _e, ...rest } = current;
-      const resumed: JobItem = { ...withNextRun(rest, null, now), status: 'active' };
+      const resumed: JobItem = withNewPlan({ ...withNextRun(rest, null, now), status: 'active' as const });
       if (oneTime !== null) {
         if (oneTimeRun && isFinal(oneTimeRun.status)) {
           const ok = oneTimeRun.status === 'succeeded' || oneTimeRun.status === 'skipped';
