@@ -69,6 +69,7 @@ export class GuardedHttpCaller implements HttpCaller {
         statusCode: response.statusCode,
         body: response.body,
         durationMs: elapsed(),
+        ...(response.location === undefined ? {} : { location: response.location }),
       };
     } catch (error) {
       if (error instanceof Refused) {
@@ -115,7 +116,7 @@ export class GuardedHttpCaller implements HttpCaller {
     request: HttpRequest,
     addresses: LookupAddress[],
     signal: AbortSignal,
-  ): Promise<{ statusCode: number; body: string }> {
+  ): Promise<{ statusCode: number; body: string; location?: string }> {
     // The socket connects to the addresses checked above, never to a second resolution.
     const pinned: LookupFunction = (_hostname, options, callback) => {
       const family = familyOf(options.family);
@@ -140,7 +141,16 @@ export class GuardedHttpCaller implements HttpCaller {
       });
       req.on('error', reject);
       req.on('response', (res: IncomingMessage) => {
-        readSnippet(res).then((body) => resolve({ statusCode: res.statusCode ?? 0, body }), reject);
+        const { location } = res.headers;
+        readSnippet(res).then(
+          (body) =>
+            resolve({
+              statusCode: res.statusCode ?? 0,
+              body,
+              ...(location === undefined ? {} : { location }),
+            }),
+          reject,
+        );
       });
       req.end(request.body);
     });

@@ -145,7 +145,14 @@ export interface HttpRequest {
 }
 
 export type HttpOutcome =
-  | { kind: 'response'; statusCode: number; body: string; durationMs: number }
+  | {
+      kind: 'response';
+      statusCode: number;
+      body: string;
+      durationMs: number;
+      /** The `Location` header of a redirect (3xx), which is never followed. */
+      location?: string;
+    }
   | { kind: 'error'; error: string; timedOut: boolean; aborted: boolean; durationMs: number };
 
 export interface HttpCaller {

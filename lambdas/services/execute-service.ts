@@ -55,6 +55,24 @@ function attemptStatus(outcome: HttpOutcome): Attempt['status'] {
   return outcome.statusCode >= 200 && outcome.statusCode < 300 ? 'succeeded' : 'failed';
 }
 
+/** Enough of a redirect's Location to recognise it, keeping the attempt record small. */
+const LOCATION_SHOWN_CHARS = 256;
+
+/** What went wrong with an attempt, or null when it succeeded. A redirect names where it pointed. */
+function attemptError(outcome: HttpOutcome): string | null {
+  if (outcome.kind === 'error') return outcome.error;
+  const code = outcome.statusCode;
+  if (code < 300) return null;
+  if (code >= 400) return `HTTP ${code}`;
+  if (outcome.location === undefined)
+    return `HTTP ${code}: redirect without a Location, which is not followed`;
+  const shown =
+    outcome.location.length > LOCATION_SHOWN_CHARS
+      ? `${outcome.location.slice(0, LOCATION_SHOWN_CHARS)}…`
+      : outcome.location;
+  return `HTTP ${code}: redirect to ${shown}, which is not followed (point the job at the final URL)`;
+}
+
 /**
  * Whether the job's state lets this delivery run. New scheduled runs need an active job; retries of
  * a run already under way, manual triggers and replays go on while it is paused or finished — only a
@@ -349,13 +367,7 @@ export class ExecuteService {
       finishedAt: iso(finished),
       status: interrupted ? 'failed' : attemptStatus(outcome),
       statusCode: outcome.kind === 'response' ? outcome.statusCode : null,
-      error: interrupted
-        ? `interrupted: ${SHUTDOWN}`
-        : outcome.kind === 'error'
-          ? outcome.error
-          : outcome.statusCode >= 300
-            ? `HTTP ${outcome.statusCode}`
-            : null,
+      error: interrupted ? `interrupted: ${SHUTDOWN}` : attemptError(outcome),
       durationMs: outcome.durationMs,
     };
     if (interrupted) return this.requeueAfterShutdown(job, execution, attempt);

@@ -169,7 +169,11 @@ describe('GuardedHttpCaller', () => {
 
       const outcome = await caller.call(get(`http://127.0.0.1:${redirectorPort}/`));
 
-      expect(outcome).toMatchObject({ kind: 'response', statusCode: 302 });
+      expect(outcome).toMatchObject({
+        kind: 'response',
+        statusCode: 302,
+        location: 'http://169.254.169.254/latest/meta-data/',
+      });
       expect(redirectorHits).toBe(1);
     });
 
