@@ -21,6 +21,7 @@ import { WatchService } from '../lambdas/services/watch-service.js';
 import { DEFAULTS, LOCAL_TARGET_ALLOWLIST } from '../lambdas/shared/config.js';
 import { serviceDeps } from '../lambdas/shared/runtime-deps.js';
 import type { Priority } from '../schemas/job.js';
+import type { AllowedHosts } from './allowed-hosts.js';
 import { createApiServer, listen } from './api-server.js';
 import { dashboardRoute } from './dashboard/route.js';
 import {
@@ -56,6 +57,8 @@ export interface LocalRuntimeOptions {
   signingSecrets?: Record<string, string[]>;
   /** CIDRs and host names open despite the SSRF rules (default LOCAL_TARGET_ALLOWLIST: loopback). */
   targetAllowlist?: string[];
+  /** `Host` names the API server answers besides loopback ones (SCHEDULER_ALLOWED_HOSTS). */
+  allowedHosts?: AllowedHosts;
   /** Per-tenant limits (docs/security.md); absent fields take the defaults of lambdas/shared/config.ts. */
   limits?: {
     maxJobsPerTenant?: number;
@@ -298,7 +301,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         burst: options.limits?.apiBurst ?? DEFAULTS.apiBurst,
       }),
     });
-    const server: Server = createApiServer(api, options.apiKeys, dashboardRoute());
+    const server: Server = createApiServer(api, options.apiKeys, dashboardRoute(), options.allowedHosts);
     let port: number;
     try {
       port = await listen(server, options.port);

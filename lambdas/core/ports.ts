@@ -142,6 +142,11 @@ export interface HttpRequest {
   body?: string;
   timeoutMs: number;
   signal?: AbortSignal;
+  /**
+   * Whose call this is: pooled (keep-alive) connections are reused only by calls of the same
+   * tenant. A call without one gets a connection of its own.
+   */
+  tenant?: string;
 }
 
 export type HttpOutcome =

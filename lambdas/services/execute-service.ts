@@ -350,6 +350,7 @@ export class ExecuteService {
         ...(job.target.method === 'GET' ? {} : { body }),
         timeoutMs: job.timeoutSeconds * 1000,
         signal: controller.signal,
+        tenant: job.tenant,
       });
     } finally {
       stopWatching();
