@@ -104,6 +104,7 @@ main().catch((error: unknown) => {
     error instanceof StartupError
       ? error.message
       : `failed to start: ${(error as Error)?.message ?? String(error)}`;
-  process.stderr.write(`scheduler: ${message}\n`);
+  // One line, whatever the error says: the reason, not a trace.
+  process.stderr.write(`scheduler: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
   process.exit(1);
 });
