@@ -176,6 +176,29 @@ describe('API: PATCH /v1/jobs/{id}', () => {
     expect(star.body.version).toBe(4);
   });
 
+  it('replaces the target whole: headers and body not sent again are gone, a *** header is kept', async () => {
+    const { h, id } = await withJob({
+      target: {
+        url: 'https://example.com/v1',
+        headers: { 'x-team': 'data', authorization: 'Bearer s3cret' },
+        body: '{}',
+      },
+    });
+    const read = await h.request('GET', `/v1/jobs/${id}`);
+    expect(read.body.target.headers.authorization).toBe('***');
+    const moved = await h.request('PATCH', `/v1/jobs/${id}`, {
+      target: { url: 'https://example.com/v2', headers: { authorization: '***' } },
+    });
+    expect(moved.status).toBe(200);
+    expect(moved.body.target).toEqual({
+      type: 'http',
+      url: 'https://example.com/v2',
+      method: 'POST',
+      headers: { authorization: '***' },
+    });
+    expect((await h.jobs.getJob(id))?.target.headers).toEqual({ authorization: 'Bearer s3cret' });
+  });
+
   it('clears name and concurrency with null', async () => {
     const { h, id } = await withJob({ name: 'n', concurrency: { max: 1 } });
     const res = await h.request('PATCH', `/v1/jobs/${id}`, { name: null, concurrency: null });

@@ -37,6 +37,28 @@ function capturingLogger() {
   return { log, lines };
 }
 
+/** A POST /v1/jobs whose request has a body and no Content-Type header at all. */
+async function apiHarnessWithoutContentType(h: ReturnType<typeof apiHarness>, body: string) {
+  const api = createApi({
+    service: h.service,
+    callbacks: new ExecuteService(h.deps, 'exec-api'),
+    health: async () => {},
+    log: h.deps.log,
+  });
+  const result = await api({
+    version: '2.0',
+    rawPath: '/v1/jobs',
+    headers: {},
+    requestContext: {
+      http: { method: 'POST', path: '/v1/jobs' },
+      authorizer: { lambda: { tenant: 'team-a' } },
+    },
+    body,
+    isBase64Encoded: false,
+  } as unknown as APIGatewayProxyEventV2);
+  return { status: result.statusCode ?? 200 };
+}
+
 /** createApi over fake deps, with the options the harness does not expose. */
 function customApi(f: ReturnType<typeof fakeDeps>, rateLimit?: TenantRateLimiter) {
   const api = createApi({
@@ -268,6 +290,22 @@ describe('limits', () => {
     const paths: string[] = res.body.error.details.map((d: { path: string }) => d.path);
     expect(paths.some((p) => p.startsWith(path))).toBe(true);
     expect(h.jobs.items.size).toBe(0);
+  });
+
+  it("refuses curl -d's form content type with 415 naming JSON, and reads a body without one as JSON", async () => {
+    const h = apiHarness(NOW);
+    const body = JSON.stringify({ schedule: daily, target });
+    const form = await h.request('POST', '/v1/jobs', body, {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    expect(form.status).toBe(415);
+    expect(form.body.error).toMatchObject({ code: 'unsupported_media_type' });
+    expect(form.body.error.message).toContain('Content-Type: application/json');
+    expect(h.jobs.items.size).toBe(0);
+    const bare = await h.request('POST', '/v1/jobs', undefined, {});
+    expect(bare.status).toBe(400); // no body at all
+    const untyped = await apiHarnessWithoutContentType(h, body);
+    expect(untyped.status).toBe(201);
   });
 
   it('refuses a name over 128 characters', async () => {

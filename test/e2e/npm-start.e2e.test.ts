@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { Level } from 'level';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -110,5 +111,61 @@ describe('npm start on a data directory that is in use', () => {
       proc.child.kill('SIGTERM');
       expect(await proc.exited).toBe(0);
     }
+  });
+});
+
+/** A GET with exactly this Host header. */
+function getWithHost(url: string, path: string, host: string, key: string): Promise<number> {
+  const { port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port, path, headers: { host, 'x-api-key': key }, setHost: false },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The settings of issue 20 as `npm start` reads them from the environment. */
+describe('npm start settings', () => {
+  const data = tempDataDir();
+  afterAll(() => data.remove());
+
+  it('allows no loopback target when SCHEDULER_TARGET_ALLOWLIST is set empty, and answers SCHEDULER_ALLOWED_HOSTS', async () => {
+    const proc = await startSchedulerProcess({
+      SCHEDULER_DATA_DIR: data.dir,
+      SCHEDULER_TARGET_ALLOWLIST: '',
+      SCHEDULER_ALLOWED_HOSTS: 'scheduler.test, other.test',
+    });
+    try {
+      const created = await fetch(`${proc.url}/v1/jobs`, {
+        method: 'POST',
+        headers: { 'x-api-key': 'dev-key', 'content-type': 'application/json' },
+        body: JSON.stringify({ schedule: { type: 'immediate' }, target: { url: `${proc.url}/healthz` } }),
+      });
+      expect(created.status).toBe(400);
+      expect(((await created.json()) as { error: { code: string } }).error.code).toBe('target_not_allowed');
+      expect(await getWithHost(proc.url, '/v1/jobs', 'scheduler.test', 'dev-key')).toBe(200);
+      expect(await getWithHost(proc.url, '/v1/jobs', 'other.test:3000', 'dev-key')).toBe(200);
+      expect(await getWithHost(proc.url, '/v1/jobs', 'evil.example', 'dev-key')).toBe(421);
+    } finally {
+      proc.child.kill('SIGTERM');
+      await proc.exited;
+    }
+  });
+
+  it('refuses a malformed SCHEDULER_ALLOWED_HOSTS entry in one line, exit 1', async () => {
+    const out = await runUntilExit({
+      SCHEDULER_DATA_DIR: data.dir,
+      SCHEDULER_ALLOWED_HOSTS: 'http://scheduler.test',
+    });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toBe(
+      'scheduler: SCHEDULER_ALLOWED_HOSTS entry "http://scheduler.test" is not a host name or address (give no scheme or port)\n',
+    );
   });
 });
