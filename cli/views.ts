@@ -7,9 +7,14 @@ export function describeSchedule(schedule: Schedule): string {
     case 'cron':
       return `cron "${schedule.expression}" ${schedule.timezone ?? 'UTC'}`;
     case 'rate':
-      return `every ${span(schedule.everySeconds * 1000)}`;
+      return schedule.everySeconds === undefined
+        ? `${schedule.expression}`
+        : `every ${span(schedule.everySeconds * 1000)}`;
     case 'once':
-      return `once at ${shortTime(new Date(schedule.at).toISOString())}`;
+      // `at(2026-03-08T02:30:00)` is a local time in the schedule's zone: shown as written.
+      return schedule.at.startsWith('at(')
+        ? `once ${schedule.at} ${schedule.timezone ?? 'UTC'}`
+        : `once at ${shortTime(new Date(schedule.at).toISOString())}`;
     case 'immediate':
       return 'immediately';
     default:

@@ -2,7 +2,7 @@ import type { JobPatch } from '../../schemas/job.js';
 import type { RunMessage } from '../../schemas/messages.js';
 import type { JobItem } from '../../schemas/stored.js';
 import { VersionConflict } from './errors.js';
-import { rateAnchorFor } from './schedule.js';
+import { onceInstant, rateAnchorFor } from './schedule.js';
 import { iso, ms } from './time.js';
 
 /**
@@ -113,7 +113,7 @@ export function oneTimeRunAt(
   job: Pick<JobItem, 'schedule' | 'createdAt' | 'scheduleChangedAt'>,
 ): number | null {
   const setAt = ms(job.scheduleChangedAt ?? job.createdAt);
-  if (job.schedule.type === 'once') return Math.max(ms(job.schedule.at), setAt);
+  if (job.schedule.type === 'once') return Math.max(onceInstant(job.schedule), setAt);
   if (job.schedule.type === 'immediate') return setAt;
   return null;
 }

@@ -115,9 +115,10 @@ export class JobsService {
       return base;
     }
     if (first === null) {
-      const done: JobItem = { ...base, status: 'completed' };
-      await insert(done);
-      return done;
+      // validateSchedule refuses a schedule without a run: no job is stored finished before it started.
+      throw new InvalidSchedule('the schedule has no run after now', [
+        { path: 'schedule', message: 'has no future run' },
+      ]);
     }
     if (first > now + settings.lookaheadSeconds * 1000) {
       const job = withNextRun(base, first, now);

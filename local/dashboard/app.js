@@ -134,7 +134,9 @@ function relative(iso) {
 
 function describeSchedule(s) {
   if (s.type === 'cron') return `cron ${s.expression} (${s.timezone ?? 'UTC'})`;
-  if (s.type === 'rate') return `every ${span(s.everySeconds * 1000)}`;
+  if (s.type === 'rate')
+    return s.everySeconds === undefined ? s.expression : `every ${span(s.everySeconds * 1000)}`;
+  if (s.type === 'once' && s.at.startsWith('at(')) return `once ${s.at} ${s.timezone ?? 'UTC'}`;
   if (s.type === 'once') return `once at ${shortTime(new Date(s.at).toISOString())}`;
   if (s.type === 'immediate') return 'immediately';
   return s.type;
