@@ -1,11 +1,10 @@
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../../lambdas/services/deps.js';
 import { parseAllowedHosts } from '../../local/allowed-hosts.js';
 import type { LocalRuntime } from '../../local/runtime.js';
 import { API_KEY, apiClient, OTHER_KEY, startTestRuntime, tempDataDir } from '../support/runtime.js';
-import { waitFor } from '../support/sink.js';
+import { type Sink, startSink, waitFor } from '../support/sink.js';
 
 /** A GET or POST with exactly the headers given (fetch would set its own Host). */
 function rawRequest(
@@ -54,27 +53,14 @@ describe('local runtime: hostile requests', () => {
     error: (message, fields) => logged.push(`error ${message} ${JSON.stringify(fields ?? {})}`),
   };
   /** A loopback target that records which connection each request came on. */
-  let target: Server;
+  let target: Sink;
   let targetUrl = '';
-  const arrivals: { connection: number; tenant: string }[] = [];
+  const arrivals = () =>
+    target.calls.map((c) => ({ connection: c.connection, tenant: String(c.headers['x-tenant-tag']) }));
 
   beforeAll(async () => {
-    let connections = 0;
-    target = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        arrivals.push({
-          connection: (req.socket as unknown as { id: number }).id,
-          tenant: String(req.headers['x-tenant-tag']),
-        });
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-      });
-    });
-    target.on('connection', (socket) => {
-      (socket as unknown as { id: number }).id = ++connections;
-    });
-    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
-    targetUrl = `http://127.0.0.1:${(target.address() as AddressInfo).port}`;
+    target = await startSink();
+    targetUrl = target.url;
     runtime = await startTestRuntime(data.dir, {
       log,
       allowedHosts: parseAllowedHosts('scheduler.test'),
@@ -84,10 +70,7 @@ describe('local runtime: hostile requests', () => {
 
   afterAll(async () => {
     await runtime?.stop();
-    await new Promise<void>((resolve) => {
-      target?.closeAllConnections();
-      target?.close(() => resolve());
-    });
+    await target?.close();
     data.remove();
   });
 
@@ -127,17 +110,18 @@ describe('local runtime: hostile requests', () => {
       }
       for (let round = 0; round < 4; round++) {
         for (const key of [API_KEY, OTHER_KEY]) {
-          const before = arrivals.length;
+          const before = target.calls.length;
           const triggered = await apiClient(runtime.url, key)('POST', `/v1/jobs/${jobs[key]}/trigger`);
           expect(triggered.status).toBe(202);
-          await waitFor(() => arrivals.length > before, 5000, 'the triggered call');
+          await waitFor(() => target.calls.length > before, 5000, 'the triggered call');
         }
       }
       const tenantsByConnection = new Map<number, Set<string>>();
-      for (const { connection, tenant } of arrivals) {
+      const calls = arrivals().filter((a) => a.tenant !== 'undefined');
+      for (const { connection, tenant } of calls) {
         tenantsByConnection.set(connection, (tenantsByConnection.get(connection) ?? new Set()).add(tenant));
       }
-      expect(arrivals).toHaveLength(8);
+      expect(calls).toHaveLength(8);
       for (const tenants of tenantsByConnection.values()) expect([...tenants]).toHaveLength(1);
     });
   });

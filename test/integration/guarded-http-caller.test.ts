@@ -221,42 +221,25 @@ describe('GuardedHttpCaller', () => {
 
   describe('framing and connection pools', () => {
     /** A loopback target that records, for each request, the connection it arrived on. */
-    let counting: Server;
+    let counting: Sink;
     let countingUrl: string;
-    const requests: { connection: number; tenant: string; path: string; body: string }[] = [];
+    const requests = () =>
+      counting.calls.map((c) => ({
+        connection: c.connection,
+        tenant: String(c.headers['x-tenant-tag']),
+        path: c.path,
+        body: c.body,
+      }));
 
     beforeAll(async () => {
-      let connections = 0;
-      counting = createServer((req, res) => {
-        const chunks: Buffer[] = [];
-        req.on('data', (c: Buffer) => chunks.push(c));
-        req.on('end', () => {
-          requests.push({
-            connection: (req.socket as unknown as { id: number }).id,
-            tenant: String(req.headers['x-tenant-tag']),
-            path: req.url ?? '',
-            body: Buffer.concat(chunks).toString('utf8'),
-          });
-          res.writeHead(200, { 'content-type': 'text/plain' });
-          res.end(`answer to ${req.url}`);
-        });
-      });
-      counting.on('connection', (socket) => {
-        (socket as unknown as { id: number }).id = ++connections;
-      });
-      await new Promise<void>((resolve) => counting.listen(0, '127.0.0.1', resolve));
-      countingUrl = `http://127.0.0.1:${(counting.address() as AddressInfo).port}`;
+      counting = await startSink();
+      counting.respond((call) => ({ status: 200, body: `answer to ${call.path}` }));
+      countingUrl = counting.url;
     });
     afterEach(() => {
-      requests.length = 0;
+      counting.calls.length = 0;
     });
-    afterAll(
-      () =>
-        new Promise<void>((resolve) => {
-          counting.closeAllConnections();
-          counting.close(() => resolve());
-        }),
-    );
+    afterAll(() => counting.close());
 
     it('frames the body itself: a stored content-length or transfer-encoding cannot smuggle a second request', async () => {
       const caller = new GuardedHttpCaller({ allowlist: LOOPBACK_OPEN });
@@ -279,7 +262,7 @@ describe('GuardedHttpCaller', () => {
         'answer to /hook',
         'answer to /hook',
       ]);
-      expect(requests.map((r) => [r.path, r.body])).toEqual([
+      expect(requests().map((r) => [r.path, r.body])).toEqual([
         ['/hook', smuggled],
         ['/hook', smuggled],
         ['/hook', smuggled],
@@ -299,13 +282,13 @@ describe('GuardedHttpCaller', () => {
       }
 
       const tenantsByConnection = new Map<number, Set<string>>();
-      for (const r of requests) {
+      for (const r of requests()) {
         tenantsByConnection.set(
           r.connection,
           (tenantsByConnection.get(r.connection) ?? new Set()).add(r.tenant),
         );
       }
-      expect(requests).toHaveLength(12);
+      expect(requests()).toHaveLength(12);
       for (const tenants of tenantsByConnection.values()) expect(tenants.size).toBe(1);
       // Keep-alive still works inside a tenant: sequential calls reuse one connection each.
       expect(tenantsByConnection.size).toBe(2);
@@ -316,7 +299,7 @@ describe('GuardedHttpCaller', () => {
 
       for (let i = 0; i < 3; i++) await caller.call(get(`${countingUrl}/anonymous/${i}`));
 
-      expect(new Set(requests.map((r) => r.connection)).size).toBe(3);
+      expect(new Set(requests().map((r) => r.connection)).size).toBe(3);
     });
   });
 });
