@@ -30,15 +30,17 @@ const OPEN_TIMEOUT_MS = 15_000;
 async function checkDatabaseOpens(path: string): Promise<void> {
   const db = new Level(path);
   let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`the database under ${path} did not open within ${OPEN_TIMEOUT_MS / 1000} s`)),
-      OPEN_TIMEOUT_MS,
-    );
+    timer = setTimeout(() => {
+      timedOut = true;
+      reject(new Error(`the database under ${path} did not open within ${OPEN_TIMEOUT_MS / 1000} s`));
+    }, OPEN_TIMEOUT_MS);
   });
   try {
     await Promise.race([db.open(), timeout]);
   } catch (error) {
+    if (timedOut) throw error;
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     const why =
       cause?.code === 'LEVEL_LOCKED'
@@ -47,7 +49,9 @@ async function checkDatabaseOpens(path: string): Promise<void> {
     throw new Error(`the database under ${path} ${why}`);
   } finally {
     clearTimeout(timer);
-    await db.close().catch(() => undefined);
+    // A close waits for a pending open: after a timeout, do not wait for it.
+    const closed = db.close().catch(() => undefined);
+    if (!timedOut) await closed;
   }
 }
 

@@ -451,7 +451,8 @@ export class JobsService {
 
   /**
    * POST /v1/jobs/{id}/pause: takes the job off the `due` index and starts a new plan; runs already
-   * queued are dropped by the executor (now and after a resume), a run in flight (and its retries) finishes. Pausing a paused job changes nothing.
+   * queued are dropped by the executor (now and after a resume), a run in flight (and its retries)
+   * finishes. Pausing a paused job changes nothing.
    */
   pauseJob(tenant: string, jobId: string, match?: VersionMatch): Promise<JobItem> {
     return this.updateJob(tenant, jobId, (current, now) => {
