@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IsoInstant, JobId } from './common.js';
+import { AWS_TARGETS } from './targets.js';
 
 export const TARGET_BODY_LIMIT_BYTES = 64 * 1024;
 export const MAX_TIMEOUT_SECONDS = 900;
@@ -118,11 +119,9 @@ export function isConnectionLevelHeader(name: string): boolean {
  * rather than on HttpTarget, so a job stored before the rule still reads (the HTTP client drops
  * such headers at call time anyway).
  */
-function refuseConnectionLevelHeaders(
-  body: { target?: { headers?: Record<string, string> } | undefined },
-  ctx: z.RefinementCtx,
-): void {
-  for (const name of Object.keys(body.target?.headers ?? {})) {
+function refuseConnectionLevelHeaders(body: { target?: object | undefined }, ctx: z.RefinementCtx): void {
+  const headers = body.target && 'headers' in body.target ? (body.target.headers as object) : {};
+  for (const name of Object.keys(headers ?? {})) {
     if (!isConnectionLevelHeader(name)) continue;
     ctx.addIssue({
       code: 'custom',
@@ -151,6 +150,17 @@ export const HttpTarget = z
   })
   .meta({ id: 'HttpTarget' });
 export type HttpTarget = z.infer<typeof HttpTarget>;
+
+/** `http` (the default when `type` is left out) or an AWS-native target (schemas/targets.ts). */
+export const Target = z
+  .discriminatedUnion('type', [HttpTarget, ...AWS_TARGETS], {
+    error: (issue) =>
+      issue.code === 'invalid_union'
+        ? 'must be one of http, lambda, sqs, eventbridge, stepfunctions, sns'
+        : undefined,
+  })
+  .meta({ id: 'Target' });
+export type Target = z.infer<typeof Target>;
 
 export const RetryPolicy = z
   .strictObject({
@@ -224,7 +234,7 @@ export const JobName = z
 const definitionShape = {
   name: JobName.optional(),
   schedule: Schedule,
-  target: HttpTarget,
+  target: Target,
   timeoutSeconds: z.number().int().min(1).max(MAX_TIMEOUT_SECONDS).default(30),
   retry: RetryPolicy.default({
     maxAttempts: 3,
@@ -277,7 +287,7 @@ export const PatchJobBody = z
   .strictObject({
     name: JobName.nullable().optional(),
     schedule: Schedule.optional(),
-    target: HttpTarget.optional(),
+    target: Target.optional(),
     timeoutSeconds: definitionShape.timeoutSeconds.unwrap().optional(),
     retry: RetryPolicy.optional(),
     priority: Priority.optional(),

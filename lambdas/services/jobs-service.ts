@@ -67,7 +67,7 @@ export class JobsService {
     const { clock, random } = this.deps;
     const now = clock.now();
     validateSchedule(definition.schedule, now);
-    assertTargetsAllowed(definition, (this.deps.policy ?? DEFAULT_POLICY).allowlist);
+    assertTargetsAllowed(definition, this.deps.policy ?? DEFAULT_POLICY);
     const jobId = newJobId(now, random);
     await validateDependencies(this.deps.jobs, tenant, jobId, definition);
     await reserveJobPlace(this.deps.policy, this.deps.jobs, tenant, now);
@@ -404,7 +404,7 @@ export class JobsService {
           target: patch.target ?? before.target,
           notifications: patch.notifications ?? before.notifications,
         },
-        (this.deps.policy ?? DEFAULT_POLICY).allowlist,
+        this.deps.policy ?? DEFAULT_POLICY,
       );
     }
     if (patch.dependsOn !== undefined || patch.schedule !== undefined) {
@@ -421,15 +421,19 @@ export class JobsService {
       staged.now = now;
       staged.placement = undefined;
       // A target sent back as it was read shows `***` for credentials: those keep their stored values.
-      const incoming = patch.target
-        ? {
-            ...patch,
-            target: {
-              ...patch.target,
-              headers: restoreRedactedHeaders(patch.target.headers, current.target.headers),
-            },
-          }
-        : patch;
+      const incoming =
+        patch.target?.type === 'http'
+          ? {
+              ...patch,
+              target: {
+                ...patch.target,
+                headers: restoreRedactedHeaders(
+                  patch.target.headers,
+                  current.target.type === 'http' ? current.target.headers : {},
+                ),
+              },
+            }
+          : patch;
       const { job: patched, changed } = applyJobPatch(current, incoming);
       if (changed.size === 0) return null;
       if (!changed.has('schedule')) return patched;

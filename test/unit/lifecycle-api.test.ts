@@ -196,7 +196,7 @@ describe('API: PATCH /v1/jobs/{id}', () => {
       method: 'POST',
       headers: { authorization: '***' },
     });
-    expect((await h.jobs.getJob(id))?.target.headers).toEqual({ authorization: 'Bearer s3cret' });
+    expect((await h.jobs.getJob(id))?.target).toMatchObject({ headers: { authorization: 'Bearer s3cret' } });
   });
 
   it('clears name and concurrency with null', async () => {
