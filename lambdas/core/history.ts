@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ArchiveRow } from '../../schemas/archive.js';
 import type { ExecutionItem } from '../../schemas/stored.js';
-import { ValidationFailed } from './errors.js';
+import { InvalidCursor } from './errors.js';
 import type { ExecutionFilter, Page } from './ports.js';
 import { HOUR, iso, ms } from './time.js';
 
@@ -383,8 +383,6 @@ export function decodeHistoryCursor(cursor: string | undefined, jobId: string): 
   return b;
 }
 
-function invalidCursor(): ValidationFailed {
-  return new ValidationFailed('cursor is not valid for this list', [
-    { path: 'cursor', message: 'invalid cursor' },
-  ]);
+function invalidCursor(): InvalidCursor {
+  return new InvalidCursor();
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ExecutionNotFound, ValidationFailed } from '../../lambdas/core/errors.js';
+import { ExecutionNotFound, InvalidCursor } from '../../lambdas/core/errors.js';
 import { batchObjectKey, partitionOf } from '../../lambdas/core/history.js';
 import type { ExecutionFilter } from '../../lambdas/core/ports.js';
 import { archiveRowOf } from '../../lambdas/services/archive-service.js';
@@ -251,7 +251,7 @@ describe('JobsService history reads', () => {
       const page = await s.service.listExecutions('team-a', other.jobId, {}, 1);
       await expect(
         s.service.listExecutions('team-a', s.job.jobId, {}, 1, page.nextCursor!),
-      ).rejects.toBeInstanceOf(ValidationFailed);
+      ).rejects.toBeInstanceOf(InvalidCursor);
     });
 
     it('lists every visible execution exactly once, newest first, for any history, filter and page size', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ValidationFailed } from '../../lambdas/core/errors.js';
+import { InvalidCursor } from '../../lambdas/core/errors.js';
 import {
   archiveDateOf,
   archivedSlice,
@@ -130,9 +130,9 @@ describe('history cursors', () => {
     const cursor = encodeHistoryCursor(JOB, at(3));
     expect(decodeHistoryCursor(cursor, JOB)).toBe(at(3));
     expect(decodeHistoryCursor(undefined, JOB)).toBeUndefined();
-    expect(() => decodeHistoryCursor(cursor, 'job_other')).toThrow(ValidationFailed);
-    expect(() => decodeHistoryCursor('not-a-cursor', JOB)).toThrow(ValidationFailed);
-    expect(() => decodeHistoryCursor(encodeHistoryCursor(JOB, 'yesterday'), JOB)).toThrow(ValidationFailed);
+    expect(() => decodeHistoryCursor(cursor, 'job_other')).toThrow(InvalidCursor);
+    expect(() => decodeHistoryCursor('not-a-cursor', JOB)).toThrow(InvalidCursor);
+    expect(() => decodeHistoryCursor(encodeHistoryCursor(JOB, 'yesterday'), JOB)).toThrow(InvalidCursor);
   });
 });
 
