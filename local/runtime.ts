@@ -4,14 +4,15 @@ import { join, resolve } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ArchiveCompactor } from '../lambdas/adapters/archive-compactor.js';
+import { FileArchiveStore } from '../lambdas/adapters/file-archive-store.js';
 import { FileEmailSender } from '../lambdas/adapters/file-email-sender.js';
-import { FileHistoryArchive } from '../lambdas/adapters/file-history-archive.js';
+import { ObjectHistoryArchive } from '../lambdas/adapters/object-history-archive.js';
 import { createApi } from '../lambdas/api/app.js';
 import { TenantRateLimiter } from '../lambdas/api/rate-limit.js';
 import { newOwnerId } from '../lambdas/core/ids.js';
 import type { Clock, Email, HttpCaller } from '../lambdas/core/ports.js';
 import type { WatcherControl } from '../lambdas/core/watcher-control.js';
-import { ArchiveService } from '../lambdas/services/archive-service.js';
 import type { Logger, ServiceDeps } from '../lambdas/services/deps.js';
 import { ExecuteService, type RunOutcome } from '../lambdas/services/execute-service.js';
 import { JobsService } from '../lambdas/services/jobs-service.js';
@@ -22,6 +23,7 @@ import { DEFAULTS, LOCAL_TARGET_ALLOWLIST } from '../lambdas/shared/config.js';
 import { serviceDeps } from '../lambdas/shared/runtime-deps.js';
 import type { Priority } from '../schemas/job.js';
 import { createApiServer, listen } from './api-server.js';
+import { CompactionTimer } from './compaction-timer.js';
 import { dashboardRoute } from './dashboard/route.js';
 import {
   createNotificationQueue,
@@ -53,6 +55,10 @@ export interface LocalRuntimeOptions {
   hotRetentionSeconds?: number;
   /** How often the TTL sweeper archives expired executions (default 60 s; DynamoDB TTL in AWS). */
   sweepIntervalMs?: number;
+  /** How often the archive's staging is compacted (default hourly, as the compactor's schedule in AWS). */
+  compactionIntervalMs?: number;
+  /** How long after a removal date ends it is compacted (default 25 h, as in AWS; tests shorten it). */
+  compactionSettleMs?: number;
   signingSecrets?: Record<string, string[]>;
   /** CIDRs and host names open despite the SSRF rules (default LOCAL_TARGET_ALLOWLIST: loopback). */
   targetAllowlist?: string[];
@@ -102,6 +108,8 @@ export interface LocalRuntime {
   watcherControl: WatcherControl;
   /** Plays DynamoDB TTL + stream: `sweep()` archives what has expired now. */
   sweeper: TtlSweeper;
+  /** Plays the compactor's schedule: `run()` compacts the archive's settled staging now. */
+  compaction: CompactionTimer;
   /** The run queues and their DLQs on the local SQS emulator. */
   queues: { urls: Record<Priority, string>; dlqs: Record<Priority, string>; client: SQSClient };
   /** The notifications queue, its DLQ, and the directory local emails are written to. */
@@ -183,7 +191,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const shards = settledShardCount(options.dataDir, options.shards ?? DEFAULTS.shards, log);
 
     // Files, not the S3 emulator: the archive must outlive a restart (docs/decisions/local-history-archive.md).
-    const archive = new FileHistoryArchive(join(options.dataDir, 'archive'));
+    const archiveStore = new FileArchiveStore(join(options.dataDir, 'archive'));
+    const archive = new ObjectHistoryArchive(archiveStore);
     const deps = serviceDeps({
       config: {
         jobsTable: tableNames.jobs,
@@ -273,7 +282,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const sweeper = new TtlSweeper({
       client: ddb,
       table: tableNames.executions,
-      archiver: new ArchiveService(archive, log),
+      archive,
       clock: deps.clock,
       intervalMs: options.sweepIntervalMs ?? 60_000,
       log,
@@ -282,6 +291,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
     sweeper.start();
     started.push({ stop: () => sweeper.stop() });
+
+    const compaction = new CompactionTimer(
+      new ArchiveCompactor(archiveStore, {
+        clock: deps.clock,
+        log,
+        ...(options.compactionSettleMs === undefined ? {} : { settleMs: options.compactionSettleMs }),
+      }),
+      options.compactionIntervalMs ?? 3_600_000,
+      log,
+    );
+    compaction.start();
+    started.push({ stop: () => compaction.stop() });
 
     const watchers = new WatchTimers(watch, shards, options.watchIntervalMs ?? 60_000, log);
 
@@ -330,6 +351,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       watchers,
       watcherControl: new LocalWatcherControl(watchers),
       sweeper,
+      compaction,
       queues: { ...queues, client: sqsApi },
       notifications: { ...notificationQueue, outbox },
       stats: async () => {

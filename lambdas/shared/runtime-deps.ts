@@ -8,8 +8,8 @@ import { DynamoExecutionWindowCounter, DynamoTenantJobCounter } from '../adapter
 import { GuardedHttpCaller } from '../adapters/guarded-http-caller.js';
 import { SqsNotificationQueue } from '../adapters/sqs-notification-queue.js';
 import { SqsRunQueue } from '../adapters/sqs-run-queue.js';
-import type { HistoryArchive } from '../core/history.js';
 import type { ExecutionWindowCounter } from '../core/limits.js';
+import type { HistoryArchive } from '../core/ports/archive.js';
 import type { Clock, HttpCaller, SigningKeys } from '../core/ports.js';
 import { parseAllowlist } from '../core/ssrf.js';
 import type { Logger, ServiceDeps } from '../services/deps.js';
