@@ -9,6 +9,7 @@ import { FileArchiveStore } from '../lambdas/adapters/file-archive-store.js';
 import { FileEmailSender } from '../lambdas/adapters/file-email-sender.js';
 import { ObjectHistoryArchive } from '../lambdas/adapters/object-history-archive.js';
 import { createApi } from '../lambdas/api/app.js';
+import { archiveStreamBatch } from '../lambdas/archiver/stream-batch.js';
 import { TenantRateLimiter } from '../lambdas/api/rate-limit.js';
 import { newOwnerId } from '../lambdas/core/ids.js';
 import type { Clock, Email, HttpCaller } from '../lambdas/core/ports.js';
@@ -282,7 +283,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const sweeper = new TtlSweeper({
       client: ddb,
       table: tableNames.executions,
-      archive,
+      archiver: (records) => archiveStreamBatch(archive, records, log),
       clock: deps.clock,
       intervalMs: options.sweepIntervalMs ?? 60_000,
       log,

@@ -8,8 +8,7 @@ import {
   GetItemCommand,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
-import { archiveStreamBatch } from '../lambdas/archiver/stream-batch.js';
-import type { HistoryArchive } from '../lambdas/core/ports/archive.js';
+import type { StreamBatchReport } from '../lambdas/archiver/stream-batch.js';
 import type { Clock } from '../lambdas/core/ports.js';
 import type { Logger } from '../lambdas/services/deps.js';
 import { TABLES } from '../lambdas/shared/config.js';
@@ -59,8 +58,8 @@ export class TtlSweeper {
     private readonly options: {
       client: DynamoDBClient;
       table: string;
-      /** Where swept executions go, through the archiver's own stream-batch code. */
-      archive: HistoryArchive;
+      /** The archiver's part: a stream batch in, the records to retry out (lambdas/archiver/stream-batch.ts). */
+      archiver: (records: StreamRecord[]) => Promise<Pick<StreamBatchReport, 'archived' | 'batchItemFailures'>>;
       clock: Clock;
       intervalMs: number;
       log: Logger;
@@ -194,7 +193,7 @@ export class TtlSweeper {
   private async archiveRecords(records: StreamRecord[]): Promise<number> {
     if (records.length === 0) return 0;
     try {
-      const result = await archiveStreamBatch(this.options.archive, records, this.options.log);
+      const result = await this.options.archiver(records);
       const failed = new Set(result.batchItemFailures.map((f) => f.itemIdentifier));
       this.retry.push(...records.filter((r) => failed.has(r.dynamodb.SequenceNumber)));
       return result.archived;
