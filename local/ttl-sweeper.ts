@@ -59,7 +59,9 @@ export class TtlSweeper {
       client: DynamoDBClient;
       table: string;
       /** The archiver's part: a stream batch in, the records to retry out (lambdas/archiver/stream-batch.ts). */
-      archiver: (records: StreamRecord[]) => Promise<Pick<StreamBatchReport, 'archived' | 'batchItemFailures'>>;
+      archiver: (
+        records: StreamRecord[],
+      ) => Promise<Pick<StreamBatchReport, 'archived' | 'batchItemFailures'>>;
       clock: Clock;
       intervalMs: number;
       log: Logger;
