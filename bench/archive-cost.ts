@@ -116,7 +116,7 @@ export async function archivePass(
   const stagingObjects = [...bucket.objects.keys()].filter((k) => k.startsWith(STAGING_PREFIX)).length;
   for (const name of Object.keys(bucket.calls)) delete bucket.calls[name];
 
-  const lastRemoval = Math.max(...removed.map((e) => e.expiresAt! * 1000));
+  const lastRemoval = removed.reduce((latest, e) => Math.max(latest, e.expiresAt! * 1000), 0);
   const compactor = new ArchiveCompactor(store, {
     clock: { now: () => lastRemoval + 3 * DAY },
     log: silentLogger,

@@ -27,23 +27,32 @@ function readable<T>(key: string, decode: () => T): T {
   }
 }
 
+/** How `toJsonLines` starts a row: its tenant and job read without parsing the rest. */
+const ROW_HEAD =
+  /^\{"tenant":("(?:[^"\\]|\\.)*"),"executionId":"(?:[^"\\]|\\.)*","jobId":("(?:[^"\\]|\\.)*")/;
+
+function headOf(line: string): { tenant: string; jobId: string } {
+  const head = ROW_HEAD.exec(line);
+  if (head) return { tenant: JSON.parse(head[1]!) as string, jobId: JSON.parse(head[2]!) as string };
+  return JSON.parse(line) as { tenant: string; jobId: string };
+}
+
 /**
- * The rows of a staging object that `keep` wants, judged on the line's JSON before it is checked
- * as a row: a compaction shard reads every staging object and keeps a fraction of its rows.
+ * The rows of a staging object that `keep` wants, judged on the line's tenant and job before the
+ * line is parsed and checked as a row: a compaction shard reads every staging object of its date
+ * and keeps only its share of the rows (docs/history.md, "Compaction").
  */
 export function decodeRowsWhere(
   bytes: Uint8Array,
   key: string,
-  keep: (line: { tenant: string; jobId: string }) => boolean,
+  keep: (head: { tenant: string; jobId: string }) => boolean,
 ): ArchiveRow[] {
   return readable(key, () =>
     gunzipSync(bytes)
       .toString('utf8')
       .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => JSON.parse(line) as { tenant: string; jobId: string })
-      .filter(keep)
-      .map((raw) => ArchiveRow.parse(raw)),
+      .filter((line) => line.trim() !== '' && keep(headOf(line)))
+      .map((line) => ArchiveRow.parse(JSON.parse(line))),
   );
 }
 

@@ -43,9 +43,21 @@ describe('archive codec', () => {
     expect(() => decodeRows(gzipSync(bad), 'executions/x.jsonl.gz')).toThrow(/executions\/x\.jsonl\.gz/);
   });
 
-  it('keeps only the rows wanted, judged before they are checked', () => {
-    const kept = decodeRowsWhere(encodeRows(rows), 'k', (line) => line.jobId === 'job_a');
+  it('keeps only the rows wanted, judged on tenant and job before they are checked', () => {
+    const kept = decodeRowsWhere(encodeRows(rows), 'k', (head) => head.jobId === 'job_a');
     expect(kept).toEqual(rows.slice(0, 2));
+    // Quotes and escapes in values, and a line written with its keys in another order, read the same.
+    const odd = anArchiveRow('job_"q"\\', at(4), { tenant: 'team "b"' });
+    const { tenant, ...rest } = odd;
+    const reordered = Buffer.from(
+      `${JSON.stringify(odd)}\n${JSON.stringify({ ...rest, tenant: 'team-c' })}\n`,
+    );
+    const heads: { tenant: string; jobId: string }[] = [];
+    decodeRowsWhere(gzipSync(reordered), 'k', ({ tenant, jobId }) => heads.push({ tenant, jobId }) > 0);
+    expect(heads).toEqual([
+      { tenant, jobId: odd.jobId },
+      { tenant: 'team-c', jobId: odd.jobId },
+    ]);
   });
 
   describe('compacted parts', () => {
