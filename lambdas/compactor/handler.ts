@@ -36,9 +36,8 @@ function archiveCompactor(): ArchiveCompactor {
 async function compact(_event: unknown, context: Context) {
   const deadline = Date.now() + context.getRemainingTimeInMillis() - SHARD_START_MARGIN_MS;
   const report = await archiveCompactor().compact(deadline);
+  // Two custom metrics ($0.30 a month each): the work done, and the dates left (growing = stuck).
   metrics.addMetric('ArchiveRowsCompacted', MetricUnit.Count, report.rows);
-  metrics.addMetric('ArchivePartsWritten', MetricUnit.Count, report.parts);
-  metrics.addMetric('ArchiveStagingObjectsDeleted', MetricUnit.Count, report.stagingDeleted);
   metrics.addMetric('ArchiveDatesPending', MetricUnit.Count, report.pending.length);
   logger.info('archive compaction', { ...report });
   if (report.failed.length > 0) {
