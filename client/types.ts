@@ -5,7 +5,24 @@
 import type { CreateJobBody, ExecutionStatus, JobStatus } from '../schemas/job.js';
 
 export type { Execution, Trigger } from '../schemas/execution.js';
-export type { CreateJobBody, ExecutionStatus, HttpTarget, Job, JobStatus, Schedule } from '../schemas/job.js';
+export type {
+  CreateJobBody,
+  ExecutionStatus,
+  HttpTarget,
+  Job,
+  JobStatus,
+  Schedule,
+  Target,
+} from '../schemas/job.js';
+export type {
+  AwsTarget,
+  AwsTargetType,
+  EventBridgeTarget,
+  LambdaTarget,
+  SnsTarget,
+  SqsTarget,
+  StepFunctionsTarget,
+} from '../schemas/targets.js';
 
 /** `PATCH /v1/jobs/{id}`: any mutable field of the definition. */
 export type JobPatch = Partial<CreateJobBody>;
