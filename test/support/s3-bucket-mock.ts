@@ -1,6 +1,7 @@
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
+  type GetObjectCommandOutput,
   ListObjectsV2Command,
   type ListObjectsV2CommandInput,
   PutObjectCommand,
@@ -9,6 +10,11 @@ import {
 } from '@aws-sdk/client-s3';
 
 const PAGE = 1000;
+
+/** The part of a GetObject answer the archive's store reads, for aws-sdk-client-mock's `resolves`. */
+export function objectBody(bytes: Uint8Array): GetObjectCommandOutput['Body'] {
+  return { transformToByteArray: async () => bytes } as unknown as GetObjectCommandOutput['Body'];
+}
 
 export interface FakeBucket {
   /** Hand this to the adapter under test: it answers `send` like S3 would. */

@@ -2,7 +2,6 @@ import { gzipSync } from 'node:zlib';
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
-  type GetObjectCommandOutput,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -13,6 +12,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { toJsonLines } from '../../lambdas/adapters/archive-codec.js';
 import { anArchiveRow } from '../support/history-fixtures.js';
+import { objectBody } from '../support/s3-bucket-mock.js';
 
 const s3 = mockClient(S3Client);
 const STAGED =
@@ -46,10 +46,6 @@ afterAll(() => {
   vi.useRealTimers();
 });
 
-function body(bytes: Uint8Array): GetObjectCommandOutput['Body'] {
-  return { transformToByteArray: async () => bytes } as unknown as GetObjectCommandOutput['Body'];
-}
-
 /** A bucket with one settled staging object and no plan yet. */
 function stagedBucket() {
   s3.on(ListObjectsV2Command, { Prefix: 'executions/staging/' }).resolves({
@@ -58,7 +54,7 @@ function stagedBucket() {
   s3.on(ListObjectsV2Command, { Prefix: 'executions/compaction/date=2026-06-07/' }).resolves({
     Contents: [],
   });
-  s3.on(GetObjectCommand, { Key: STAGED }).resolves({ Body: body(gzipSync(toJsonLines([ROW]))) });
+  s3.on(GetObjectCommand, { Key: STAGED }).resolves({ Body: objectBody(gzipSync(toJsonLines([ROW]))) });
   s3.on(PutObjectCommand).resolves({});
   s3.on(DeleteObjectsCommand).resolves({});
 }

@@ -1,7 +1,6 @@
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
-  type GetObjectCommandOutput,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -10,6 +9,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { S3ArchiveStore } from '../../lambdas/adapters/s3-archive-store.js';
+import { objectBody } from '../support/s3-bucket-mock.js';
 
 const s3 = mockClient(S3Client);
 const BUCKET = 'archive-bucket';
@@ -23,11 +23,6 @@ function s3Error(name: string, status: number): S3ServiceException {
     $metadata: { httpStatusCode: status },
     message: name,
   });
-}
-
-/** The part of a GetObject answer the store reads. */
-function body(bytes: Uint8Array): GetObjectCommandOutput['Body'] {
-  return { transformToByteArray: async () => bytes } as unknown as GetObjectCommandOutput['Body'];
 }
 
 afterEach(() => {
@@ -82,7 +77,7 @@ describe('S3ArchiveStore', () => {
 
   describe('get', () => {
     it('reads an object, or a byte range of it as an HTTP range (both ends inclusive)', async () => {
-      s3.on(GetObjectCommand).resolves({ Body: body(new Uint8Array([7, 8])) });
+      s3.on(GetObjectCommand).resolves({ Body: objectBody(new Uint8Array([7, 8])) });
       expect(await store().get('executions/a.gz')).toEqual(new Uint8Array([7, 8]));
       await store().get('executions/a.gz', { start: 10, end: 19 });
       const [whole, ranged] = s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input);
