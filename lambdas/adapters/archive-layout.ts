@@ -48,7 +48,7 @@ const expand = (c: string) =>
 const STAGING_NAME = /^(\d{8}T\d{9}Z)-(\d{8}T\d{9}Z)-([0-9a-f]{16})\.jsonl\.gz$/;
 const STAGING_PATH = /^executions\/staging\/date=(\d{4}-\d{2}-\d{2})\/hour=(\d{2})\/([^/]+)$/;
 
-export function stagingDatePrefix(date: string): string {
+function stagingDatePrefix(date: string): string {
   return `${STAGING_PREFIX}date=${checkedDate(date)}/`;
 }
 

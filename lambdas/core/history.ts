@@ -42,7 +42,7 @@ export function coldHorizon(now: number, hotRetentionSeconds: number, lookaheadS
 }
 
 /** The inclusive upper bound of a query that continues strictly before `before`. */
-export function upperBound(filter: ExecutionFilter, before: string | undefined): string | undefined {
+function upperBound(filter: ExecutionFilter, before: string | undefined): string | undefined {
   if (before === undefined) return filter.to;
   const justBefore = iso(ms(before) - 1);
   return filter.to !== undefined && filter.to < justBefore ? filter.to : justBefore;
@@ -76,7 +76,7 @@ export function spanMeets(span: { first: string; last: string }, filter: Executi
   );
 }
 
-export const newestFirst = (a: HistoryEntry, b: HistoryEntry) =>
+const newestFirst = (a: HistoryEntry, b: HistoryEntry) =>
   a.scheduledAt === b.scheduledAt ? 0 : a.scheduledAt < b.scheduledAt ? 1 : -1;
 
 /**
