@@ -23,10 +23,12 @@ import { WatchService } from '../lambdas/services/watch-service.js';
 import { DEFAULTS, LOCAL_TARGET_ALLOWLIST } from '../lambdas/shared/config.js';
 import { serviceDeps } from '../lambdas/shared/runtime-deps.js';
 import type { Priority } from '../schemas/job.js';
+import type { AllowedHosts } from './allowed-hosts.js';
 import { createApiServer, listen } from './api-server.js';
 import { awsOutboxRoute } from './aws-outbox-route.js';
 import { CompactionTimer } from './compaction-timer.js';
 import { dashboardRoute } from './dashboard/route.js';
+import { type DataDirLock, lockDataDir } from './data-dir-lock.js';
 import {
   createNotificationQueue,
   createRunQueues,
@@ -65,6 +67,8 @@ export interface LocalRuntimeOptions {
   signingSecrets?: Record<string, string[]>;
   /** CIDRs and host names open despite the SSRF rules (default LOCAL_TARGET_ALLOWLIST: loopback). */
   targetAllowlist?: string[];
+  /** `Host` names the API server answers besides loopback ones (SCHEDULER_ALLOWED_HOSTS). */
+  allowedHosts?: AllowedHosts;
   /** `lambda` targets: function name, `name:qualifier` or ARN -> loopback URL (SCHEDULER_LOCAL_FUNCTIONS). */
   localFunctions?: Map<string, string>;
   /** Port of the SQS emulator (SCHEDULER_SQS_PORT), where `sqs` targets send; default any free port. */
@@ -156,13 +160,23 @@ function settledShardCount(dataDir: string, requested: number, log: Logger): num
 /** A clear, one-line reason the runtime cannot start. */
 export class StartupError extends Error {}
 
-function checkDataDir(dataDir: string): void {
+/** The data directory, usable and taken for this process; returns how to give it back. */
+function takeDataDir(dataDir: string): () => void {
+  let lock: DataDirLock;
   try {
     mkdirSync(dataDir, { recursive: true });
     accessSync(dataDir, constants.W_OK);
+    lock = lockDataDir(dataDir);
   } catch (error) {
     throw new StartupError(`data directory ${resolve(dataDir)} is not usable: ${(error as Error).message}`);
   }
+  if (!lock.held) {
+    const by = lock.pid > 0 ? ` (pid ${lock.pid})` : '';
+    throw new StartupError(
+      `data directory ${resolve(dataDir)} is in use by another scheduler${by}; stop it, or set SCHEDULER_DATA_DIR to another directory`,
+    );
+  }
+  return lock.release;
 }
 
 /**
@@ -171,8 +185,9 @@ function checkDataDir(dataDir: string): void {
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const log = options.log ?? consoleLogger();
-  checkDataDir(options.dataDir);
-  const started: { stop(): Promise<void> }[] = [];
+  const releaseDataDir = takeDataDir(options.dataDir);
+  // Released last, once the database is closed.
+  const started: { stop(): Promise<void> }[] = [{ stop: async () => releaseDataDir() }];
   const stopAll = async () => {
     for (const part of started.reverse()) await part.stop().catch(() => undefined);
   };
@@ -183,9 +198,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         ? { endpoint: options.dynamoEndpoint, stop: async () => undefined }
         : await startDynamo(options.dataDir);
     } catch (error) {
-      throw new StartupError(
-        `cannot open the DynamoDB data under ${resolve(options.dataDir)} (is another scheduler using it?): ${(error as Error).message}`,
-      );
+      throw new StartupError((error as Error).message);
     }
     started.push(dynamo);
     let sqs: Emulator;
@@ -352,6 +365,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       api,
       options.apiKeys,
       (req, res) => dashboard(req, res) || outboxRoute(req, res),
+      options.allowedHosts,
     );
     let port: number;
     try {

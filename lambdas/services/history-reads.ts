@@ -1,5 +1,5 @@
 import type { ExecutionItem } from '../../schemas/stored.js';
-import { ValidationFailed } from '../core/errors.js';
+import { InvalidCursor } from '../core/errors.js';
 import {
   boundedFilter,
   coldHorizon,
@@ -116,8 +116,6 @@ export function decodeHistoryCursor(cursor: string | undefined, jobId: string): 
   return b;
 }
 
-function invalidCursor(): ValidationFailed {
-  return new ValidationFailed('cursor is not valid for this list', [
-    { path: 'cursor', message: 'invalid cursor' },
-  ]);
+function invalidCursor(): InvalidCursor {
+  return new InvalidCursor();
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ArchiveCompactor } from '../../lambdas/adapters/archive-compactor.js';
 import { STAGING_PREFIX } from '../../lambdas/adapters/archive-layout.js';
 import { ObjectHistoryArchive } from '../../lambdas/adapters/object-history-archive.js';
-import { ExecutionNotFound, ValidationFailed } from '../../lambdas/core/errors.js';
+import { ExecutionNotFound, InvalidCursor } from '../../lambdas/core/errors.js';
 import type { ExecutionFilter } from '../../lambdas/core/ports.js';
 import { archiveRowOf, executionOfRow } from '../../lambdas/services/archive-service.js';
 import { silentLogger } from '../../lambdas/services/deps.js';
@@ -92,10 +92,10 @@ describe('history cursors', () => {
     const cursor = encodeHistoryCursor('job_a', at);
     expect(decodeHistoryCursor(cursor, 'job_a')).toBe(at);
     expect(decodeHistoryCursor(undefined, 'job_a')).toBeUndefined();
-    expect(() => decodeHistoryCursor(cursor, 'job_other')).toThrow(ValidationFailed);
-    expect(() => decodeHistoryCursor('not-a-cursor', 'job_a')).toThrow(ValidationFailed);
+    expect(() => decodeHistoryCursor(cursor, 'job_other')).toThrow(InvalidCursor);
+    expect(() => decodeHistoryCursor('not-a-cursor', 'job_a')).toThrow(InvalidCursor);
     expect(() => decodeHistoryCursor(encodeHistoryCursor('job_a', 'yesterday'), 'job_a')).toThrow(
-      ValidationFailed,
+      InvalidCursor,
     );
   });
 });
@@ -267,7 +267,7 @@ describe('JobsService history reads', () => {
       const page = await s.service.listExecutions('team-a', other.jobId, {}, 1);
       await expect(
         s.service.listExecutions('team-a', s.job.jobId, {}, 1, page.nextCursor!),
-      ).rejects.toBeInstanceOf(ValidationFailed);
+      ).rejects.toBeInstanceOf(InvalidCursor);
     });
 
     it('lists every visible execution exactly once, newest first, for any history, filter and page size', async () => {
