@@ -5,6 +5,7 @@ import { ENV } from '../lambdas/shared/config.js';
 import { SchedulerApi } from './constructs/api.js';
 import { ExecutionArchive } from './constructs/archive.js';
 import { Archiver } from './constructs/archiver.js';
+import { Compactor } from './constructs/compactor.js';
 import { schedulerEnvironment, targetRolePatternOf } from './constructs/environment.js';
 import { EXECUTOR_TIMEOUT, Executors } from './constructs/executors.js';
 import { Monitoring } from './constructs/monitoring.js';
@@ -32,7 +33,7 @@ const sixTimes = (timeout: Duration) => Duration.seconds(timeout.toSeconds() * 6
  */
 const runLease = (timeout: Duration) => Duration.seconds(timeout.toSeconds() + 60);
 
-/** The whole scheduler: storage, queues, the five functions around them, archive and monitoring. */
+/** The whole scheduler: storage, queues, the six functions around them, archive and monitoring. */
 export class SchedulerStack extends Stack {
   readonly settings: SchedulerSettings;
   readonly storage: SchedulerStorage;
@@ -43,6 +44,7 @@ export class SchedulerStack extends Stack {
   readonly watchers: Watchers;
   readonly executors: Executors;
   readonly archiver: Archiver;
+  readonly compactor: Compactor;
   readonly notifier: Notifier;
   readonly monitoring: Monitoring;
 
@@ -122,6 +124,7 @@ export class SchedulerStack extends Stack {
       logRetention,
     });
     this.signing.grantRead(this.executors.handler);
+    this.compactor = new Compactor(this, 'Compactor', { environment, archive: this.archive, logRetention });
     this.notifier = new Notifier(this, 'Notifier', {
       // Webhooks are signed like target calls.
       environment: { ...environment, ...this.signing.environment },
@@ -140,6 +143,7 @@ export class SchedulerStack extends Stack {
         executor: this.executors.handler,
         archiver: this.archiver.handler,
         notifier: this.notifier.handler,
+        compactor: this.compactor.handler,
       },
       httpApi: this.api.httpApi,
       runQueues: { high: run.high.queue, normal: run.normal.queue, low: run.low.queue },
@@ -172,6 +176,11 @@ export class SchedulerStack extends Stack {
     output('ExecutionsTableName', this.storage.executionsTable.tableName, 'Executions table');
     output('ArchiveBucketName', this.archive.bucket.bucketName, 'Execution archive bucket');
     output('ArchiveGlueTable', `${this.archive.databaseName}.${this.archive.tableName}`, 'Athena table');
+    output(
+      'ArchiveStagingGlueTable',
+      `${this.archive.databaseName}.${this.archive.stagingTableName}`,
+      'Athena table of archived executions not compacted yet',
+    );
     output('WatcherScheduleGroup', this.watchers.group.scheduleGroupName, 'SCHEDULER_WATCHER_GROUP');
     output('WatcherFunctionArn', this.watchers.handler.functionArn, 'SCHEDULER_WATCHER_FUNCTION_ARN');
     output('WatcherInvokeRoleArn', this.watchers.invokeRole.roleArn, 'SCHEDULER_WATCHER_ROLE_ARN');

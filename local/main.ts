@@ -58,6 +58,7 @@ async function main(): Promise<void> {
     lookaheadSeconds: positiveInt('SCHEDULER_LOOKAHEAD_SECONDS', 120),
     hotRetentionSeconds: positiveInt('SCHEDULER_HISTORY_HOT_SECONDS', 90 * 24 * 3600),
     sweepIntervalMs: positiveInt('SCHEDULER_SWEEP_INTERVAL_SECONDS', 60) * 1000,
+    compactionIntervalMs: positiveInt('SCHEDULER_COMPACTION_INTERVAL_SECONDS', 3600) * 1000,
     leaseMarginSeconds: positiveInt('SCHEDULER_LEASE_MARGIN_SECONDS', 30),
     shutdownGraceMs: positiveInt('SCHEDULER_SHUTDOWN_GRACE_SECONDS', 10, true) * 1000,
     signingSecrets: parseSigningSecrets(env.SCHEDULER_SIGNING_SECRETS ?? '*=local-dev-signing-secret'),

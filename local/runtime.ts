@@ -4,14 +4,16 @@ import { join, resolve } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ArchiveCompactor } from '../lambdas/adapters/archive-compactor.js';
+import { FileArchiveStore } from '../lambdas/adapters/file-archive-store.js';
 import { FileEmailSender } from '../lambdas/adapters/file-email-sender.js';
-import { FileHistoryArchive } from '../lambdas/adapters/file-history-archive.js';
+import { ObjectHistoryArchive } from '../lambdas/adapters/object-history-archive.js';
 import { createApi } from '../lambdas/api/app.js';
 import { TenantRateLimiter } from '../lambdas/api/rate-limit.js';
+import { archiveStreamBatch } from '../lambdas/archiver/stream-batch.js';
 import { newOwnerId } from '../lambdas/core/ids.js';
 import type { Clock, Email, HttpCaller } from '../lambdas/core/ports.js';
 import type { WatcherControl } from '../lambdas/core/watcher-control.js';
-import { ArchiveService } from '../lambdas/services/archive-service.js';
 import type { Logger, ServiceDeps } from '../lambdas/services/deps.js';
 import { ExecuteService, type RunOutcome } from '../lambdas/services/execute-service.js';
 import { JobsService } from '../lambdas/services/jobs-service.js';
@@ -24,6 +26,7 @@ import type { Priority } from '../schemas/job.js';
 import type { AllowedHosts } from './allowed-hosts.js';
 import { createApiServer, listen } from './api-server.js';
 import { awsOutboxRoute } from './aws-outbox-route.js';
+import { CompactionTimer } from './compaction-timer.js';
 import { dashboardRoute } from './dashboard/route.js';
 import { type DataDirLock, lockDataDir } from './data-dir-lock.js';
 import {
@@ -57,6 +60,10 @@ export interface LocalRuntimeOptions {
   hotRetentionSeconds?: number;
   /** How often the TTL sweeper archives expired executions (default 60 s; DynamoDB TTL in AWS). */
   sweepIntervalMs?: number;
+  /** How often the archive's staging is compacted (default hourly, as the compactor's schedule in AWS). */
+  compactionIntervalMs?: number;
+  /** How long after a removal date ends it is compacted (default 25 h, as in AWS; tests shorten it). */
+  compactionSettleMs?: number;
   signingSecrets?: Record<string, string[]>;
   /** CIDRs and host names open despite the SSRF rules (default LOCAL_TARGET_ALLOWLIST: loopback). */
   targetAllowlist?: string[];
@@ -114,6 +121,8 @@ export interface LocalRuntime {
   watcherControl: WatcherControl;
   /** Plays DynamoDB TTL + stream: `sweep()` archives what has expired now. */
   sweeper: TtlSweeper;
+  /** Plays the compactor's schedule: `run()` compacts the archive's settled staging now. */
+  compaction: CompactionTimer;
   /** The run queues and their DLQs on the local SQS emulator. */
   queues: { urls: Record<Priority, string>; dlqs: Record<Priority, string>; client: SQSClient };
   /** The notifications queue, its DLQ, and the directory local emails are written to. */
@@ -213,7 +222,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const shards = settledShardCount(options.dataDir, options.shards ?? DEFAULTS.shards, log);
 
     // Files, not the S3 emulator: the archive must outlive a restart (docs/decisions/local-history-archive.md).
-    const archive = new FileHistoryArchive(join(options.dataDir, 'archive'));
+    const archiveStore = new FileArchiveStore(join(options.dataDir, 'archive'));
+    const archive = new ObjectHistoryArchive(archiveStore);
     const awsOutbox = join(options.dataDir, 'aws-outbox');
     const deps = serviceDeps({
       config: {
@@ -312,7 +322,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const sweeper = new TtlSweeper({
       client: ddb,
       table: tableNames.executions,
-      archiver: new ArchiveService(archive, log),
+      archiver: (records) => archiveStreamBatch(archive, records, log),
       clock: deps.clock,
       intervalMs: options.sweepIntervalMs ?? 60_000,
       log,
@@ -321,6 +331,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
     sweeper.start();
     started.push({ stop: () => sweeper.stop() });
+
+    const compaction = new CompactionTimer(
+      new ArchiveCompactor(archiveStore, {
+        clock: deps.clock,
+        log,
+        ...(options.compactionSettleMs === undefined ? {} : { settleMs: options.compactionSettleMs }),
+      }),
+      options.compactionIntervalMs ?? 3_600_000,
+      log,
+    );
+    compaction.start();
+    started.push({ stop: () => compaction.stop() });
 
     const watchers = new WatchTimers(watch, shards, options.watchIntervalMs ?? 60_000, log);
 
@@ -376,6 +398,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       watchers,
       watcherControl: new LocalWatcherControl(watchers),
       sweeper,
+      compaction,
       queues: { ...queues, client: sqsApi },
       notifications: { ...notificationQueue, outbox },
       awsTargets: { sqsEndpoint: sqs.endpoint, outbox: awsOutbox },

@@ -2,12 +2,12 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 
-/** The scheduler's five functions, by their role. */
-export type FunctionRole = 'api' | 'watcher' | 'executor' | 'archiver' | 'notifier';
+/** The scheduler's functions, by their role. */
+export type FunctionRole = 'api' | 'watcher' | 'executor' | 'archiver' | 'compactor' | 'notifier';
 
 export type DynamoAction = 'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query';
 export type SqsAction = 'SendMessage' | 'ChangeMessageVisibility' | 'GetQueueAttributes';
-export type S3Action = 'GetObject' | 'PutObject' | 'ListBucket';
+export type S3Action = 'GetObject' | 'PutObject' | 'DeleteObject' | 'ListBucket';
 
 export interface TableAccess {
   /** Item actions on the table itself. */
@@ -23,7 +23,7 @@ export interface CodeAccess {
   /** On each of the three run queues. */
   readonly runQueues?: readonly SqsAction[];
   readonly notificationsQueue?: readonly SqsAction[];
-  /** On the archive bucket: objects under `executions/` and, for `ListBucket`, the bucket. */
+  /** On the archive bucket (granted by the archive construct, under its prefixes; `ListBucket` on the bucket). */
   readonly archive?: readonly S3Action[];
 }
 
@@ -56,6 +56,9 @@ export const CODE_ACCESS: Readonly<Record<FunctionRole, CodeAccess>> = {
   },
   archiver: {
     archive: ['PutObject'],
+  },
+  compactor: {
+    archive: ['GetObject', 'PutObject', 'DeleteObject', 'ListBucket'],
   },
   notifier: {
     notificationsQueue: ['ChangeMessageVisibility'],

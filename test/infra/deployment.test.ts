@@ -187,7 +187,9 @@ describe('6. the executor outlives the longest call it accepts', () => {
 
 describe('7. a failing watcher tick is not retried by Lambda and is recorded', () => {
   it('has an async invoke config with no retries and the watcher dead-letter queue on failure', () => {
-    const config = only(s.template, 'AWS::Lambda::EventInvokeConfig').Properties;
+    const config = only(s.template, 'AWS::Lambda::EventInvokeConfig', {
+      FunctionName: cfn(s.stack, s.stack.watchers.handler.functionName),
+    }).Properties;
     expect(config).toMatchObject({
       FunctionName: cfn(s.stack, s.stack.watchers.handler.functionName),
       MaximumRetryAttempts: 0,

@@ -1,7 +1,7 @@
 import { expect, vi } from 'vitest';
 import { verifySignature } from '../../lambdas/core/signing.js';
 import { aFinishedExecution } from './history-fixtures.js';
-import type { LambdaHarness } from './lambda-harness.js';
+import { IAM_CALLER, type LambdaHarness } from './lambda-harness.js';
 import { ttlRemoval } from './stream-records.js';
 
 /**
@@ -213,7 +213,7 @@ export const HANDLER_SCENARIOS: HandlerScenario[] = [
       const old = new Date(Date.now() - 200 * 24 * HOUR);
       const day = old.toISOString().slice(0, 10);
       const archived = aFinishedExecution(state.jobId ?? '', `${day}T10:00:00.000Z`, {
-        tenant: 'arn:aws:iam::123456789012:user/ci',
+        tenant: IAM_CALLER,
       });
       const written = await h.archive({ Records: [ttlRemoval(archived, '1')] });
       expect(written.batchItemFailures).toEqual([]);
@@ -263,6 +263,26 @@ export const HANDLER_SCENARIOS: HandlerScenario[] = [
         const late = await h.watch(0);
         expect(late.skippedRecorded).toBeGreaterThan(0);
         expect(due.reaped + late.reaped).toBeGreaterThan(0);
+      } finally {
+        vi.useRealTimers();
+      }
+    },
+  },
+  {
+    // After the watcher: it moves the clock on again, past the day the archiver's staging settles.
+    name: 'compactor: compacts a settled day of staging into parts the API still reads',
+    async run(h, state) {
+      const archived = aFinishedExecution(state.jobId ?? '', '2026-01-05T10:00:00.000Z', {
+        tenant: IAM_CALLER,
+      });
+      expect((await h.archive({ Records: [ttlRemoval(archived, '2')] })).batchItemFailures).toEqual([]);
+      vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 3 * 24 * HOUR });
+      try {
+        const report = await h.compact();
+        expect(report.compacted.length).toBeGreaterThan(0);
+        expect([...h.bucket.objects.keys()].some((key) => key.startsWith('executions/staging/'))).toBe(false);
+        const one = await h.api('GET', `/v1/executions/${encodeURIComponent(archived.executionId)}`);
+        expect(one.status).toBe(200);
       } finally {
         vi.useRealTimers();
       }

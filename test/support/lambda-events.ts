@@ -1,12 +1,12 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 
 /** The Lambda context handlers get in tests: enough for Powertools' logger and tracer. */
-export function lambdaContext(functionName = 'handler-test'): Context {
+export function lambdaContext(functionName = 'handler-test', remainingMs = 60_000): Context {
   return {
     functionName,
     awsRequestId: 'req-1',
     invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
-    getRemainingTimeInMillis: () => 60_000,
+    getRemainingTimeInMillis: () => remainingMs,
   } as unknown as Context;
 }
 
