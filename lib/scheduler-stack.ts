@@ -11,6 +11,7 @@ import { EXECUTOR_TIMEOUT, Executors } from './constructs/executors.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { NOTIFIER_TIMEOUT, Notifier } from './constructs/notifier.js';
 import { SchedulerQueues } from './constructs/queues.js';
+import { enforceResourceLimit } from './constructs/resource-limit.js';
 import { type SchedulerSettings, settingsFrom } from './constructs/settings.js';
 import { SigningSecret } from './constructs/signing.js';
 import { SchedulerStorage } from './constructs/storage.js';
@@ -23,6 +24,14 @@ export interface SchedulerStackProps extends StackProps {
 
 /** AWS guidance for a Lambda event source: visibility timeout at least six times the function timeout. */
 const sixTimes = (timeout: Duration) => Duration.seconds(timeout.toSeconds() * 6);
+
+/**
+ * A run's lease is its message's visibility: it must outlast the executor's longest invocation
+ * (Lambda refuses a shorter one), plus a minute for a throttled batch to start. Not six times:
+ * a crashed or timed-out run then comes back after 16 minutes, not 90; failed runs the executor
+ * returns itself come back within seconds (lambdas/executor/redelivery.ts).
+ */
+const runLease = (timeout: Duration) => Duration.seconds(timeout.toSeconds() + 60);
 
 /** The whole scheduler: storage, queues, the six functions around them, archive and monitoring. */
 export class SchedulerStack extends Stack {
@@ -48,18 +57,16 @@ export class SchedulerStack extends Stack {
 
     this.storage = new SchedulerStorage(this, 'Storage', { removalPolicy });
     this.queues = new SchedulerQueues(this, 'Queues', {
-      runVisibilityTimeout: sixTimes(EXECUTOR_TIMEOUT),
+      runVisibilityTimeout: runLease(EXECUTOR_TIMEOUT),
       notificationsVisibilityTimeout: sixTimes(NOTIFIER_TIMEOUT),
+      deadLetterRemovalPolicy: removalPolicy,
     });
     this.archive = new ExecutionArchive(this, 'Archive', {
       retentionDays: settings.archiveRetentionDays,
       hotRetentionDays: settings.hotRetentionDays,
       removalPolicy,
     });
-    this.signing = new SigningSecret(this, 'Signing', {
-      removalPolicy,
-      ...(settings.signingSecretVersion ? { versionId: settings.signingSecretVersion } : {}),
-    });
+    this.signing = new SigningSecret(this, 'Signing', { removalPolicy });
     const { jobsTable, executionsTable } = this.storage;
     const { run, notifications } = this.queues;
     const environment = schedulerEnvironment({
@@ -84,9 +91,12 @@ export class SchedulerStack extends Stack {
       logRetention,
       accessLogRemovalPolicy: removalPolicy,
     });
+    // Every function that publishes notifications links to executions on this API.
+    const publishing = { ...environment, [ENV.publicUrl]: this.api.url };
     this.watchers = new Watchers(this, 'Watchers', {
-      environment,
+      environment: publishing,
       shards: settings.shards,
+      enabled: settings.watchersEnabled,
       jobsTable,
       executionsTable,
       runQueues: this.queues.runQueues,
@@ -98,7 +108,7 @@ export class SchedulerStack extends Stack {
 
     this.executors = new Executors(this, 'Executors', {
       // Async targets get heartbeat/complete URLs on this API.
-      environment: { ...environment, ...this.signing.environment, [ENV.publicUrl]: this.api.url },
+      environment: { ...publishing, ...this.signing.environment },
       jobsTable,
       executionsTable,
       runQueues: { high: run.high.queue, normal: run.normal.queue, low: run.low.queue },
@@ -113,6 +123,7 @@ export class SchedulerStack extends Stack {
       archive: this.archive,
       logRetention,
     });
+    this.signing.grantRead(this.executors.handler);
     this.compactor = new Compactor(this, 'Compactor', { environment, archive: this.archive, logRetention });
     this.notifier = new Notifier(this, 'Notifier', {
       // Webhooks are signed like target calls.
@@ -122,6 +133,7 @@ export class SchedulerStack extends Stack {
       ...(settings.emailFrom ? { emailFrom: settings.emailFrom } : {}),
       logRetention,
     });
+    this.signing.grantRead(this.notifier.handler);
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
       shards: settings.shards,
@@ -148,6 +160,7 @@ export class SchedulerStack extends Stack {
     });
 
     this.outputs();
+    enforceResourceLimit(this);
   }
 
   private outputs(): void {

@@ -3,7 +3,11 @@ import { IsoInstant, JobId } from './common.js';
 import { AWS_TARGETS } from './targets.js';
 
 export const TARGET_BODY_LIMIT_BYTES = 64 * 1024;
-export const MAX_TIMEOUT_SECONDS = 900;
+/**
+ * 14 minutes: the executor (a Lambda function, 15 minutes at most) needs the last minute to claim
+ * and record the run. Longer work belongs to async targets (heartbeat/complete).
+ */
+export const MAX_TIMEOUT_SECONDS = 840;
 
 const window = {
   startAt: IsoInstant.optional(),

@@ -20,6 +20,11 @@ import type { WatcherControl, WatcherSchedule } from '../lambdas/core/watcher-co
 
 const USAGE = 'usage: watchers.ts list|disable|enable|reshard --shards N [--group G] [--json]';
 
+/** A deploy that rewrites a schedule writes the state the stack gives it. */
+const KEEP_STOPPED =
+  'The schedules stay disabled until you enable them; to deploy meanwhile, deploy with ' +
+  '`-c watchersEnabled=false` so the deploy keeps them (and any new shard) disabled.';
+
 function option(value: string | undefined, envValue: string | undefined, what: string): string {
   const chosen = value ?? envValue;
   if (!chosen) throw new Error(`${what} is required (${USAGE})`);
@@ -62,7 +67,7 @@ export async function runWatchersCommand(
     case 'enable': {
       const control = controlFor(group);
       const schedules = command === 'disable' ? await control.disableAll() : await control.enableAll();
-      return print(schedules, render(schedules));
+      return print(schedules, `${render(schedules)}${command === 'disable' ? `\n${KEEP_STOPPED}` : ''}`);
     }
     case 'reshard': {
       const shards = Number(option(values.shards, undefined, '--shards'));
@@ -71,7 +76,16 @@ export async function runWatchersCommand(
         roleArn: option(values['role-arn'], env.SCHEDULER_WATCHER_ROLE_ARN, '--role-arn'),
         deadLetterQueueArn: option(values['dlq-arn'], env.SCHEDULER_WATCHER_DLQ_ARN, '--dlq-arn'),
       };
-      const created = await controlFor(group, target).ensureShards(shards);
+      const control = controlFor(group, target);
+      const existing = await control.list();
+      const highest = Math.max(-1, ...existing.map((schedule) => schedule.shard));
+      if (Number.isInteger(shards) && shards <= highest) {
+        throw new Error(
+          `refusing to shrink to ${shards} shards: shard-${shards} … shard-${highest} exist, and the jobs ` +
+            'stored on those shards would never be watched again. Shards only grow (docs/deploy.md, Resharding).',
+        );
+      }
+      const created = await control.ensureShards(shards);
       const text = created.length
         ? `created the schedules of shards ${created.join(', ')}; adopt them and raise the hash count with ` +
           `\`cdk deploy -c shards=${shards} --import-existing-resources\``

@@ -1,10 +1,16 @@
-import { GetQueueAttributesCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  GetQueueAttributesCommand,
+  SendMessageBatchCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { Priority } from '../../schemas/job.js';
-import type { OutgoingRun, RunQueue } from '../core/ports.js';
+import type { OutgoingRun, RunQueue, VisibilityChange } from '../core/ports.js';
 
 const MAX_DELAY_SECONDS = 900;
 const BATCH = 10;
 const MAX_TRIES = 5;
+const MAX_VISIBILITY_SECONDS = 43_200;
 
 /** Run queues on SQS, one per priority; sends in batches of ten and resends the entries SQS refused. */
 export class SqsRunQueue implements RunQueue {
@@ -14,16 +20,46 @@ export class SqsRunQueue implements RunQueue {
   ) {}
 
   async send(runs: OutgoingRun[]): Promise<void> {
-    const byPriority = new Map<Priority, OutgoingRun[]>();
-    for (const run of runs) {
-      const list = byPriority.get(run.priority) ?? [];
-      list.push(run);
-      byPriority.set(run.priority, list);
+    await this.inBatches(runs, (queueUrl, batch) => this.sendBatch(queueUrl, batch));
+  }
+
+  async setVisibility(changes: VisibilityChange[]): Promise<void> {
+    let unchanged = 0;
+    await this.inBatches(changes, async (queueUrl, batch) => {
+      const out = await this.client.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: batch.map((change, index) => ({
+            Id: String(index),
+            ReceiptHandle: change.receiptHandle,
+            VisibilityTimeout: Math.max(
+              0,
+              Math.min(MAX_VISIBILITY_SECONDS, Math.floor(change.visibilitySeconds)),
+            ),
+          })),
+        }),
+      );
+      unchanged += out.Failed?.length ?? 0;
+    });
+    if (unchanged > 0)
+      throw new Error(`run queue kept the visibility of ${unchanged} of ${changes.length} messages`);
+  }
+
+  /** Groups items by their priority's queue into batches of ten, sends them all, throws the first failure. */
+  private async inBatches<T extends { priority: Priority }>(
+    items: T[],
+    sendBatch: (queueUrl: string, batch: T[]) => Promise<void>,
+  ): Promise<void> {
+    const byPriority = new Map<Priority, T[]>();
+    for (const item of items) {
+      const list = byPriority.get(item.priority) ?? [];
+      list.push(item);
+      byPriority.set(item.priority, list);
     }
     const batches: Promise<void>[] = [];
     for (const [priority, list] of byPriority) {
       for (let i = 0; i < list.length; i += BATCH) {
-        batches.push(this.sendBatch(this.queueUrls[priority], list.slice(i, i + BATCH)));
+        batches.push(sendBatch(this.queueUrls[priority], list.slice(i, i + BATCH)));
       }
     }
     const results = await Promise.allSettled(batches);

@@ -6,34 +6,37 @@ import middy from '@middy/core';
 import type { SQSEvent } from 'aws-lambda';
 import { newOwnerId } from '../core/ids.js';
 import { ExecuteService } from '../services/execute-service.js';
-import { lambdaDeps, logger, metrics, serviceLogger, tracer } from '../shared/lambda-context.js';
-import { processRunBatch } from './batch.js';
+import { configFromEnv } from '../shared/config.js';
+import {
+  lambdaDeps,
+  lambdaSigningKeys,
+  logger,
+  metrics,
+  serviceLogger,
+  tracer,
+} from '../shared/lambda-context.js';
+import { refreshSigningSecrets } from '../shared/signing-secrets.js';
+import { processRunBatch, type RunHandBack } from './batch.js';
 import { withLatenessMetric } from './lateness-metric.js';
 
 let service: ExecuteService | undefined;
-
-const METRIC_OF: Record<string, string> = {
-  succeeded: 'ExecutionsSucceeded',
-  failed: 'ExecutionsFailed',
-  timed_out: 'ExecutionsFailed',
-  dead: 'ExecutionsDead',
-};
+let handBack: RunHandBack | undefined;
 
 async function execute(event: SQSEvent) {
-  if (!service) {
+  if (!service || !handBack) {
     const deps = lambdaDeps();
     deps.events = withLatenessMetric(deps.events, (lateByMs) =>
       metrics.addMetric('StartLatenessMs', MetricUnit.Milliseconds, lateByMs),
     );
     service = new ExecuteService(deps, newOwnerId(Math.random));
+    handBack = { queue: deps.queue, queueUrls: configFromEnv().runQueues };
   }
-  return processRunBatch(event, service, serviceLogger, (outcome) => {
-    const metric = METRIC_OF[outcome];
-    if (metric) metrics.addMetric(metric, MetricUnit.Count, 1);
-  });
+  // Outcomes are counted where executions end (lambda-context.ts), not per message here.
+  return processRunBatch(event, service, serviceLogger, undefined, handBack);
 }
 
 export const handler = middy(execute)
   .use(captureLambdaHandler(tracer, { captureResponse: false }))
   .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics));
+  .use(logMetrics(metrics))
+  .use(refreshSigningSecrets(lambdaSigningKeys));

@@ -1,7 +1,9 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { NotificationMessage } from '../../schemas/notification.js';
 import type { Logger } from '../services/deps.js';
-import { type NotifierService, notificationRetryDelaySeconds } from '../services/notifier-service.js';
+import type { NotifierService } from '../services/notifier-service.js';
+import { receiveCountOf, redeliveryDelaySeconds } from '../shared/redelivery.js';
+import { NOTIFICATION_REDELIVERY } from './redelivery.js';
 
 export type NotificationOutcome = 'delivered' | 'retrying' | 'unparseable';
 
@@ -9,7 +11,7 @@ export interface NotificationBatchOptions {
   log: Logger;
   /** Hides a failed record for `delaySeconds` before SQS redelivers it (ChangeMessageVisibility). */
   retryLater(record: SQSRecord, delaySeconds: number): Promise<void>;
-  /** First retry delay; each further one doubles (default 5 s). */
+  /** First retry delay; each further one doubles up to NOTIFICATION_REDELIVERY's cap (default its 5 s). */
   retryBaseSeconds?: number;
   onOutcome?(outcome: NotificationOutcome): void;
 }
@@ -39,13 +41,19 @@ export async function processNotificationBatch(
         log.error('notification does not parse; leaving it for the DLQ', { messageId: record.messageId });
         return false;
       }
-      const attempt = Math.max(1, Number(record.attributes?.ApproximateReceiveCount ?? 1) || 1);
+      const attempt = receiveCountOf(record);
       const result = await service.deliver(parsed.data, attempt);
       if (result.delivered) {
         onOutcome('delivered');
         return true;
       }
-      const delaySeconds = notificationRetryDelaySeconds(attempt, options.retryBaseSeconds);
+      const delaySeconds = redeliveryDelaySeconds(
+        {
+          ...NOTIFICATION_REDELIVERY,
+          firstDelaySeconds: options.retryBaseSeconds ?? NOTIFICATION_REDELIVERY.firstDelaySeconds,
+        },
+        attempt,
+      );
       log.warn('notification not delivered; retrying later', {
         notificationId: parsed.data.payload.id,
         attempt,

@@ -10,7 +10,15 @@ import { SesEmailSender } from '../adapters/ses-email-sender.js';
 import type { EmailSender } from '../core/ports.js';
 import { NotifierService } from '../services/notifier-service.js';
 import { ENV } from '../shared/config.js';
-import { lambdaDeps, logger, metrics, serviceLogger, tracer } from '../shared/lambda-context.js';
+import {
+  lambdaDeps,
+  lambdaSigningKeys,
+  logger,
+  metrics,
+  serviceLogger,
+  tracer,
+} from '../shared/lambda-context.js';
+import { refreshSigningSecrets } from '../shared/signing-secrets.js';
 import { processNotificationBatch } from './batch.js';
 
 const METRIC_OF = {
@@ -75,4 +83,5 @@ async function notify(event: SQSEvent) {
 export const handler = middy(notify)
   .use(captureLambdaHandler(tracer, { captureResponse: false }))
   .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics));
+  .use(logMetrics(metrics))
+  .use(refreshSigningSecrets(lambdaSigningKeys));

@@ -16,6 +16,8 @@ export const ENV = {
   lookaheadSeconds: 'SCHEDULER_LOOKAHEAD_SECONDS',
   hotRetentionSeconds: 'SCHEDULER_HISTORY_HOT_SECONDS',
   signingSecrets: 'SCHEDULER_SIGNING_SECRETS',
+  /** In AWS: the Secrets Manager secret holding the signing secrets, read at run time. */
+  signingSecretArn: 'SCHEDULER_SIGNING_SECRET_ARN',
   targetAllowlist: 'SCHEDULER_TARGET_ALLOWLIST',
   /** IAM pattern of the roles AWS targets may name (and the executor may assume). */
   targetRolePattern: 'SCHEDULER_TARGET_ROLE_PATTERN',

@@ -1,14 +1,17 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { documentClient } from '../adapters/dynamo-common.js';
 import { ObjectHistoryArchive } from '../adapters/object-history-archive.js';
 import { S3ArchiveStore } from '../adapters/s3-archive-store.js';
+import type { SigningKeys } from '../core/ports.js';
 import type { ServiceDeps, Logger as ServiceLogger } from '../services/deps.js';
-import { configFromEnv } from './config.js';
-import { serviceDeps } from './runtime-deps.js';
+import { configFromEnv, ENV } from './config.js';
+import { withOutcomeMetrics } from './outcome-metrics.js';
+import { serviceDeps, signingKeysFrom } from './runtime-deps.js';
+import { SecretsManagerSigningKeys } from './signing-secrets.js';
 
 export const logger = new Logger({ serviceName: 'scheduler' });
 export const metrics = new Metrics({ namespace: 'Scheduler', serviceName: 'scheduler' });
@@ -23,6 +26,21 @@ export const serviceLogger: ServiceLogger = {
 };
 
 let deps: ServiceDeps | undefined;
+let signing: SigningKeys | undefined;
+
+/**
+ * The signing secrets: read from Secrets Manager at run time where the stack names the secret
+ * (`refreshSigningSecrets` keeps them fresh), else from the environment's own value.
+ */
+export function lambdaSigningKeys(): SigningKeys {
+  if (!signing) {
+    const secretArn = process.env[ENV.signingSecretArn];
+    signing = secretArn
+      ? new SecretsManagerSigningKeys(secretArn, serviceLogger)
+      : signingKeysFrom(configFromEnv().signingSecrets);
+  }
+  return signing;
+}
 
 /** Lambda-side dependencies, built once per container on first use (module scope, not per request). */
 export function lambdaDeps(): ServiceDeps {
@@ -33,11 +51,14 @@ export function lambdaDeps(): ServiceDeps {
       dynamo: documentClient(),
       sqs: new SQSClient({}),
       log: serviceLogger,
+      signing: lambdaSigningKeys(),
       // The api reads archived history through it; handlers that never read history just carry it.
       ...(config.archiveBucket
         ? { archive: new ObjectHistoryArchive(new S3ArchiveStore(new S3Client({}), config.archiveBucket)) }
         : {}),
     });
+    // Every function that ends executions counts their outcomes (the API's async completions too).
+    deps.events = withOutcomeMetrics(deps.events, (metric) => metrics.addMetric(metric, MetricUnit.Count, 1));
   }
   return deps;
 }

@@ -55,6 +55,8 @@ export function serviceDeps(options: {
   archive?: HistoryArchive;
   /** Executions per tenant and minute; default: DynamoDB items shared by every executor. */
   executionCounter?: ExecutionWindowCounter;
+  /** Default: the config's `signingSecrets` (in AWS, Secrets Manager: lambda-context.ts). */
+  signing?: SigningKeys;
 }): ServiceDeps {
   const { config } = options;
   const policy = tenantPolicy(options);
@@ -67,7 +69,7 @@ export function serviceDeps(options: {
     clock: options.clock ?? systemClock,
     random: Math.random,
     secureToken: () => randomBytes(32).toString('base64url'),
-    signing: signingKeysFrom(config.signingSecrets),
+    signing: options.signing ?? signingKeysFrom(config.signingSecrets),
     settings: {
       shards: config.shards,
       lookaheadSeconds: config.lookaheadSeconds,

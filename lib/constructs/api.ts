@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Fn, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -7,8 +7,11 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ENV } from '../../lambdas/shared/config.js';
+import { grantCodeAccess } from './access.js';
 import type { ExecutionArchive } from './archive.js';
-import { acknowledgeTableIndexes, SchedulerFunction } from './function.js';
+import { SchedulerFunction } from './function.js';
+import { stackScopedName } from './names.js';
 
 export interface SchedulerApiProps {
   readonly environment: Readonly<Record<string, string>>;
@@ -30,14 +33,39 @@ export interface SchedulerApiProps {
   readonly accessLogRemovalPolicy?: RemovalPolicy;
   /** @default 1024 (CPU scales with memory; the create/cancel p99 target is tight) */
   readonly memorySize?: number;
+  /**
+   * Throttling of the routes anyone may call, each its own bucket apart from the tenants' stage
+   * limit, so a flood of health checks or forged callbacks never spends the tenants' budget.
+   * @default ANONYMOUS_ROUTE_THROTTLE
+   */
+  readonly anonymousThrottle?: Readonly<Record<AnonymousRouteKind, apigw.ThrottleSettings>>;
 }
+
+export type AnonymousRouteKind = 'health' | 'callback' | 'document';
+
+/** Requests per second (and burst) of each anonymous route. */
+export const ANONYMOUS_ROUTE_THROTTLE: Readonly<Record<AnonymousRouteKind, apigw.ThrottleSettings>> = {
+  /** Probes and load balancers: a few a second is plenty. */
+  health: { rateLimit: 10, burstLimit: 20 },
+  /** Async targets' heartbeat and complete calls, one pair per long-running execution. */
+  callback: { rateLimit: 200, burstLimit: 400 },
+  /** The OpenAPI document, fetched by tooling now and then. */
+  document: { rateLimit: 5, burstLimit: 10 },
+};
 
 /** Routes that authenticate inside the handler (a per-execution callback token) or not at all. */
 export const UNAUTHENTICATED_ROUTES = [
-  { method: apigw.HttpMethod.POST, path: '/v1/executions/{executionId}/heartbeat' },
-  { method: apigw.HttpMethod.POST, path: '/v1/executions/{executionId}/complete' },
-  { method: apigw.HttpMethod.GET, path: '/healthz' },
+  { method: apigw.HttpMethod.POST, path: '/v1/executions/{executionId}/heartbeat', kind: 'callback' },
+  { method: apigw.HttpMethod.POST, path: '/v1/executions/{executionId}/complete', kind: 'callback' },
+  { method: apigw.HttpMethod.GET, path: '/healthz', kind: 'health' },
+  { method: apigw.HttpMethod.GET, path: '/v1/openapi.json', kind: 'document' },
 ] as const;
+
+const WHY_ANONYMOUS: Readonly<Record<AnonymousRouteKind, string>> = {
+  health: 'Health check for load balancers and probes: answers only whether the store and queues respond.',
+  callback: 'Async-target callback: authenticated inside the handler by the per-execution callback token.',
+  document: 'The OpenAPI document of the public contract: the same for every caller, no tenant data.',
+};
 
 /**
  * The public HTTP API: one Lambda behind `ANY /v1/{proxy+}` (IAM or JWT) and the unauthenticated
@@ -53,6 +81,7 @@ export class SchedulerApi extends Construct {
   constructor(scope: Construct, id: string, props: SchedulerApiProps) {
     super(scope, id);
     this.handler = new SchedulerFunction(this, 'Handler', {
+      name: 'api',
       entry: 'lambdas/api/handler.ts',
       description: 'Scheduler HTTP API (API Gateway payload format 2.0)',
       environment: props.environment,
@@ -61,22 +90,22 @@ export class SchedulerApi extends Construct {
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
     });
 
-    props.jobsTable.grantReadWriteData(this.handler);
-    props.executionsTable.grantReadWriteData(this.handler);
-    acknowledgeTableIndexes(this.handler, [props.jobsTable, props.executionsTable]);
-    for (const queue of props.runQueues) queue.grantSendMessages(this.handler);
-    props.notificationsQueue.grantSendMessages(this.handler);
+    grantCodeAccess(this.handler, 'api', props);
     props.archive.grantRead(this.handler);
 
     const authorizer = props.jwt
       ? new HttpJwtAuthorizer('Jwt', props.jwt.issuer, { jwtAudience: [...props.jwt.audience] })
       : new HttpIamAuthorizer();
     this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
+      apiName: stackScopedName(this, 'api', 128),
       description: 'Job scheduler API',
       createDefaultStage: false,
       defaultAuthorizer: authorizer,
     });
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      // Kept with the data, so a later stack of the same name must not collide with it: the
+      // stack id's unique part (new on every create) ends the name.
+      logGroupName: `/aws/apigateway/${stackScopedName(this, 'api', 128)}/access-${Fn.select(2, Fn.split('/', Aws.STACK_ID))}`,
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: props.accessLogRemovalPolicy ?? RemovalPolicy.RETAIN,
     });
@@ -104,11 +133,16 @@ export class SchedulerApi extends Construct {
       },
     });
     this.url = this.httpApi.apiEndpoint;
+    // Links in notifications and callback URLs the API hands out are absolute.
+    this.handler.addEnvironment(ENV.publicUrl, this.url);
 
     const integration = new HttpLambdaIntegration('Handler', this.handler, {
       payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
     });
     this.httpApi.addRoutes({ path: '/v1/{proxy+}', methods: [apigw.HttpMethod.ANY], integration });
+    const throttles = props.anonymousThrottle ?? ANONYMOUS_ROUTE_THROTTLE;
+    // `RouteSettings` is a JSON map in CloudFormation: written as it will be read.
+    const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
     for (const route of UNAUTHENTICATED_ROUTES) {
       const [created] = this.httpApi.addRoutes({
         path: route.path,
@@ -117,14 +151,19 @@ export class SchedulerApi extends Construct {
         authorizer: new apigw.HttpNoneAuthorizer(),
       });
       if (created) {
-        Validations.of(created).acknowledge({
-          id: 'AwsSolutions-APIG4',
-          reason:
-            route.path === '/healthz'
-              ? 'Health check for load balancers and probes: answers only whether the store and queues respond.'
-              : 'Async-target callback: authenticated inside the handler by the per-execution callback token.',
-        });
+        Validations.of(created).acknowledge({ id: 'AwsSolutions-APIG4', reason: WHY_ANONYMOUS[route.kind] });
       }
+      const throttle = throttles[route.kind];
+      routeSettings[`${route.method} ${route.path}`] = {
+        ThrottlingRateLimit: throttle.rateLimit ?? 0,
+        ThrottlingBurstLimit: throttle.burstLimit ?? 0,
+      };
+    }
+    const cfnStage = this.stage.node.defaultChild as apigw.CfnStage;
+    cfnStage.routeSettings = routeSettings;
+    // Route settings name routes that must exist first.
+    for (const route of this.httpApi.node.findAll()) {
+      if (route instanceof apigw.HttpRoute) cfnStage.node.addDependency(route);
     }
   }
 }

@@ -40,6 +40,7 @@ export class Archiver extends Construct {
   constructor(scope: Construct, id: string, props: ArchiverProps) {
     super(scope, id);
     this.handler = new SchedulerFunction(this, 'Handler', {
+      name: 'archiver',
       entry: 'lambdas/archiver/handler.ts',
       description: 'Scheduler archiver: TTL-expired executions to S3',
       environment: props.environment,

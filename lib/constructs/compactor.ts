@@ -33,6 +33,7 @@ export class Compactor extends Construct {
   constructor(scope: Construct, id: string, props: CompactorProps) {
     super(scope, id);
     this.handler = new SchedulerFunction(this, 'Handler', {
+      name: 'compactor',
       entry: 'lambdas/compactor/handler.ts',
       description: 'Scheduler compactor: archive staging to one part per tenant and day',
       environment: props.environment,

@@ -6,10 +6,25 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Priority } from '../../schemas/job.js';
-import { acknowledgeTableIndexes, acknowledgeWildcards, SchedulerFunction } from './function.js';
+import { MAX_TIMEOUT_SECONDS } from '../../schemas/job.js';
+import { grantCodeAccess } from './access.js';
+import { acknowledgeWildcards, SchedulerFunction } from './function.js';
 
-/** Long enough for a target's longest attempt; the run queues' visibility timeout derives from it. */
+/**
+ * What an invocation spends besides the target call itself: the claim, the sub-second wait until
+ * the run is due, the result, events, notifications and dependency bookkeeping.
+ */
+export const EXECUTOR_OVERHEAD = Duration.seconds(60);
+
+/**
+ * Lambda's longest timeout. A job's `timeoutSeconds` stops at MAX_TIMEOUT_SECONDS so the longest
+ * call plus EXECUTOR_OVERHEAD fits: a slow target is then recorded `timed_out`, never killed with
+ * its batch by Lambda. Longer work belongs to async targets (heartbeat/complete).
+ */
 export const EXECUTOR_TIMEOUT = Duration.seconds(900);
+if (MAX_TIMEOUT_SECONDS + EXECUTOR_OVERHEAD.toSeconds() > EXECUTOR_TIMEOUT.toSeconds()) {
+  throw new Error('MAX_TIMEOUT_SECONDS leaves the executor no time to claim and record a run');
+}
 
 export interface ExecutorsProps {
   readonly environment: Readonly<Record<string, string>>;
@@ -42,6 +57,7 @@ export class Executors extends Construct {
   constructor(scope: Construct, id: string, props: ExecutorsProps) {
     super(scope, id);
     this.handler = new SchedulerFunction(this, 'Handler', {
+      name: 'executor',
       entry: 'lambdas/executor/handler.ts',
       description: 'Scheduler executor: claims a run, calls its target, records the outcome',
       environment: props.environment,
@@ -49,10 +65,8 @@ export class Executors extends Construct {
       memorySize: props.memorySize ?? 512,
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
     });
-    props.jobsTable.grantReadWriteData(this.handler);
-    props.executionsTable.grantReadWriteData(this.handler);
-    acknowledgeTableIndexes(this.handler, [props.jobsTable, props.executionsTable]);
-    props.notificationsQueue.grantSendMessages(this.handler);
+    const runQueues = [props.runQueues.high, props.runQueues.normal, props.runQueues.low];
+    grantCodeAccess(this.handler, 'executor', { ...props, runQueues });
     // AWS-native targets: the executor acts only through roles a team made for it (their trust
     // policy checks our role and the tenant's ExternalId), and only roles matching the pattern.
     this.handler.addToRolePolicy(
@@ -68,7 +82,6 @@ export class Executors extends Construct {
 
     const source = (priority: Priority) => {
       const queue = props.runQueues[priority];
-      queue.grantSendMessages(this.handler);
       const eventSource = new SqsEventSource(queue, {
         batchSize: props.batchSize ?? 10,
         // No batching window: a run waits for its delay, never for batch-mates.

@@ -1,11 +1,11 @@
 import { fileURLToPath } from 'node:url';
-import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { NAME_LIMIT_64, stackScopedName } from './names.js';
 
 /** Powertools `serviceName`: the handlers' metrics carry it as their only dimension, `service`. */
 export const POWERTOOLS_SERVICE = 'scheduler';
@@ -15,6 +15,11 @@ export const METRICS_NAMESPACE = 'Scheduler';
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface SchedulerFunctionProps {
+  /**
+   * The function's role in the scheduler (`api`, `watcher`, ...): its name is `<stackName>-<name>`
+   * and its log group `/aws/lambda/<that>`, names a person finds in the console.
+   */
+  readonly name: string;
   /** Handler file, relative to the repository root (e.g. `lambdas/api/handler.ts`); it exports `handler`. */
   readonly entry: string;
   readonly description: string;
@@ -38,7 +43,10 @@ export interface SchedulerFunctionProps {
  */
 export class SchedulerFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: SchedulerFunctionProps) {
+    const functionName = stackScopedName(scope, props.name, NAME_LIMIT_64);
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+      // Deleted with the stack, so a fixed name never collides with a later deploy.
+      logGroupName: `/aws/lambda/${functionName}`,
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
@@ -47,6 +55,7 @@ export class SchedulerFunction extends NodejsFunction {
       description: `${props.description} (execution role)`,
     });
     super(scope, id, {
+      functionName,
       entry: `${REPO_ROOT}${props.entry}`,
       handler: 'handler',
       projectRoot: REPO_ROOT,
@@ -64,6 +73,8 @@ export class SchedulerFunction extends NodejsFunction {
         POWERTOOLS_SERVICE_NAME: POWERTOOLS_SERVICE,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
+        // The bundle ships its source map: stack traces in CloudWatch name the TypeScript source.
+        NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: {
         format: OutputFormat.ESM,
@@ -91,23 +102,6 @@ export class SchedulerFunction extends NodejsFunction {
         'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
     });
   }
-}
-
-/**
- * `grantReadWriteData` on a table with global secondary indexes also grants `<table>/index/*`:
- * the services query those indexes (due, byTenant, byJob, pending, dead). The wildcard stays
- * inside the named table.
- */
-export function acknowledgeTableIndexes(fn: SchedulerFunction, tables: readonly dynamodb.ITable[]): void {
-  const findings = tables.map((table) => {
-    const cfn = table.node.defaultChild as CfnElement;
-    return `Resource::<${Stack.of(cfn).getLogicalId(cfn)}.Arn>/index/*`;
-  });
-  acknowledgeWildcards(
-    fn.role ?? fn,
-    findings,
-    "Queries of the table's own global secondary indexes; the wildcard covers index names of this table only.",
-  );
 }
 
 /** One acknowledgement per wildcard finding, as cdk-nag 3 requires; the reason is the evidence. */

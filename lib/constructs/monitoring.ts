@@ -1,7 +1,8 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cw from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -36,6 +37,11 @@ export interface MonitoringProps {
   readonly startLatenessThresholdMs?: number;
   /** Share of finished executions that failed or died that raises the alarm. @default 0.1 */
   readonly failureRateThreshold?: number;
+  /**
+   * Age of the oldest message in a run queue that raises its alarm: a run waits there at most its
+   * delay (900 s) plus a little, unless executors fail or are throttled behind. @default 1200 (s)
+   */
+  readonly runQueueAgeThresholdSeconds?: number;
 }
 
 /**
@@ -54,6 +60,28 @@ export class Monitoring extends Construct {
     const minute = Duration.minutes(1);
 
     this.topic = new sns.Topic(this, 'Alarms', { displayName: 'Job scheduler alarms', enforceSSL: true });
+    // enforceSSL writes a topic policy, which replaces SNS's default one: without this statement
+    // CloudWatch could not publish, and no alarm would ever be delivered.
+    const stack = Stack.of(this);
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
     Validations.of(this.topic).acknowledge({
       id: 'AwsSolutions-SNS2',
       reason:
@@ -126,6 +154,33 @@ export class Monitoring extends Construct {
         treatMissingData: cw.TreatMissingData.NOT_BREACHING,
       });
     }
+    // A broken executor fails whole invocations (a crash, a timeout) and finishes no run, which the
+    // failure rate below cannot see: its errors and the age of what waits in the run queues can.
+    alarm('ExecutorErrors', {
+      alarmDescription: 'Executor invocations failing (crash or timeout) in 3 of the last 5 minutes',
+      metric: fns.executor.metricErrors({ period: minute, statistic: 'Sum' }),
+      threshold: 1,
+      comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+      treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+    });
+    const ageThreshold = props.runQueueAgeThresholdSeconds ?? 1200;
+    for (const priority of PRIORITIES) {
+      const capitalized = `${priority[0]?.toUpperCase()}${priority.slice(1)}`;
+      alarm(`RunQueueAge${capitalized}`, {
+        alarmDescription: `The oldest run in the ${priority} run queue has waited more than ${ageThreshold} s for 3 minutes (executors failing or throttled)`,
+        metric: props.runQueues[priority].metricApproximateAgeOfOldestMessage({
+          period: minute,
+          statistic: 'Maximum',
+        }),
+        threshold: ageThreshold,
+        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 3,
+        treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+      });
+    }
     const failureRateThreshold = props.failureRateThreshold ?? 0.1;
     alarm('FailureRate', {
       alarmDescription: `More than ${failureRateThreshold * 100}% of finished executions failed or died, 15 minutes running`,
@@ -180,7 +235,11 @@ export class Monitoring extends Construct {
     ];
     const graph = (title: string, left: cw.IMetric[], extra: Partial<cw.GraphWidgetProps> = {}) =>
       new cw.GraphWidget({ title, left, width: 8, height: 6, ...extra });
-    this.dashboard = new cw.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
+    this.dashboard = new cw.Dashboard(this, 'Dashboard', {
+      // Dashboards are global to the account: the region keeps two regions' stacks apart.
+      dashboardName: `${stack.stackName}-${Aws.REGION}`,
+      defaultInterval: Duration.hours(3),
+    });
     this.dashboard.addWidgets(
       graph('Due runs per minute', [dueRuns]),
       graph('Start lateness (ms)', [latenessP50, latenessP99], {

@@ -5,6 +5,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/shared/config.js';
+import { grantCodeAccess } from './access.js';
 import { SchedulerFunction } from './function.js';
 
 export const NOTIFIER_TIMEOUT = Duration.seconds(30);
@@ -34,6 +35,7 @@ export class Notifier extends Construct {
   constructor(scope: Construct, id: string, props: NotifierProps) {
     super(scope, id);
     this.handler = new SchedulerFunction(this, 'Handler', {
+      name: 'notifier',
       entry: 'lambdas/notifier/handler.ts',
       description: 'Scheduler notifier: webhooks and email about executions',
       environment: {
@@ -50,6 +52,7 @@ export class Notifier extends Construct {
       maxConcurrency: props.concurrency ?? 10,
     });
     this.handler.addEventSource(this.eventSource);
+    grantCodeAccess(this.handler, 'notifier', { notificationsQueue: props.queue });
 
     if (props.sesIdentity) {
       this.handler.addToRolePolicy(

@@ -1,12 +1,17 @@
 import type { Node } from 'constructs';
 import { assertRolePattern } from '../../lambdas/core/aws-arns.js';
-import { assertShardCount } from '../../lambdas/core/watcher-control.js';
+import { assertShardCount, MAX_SHARDS } from '../../lambdas/core/watcher-control.js';
 import type { Priority } from '../../schemas/job.js';
 
 /** Deployment settings: CDK context (cdk.json or `-c key=value`) over these defaults. */
 export interface SchedulerSettings {
-  /** Watcher shards; jobs hash to `hash(jobId) mod shards`. Only grow it (docs/deploy.md). @default 16 */
+  /** Watcher shards (1–MAX_SHARDS); jobs hash to `hash(jobId) mod shards`. Only grow it (docs/deploy.md). @default 16 */
   readonly shards: number;
+  /**
+   * State the deploy gives the watcher schedules: `false` keeps a maintenance stop across deploys
+   * (scripts/watchers.ts stops them between deploys). @default true
+   */
+  readonly watchersEnabled: boolean;
   /** How far ahead a watcher tick (or a create) hands runs to the run queues. @default 120 */
   readonly lookaheadSeconds: number;
   /** Days a finished execution stays in the Executions table before TTL archives it. @default 90 */
@@ -25,11 +30,6 @@ export interface SchedulerSettings {
   readonly sesIdentity?: string;
   /** Sender address of notification email. @default - `sesIdentity` if an address, else `scheduler@<sesIdentity>` */
   readonly emailFrom?: string;
-  /**
-   * Secrets Manager version id of the signing secret to deploy; set a new one after changing the
-   * secret's value (docs/deploy.md, "Signing secret"). @default - the version current at the last update
-   */
-  readonly signingSecretVersion?: string;
   /** JWT claim that names the tenant (with IAM the caller's ARN is the tenant). @default 'sub' */
   readonly tenantClaim: string;
   /** Retention of every function's and the API's log group, in days (a CloudWatch Logs value). @default 30 */
@@ -49,6 +49,7 @@ export interface SchedulerSettings {
 
 export const DEFAULT_SETTINGS: SchedulerSettings = {
   shards: 16,
+  watchersEnabled: true,
   lookaheadSeconds: 120,
   hotRetentionDays: 90,
   archiveRetentionDays: 400,
@@ -112,7 +113,8 @@ export function settingsFrom(node: Node, overrides: Partial<SchedulerSettings> =
     ...object('executorConcurrency', raw('executorConcurrency') ?? {}),
   };
   const settings: SchedulerSettings = {
-    shards: integer('shards', raw('shards') ?? d.shards, 1, 1000),
+    shards: integer('shards', raw('shards') ?? d.shards, 1, MAX_SHARDS),
+    watchersEnabled: bool('watchersEnabled', raw('watchersEnabled') ?? d.watchersEnabled),
     lookaheadSeconds: integer('lookaheadSeconds', raw('lookaheadSeconds') ?? d.lookaheadSeconds, 60, 900),
     hotRetentionDays: integer('hotRetentionDays', raw('hotRetentionDays') ?? d.hotRetentionDays, 1, 3650),
     archiveRetentionDays: integer(
@@ -141,7 +143,6 @@ export function settingsFrom(node: Node, overrides: Partial<SchedulerSettings> =
   const jwtAudience = list('jwtAudience', raw('jwtAudience'));
   const sesIdentity = text('sesIdentity', raw('sesIdentity'));
   const emailFrom = text('emailFrom', raw('emailFrom'));
-  const signingSecretVersion = text('signingSecretVersion', raw('signingSecretVersion'));
   const targetRolePattern = text('targetRolePattern', raw('targetRolePattern'));
   if (targetRolePattern) {
     try {
@@ -166,7 +167,6 @@ export function settingsFrom(node: Node, overrides: Partial<SchedulerSettings> =
     ...(jwtIssuer ? { jwtIssuer, jwtAudience: jwtAudience ?? [] } : {}),
     ...(sesIdentity ? { sesIdentity } : {}),
     ...(emailFrom ? { emailFrom } : {}),
-    ...(signingSecretVersion ? { signingSecretVersion } : {}),
     ...(targetRolePattern ? { targetRolePattern } : {}),
   };
 }

@@ -1,30 +1,26 @@
-import { type RemovalPolicy, SecretValue, Validations } from 'aws-cdk-lib';
+import { type RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/shared/config.js';
 
 export interface SigningSecretProps {
-  /**
-   * Secrets Manager version id to read. Dynamic references resolve only when CloudFormation
-   * updates the function, so a new id is what makes a deploy pick up a changed value.
-   * @default - the AWSCURRENT version at the time the function was last updated
-   */
-  readonly versionId?: string;
   /** @default RemovalPolicy.RETAIN (targets verify with it) */
   readonly removalPolicy?: RemovalPolicy;
 }
 
 /**
- * The HMAC secret behind `X-Scheduler-Signature` on target calls and webhooks. Generated once,
- * kept in Secrets Manager, and handed to the executor and notifier as `SCHEDULER_SIGNING_SECRETS`
- * through a CloudFormation dynamic reference, so its value never appears in the template.
+ * The HMAC secret behind `X-Scheduler-Signature` on target calls and webhooks. Generated once and
+ * kept in Secrets Manager; the functions that sign get only its ARN and read the value at run
+ * time (cached for a few minutes, lambdas/shared/signing-secrets.ts), so the value is never in a
+ * template or a function's configuration, and a new value needs no deploy.
  *
- * The secret's value is the part after `*=`: `secret`, or `new|old` during a rotation (the first
- * signs, all verify), optionally followed by `,tenant=secret…` for tenants with their own.
+ * The secret's value is `secret`, or `new|old` during a rotation (the first signs, all verify),
+ * optionally followed by `,tenant=secret…` for tenants with their own.
  */
 export class SigningSecret extends Construct {
   readonly secret: secretsmanager.Secret;
-  /** Environment of the functions that sign: `SCHEDULER_SIGNING_SECRETS=*=<value>`. */
+  /** Environment of the functions that sign: where to read the secret. */
   readonly environment: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: SigningSecretProps = {}) {
@@ -41,9 +37,15 @@ export class SigningSecret extends Construct {
         'Receivers verify signatures with this secret, so it rotates by hand with an overlap ' +
         '(new|old, both verify) after they have the new one; an automatic rotation would break them.',
     });
-    const value = SecretValue.secretsManager(this.secret.secretArn, {
-      ...(props.versionId ? { versionId: props.versionId } : {}),
+    this.environment = { [ENV.signingSecretArn]: this.secret.secretArn };
+  }
+
+  /** Lets a function read the value, and nothing else (no describe, no write). */
+  grantRead(grantee: iam.IGrantable): void {
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['secretsmanager:GetSecretValue'],
+      resourceArns: [this.secret.secretArn],
     });
-    this.environment = { [ENV.signingSecrets]: `*=${value.unsafeUnwrap()}` };
   }
 }

@@ -1,13 +1,17 @@
-import { type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { WATCHER_SCHEDULE, watcherInput, watcherScheduleName } from '../../lambdas/core/watcher-control.js';
-import { acknowledgeTableIndexes, acknowledgeWildcards, SchedulerFunction } from './function.js';
+import { grantCodeAccess } from './access.js';
+import { acknowledgeWildcards, SchedulerFunction } from './function.js';
+import { NAME_LIMIT_64, stackScopedName } from './names.js';
 
 export interface WatchersProps {
   readonly environment: Readonly<Record<string, string>>;
@@ -22,6 +26,11 @@ export interface WatchersProps {
   readonly logRetention?: logs.RetentionDays;
   /** A tick must end before the next one starts. @default Duration.seconds(55) */
   readonly timeout?: Duration;
+  /**
+   * State of the schedules a deploy writes. `false` keeps a maintenance stop across deploys
+   * (docs/deploy.md, "Operating the watchers"). @default true
+   */
+  readonly enabled?: boolean;
 }
 
 /**
@@ -35,21 +44,19 @@ export class Watchers extends Construct {
   readonly invokeRole: iam.Role;
   readonly deadLetterQueue: sqs.Queue;
   readonly schedules: scheduler.Schedule[];
+  readonly invokeConfig: lambda.EventInvokeConfig;
 
   constructor(scope: Construct, id: string, props: WatchersProps) {
     super(scope, id);
     this.handler = new SchedulerFunction(this, 'Handler', {
+      name: 'watcher',
       entry: 'lambdas/watcher/handler.ts',
       description: 'Scheduler watcher: enqueues the due runs of one shard',
       environment: props.environment,
       timeout: props.timeout ?? Duration.seconds(55),
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
     });
-    props.jobsTable.grantReadWriteData(this.handler);
-    props.executionsTable.grantReadWriteData(this.handler);
-    acknowledgeTableIndexes(this.handler, [props.jobsTable, props.executionsTable]);
-    for (const queue of props.runQueues) queue.grantSendMessages(this.handler);
-    props.notificationsQueue.grantSendMessages(this.handler);
+    grantCodeAccess(this.handler, 'watcher', props);
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -62,6 +69,16 @@ export class Watchers extends Construct {
         'This queue is the dead-letter queue of the watcher schedules (an EventBridge Scheduler target DLQ).',
     });
 
+    // Scheduler invokes the watcher asynchronously, and its retry policy covers only failures to
+    // invoke. A tick that fails inside the function is not retried (the next tick, a minute later,
+    // scans the same buckets) and is recorded in the dead-letter queue, whose alarm says so.
+    this.invokeConfig = new lambda.EventInvokeConfig(this, 'AsyncInvoke', {
+      function: this.handler,
+      retryAttempts: 0,
+      maxEventAge: Duration.seconds(WATCHER_SCHEDULE.maximumEventAgeSeconds),
+      onFailure: new SqsDestination(this.deadLetterQueue),
+    });
+
     const stack = Stack.of(this);
     this.invokeRole = new iam.Role(this, 'InvokeRole', {
       description: 'Assumed by EventBridge Scheduler to run the watcher ticks',
@@ -70,26 +87,33 @@ export class Watchers extends Construct {
       }),
     });
     this.group = new scheduler.ScheduleGroup(this, 'Group', {
-      scheduleGroupName: `${stack.stackName}-watchers`,
+      scheduleGroupName: stackScopedName(this, 'watchers', NAME_LIMIT_64),
+      // It holds no data, and a group left behind would make the next stack of this name collide.
+      removalPolicy: RemovalPolicy.DESTROY,
     });
-    this.schedules = Array.from(
-      { length: props.shards },
-      (_, shard) =>
-        new scheduler.Schedule(this, `Shard${shard}`, {
-          scheduleName: watcherScheduleName(shard),
-          scheduleGroup: this.group,
-          description: `Watcher tick of shard ${shard}`,
-          schedule: scheduler.ScheduleExpression.expression(WATCHER_SCHEDULE.expression),
-          timeWindow: scheduler.TimeWindow.off(),
-          target: new LambdaInvoke(this.handler, {
-            role: this.invokeRole,
-            input: scheduler.ScheduleTargetInput.fromObject(watcherInput(shard)),
-            retryAttempts: WATCHER_SCHEDULE.maximumRetryAttempts,
-            maxEventAge: Duration.seconds(WATCHER_SCHEDULE.maximumEventAgeSeconds),
-            deadLetterQueue: this.deadLetterQueue,
-          }),
+    const groupResource = this.group.node.defaultChild as scheduler.CfnScheduleGroup;
+    this.schedules = Array.from({ length: props.shards }, (_, shard) => {
+      const schedule = new scheduler.Schedule(this, `Shard${shard}`, {
+        scheduleName: watcherScheduleName(shard),
+        scheduleGroup: this.group,
+        description: `Watcher tick of shard ${shard}`,
+        schedule: scheduler.ScheduleExpression.expression(WATCHER_SCHEDULE.expression),
+        timeWindow: scheduler.TimeWindow.off(),
+        enabled: props.enabled ?? true,
+        target: new LambdaInvoke(this.handler, {
+          role: this.invokeRole,
+          input: scheduler.ScheduleTargetInput.fromObject(watcherInput(shard)),
+          retryAttempts: WATCHER_SCHEDULE.maximumRetryAttempts,
+          maxEventAge: Duration.seconds(WATCHER_SCHEDULE.maximumEventAgeSeconds),
+          deadLetterQueue: this.deadLetterQueue,
         }),
-    );
+      });
+      // A reference (not the group's name as a literal) orders the group first, and the first
+      // ticks must find the invoke role's policy in place.
+      (schedule.node.defaultChild as scheduler.CfnSchedule).groupName = groupResource.ref;
+      schedule.node.addDependency(this.invokeRole);
+      return schedule;
+    });
     const handlerCfn = this.handler.node.defaultChild as CfnElement;
     acknowledgeWildcards(
       this.invokeRole,

@@ -10,6 +10,7 @@ describe('function bundling', () => {
     const app = new App({ stackTraces: false, builtinCloudFormationValidation: false });
     const stack = new Stack(app, 'Bundling');
     new SchedulerFunction(stack, 'Watcher', {
+      name: 'watcher',
       entry: 'lambdas/watcher/handler.ts',
       description: 'bundling test',
       environment: {},

@@ -13,14 +13,7 @@ describe('deployment settings', () => {
       expect(context[key], key).toEqual(value);
     }
     // The optional settings are listed (empty) too, so cdk.json is the full list of options.
-    for (const key of [
-      'alarmEmail',
-      'jwtIssuer',
-      'jwtAudience',
-      'sesIdentity',
-      'emailFrom',
-      'signingSecretVersion',
-    ]) {
+    for (const key of ['alarmEmail', 'jwtIssuer', 'jwtAudience', 'sesIdentity', 'emailFrom']) {
       expect(context[key], key).toBe('');
     }
     expect(settingsOf(context)).toEqual(DEFAULT_SETTINGS);
@@ -56,7 +49,9 @@ describe('deployment settings', () => {
   });
 
   it.each([
-    [{ shards: 0 }, /shards must be an integer from 1 to 1000/],
+    [{ shards: 0 }, /shards must be an integer from 1 to 300/],
+    [{ shards: 301 }, /shards must be an integer from 1 to 300/],
+    [{ watchersEnabled: 'no' }, /watchersEnabled must be true or false/],
     [{ lookaheadSeconds: 30 }, /lookaheadSeconds must be an integer from 60 to 900/],
     [{ executorConcurrency: { low: 1 } }, /executorConcurrency\.low must be an integer from 2 to 1000/],
     [{ logRetentionDays: 10 }, /logRetentionDays must be one of/],

@@ -267,13 +267,31 @@ describe('functions', () => {
     }
   });
 
-  it('only the executor and the notifier get the signing secret, as a dynamic reference', () => {
+  it('only the executor and the notifier read the signing secret, by ARN at run time, never its value', () => {
     const signers = [s.stack.executors.handler, s.stack.notifier.handler].map((fn) => logicalId(s.stack, fn));
+    const secretArn = cfn(s.stack, s.stack.signing.secret.secretArn);
     for (const [id, fn] of Object.entries(resources(s.template, 'AWS::Lambda::Function'))) {
-      const secret = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables
-        .SCHEDULER_SIGNING_SECRETS;
-      if (signers.includes(id)) expect(JSON.stringify(secret)).toContain('{{resolve:secretsmanager:');
-      else expect(secret).toBeUndefined();
+      const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(JSON.stringify(variables)).not.toContain('resolve:secretsmanager');
+      expect(variables.SCHEDULER_SIGNING_SECRETS).toBeUndefined();
+      if (signers.includes(id)) expect(variables.SCHEDULER_SIGNING_SECRET_ARN).toEqual(secretArn);
+      else expect(variables.SCHEDULER_SIGNING_SECRET_ARN).toBeUndefined();
+    }
+    const readers = Object.values(resources(s.template, 'AWS::IAM::Policy')).filter((policy) =>
+      JSON.stringify(policy.Properties.PolicyDocument).includes('secretsmanager:'),
+    );
+    expect(readers.flatMap((policy) => policy.Properties.Roles)).toEqual(
+      expect.arrayContaining(
+        [s.stack.executors.handler, s.stack.notifier.handler].map((fn) => cfn(s.stack, fn.role?.roleName)),
+      ),
+    );
+    expect(readers).toHaveLength(2);
+    for (const policy of readers) {
+      const statements = (policy.Properties.PolicyDocument as { Statement: Record<string, unknown>[] })
+        .Statement;
+      expect(statements.filter((st) => JSON.stringify(st.Action).includes('secretsmanager:'))).toEqual([
+        expect.objectContaining({ Action: 'secretsmanager:GetSecretValue', Resource: secretArn }),
+      ]);
     }
   });
 });
@@ -294,7 +312,7 @@ describe('executors', () => {
     }
   });
 
-  it('each queue has a dead-letter queue, SSE and a visibility timeout of six executor timeouts', () => {
+  it('each queue has a dead-letter queue and SSE; a run lease covers the longest executor invocation', () => {
     for (const { queue, deadLetterQueue } of [
       ...Object.values(s.stack.queues.run),
       s.stack.queues.notifications,
@@ -303,8 +321,12 @@ describe('executors', () => {
       expect(props.RedrivePolicy.deadLetterTargetArn).toEqual(cfn(s.stack, deadLetterQueue.queueArn));
       expect(props.SqsManagedSseEnabled).toBe(true);
     }
-    const high = s.template.toJSON().Resources[logicalId(s.stack, s.stack.queues.run.high.queue)].Properties;
-    expect(high.VisibilityTimeout).toBe(6 * 900);
+    const executor = s.template.toJSON().Resources[logicalId(s.stack, s.stack.executors.handler)].Properties;
+    for (const { queue } of Object.values(s.stack.queues.run)) {
+      const props = s.template.toJSON().Resources[logicalId(s.stack, queue)].Properties;
+      expect(props.VisibilityTimeout).toBeGreaterThanOrEqual(executor.Timeout);
+      expect(props.VisibilityTimeout).toBeLessThanOrEqual(executor.Timeout + 60);
+    }
   });
 });
 
@@ -369,7 +391,7 @@ describe('watchers', () => {
         ScheduleExpression: 'rate(1 minute)',
         FlexibleTimeWindow: { Mode: 'OFF' },
         State: 'ENABLED',
-        GroupName: cfn(s.stack, s.stack.watchers.group.scheduleGroupName),
+        GroupName: { Ref: logicalId(s.stack, s.stack.watchers.group) },
       });
       const target = schedule.Properties.Target as { Arn: unknown; Input: string };
       expect(target.Arn).toEqual(cfn(s.stack, s.stack.watchers.handler.functionArn));
@@ -426,6 +448,7 @@ describe('api', () => {
     const open = routes.filter((route) => route.AuthorizationType === 'NONE').map((route) => route.RouteKey);
     expect(open.sort()).toEqual([
       'GET /healthz',
+      'GET /v1/openapi.json',
       'POST /v1/executions/{executionId}/complete',
       'POST /v1/executions/{executionId}/heartbeat',
     ]);

@@ -62,7 +62,7 @@ describe('a stack configured through context', () => {
       AuthorizationType: 'JWT',
     });
     expect(routes.filter((route) => route.AuthorizationType === 'AWS_IAM')).toEqual([]);
-    expect(routes.filter((route) => route.AuthorizationType === 'NONE')).toHaveLength(3);
+    expect(routes.filter((route) => route.AuthorizationType === 'NONE')).toHaveLength(4);
   });
 
   it('throttles the stage at the configured rate and burst', () => {

@@ -1,9 +1,9 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createApi } from '../../lambdas/api/app.js';
 import { silentLogger } from '../../lambdas/services/deps.js';
 import { ExecuteService } from '../../lambdas/services/execute-service.js';
 import { JobsService } from '../../lambdas/services/jobs-service.js';
 import { WatchService } from '../../lambdas/services/watch-service.js';
+import { apiGatewayEvent } from './lambda-events.js';
 import { fakeDeps } from './services.js';
 
 export interface HarnessResponse {
@@ -34,25 +34,7 @@ export function apiHarness(now: number) {
     headers: Record<string, string> = {},
     tenant = 'team-a',
   ): Promise<HarnessResponse> {
-    const [rawPath = '/', query = ''] = path.split('?');
-    const params = Object.fromEntries(new URLSearchParams(query));
-    const event = {
-      version: '2.0',
-      routeKey: '$default',
-      rawPath,
-      rawQueryString: query,
-      headers: {
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...headers,
-      },
-      ...(query ? { queryStringParameters: params } : {}),
-      requestContext: {
-        http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
-        authorizer: { lambda: { tenant } },
-      },
-      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-      isBase64Encoded: false,
-    } as unknown as APIGatewayProxyEventV2;
+    const event = apiGatewayEvent(method, path, body, headers, { lambda: { tenant } });
     const result = await api(event);
     const text = result.body ?? '';
     return {

@@ -9,6 +9,7 @@ import type {
   OutgoingRun,
   Page,
   RunQueue,
+  VisibilityChange,
 } from '../../lambdas/core/ports.js';
 import { withNextRun } from '../../lambdas/services/jobs-service.js';
 import type { ExecutionItem, JobItem } from '../../schemas/stored.js';
@@ -287,6 +288,12 @@ export class MemoryRunQueue implements RunQueue {
 
   take(): OutgoingRun[] {
     return this.sent.splice(0);
+  }
+
+  readonly visibilityChanges: VisibilityChange[] = [];
+
+  async setVisibility(changes: VisibilityChange[]): Promise<void> {
+    this.visibilityChanges.push(...changes);
   }
 
   async ping(): Promise<void> {}

@@ -3,15 +3,11 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { aFinishedExecution } from '../support/history-fixtures.js';
+import { lambdaContext } from '../support/lambda-events.js';
 import { ttlRemoval, userRemoval } from '../support/stream-records.js';
 
 const s3 = mockClient(S3Client);
-const context = {
-  functionName: 'archiver',
-  awsRequestId: 'req-1',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:archiver',
-  getRemainingTimeInMillis: () => 30_000,
-} as unknown as Context;
+const context = lambdaContext('archiver');
 
 let handler: (
   event: unknown,

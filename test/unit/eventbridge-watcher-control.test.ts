@@ -218,6 +218,30 @@ describe('scripts/watchers.ts', () => {
     expect(calls).toEqual(['ensureShards:2']);
   });
 
+  it('refuses to shrink: the jobs of a removed shard would never be watched again', async () => {
+    const calls: string[] = [];
+    const control: WatcherControl = {
+      ...fake(calls),
+      list: async () =>
+        [0, 1, 2, 3].map((shard) => ({ shard, name: `shard-${shard}`, state: 'ENABLED' as const })),
+    };
+    const env = {
+      SCHEDULER_WATCHER_GROUP: GROUP,
+      SCHEDULER_WATCHER_FUNCTION_ARN: TARGET.functionArn,
+      SCHEDULER_WATCHER_ROLE_ARN: TARGET.roleArn,
+      SCHEDULER_WATCHER_DLQ_ARN: TARGET.deadLetterQueueArn,
+    };
+    await expect(runWatchersCommand(['reshard', '--shards', '2'], env, () => control)).rejects.toThrow(
+      /refusing to shrink to 2 shards: shard-2 … shard-3 exist/,
+    );
+    expect(calls).toEqual([]);
+  });
+
+  it('a disable says how to keep the stop across a deploy', async () => {
+    const output = await runWatchersCommand(['disable'], { SCHEDULER_WATCHER_GROUP: GROUP }, () => fake([]));
+    expect(output).toContain('-c watchersEnabled=false');
+  });
+
   it('prefers flags over the environment and fails with usage on an unknown command', async () => {
     const groups: string[] = [];
     const output = await runWatchersCommand(

@@ -8,6 +8,7 @@ import { InvalidCursor } from '../../lambdas/core/errors.js';
 import { silentLogger } from '../../lambdas/services/deps.js';
 import { ExecuteService } from '../../lambdas/services/execute-service.js';
 import { JobsService } from '../../lambdas/services/jobs-service.js';
+import { MAX_TIMEOUT_SECONDS } from '../../schemas/job.js';
 import { fakeDeps } from '../support/services.js';
 
 /**
@@ -70,7 +71,7 @@ const createBody = fc.record(
     name: fc.string({ minLength: 1, maxLength: 40 }),
     schedule,
     target,
-    timeoutSeconds: fc.integer({ min: 1, max: 900 }),
+    timeoutSeconds: fc.integer({ min: 1, max: MAX_TIMEOUT_SECONDS }),
     priority: fc.constantFrom('high', 'normal', 'low'),
     retry: fc.record({ maxAttempts: fc.integer({ min: 1, max: 20 }) }),
     misfire: fc.constantFrom('skip', 'run_once', 'catch_up'),
@@ -79,7 +80,7 @@ const createBody = fc.record(
 );
 const patchBody = fc.oneof(
   fc.record({ name: fc.string({ minLength: 1, maxLength: 40 }) }),
-  fc.record({ timeoutSeconds: fc.integer({ min: 1, max: 900 }) }),
+  fc.record({ timeoutSeconds: fc.integer({ min: 1, max: MAX_TIMEOUT_SECONDS }) }),
   fc.record({ schedule }),
   fc.record({ target, priority: fc.constantFrom('high', 'low') }),
 );

@@ -12,6 +12,7 @@ import { WatchService } from '../../lambdas/services/watch-service.js';
 import { CreateJobBody } from '../../schemas/job.js';
 import { NotificationMessage, NotificationPayload } from '../../schemas/notification.js';
 import { MemoryEmailSender, MemoryNotificationQueue } from '../support/memory-notifications.js';
+import { aDeadNotification } from '../support/notification-fixtures.js';
 import { fakeDeps } from '../support/services.js';
 
 const NOW = Date.parse('2026-05-01T12:00:00.000Z');
@@ -283,29 +284,7 @@ describe('NotificationPublisher', () => {
 });
 
 function message(channel: NotificationMessage['channel']): NotificationMessage {
-  return {
-    v: 1,
-    tenant: TENANT,
-    channel,
-    payload: {
-      id: 'job_x:2026-05-01T12:00:00.000Z#dead',
-      event: 'dead',
-      occurredAt: '2026-05-01T12:00:05.000Z',
-      job: { id: 'job_x', name: 'nightly' },
-      execution: {
-        id: 'job_x:2026-05-01T12:00:00.000Z',
-        scheduledAt: '2026-05-01T12:00:00.000Z',
-        trigger: 'schedule',
-        startedAt: '2026-05-01T12:00:00.010Z',
-        finishedAt: '2026-05-01T12:00:05.000Z',
-        lateByMs: 10,
-      },
-      status: 'dead',
-      attempts: 3,
-      error: 'HTTP 503',
-      links: { execution: '/v1/executions/job_x%3A2026-05-01T12%3A00%3A00.000Z', job: '/v1/jobs/job_x' },
-    },
-  };
+  return aDeadNotification(TENANT, channel);
 }
 
 function notifier() {

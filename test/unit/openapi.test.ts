@@ -93,7 +93,7 @@ describe('OpenAPI document', () => {
 
   it('carries the schemas’ constraints (generated from zod, not hand-written)', () => {
     const schemas = doc.components.schemas as Record<string, { properties?: Record<string, unknown> }>;
-    expect(schemas.CreateJobBody?.properties?.timeoutSeconds).toMatchObject({ minimum: 1, maximum: 900 });
+    expect(schemas.CreateJobBody?.properties?.timeoutSeconds).toMatchObject({ minimum: 1, maximum: 840 });
     expect(JSON.stringify(schemas.Schedule)).toContain('"cron"');
     expect(schemas.Execution?.properties).toHaveProperty('lateByMs');
   });

@@ -1,0 +1,31 @@
+import type { NotificationMessage } from '../../schemas/notification.js';
+
+/** A `dead` notification of job_x's 12:00 run, as the notifications queue carries it. */
+export function aDeadNotification(
+  tenant: string,
+  channel: NotificationMessage['channel'],
+): NotificationMessage {
+  return {
+    v: 1,
+    tenant,
+    channel,
+    payload: {
+      id: 'job_x:2026-05-01T12:00:00.000Z#dead',
+      event: 'dead',
+      occurredAt: '2026-05-01T12:00:05.000Z',
+      job: { id: 'job_x', name: 'nightly' },
+      execution: {
+        id: 'job_x:2026-05-01T12:00:00.000Z',
+        scheduledAt: '2026-05-01T12:00:00.000Z',
+        trigger: 'schedule',
+        startedAt: '2026-05-01T12:00:00.010Z',
+        finishedAt: '2026-05-01T12:00:05.000Z',
+        lateByMs: 10,
+      },
+      status: 'dead',
+      attempts: 3,
+      error: 'HTTP 503',
+      links: { execution: '/v1/executions/job_x%3A2026-05-01T12%3A00%3A00.000Z', job: '/v1/jobs/job_x' },
+    },
+  };
+}
