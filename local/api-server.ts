@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { REQUEST_BODY_LIMIT_BYTES } from '../lambdas/api/http.js';
+import { apiReferenceRoute } from './api-reference/route.js';
 
 export type ApiRequestHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 /** Serves paths outside the API (the dashboard); returns false when it does not handle the request. */
@@ -50,10 +51,11 @@ export function createApiServer(
   apiKeys: Map<string, string>,
   extra?: ExtraRoute,
 ): Server {
+  const apiReference = apiReferenceRoute();
   return createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
-      if (extra?.(req, res)) return;
+      if (apiReference(req, res) || extra?.(req, res)) return;
       const open = OPEN_PATHS.some((p) => p.test(url.pathname));
       const key = req.headers['x-api-key'];
       const tenant = typeof key === 'string' ? apiKeys.get(key) : undefined;

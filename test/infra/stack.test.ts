@@ -334,7 +334,7 @@ describe('notifier', () => {
 });
 
 describe('api', () => {
-  it('authorizes /v1 with IAM (SigV4) by default; callbacks and health are open to the handler', () => {
+  it('authorizes /v1 with IAM (SigV4) by default; callbacks, health and the OpenAPI document are open to the handler', () => {
     const routes = Object.values(resources(s.template, 'AWS::ApiGatewayV2::Route')).map(
       (route) => route.Properties,
     );
@@ -344,6 +344,7 @@ describe('api', () => {
     const open = routes.filter((route) => route.AuthorizationType === 'NONE').map((route) => route.RouteKey);
     expect(open.sort()).toEqual([
       'GET /healthz',
+      'GET /v1/openapi.json',
       'POST /v1/executions/{executionId}/complete',
       'POST /v1/executions/{executionId}/heartbeat',
     ]);
