@@ -13,7 +13,7 @@ export interface paths {
         };
         /**
          * List jobs
-         * @description The tenant’s jobs, oldest first, optionally filtered by status and name prefix.
+         * @description The tenant’s jobs, newest first, optionally filtered by status and name prefix.
          */
         get: operations["listJobs"];
         put?: never;

@@ -351,7 +351,7 @@ function buildDocument(): OpenApiDocument {
             operationId: 'listJobs',
             tags: ['Jobs'],
             summary: 'List jobs',
-            description: 'The tenant’s jobs, oldest first, optionally filtered by status and name prefix.',
+            description: 'The tenant’s jobs, newest first, optionally filtered by status and name prefix.',
             requestParams: { query: ListJobsQuery },
             responses: {
               '200': {

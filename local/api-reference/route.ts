@@ -28,17 +28,44 @@ const HEADERS = {
   'x-frame-options': 'DENY',
 };
 
+/**
+ * Redoc's sidebar footer loads Redocly's logo from their CDN (it has no option to turn that off);
+ * an empty inline image takes its place, so the page asks nothing of any other host.
+ */
+export const REDOC_LOGO_URL = 'https://cdn.redoc.ly/redoc/logo-mini.svg';
+const EMPTY_IMAGE = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg'/%3E";
+
 const require = createRequire(import.meta.url);
 const own = (file: string) => fileURLToPath(new URL(file, import.meta.url));
-const FILES = new Map<string, { path: string; type: string; cache: string }>([
-  ['/docs', { path: own('index.html'), type: 'text/html; charset=utf-8', cache: 'no-store' }],
-  ['/docs/init.js', { path: own('init.js'), type: 'text/javascript; charset=utf-8', cache: 'no-store' }],
+
+interface Asset {
+  type: string;
+  cache: string;
+  load: () => Buffer;
+}
+const JS = 'text/javascript; charset=utf-8';
+const ASSETS = new Map<string, Asset>([
+  [
+    '/docs',
+    { type: 'text/html; charset=utf-8', cache: 'no-store', load: () => readFileSync(own('index.html')) },
+  ],
+  ['/docs/init.js', { type: JS, cache: 'no-store', load: () => readFileSync(own('init.js')) }],
+  [
+    '/docs/style.css',
+    { type: 'text/css; charset=utf-8', cache: 'no-store', load: () => readFileSync(own('style.css')) },
+  ],
   [
     '/docs/redoc.standalone.js',
     {
-      path: require.resolve('redoc/bundles/redoc.standalone.js'),
-      type: 'text/javascript; charset=utf-8',
+      type: JS,
       cache: 'max-age=3600',
+      load: () =>
+        Buffer.from(
+          readFileSync(require.resolve('redoc/bundles/redoc.standalone.js'), 'utf8').replaceAll(
+            REDOC_LOGO_URL,
+            EMPTY_IMAGE,
+          ),
+        ),
     },
   ],
 ]);
@@ -52,22 +79,22 @@ export function apiReferenceRoute() {
   const loaded = new Map<string, Buffer>();
   return (req: IncomingMessage, res: ServerResponse): boolean => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/^\/docs\/$/, '/docs');
-    const file = FILES.get(path);
-    if (!file) return false;
+    const asset = ASSETS.get(path);
+    if (!asset) return false;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed');
       return true;
     }
     let body = loaded.get(path);
     if (!body) {
-      body = readFileSync(file.path);
+      body = asset.load();
       loaded.set(path, body);
     }
     res.writeHead(200, {
       ...HEADERS,
-      'content-type': file.type,
+      'content-type': asset.type,
       'content-length': String(body.length),
-      'cache-control': file.cache,
+      'cache-control': asset.cache,
     });
     res.end(req.method === 'HEAD' ? undefined : body);
     return true;
