@@ -382,6 +382,7 @@ export interface components {
                 job: string;
             };
         };
+        /** @description A job as the API shows it: every default filled in, credentials as `***`. */
         Job: {
             id: string;
             name?: string;
@@ -390,6 +391,7 @@ export interface components {
             /** @default 30 */
             timeoutSeconds: number;
             /**
+             * @description Attempts within one execution: a failed call (network error, timeout, 408, 429, 5xx; other 4xx only with `retryOn4xx`) is tried again after `initialDelaySeconds`, doubling (`exponential`) up to `maxDelaySeconds`, which must be at least `initialDelaySeconds`.
              * @default {
              *       "maxAttempts": 3,
              *       "backoff": "exponential",
@@ -470,13 +472,16 @@ export interface components {
             }[];
             /** @enum {string} */
             status: "active" | "paused" | "completed" | "failed" | "cancelled";
+            /** @description The next run the job waits for; `null` when none (paused, finished, or dependency-only). */
             nextRunAt: string | null;
+            /** @description The newest execution that finished, or `null`. */
             lastRun: {
                 executionId: string;
                 /** @enum {string} */
                 status: "queued" | "running" | "succeeded" | "failed" | "timed_out" | "cancelled" | "dead" | "skipped";
                 finishedAt: string | null;
             } | null;
+            /** @description Grows with every change; the `ETag`, for `If-Match`. */
             version: number;
             createdAt: string;
             updatedAt: string;
@@ -506,9 +511,12 @@ export interface components {
             items: components["schemas"]["Execution"][];
             nextCursor: string | null;
         };
+        /** @description One run of a job, with all its attempts. */
         Execution: {
+            /** @description `<jobId>:<scheduledAt>`: one run of a job, executed at most once to completion. */
             executionId: string;
             jobId: string;
+            /** @description When the run was due (for a manual trigger, when it was asked for). */
             scheduledAt: string;
             /** @enum {string} */
             trigger: "schedule" | "manual" | "retry" | "replay" | "dependency";
@@ -526,8 +534,11 @@ export interface components {
             }[];
             startedAt: string | null;
             finishedAt: string | null;
+            /** @description How long after `scheduledAt` the first attempt started. */
             lateByMs: number | null;
+            /** @description When a queued retry is due. */
             nextAttemptAt?: string | null;
+            /** @description Why the run was skipped or cancelled (a misfire, an upstream failure, a cancel). */
             reason?: string | null;
         };
         HeartbeatResponse: {
@@ -784,6 +795,7 @@ export interface components {
                     /** @default 30 */
                     timeoutSeconds?: number;
                     /**
+                     * @description Attempts within one execution: a failed call (network error, timeout, 408, 429, 5xx; other 4xx only with `retryOn4xx`) is tried again after `initialDelaySeconds`, doubling (`exponential`) up to `maxDelaySeconds`, which must be at least `initialDelaySeconds`.
                      * @default {
                      *       "maxAttempts": 3,
                      *       "backoff": "exponential",
@@ -919,6 +931,7 @@ export interface components {
                         body?: string;
                     };
                     timeoutSeconds?: number;
+                    /** @description Attempts within one execution: a failed call (network error, timeout, 408, 429, 5xx; other 4xx only with `retryOn4xx`) is tried again after `initialDelaySeconds`, doubling (`exponential`) up to `maxDelaySeconds`, which must be at least `initialDelaySeconds`. */
                     retry?: {
                         /** @default 3 */
                         maxAttempts?: number;
