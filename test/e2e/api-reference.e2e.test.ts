@@ -2,10 +2,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApiDocument } from '../../lambdas/api/openapi.js';
 import type { LocalRuntime } from '../../local/runtime.js';
-import { CHROMIUM_PATH, hasChromium, launchChromium } from '../support/browser.js';
+import { describeWithoutChromium, hasChromium, launchChromium } from '../support/browser.js';
 import { API_KEY, startTestRuntime, tempDataDir } from '../support/runtime.js';
-
-const NO_BROWSER = `API reference browser test not run: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH)`;
 
 /** Every operation's summary, as Redoc titles it. */
 function summaries(): string[] {
@@ -18,13 +16,7 @@ function summaries(): string[] {
 }
 
 if (!hasChromium()) {
-  describe('API reference at /docs in a browser', () => {
-    it('needs Chromium', (ctx) => {
-      if (process.env.CI) throw new Error(`${NO_BROWSER}; .ci/run should have installed it`);
-      process.stdout.write(`NOTICE: ${NO_BROWSER}\n`);
-      ctx.skip(NO_BROWSER);
-    });
-  });
+  describeWithoutChromium('API reference at /docs in a browser', 'API reference browser test');
 } else {
   describe('API reference at /docs in a browser', () => {
     const data = tempDataDir();
