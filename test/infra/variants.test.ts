@@ -50,7 +50,7 @@ describe('a stack configured through context', () => {
     }
   });
 
-  it('authorizes /v1 with the JWT issuer and audience instead of IAM; callbacks stay open', () => {
+  it('authorizes /v1 with the JWT issuer and audience instead of IAM; callbacks, health and the OpenAPI document stay open', () => {
     const authorizer = only(s.template, 'AWS::ApiGatewayV2::Authorizer');
     expect(authorizer.Properties).toMatchObject({
       AuthorizerType: 'JWT',
@@ -62,7 +62,7 @@ describe('a stack configured through context', () => {
       AuthorizationType: 'JWT',
     });
     expect(routes.filter((route) => route.AuthorizationType === 'AWS_IAM')).toEqual([]);
-    expect(routes.filter((route) => route.AuthorizationType === 'NONE')).toHaveLength(3);
+    expect(routes.filter((route) => route.AuthorizationType === 'NONE')).toHaveLength(4);
   });
 
   it('throttles the stage at the configured rate and burst', () => {
