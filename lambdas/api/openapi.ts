@@ -728,10 +728,24 @@ function buildDocument(): OpenApiDocument {
       override: ({ jsonSchema, io }) => {
         if (io === 'output' && jsonSchema.additionalProperties === false)
           delete jsonSchema.additionalProperties;
+        titleUnionMembers(jsonSchema);
       },
     },
   );
 }
+
+/**
+ * Names each member of a union told apart by a constant `type` (schedules, targets) after that
+ * constant, so that references and generated clients show `cron` rather than "object".
+ */
+function titleUnionMembers(schema: { oneOf?: unknown[]; anyOf?: unknown[] }): void {
+  for (const member of [...(schema.oneOf ?? []), ...(schema.anyOf ?? [])] as UnionMember[]) {
+    const type = member.properties?.type;
+    if (!member.title && typeof type === 'object' && typeof type.const === 'string')
+      member.title = type.const;
+  }
+}
+type UnionMember = { title?: string; properties?: Record<string, boolean | { const?: unknown }> };
 
 let cached: OpenApiDocument | undefined;
 

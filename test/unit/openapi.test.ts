@@ -230,6 +230,10 @@ describe('OpenAPI document', () => {
         (s) => (s.properties?.type as { const?: string } | undefined)?.const === 'cron',
       );
       expect(cron?.required).toEqual(['type', 'expression']);
+      // Members of a union told apart by `type` are named after it (Redoc shows "cron", not "object").
+      expect((schema.properties!.schedule!.oneOf ?? []).map((s) => (s as { title?: string }).title)).toEqual(
+        expect.arrayContaining(['once', 'immediate', 'cron', 'rate', 'dependency']),
+      );
       expect(cron?.properties?.timezone).toMatchObject({ default: 'UTC' });
     });
 
