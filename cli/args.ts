@@ -35,6 +35,18 @@ export const OPTIONS = {
   method: { type: 'string' },
   body: { type: 'string' },
   header: { type: 'string', multiple: true },
+  // AWS-native targets (the flag naming the resource picks the type; --body is its payload)
+  lambda: { type: 'string' },
+  sqs: { type: 'string' },
+  eventbridge: { type: 'string' },
+  stepfunctions: { type: 'string' },
+  sns: { type: 'string' },
+  role: { type: 'string' },
+  'invocation-type': { type: 'string' },
+  'message-group-id': { type: 'string' },
+  source: { type: 'string' },
+  'detail-type': { type: 'string' },
+  subject: { type: 'string' },
   timeout: { type: 'string' },
   'max-attempts': { type: 'string' },
   priority: { type: 'string' },
@@ -44,6 +56,11 @@ export const OPTIONS = {
   'if-match': { type: 'string' },
   // preview
   count: { type: 'string' },
+  // import eventbridge
+  group: { type: 'string' },
+  'name-prefix': { type: 'string' },
+  apply: { type: 'boolean' },
+  'disable-source': { type: 'boolean' },
 } satisfies ParseArgsConfig['options'];
 
 export type FlagName = keyof typeof OPTIONS;

@@ -4,7 +4,41 @@ import { type Flags, integerFlag } from './args.js';
 import { UsageError } from './exit-codes.js';
 import { parseDurationSeconds, parseInstant } from './time.js';
 
-type Target = CreateJobBody['target'];
+/** A target as flags and files give it: any subset of any type's fields (the API validates). */
+type TargetFields = Record<string, unknown> & { headers?: Record<string, string> };
+
+/** The flag naming an AWS resource picks the target type, and the field it fills. */
+const AWS_TARGET_FLAGS = {
+  lambda: 'functionArn',
+  sqs: 'queueUrl',
+  eventbridge: 'eventBusArn',
+  stepfunctions: 'stateMachineArn',
+  sns: 'topicArn',
+} as const;
+
+/** Where `--body` goes in each target type. */
+const PAYLOAD_FIELD: Record<string, string> = {
+  http: 'body',
+  lambda: 'payload',
+  sqs: 'body',
+  eventbridge: 'detail',
+  stepfunctions: 'input',
+  sns: 'message',
+};
+
+export const TARGET_FLAGS = [
+  'url',
+  'method',
+  'body',
+  'header',
+  ...(Object.keys(AWS_TARGET_FLAGS) as (keyof typeof AWS_TARGET_FLAGS)[]),
+  'role',
+  'invocation-type',
+  'message-group-id',
+  'source',
+  'detail-type',
+  'subject',
+] as const;
 
 /** Reads `--file` (or `-` for stdin) as a JSON object. */
 export function readJsonFile(path: string, readStdin: () => string): Record<string, unknown> {
@@ -74,12 +108,43 @@ function scheduleFromFlags(flags: Flags, now: number): ScheduleInput | undefined
   return undefined;
 }
 
-function targetFromFlags(flags: Flags): Partial<Target> {
+/**
+ * The target fields the flags set. `--lambda|--sqs|--eventbridge|--stepfunctions|--sns <arn|url>`
+ * picks an AWS type (and starts a new target); `--body` fills that type's payload field.
+ */
+function targetFromFlags(flags: Flags, baseType: string | undefined): TargetFields {
+  const chosen = (Object.keys(AWS_TARGET_FLAGS) as (keyof typeof AWS_TARGET_FLAGS)[]).filter(
+    (f) => flags[f] !== undefined,
+  );
+  if (chosen.length > 1)
+    throw new UsageError(`give one target: --${chosen[0]} and --${chosen[1]} cannot go together`);
+  if (chosen.length > 0 && flags.url !== undefined)
+    throw new UsageError(`give one target: --url and --${chosen[0]} cannot go together`);
+  const awsType = chosen[0];
+  const type = awsType ?? (flags.url !== undefined ? 'http' : (baseType ?? 'http'));
   return {
-    ...(flags.url !== undefined ? { url: flags.url } : {}),
-    ...(flags.method !== undefined ? { method: flags.method.toUpperCase() as Target['method'] } : {}),
-    ...(flags.body !== undefined ? { body: bodyFlag(flags.body) } : {}),
+    ...(awsType ? { type: awsType, [AWS_TARGET_FLAGS[awsType]]: flags[awsType] } : {}),
+    ...(flags.url !== undefined ? { type: 'http', url: flags.url } : {}),
+    ...(flags.method !== undefined ? { method: flags.method.toUpperCase() } : {}),
+    ...(flags.body !== undefined ? { [PAYLOAD_FIELD[type] ?? 'body']: bodyFlag(flags.body) } : {}),
     ...(flags.header?.length ? { headers: headerFlags(flags.header) } : {}),
+    ...(flags.role !== undefined ? { roleArn: flags.role } : {}),
+    ...(flags['invocation-type'] !== undefined ? { invocationType: flags['invocation-type'] } : {}),
+    ...(flags['message-group-id'] !== undefined ? { messageGroupId: flags['message-group-id'] } : {}),
+    ...(flags.source !== undefined ? { source: flags.source } : {}),
+    ...(flags['detail-type'] !== undefined ? { detailType: flags['detail-type'] } : {}),
+    ...(flags.subject !== undefined ? { subject: flags.subject } : {}),
+  };
+}
+
+/** A new type replaces the old target; otherwise the flags' fields go on top of it. */
+function mergeTarget(base: TargetFields, given: TargetFields): TargetFields {
+  const baseType = (base.type as string | undefined) ?? 'http';
+  if (given.type !== undefined && given.type !== baseType) return given;
+  return {
+    ...base,
+    ...given,
+    ...(given.headers ? { headers: { ...base.headers, ...given.headers } } : {}),
   };
 }
 
@@ -104,36 +169,32 @@ export function createBodyFromFlags(flags: Flags, now: number, readStdin: () => 
   const base = flags.file ? readJsonFile(flags.file, readStdin) : {};
   const schedule = scheduleFromFlags(flags, now);
   if (flags.tz !== undefined && schedule === undefined) throw new UsageError('--tz goes with --cron');
-  const target = targetFromFlags(flags);
+  const baseTarget = (base.target ?? {}) as TargetFields;
+  const target = mergeTarget(baseTarget, targetFromFlags(flags, baseTarget.type as string | undefined));
   const settings = settingsFromFlags(flags);
-  const baseTarget = (base.target ?? {}) as Partial<Target>;
   const body = {
     ...base,
     ...settings,
     ...(settings.retry ? { retry: { ...(base.retry as object), ...settings.retry } } : {}),
     ...(schedule ? { schedule } : {}),
-    target: {
-      ...baseTarget,
-      ...target,
-      ...(target.headers ? { headers: { ...baseTarget.headers, ...target.headers } } : {}),
-    },
+    target,
   } as Record<string, unknown>;
   if (body.schedule === undefined)
     throw new UsageError(
       'give a schedule: --cron "<expr>" [--tz <zone>], --rate <30s|5m>, --at <time|+10s> or --now',
     );
-  if ((body.target as Partial<Target>).url === undefined)
-    throw new UsageError('give the target: --url <url>');
+  if (Object.keys(target).length === 0)
+    throw new UsageError(
+      'give the target: --url <url>, or --lambda|--sqs|--eventbridge|--stepfunctions|--sns <arn|url> with --role <roleArn>',
+    );
   return body as unknown as CreateJobBody;
 }
 
 /** True when the patch flags only make sense merged into the current job (a partial target or schedule). */
 export function patchNeedsCurrent(flags: Flags): boolean {
-  const touchesTarget =
-    flags.url !== undefined ||
-    flags.method !== undefined ||
-    flags.body !== undefined ||
-    !!flags.header?.length;
+  const touchesTarget = TARGET_FLAGS.some((f) =>
+    Array.isArray(flags[f]) ? (flags[f] as string[]).length > 0 : flags[f] !== undefined,
+  );
   const partialSchedule =
     (flags.tz !== undefined || flags['start-at'] !== undefined || flags['end-at'] !== undefined) &&
     flags.cron === undefined &&
@@ -168,18 +229,13 @@ export function patchFromFlags(
       ...(flags['end-at'] ? { endAt: parseInstant(flags['end-at'], '--end-at', now) } : {}),
     } as ScheduleInput;
   }
-  const target = targetFromFlags(flags);
+  const currentTarget = (current?.target ?? {}) as TargetFields;
+  const target = targetFromFlags(flags, currentTarget.type as string | undefined);
   const settings = settingsFromFlags(flags);
   const patch: Record<string, unknown> = { ...base, ...settings };
   if (settings.retry) patch.retry = { ...current?.retry, ...settings.retry };
   if (schedule) patch.schedule = schedule;
-  if (Object.keys(target).length > 0) {
-    patch.target = {
-      ...current?.target,
-      ...target,
-      ...(target.headers ? { headers: { ...current?.target.headers, ...target.headers } } : {}),
-    };
-  }
+  if (Object.keys(target).length > 0) patch.target = mergeTarget(currentTarget, target);
   if (Object.keys(patch).length === 0) throw new UsageError('jobs patch: give at least one field to change');
   return patch as JobPatch;
 }

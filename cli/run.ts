@@ -1,6 +1,7 @@
 import { SchedulerApiError, SchedulerNetworkError } from '../client/index.js';
 import { onlyFlags, parseCommandLine } from './args.js';
 import type { Command } from './commands/command.js';
+import { importCommand } from './commands/import.js';
 import { jobCommands } from './commands/jobs.js';
 import { previewCommand } from './commands/preview.js';
 import { runCommands } from './commands/runs.js';
@@ -9,7 +10,7 @@ import { EXIT, UsageError } from './exit-codes.js';
 
 export const VERSION = '0.1.0';
 
-const COMMANDS: Command[] = [...jobCommands, ...runCommands, previewCommand];
+const COMMANDS: Command[] = [...jobCommands, ...runCommands, previewCommand, importCommand];
 
 const GLOBAL_HELP = `Global flags:
   --endpoint <url>   API base URL (env SCHEDULER_ENDPOINT, default ${DEFAULT_ENDPOINT})

@@ -7,9 +7,14 @@ export function describeSchedule(schedule: Schedule): string {
     case 'cron':
       return `cron "${schedule.expression}" ${schedule.timezone ?? 'UTC'}`;
     case 'rate':
-      return `every ${span(schedule.everySeconds * 1000)}`;
+      return schedule.everySeconds === undefined
+        ? `${schedule.expression}`
+        : `every ${span(schedule.everySeconds * 1000)}`;
     case 'once':
-      return `once at ${shortTime(new Date(schedule.at).toISOString())}`;
+      // `at(2026-03-08T02:30:00)` is a local time in the schedule's zone: shown as written.
+      return schedule.at.startsWith('at(')
+        ? `once ${schedule.at} ${schedule.timezone ?? 'UTC'}`
+        : `once at ${shortTime(new Date(schedule.at).toISOString())}`;
     case 'immediate':
       return 'immediately';
     default:
@@ -31,18 +36,35 @@ export function jobsTable(jobs: Job[], now: number): string {
   );
 }
 
+/** One line per target type: what the job calls. */
+export function describeTarget(target: Job['target']): string {
+  switch (target.type) {
+    case 'http':
+      return `${target.method ?? 'POST'} ${target.url}`;
+    case 'lambda':
+      return `lambda ${target.functionArn} (${target.invocationType})`;
+    case 'sqs':
+      return `sqs ${target.queueUrl}`;
+    case 'eventbridge':
+      return `eventbridge ${target.eventBusArn} ${target.source}/${target.detailType}`;
+    case 'stepfunctions':
+      return `stepfunctions ${target.stateMachineArn}`;
+    case 'sns':
+      return `sns ${target.topicArn}`;
+  }
+}
+
 export function jobDetail(job: Job, now: number): string {
   const target = job.target;
+  const headers = target.type === 'http' ? Object.keys(target.headers ?? {}) : [];
   return fields([
     ['id', job.id],
     ['name', job.name],
     ['status', job.status],
     ['schedule', describeSchedule(job.schedule)],
-    ['target', `${target.method ?? 'POST'} ${target.url}`],
-    [
-      'headers',
-      Object.keys(target.headers ?? {}).length ? Object.keys(target.headers ?? {}).join(', ') : undefined,
-    ],
+    ['target', describeTarget(target)],
+    ['role', target.type === 'http' ? undefined : target.roleArn],
+    ['headers', headers.length ? headers.join(', ') : undefined],
     ['next run', timeWithRelative(job.nextRunAt, now)],
     [
       'last run',
@@ -115,14 +137,20 @@ export function executionDetail(execution: Execution): string {
   ]);
   if (execution.attempts.length === 0) return `${head}\n\nno attempts yet`;
   const attempts = table(
-    ['#', 'STARTED', 'STATUS', 'HTTP', 'DURATION', 'ERROR'],
+    ['#', 'STARTED', 'STATUS', 'HTTP', 'DURATION', 'ERROR / RETURNED'],
     execution.attempts.map((a) => [
       String(a.attempt),
       shortTime(a.startedAt),
       a.status,
       a.statusCode === null ? '-' : String(a.statusCode),
       a.durationMs === null ? '-' : `${a.durationMs} ms`,
-      a.error ?? '-',
+      // An AWS target's answer (message id, execution ARN, …) when there is no error.
+      a.error ??
+        (a.response
+          ? Object.entries(a.response)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' ')
+          : '-'),
     ]),
   );
   return `${head}\n\n${attempts}`;

@@ -16,7 +16,24 @@ import type {
 import type { CreateJobBody, ExecutionStatus, JobStatus, PatchJobBody } from '../schemas/job.js';
 
 export type { Execution, Trigger } from '../schemas/execution.js';
-export type { CreateJobBody, ExecutionStatus, HttpTarget, Job, JobStatus, Schedule } from '../schemas/job.js';
+export type {
+  CreateJobBody,
+  ExecutionStatus,
+  HttpTarget,
+  Job,
+  JobStatus,
+  Schedule,
+  Target,
+} from '../schemas/job.js';
+export type {
+  AwsTarget,
+  AwsTargetType,
+  EventBridgeTarget,
+  LambdaTarget,
+  SnsTarget,
+  SqsTarget,
+  StepFunctionsTarget,
+} from '../schemas/targets.js';
 
 /** `PATCH /v1/jobs/{id}`: any mutable field of the definition; `null` clears `name` or `concurrency`. */
 export type JobPatch = z.input<typeof PatchJobBody>;

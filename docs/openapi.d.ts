@@ -387,7 +387,7 @@ export interface components {
             id: string;
             name?: string;
             schedule: components["schemas"]["Schedule"];
-            target: components["schemas"]["HttpTarget"];
+            target: components["schemas"]["Target"];
             /** @default 30 */
             timeoutSeconds: number;
             /**
@@ -531,6 +531,9 @@ export interface components {
                 statusCode: number | null;
                 error: string | null;
                 durationMs: number | null;
+                response?: {
+                    [key: string]: string;
+                };
             }[];
             startedAt: string | null;
             finishedAt: string | null;
@@ -578,14 +581,16 @@ export interface components {
         Schedule: {
             /** @constant */
             type: "once";
-            /** Format: date-time */
             at: string;
+            /** @description The IANA time zone an `at(...)` expression is read in (default UTC); an ISO `at` carries its own offset. */
+            timezone?: string;
         } | {
             /** @constant */
             type: "immediate";
         } | {
             /** @constant */
             type: "cron";
+            /** @description Classic `m h dom mon dow` (optionally with a leading seconds field), or EventBridge Scheduler’s `cron(m h dom mon dow year)` */
             expression: string;
             /** @default UTC */
             timezone: string;
@@ -596,7 +601,10 @@ export interface components {
         } | {
             /** @constant */
             type: "rate";
-            everySeconds: number;
+            /** @description The interval in seconds; give this or `expression` */
+            everySeconds?: number;
+            /** @description EventBridge Scheduler’s form, `rate(5 minutes)` (minute/minutes, hour/hours, day/days), in place of `everySeconds` */
+            expression?: string;
             /** Format: date-time */
             startAt?: string;
             /** Format: date-time */
@@ -605,10 +613,11 @@ export interface components {
             /** @constant */
             type: "dependency";
         };
+        Target: components["schemas"]["HttpTarget"] | components["schemas"]["LambdaTarget"] | components["schemas"]["SqsTarget"] | components["schemas"]["EventBridgeTarget"] | components["schemas"]["StepFunctionsTarget"] | components["schemas"]["SnsTarget"];
         HttpTarget: {
             /**
-             * @default http
-             * @constant
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
              */
             type: "http";
             /** Format: uri */
@@ -623,6 +632,82 @@ export interface components {
                 [key: string]: string;
             };
             body?: string;
+        };
+        LambdaTarget: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "lambda";
+            functionArn: string & (unknown & unknown);
+            /**
+             * @default Event
+             * @enum {string}
+             */
+            invocationType: "Event" | "RequestResponse";
+            /** @description Invocation payload (JSON text), sent as written. May carry <scheduler.execution-id>, <scheduler.job-id>, <scheduler.scheduled-time> and <scheduler.attempt>, replaced at call time. */
+            payload?: string;
+            /** @description IAM role the executor assumes to make the call (ExternalId = your tenant id); it must match the deployment’s role pattern. */
+            roleArn: string;
+        };
+        SqsTarget: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "sqs";
+            queueUrl: string;
+            /** @description Message body. May carry <scheduler.execution-id>, <scheduler.job-id>, <scheduler.scheduled-time> and <scheduler.attempt>, replaced at call time. */
+            body: string;
+            messageGroupId?: string;
+            /** @description IAM role the executor assumes to make the call (ExternalId = your tenant id); it must match the deployment’s role pattern. */
+            roleArn: string;
+        };
+        EventBridgeTarget: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "eventbridge";
+            eventBusArn: string & (unknown & unknown);
+            source: string;
+            detailType: string;
+            /**
+             * @description Event detail: a JSON object; the scheduler adds a `scheduler` member. May carry <scheduler.execution-id>, <scheduler.job-id>, <scheduler.scheduled-time> and <scheduler.attempt>, replaced at call time.
+             * @default {}
+             */
+            detail: string;
+            /** @description IAM role the executor assumes to make the call (ExternalId = your tenant id); it must match the deployment’s role pattern. */
+            roleArn: string;
+        };
+        StepFunctionsTarget: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "stepfunctions";
+            stateMachineArn: string & (unknown & unknown);
+            /**
+             * @description Execution input (JSON text). May carry <scheduler.execution-id>, <scheduler.job-id>, <scheduler.scheduled-time> and <scheduler.attempt>, replaced at call time.
+             * @default {}
+             */
+            input: string;
+            /** @description IAM role the executor assumes to make the call (ExternalId = your tenant id); it must match the deployment’s role pattern. */
+            roleArn: string;
+        };
+        SnsTarget: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "sns";
+            topicArn: string & (unknown & unknown);
+            /** @description Message. May carry <scheduler.execution-id>, <scheduler.job-id>, <scheduler.scheduled-time> and <scheduler.attempt>, replaced at call time. */
+            message: string;
+            subject?: string;
+            messageGroupId?: string;
+            /** @description IAM role the executor assumes to make the call (ExternalId = your tenant id); it must match the deployment’s role pattern. */
+            roleArn: string;
         };
     };
     responses: {
@@ -746,14 +831,16 @@ export interface components {
                     schedule: {
                         /** @constant */
                         type: "once";
-                        /** Format: date-time */
                         at: string;
+                        /** @description The IANA time zone an `at(...)` expression is read in (default UTC); an ISO `at` carries its own offset. */
+                        timezone?: string;
                     } | {
                         /** @constant */
                         type: "immediate";
                     } | {
                         /** @constant */
                         type: "cron";
+                        /** @description Classic `m h dom mon dow` (optionally with a leading seconds field), or EventBridge Scheduler’s `cron(m h dom mon dow year)` */
                         expression: string;
                         /** @default UTC */
                         timezone?: string;
@@ -764,7 +851,10 @@ export interface components {
                     } | {
                         /** @constant */
                         type: "rate";
-                        everySeconds: number;
+                        /** @description The interval in seconds; give this or `expression` */
+                        everySeconds?: number;
+                        /** @description EventBridge Scheduler’s form, `rate(5 minutes)` (minute/minutes, hour/hours, day/days), in place of `everySeconds` */
+                        expression?: string;
                         /** Format: date-time */
                         startAt?: string;
                         /** Format: date-time */
@@ -791,6 +881,62 @@ export interface components {
                             [key: string]: string;
                         };
                         body?: string;
+                    } | {
+                        /** @constant */
+                        type: "lambda";
+                        functionArn: string & (unknown & unknown);
+                        /**
+                         * @default Event
+                         * @enum {string}
+                         */
+                        invocationType?: "Event" | "RequestResponse";
+                        /** @description Invocation payload (JSON text), sent as written. May carry <scheduler.execution-id>, <scheduler.job-id>, <scheduler.scheduled-time> and <scheduler.attempt>, replaced at call time. */
+                        payload?: string;
+                        /** @description IAM role the executor assumes to make the call (ExternalId = your tenant id); it must match the deployment’s role pattern. */
+                        roleArn: string;
+                    } | {
+                        /** @constant */
+                        type: "sqs";
+                        queueUrl: string;
+                        /** @description Message body. May carry <scheduler.execution-id>, <scheduler.job-id>, <scheduler.scheduled-time> and <scheduler.attempt>, replaced at call time. */
+                        body: string;
+                        messageGroupId?: string;
+                        /** @description IAM role the executor assumes to make the call (ExternalId = your tenant id); it must match the deployment’s role pattern. */
+                        roleArn: string;
+                    } | {
+                        /** @constant */
+                        type: "eventbridge";
+                        eventBusArn: string & (unknown & unknown);
+                        source: string;
+                        detailType: string;
+                        /**
+                         * @description Event detail: a JSON object; the scheduler adds a `scheduler` member. May carry <scheduler.execution-id>, <scheduler.job-id>, <scheduler.scheduled-time> and <scheduler.attempt>, replaced at call time.
+                         * @default {}
+                         */
+                        detail?: string;
+                        /** @description IAM role the executor assumes to make the call (ExternalId = your tenant id); it must match the deployment’s role pattern. */
+                        roleArn: string;
+                    } | {
+                        /** @constant */
+                        type: "stepfunctions";
+                        stateMachineArn: string & (unknown & unknown);
+                        /**
+                         * @description Execution input (JSON text). May carry <scheduler.execution-id>, <scheduler.job-id>, <scheduler.scheduled-time> and <scheduler.attempt>, replaced at call time.
+                         * @default {}
+                         */
+                        input?: string;
+                        /** @description IAM role the executor assumes to make the call (ExternalId = your tenant id); it must match the deployment’s role pattern. */
+                        roleArn: string;
+                    } | {
+                        /** @constant */
+                        type: "sns";
+                        topicArn: string & (unknown & unknown);
+                        /** @description Message. May carry <scheduler.execution-id>, <scheduler.job-id>, <scheduler.scheduled-time> and <scheduler.attempt>, replaced at call time. */
+                        message: string;
+                        subject?: string;
+                        messageGroupId?: string;
+                        /** @description IAM role the executor assumes to make the call (ExternalId = your tenant id); it must match the deployment’s role pattern. */
+                        roleArn: string;
                     };
                     /** @default 30 */
                     timeoutSeconds?: number;
@@ -884,14 +1030,16 @@ export interface components {
                     schedule?: {
                         /** @constant */
                         type: "once";
-                        /** Format: date-time */
                         at: string;
+                        /** @description The IANA time zone an `at(...)` expression is read in (default UTC); an ISO `at` carries its own offset. */
+                        timezone?: string;
                     } | {
                         /** @constant */
                         type: "immediate";
                     } | {
                         /** @constant */
                         type: "cron";
+                        /** @description Classic `m h dom mon dow` (optionally with a leading seconds field), or EventBridge Scheduler’s `cron(m h dom mon dow year)` */
                         expression: string;
                         /** @default UTC */
                         timezone?: string;
@@ -902,7 +1050,10 @@ export interface components {
                     } | {
                         /** @constant */
                         type: "rate";
-                        everySeconds: number;
+                        /** @description The interval in seconds; give this or `expression` */
+                        everySeconds?: number;
+                        /** @description EventBridge Scheduler’s form, `rate(5 minutes)` (minute/minutes, hour/hours, day/days), in place of `everySeconds` */
+                        expression?: string;
                         /** Format: date-time */
                         startAt?: string;
                         /** Format: date-time */
@@ -929,6 +1080,62 @@ export interface components {
                             [key: string]: string;
                         };
                         body?: string;
+                    } | {
+                        /** @constant */
+                        type: "lambda";
+                        functionArn: string & (unknown & unknown);
+                        /**
+                         * @default Event
+                         * @enum {string}
+                         */
+                        invocationType?: "Event" | "RequestResponse";
+                        /** @description Invocation payload (JSON text), sent as written. May carry <scheduler.execution-id>, <scheduler.job-id>, <scheduler.scheduled-time> and <scheduler.attempt>, replaced at call time. */
+                        payload?: string;
+                        /** @description IAM role the executor assumes to make the call (ExternalId = your tenant id); it must match the deployment’s role pattern. */
+                        roleArn: string;
+                    } | {
+                        /** @constant */
+                        type: "sqs";
+                        queueUrl: string;
+                        /** @description Message body. May carry <scheduler.execution-id>, <scheduler.job-id>, <scheduler.scheduled-time> and <scheduler.attempt>, replaced at call time. */
+                        body: string;
+                        messageGroupId?: string;
+                        /** @description IAM role the executor assumes to make the call (ExternalId = your tenant id); it must match the deployment’s role pattern. */
+                        roleArn: string;
+                    } | {
+                        /** @constant */
+                        type: "eventbridge";
+                        eventBusArn: string & (unknown & unknown);
+                        source: string;
+                        detailType: string;
+                        /**
+                         * @description Event detail: a JSON object; the scheduler adds a `scheduler` member. May carry <scheduler.execution-id>, <scheduler.job-id>, <scheduler.scheduled-time> and <scheduler.attempt>, replaced at call time.
+                         * @default {}
+                         */
+                        detail?: string;
+                        /** @description IAM role the executor assumes to make the call (ExternalId = your tenant id); it must match the deployment’s role pattern. */
+                        roleArn: string;
+                    } | {
+                        /** @constant */
+                        type: "stepfunctions";
+                        stateMachineArn: string & (unknown & unknown);
+                        /**
+                         * @description Execution input (JSON text). May carry <scheduler.execution-id>, <scheduler.job-id>, <scheduler.scheduled-time> and <scheduler.attempt>, replaced at call time.
+                         * @default {}
+                         */
+                        input?: string;
+                        /** @description IAM role the executor assumes to make the call (ExternalId = your tenant id); it must match the deployment’s role pattern. */
+                        roleArn: string;
+                    } | {
+                        /** @constant */
+                        type: "sns";
+                        topicArn: string & (unknown & unknown);
+                        /** @description Message. May carry <scheduler.execution-id>, <scheduler.job-id>, <scheduler.scheduled-time> and <scheduler.attempt>, replaced at call time. */
+                        message: string;
+                        subject?: string;
+                        messageGroupId?: string;
+                        /** @description IAM role the executor assumes to make the call (ExternalId = your tenant id); it must match the deployment’s role pattern. */
+                        roleArn: string;
                     };
                     timeoutSeconds?: number;
                     /** @description Attempts within one execution: a failed call (network error, timeout, 408, 429, 5xx; other 4xx only with `retryOn4xx`) is tried again after `initialDelaySeconds`, doubling (`exponential`) up to `maxDelaySeconds`, which must be at least `initialDelaySeconds`. */
@@ -999,14 +1206,16 @@ export interface components {
                     schedule: {
                         /** @constant */
                         type: "once";
-                        /** Format: date-time */
                         at: string;
+                        /** @description The IANA time zone an `at(...)` expression is read in (default UTC); an ISO `at` carries its own offset. */
+                        timezone?: string;
                     } | {
                         /** @constant */
                         type: "immediate";
                     } | {
                         /** @constant */
                         type: "cron";
+                        /** @description Classic `m h dom mon dow` (optionally with a leading seconds field), or EventBridge Scheduler’s `cron(m h dom mon dow year)` */
                         expression: string;
                         /** @default UTC */
                         timezone?: string;
@@ -1017,7 +1226,10 @@ export interface components {
                     } | {
                         /** @constant */
                         type: "rate";
-                        everySeconds: number;
+                        /** @description The interval in seconds; give this or `expression` */
+                        everySeconds?: number;
+                        /** @description EventBridge Scheduler’s form, `rate(5 minutes)` (minute/minutes, hour/hours, day/days), in place of `everySeconds` */
+                        expression?: string;
                         /** Format: date-time */
                         startAt?: string;
                         /** Format: date-time */

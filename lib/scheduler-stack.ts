@@ -5,7 +5,7 @@ import { ENV } from '../lambdas/shared/config.js';
 import { SchedulerApi } from './constructs/api.js';
 import { ExecutionArchive } from './constructs/archive.js';
 import { Archiver } from './constructs/archiver.js';
-import { schedulerEnvironment } from './constructs/environment.js';
+import { schedulerEnvironment, targetRolePatternOf } from './constructs/environment.js';
 import { EXECUTOR_TIMEOUT, Executors } from './constructs/executors.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { NOTIFIER_TIMEOUT, Notifier } from './constructs/notifier.js';
@@ -103,6 +103,7 @@ export class SchedulerStack extends Stack {
       notificationsQueue: notifications.queue,
       concurrency: settings.executorConcurrency,
       logRetention,
+      targetRolePattern: targetRolePatternOf(settings),
     });
     this.archiver = new Archiver(this, 'Archiver', {
       environment,
@@ -166,6 +167,11 @@ export class SchedulerStack extends Stack {
       'SigningSecretArn',
       this.signing.secret.secretArn,
       'Secret receivers verify X-Scheduler-Signature with',
+    );
+    output(
+      'ExecutorRoleArn',
+      this.executors.handler.role!.roleArn,
+      'Principal that target roles trust (docs/deploy.md, "Target roles")',
     );
     output('AlarmTopicArn', this.monitoring.topic.topicArn, 'SNS topic of every alarm');
     output('DashboardName', this.monitoring.dashboard.dashboardName, 'CloudWatch dashboard');

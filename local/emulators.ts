@@ -46,9 +46,9 @@ export async function startDynamo(
 }
 
 /** fauxqs (SQS in memory) on a loopback port. Its messages do not survive a restart: see local/recovery.ts. */
-export async function startSqs(): Promise<Emulator> {
+export async function startSqs(port = 0): Promise<Emulator> {
   const app = buildApp({ logger: false });
-  const endpoint = await app.listen({ port: 0, host: '127.0.0.1' });
+  const endpoint = await app.listen({ port, host: '127.0.0.1' });
   return { endpoint, stop: () => app.close() };
 }
 

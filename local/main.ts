@@ -1,6 +1,7 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { DEFAULTS, parseSigningSecrets } from '../lambdas/shared/config.js';
+import { parseLocalFunctions } from './local-aws-targets.js';
 import { consoleLogger, type LogLevel } from './logger.js';
 import { StartupError, startLocalRuntime } from './runtime.js';
 
@@ -33,6 +34,12 @@ function positiveInt(name: string, fallback: number, allowZero = false): number 
 async function main(): Promise<void> {
   const env = process.env;
   const apiKeys = parseApiKeys(env.SCHEDULER_API_KEYS ?? 'dev-key:default');
+  let localFunctions: Map<string, string>;
+  try {
+    localFunctions = parseLocalFunctions(env.SCHEDULER_LOCAL_FUNCTIONS);
+  } catch (error) {
+    throw new StartupError((error as Error).message);
+  }
   const runtime = await startLocalRuntime({
     port: positiveInt('PORT', 3000, true),
     dataDir: env.SCHEDULER_DATA_DIR || '.scheduler-data',
@@ -49,6 +56,9 @@ async function main(): Promise<void> {
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
+    localFunctions,
+    sqsPort: positiveInt('SCHEDULER_SQS_PORT', 0, true),
+    ...(env.SCHEDULER_TARGET_ROLE_PATTERN ? { targetRolePattern: env.SCHEDULER_TARGET_ROLE_PATTERN } : {}),
     limits: {
       maxJobsPerTenant: positiveInt('SCHEDULER_MAX_JOBS_PER_TENANT', DEFAULTS.maxJobsPerTenant),
       maxExecutionsPerTenantPerMinute: positiveInt(
@@ -72,6 +82,9 @@ async function main(): Promise<void> {
       `  api reference: ${runtime.url}/docs   (OpenAPI 3.1: ${runtime.url}/v1/openapi.json)`,
       `  cli:  SCHEDULER_ENDPOINT=${runtime.url} SCHEDULER_API_KEY=${firstKey} npx scheduler jobs list`,
       `  curl: curl -H 'x-api-key: ${firstKey}' ${runtime.url}/v1/jobs`,
+      `  aws targets: sqs -> emulator ${runtime.awsTargets.sqsEndpoint} (any SQS client, any credentials, region us-east-1)`,
+      `               lambda -> SCHEDULER_LOCAL_FUNCTIONS (${localFunctions.size ? [...localFunctions.keys()].join(', ') : 'none set'})`,
+      `               eventbridge, stepfunctions, sns -> ${runtime.awsTargets.outbox}/<type>.jsonl`,
       ...(pendingResent + scheduledResent > 0
         ? [`  recovered ${pendingResent + scheduledResent} queued runs from the last session`]
         : []),

@@ -22,6 +22,7 @@ import { DEFAULTS, LOCAL_TARGET_ALLOWLIST } from '../lambdas/shared/config.js';
 import { serviceDeps } from '../lambdas/shared/runtime-deps.js';
 import type { Priority } from '../schemas/job.js';
 import { createApiServer, listen } from './api-server.js';
+import { awsOutboxRoute } from './aws-outbox-route.js';
 import { dashboardRoute } from './dashboard/route.js';
 import {
   createNotificationQueue,
@@ -32,6 +33,7 @@ import {
   startDynamo,
   startSqs,
 } from './emulators.js';
+import { LocalAwsTargetCaller } from './local-aws-targets.js';
 import { LocalWatcherControl } from './local-watcher-control.js';
 import { consoleLogger } from './logger.js';
 import { NotificationPollers } from './notification-pollers.js';
@@ -56,6 +58,12 @@ export interface LocalRuntimeOptions {
   signingSecrets?: Record<string, string[]>;
   /** CIDRs and host names open despite the SSRF rules (default LOCAL_TARGET_ALLOWLIST: loopback). */
   targetAllowlist?: string[];
+  /** `lambda` targets: function name, `name:qualifier` or ARN -> loopback URL (SCHEDULER_LOCAL_FUNCTIONS). */
+  localFunctions?: Map<string, string>;
+  /** Port of the SQS emulator (SCHEDULER_SQS_PORT), where `sqs` targets send; default any free port. */
+  sqsPort?: number;
+  /** Roles AWS targets may name (SCHEDULER_TARGET_ROLE_PATTERN; checked, never assumed locally). */
+  targetRolePattern?: string;
   /** Per-tenant limits (docs/security.md); absent fields take the defaults of lambdas/shared/config.ts. */
   limits?: {
     maxJobsPerTenant?: number;
@@ -106,6 +114,8 @@ export interface LocalRuntime {
   queues: { urls: Record<Priority, string>; dlqs: Record<Priority, string>; client: SQSClient };
   /** The notifications queue, its DLQ, and the directory local emails are written to. */
   notifications: { url: string; dlq: string; outbox: string };
+  /** The SQS emulator's endpoint (`sqs` targets send there) and where eventbridge/stepfunctions/sns targets are written. */
+  awsTargets: { sqsEndpoint: string; outbox: string };
   /** Outcomes of the deliveries this process handled (`unparseable` ones went to the DLQ) and the DLQ depths. */
   stats(): Promise<{ outcomes: Record<string, number>; deadLetterQueues: Record<string, number> }>;
   /** Stops taking work, lets calls in flight finish (up to the grace), and closes the emulators. */
@@ -169,7 +179,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       );
     }
     started.push(dynamo);
-    const sqs = await startSqs();
+    let sqs: Emulator;
+    try {
+      sqs = await startSqs(options.sqsPort);
+    } catch (error) {
+      throw new StartupError(
+        `cannot start the SQS emulator on 127.0.0.1:${options.sqsPort}: ${(error as Error).message}`,
+      );
+    }
     started.push(sqs);
 
     const tableNames = { jobs: 'scheduler-jobs', executions: 'scheduler-executions' };
@@ -184,6 +201,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     // Files, not the S3 emulator: the archive must outlive a restart (docs/decisions/local-history-archive.md).
     const archive = new FileHistoryArchive(join(options.dataDir, 'archive'));
+    const awsOutbox = join(options.dataDir, 'aws-outbox');
     const deps = serviceDeps({
       config: {
         jobsTable: tableNames.jobs,
@@ -194,6 +212,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         hotRetentionSeconds: options.hotRetentionSeconds ?? DEFAULTS.hotRetentionSeconds,
         signingSecrets: options.signingSecrets ?? {},
         targetAllowlist: options.targetAllowlist ?? [...LOCAL_TARGET_ALLOWLIST],
+        ...(options.targetRolePattern ? { targetRolePattern: options.targetRolePattern } : {}),
         ...options.limits,
         notificationsQueue: notificationQueue.url,
       },
@@ -201,6 +220,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       sqs: sqsApi,
       log,
       ...(options.http ? { http: options.http } : {}),
+      aws: new LocalAwsTargetCaller({
+        sqs: sqsApi,
+        functions: options.localFunctions ?? new Map(),
+        outboxDir: awsOutbox,
+        ...(options.clock ? { now: options.clock.now } : {}),
+      }),
+      localTargets: true,
       ...(options.clock ? { clock: options.clock } : {}),
       archive,
       // One process runs every executor: a counter in memory is exact (and costs no writes).
@@ -298,7 +324,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         burst: options.limits?.apiBurst ?? DEFAULTS.apiBurst,
       }),
     });
-    const server: Server = createApiServer(api, options.apiKeys, dashboardRoute());
+    const dashboard = dashboardRoute();
+    const outboxRoute = awsOutboxRoute(awsOutbox, options.apiKeys);
+    const server: Server = createApiServer(
+      api,
+      options.apiKeys,
+      (req, res) => dashboard(req, res) || outboxRoute(req, res),
+    );
     let port: number;
     try {
       port = await listen(server, options.port);
@@ -332,6 +364,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       sweeper,
       queues: { ...queues, client: sqsApi },
       notifications: { ...notificationQueue, outbox },
+      awsTargets: { sqsEndpoint: sqs.endpoint, outbox: awsOutbox },
       stats: async () => {
         const deadLetterQueues: Record<string, number> = {};
         const dlqs = { ...queues.dlqs, notifications: notificationQueue.dlq };

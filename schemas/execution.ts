@@ -14,6 +14,8 @@ export const Attempt = z.object({
   statusCode: z.number().int().nullable(),
   error: z.string().nullable(),
   durationMs: z.number().int().nullable(),
+  /** What an AWS target's service returned: message id, execution ARN, event id, status, a Lambda's first KB. */
+  response: z.record(z.string(), z.string()).optional(),
 });
 export type Attempt = z.infer<typeof Attempt>;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IsoInstant, JobId } from './common.js';
+import { AWS_TARGETS } from './targets.js';
 
 export const TARGET_BODY_LIMIT_BYTES = 64 * 1024;
 export const MAX_TIMEOUT_SECONDS = 900;
@@ -9,23 +10,62 @@ const window = {
   endAt: IsoInstant.optional(),
 };
 
-export const OnceSchedule = z.strictObject({ type: z.literal('once'), at: IsoInstant });
+/** EventBridge Scheduler's one-time form; core/eventbridge-expressions.ts reads the date-time in it. */
+const AtExpression = z
+  .string()
+  .regex(/^at\(.*\)$/)
+  .max(32)
+  .describe('`at(yyyy-mm-ddThh:mm:ss)`: a local date-time, read in the schedule’s `timezone`');
+export const OnceSchedule = z.strictObject({
+  type: z.literal('once'),
+  at: z.union([IsoInstant, AtExpression], {
+    error: 'must be an ISO-8601 timestamp or at(yyyy-mm-ddThh:mm:ss)',
+  }),
+  timezone: z
+    .string()
+    .min(1)
+    .max(64)
+    .optional()
+    .describe(
+      'The IANA time zone an `at(...)` expression is read in (default UTC); an ISO `at` carries its own offset.',
+    ),
+});
 export const ImmediateSchedule = z.strictObject({ type: z.literal('immediate') });
 export const CronSchedule = z.strictObject({
   type: z.literal('cron'),
-  expression: z.string().min(1).max(256),
+  expression: z
+    .string()
+    .min(1)
+    .max(256)
+    .describe(
+      'Classic `m h dom mon dow` (optionally with a leading seconds field), or EventBridge Scheduler’s `cron(m h dom mon dow year)`',
+    ),
   timezone: z.string().min(1).max(64).default('UTC'),
   ...window,
 });
-export const RateSchedule = z.strictObject({
-  type: z.literal('rate'),
-  everySeconds: z
-    .number()
-    .int('must be a whole number of seconds')
-    .min(1, 'must be at least 1 second')
-    .max(366 * 24 * 3600),
-  ...window,
-});
+export const RateSchedule = z
+  .strictObject({
+    type: z.literal('rate'),
+    everySeconds: z
+      .number()
+      .int('must be a whole number of seconds')
+      .min(1, 'must be at least 1 second')
+      .max(366 * 24 * 3600)
+      .optional()
+      .describe('The interval in seconds; give this or `expression`'),
+    expression: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe(
+        'EventBridge Scheduler’s form, `rate(5 minutes)` (minute/minutes, hour/hours, day/days), in place of `everySeconds`',
+      ),
+    ...window,
+  })
+  .refine((s) => (s.everySeconds === undefined) !== (s.expression === undefined), {
+    message: 'give exactly one of everySeconds or expression',
+  });
 
 /** No time-based runs: the job runs only when its `dependsOn` upstreams finish (or on a manual trigger). */
 export const DependencySchedule = z
@@ -69,6 +109,17 @@ export const HttpTarget = z
   })
   .meta({ id: 'HttpTarget' });
 export type HttpTarget = z.infer<typeof HttpTarget>;
+
+/** `http` (the default when `type` is left out) or an AWS-native target (schemas/targets.ts). */
+export const Target = z
+  .discriminatedUnion('type', [HttpTarget, ...AWS_TARGETS], {
+    error: (issue) =>
+      issue.code === 'invalid_union'
+        ? 'must be one of http, lambda, sqs, eventbridge, stepfunctions, sns'
+        : undefined,
+  })
+  .meta({ id: 'Target' });
+export type Target = z.infer<typeof Target>;
 
 export const RetryPolicy = z
   .strictObject({
@@ -129,7 +180,7 @@ export type MisfirePolicy = z.infer<typeof MisfirePolicy>;
 const definitionShape = {
   name: z.string().min(1).max(128).optional(),
   schedule: Schedule,
-  target: HttpTarget,
+  target: Target,
   timeoutSeconds: z.number().int().min(1).max(MAX_TIMEOUT_SECONDS).default(30),
   retry: RetryPolicy.default({
     maxAttempts: 3,
@@ -179,7 +230,7 @@ export const PatchJobBody = z
   .strictObject({
     name: definitionShape.name.unwrap().nullable().optional(),
     schedule: Schedule.optional(),
-    target: HttpTarget.optional(),
+    target: Target.optional(),
     timeoutSeconds: definitionShape.timeoutSeconds.unwrap().optional(),
     retry: RetryPolicy.optional(),
     priority: Priority.optional(),

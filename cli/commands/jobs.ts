@@ -1,6 +1,6 @@
 import type { Job, JobStatus } from '../../client/index.js';
 import { integerFlag, positionalArgs } from '../args.js';
-import { createBodyFromFlags, patchFromFlags, patchNeedsCurrent } from '../job-flags.js';
+import { createBodyFromFlags, patchFromFlags, patchNeedsCurrent, TARGET_FLAGS } from '../job-flags.js';
 import { jobDetail, jobsTable } from '../views.js';
 import type { Command } from './command.js';
 import { gather, LIST_FLAGS, LIST_USAGE, printList } from './lists.js';
@@ -15,10 +15,7 @@ const DEFINITION_FLAGS = [
   'now',
   'start-at',
   'end-at',
-  'url',
-  'method',
-  'body',
-  'header',
+  ...TARGET_FLAGS,
   'timeout',
   'max-attempts',
   'priority',
@@ -30,6 +27,10 @@ const DEFINITION_FLAGS = [
 const DEFINITION_USAGE = `(--cron "<expr>" [--tz <zone>] | --rate <30s|5m|1h> | --at <ISO|+10s> | --now)
     [--start-at <time>] [--end-at <time>]
     --url <url> [--method POST] [--body <text|@file>] [--header name=value]…
+      or an AWS target: (--lambda <functionArn> [--invocation-type Event|RequestResponse]
+      | --sqs <queueUrl> [--message-group-id <id>] | --eventbridge <busArn> --source <s> --detail-type <t>
+      | --stepfunctions <stateMachineArn> | --sns <topicArn> [--subject <s>]) --role <roleArn>
+      [--body <payload|@file>]   (payload, message body, event detail, execution input)
     [--name <name>] [--timeout <s>] [--max-attempts <n>] [--priority high|normal|low]
     [--misfire skip|run_once|catch_up] [--jitter <s>] [--depends-on <jobId>]…
     [--file job.json|-]   (flags override the file's fields)`;

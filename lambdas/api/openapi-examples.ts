@@ -67,9 +67,22 @@ const everyField = {
   ],
 } satisfies z.input<typeof CreateJobBody>;
 
+/** An AWS-native target: the executor assumes the role (ExternalId = the tenant) to invoke. */
+const lambdaEveryFiveMinutes = {
+  name: 'compact-index',
+  schedule: { type: 'rate', everySeconds: 300 },
+  target: {
+    type: 'lambda',
+    functionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:compact-index:live',
+    payload: '{"execution":"<scheduler.execution-id>"}',
+    roleArn: 'arn:aws:iam::123456789012:role/scheduler-invoke-compact-index',
+  },
+} satisfies z.input<typeof CreateJobBody>;
+
 export const createJobExamples: Examples = {
   once: { summary: 'The smallest body: one call at an instant, POST by default', value: once },
   weekdayReport: { summary: 'Every weekday at 02:30 New York time', value: weekdayReport },
+  lambda: { summary: 'An AWS Lambda function every five minutes', value: lambdaEveryFiveMinutes },
   everyField: { summary: 'Every field', value: everyField },
 };
 

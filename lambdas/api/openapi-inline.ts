@@ -96,3 +96,42 @@ export function inlineRequestSchemas(document: oas31.OpenAPIObject): oas31.OpenA
   for (const [from, to] of renames) text = text.replaceAll(`"${SCHEMA_REF}${from}"`, `"${SCHEMA_REF}${to}"`);
   return JSON.parse(text) as oas31.OpenAPIObject;
 }
+
+type Discriminated = {
+  discriminator?: { propertyName: string; mapping?: Record<string, string> };
+  oneOf?: Node[];
+  anyOf?: Node[];
+};
+
+/**
+ * Keeps a union's `discriminator` only where it can work, and says which value selects which schema.
+ * zod-openapi adds `discriminator: {propertyName}` to a union of named schemas; without a `mapping`,
+ * generators take the schema's name for the value (openapi-typescript typed `target.type` as
+ * `"HttpTarget"`), so each named member's constant becomes an explicit mapping entry. Where a member
+ * is written out or may leave the property out (a request's `http` target, whose `type` defaults),
+ * no discriminator can select it: it is dropped and the union stays a plain `oneOf`.
+ */
+export function mapDiscriminators(document: oas31.OpenAPIObject): oas31.OpenAPIObject {
+  const schemas = (document.components?.schemas ?? {}) as Record<string, Node>;
+  const visit = (node: Node): Node => {
+    if (Array.isArray(node)) return node.map(visit);
+    if (node === null || typeof node !== 'object') return node;
+    const { discriminator, ...rest } = node as Discriminated & Record<string, Node>;
+    const copy = Object.fromEntries(Object.entries(rest).map(([key, value]) => [key, visit(value)]));
+    if (!discriminator) return copy;
+    const members = (rest.oneOf ?? rest.anyOf ?? []) as { $ref?: string }[];
+    const mapping: Record<string, string> = {};
+    for (const member of members) {
+      const target = member.$ref?.startsWith(SCHEMA_REF)
+        ? (schemas[member.$ref.slice(SCHEMA_REF.length)] as
+            | { properties?: Record<string, { const?: unknown }>; required?: string[] }
+            | undefined)
+        : undefined;
+      const value = target?.properties?.[discriminator.propertyName]?.const;
+      if (typeof value !== 'string' || !target?.required?.includes(discriminator.propertyName)) return copy;
+      mapping[value] = member.$ref!;
+    }
+    return { ...copy, discriminator: { ...discriminator, mapping } };
+  };
+  return visit(document) as oas31.OpenAPIObject;
+}

@@ -39,7 +39,7 @@ import {
   previewExamples,
   previewResponseExample,
 } from './openapi-examples.js';
-import { inlineRequestSchemas } from './openapi-inline.js';
+import { inlineRequestSchemas, mapDiscriminators } from './openapi-inline.js';
 
 export type OpenApiDocument = oas31.OpenAPIObject;
 
@@ -751,7 +751,7 @@ let cached: OpenApiDocument | undefined;
 
 /** The OpenAPI 3.1 document, generated from the zod schemas (the single source of truth). */
 export function openApiDocument(): OpenApiDocument {
-  cached ??= inlineRequestSchemas(buildDocument());
+  cached ??= mapDiscriminators(inlineRequestSchemas(buildDocument()));
   return cached;
 }
 

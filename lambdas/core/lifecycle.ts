@@ -1,7 +1,7 @@
 import type { JobPatch, Schedule } from '../../schemas/job.js';
 import type { JobItem } from '../../schemas/stored.js';
 import { VersionConflict } from './errors.js';
-import { nextRunAfter, rateAnchorFor } from './schedule.js';
+import { nextRunAfter, onceInstant, rateAnchorFor } from './schedule.js';
 import { iso, ms } from './time.js';
 
 /**
@@ -91,7 +91,7 @@ function runsAt(schedule: Schedule, instant: number, changedAt: number, anchorAt
   switch (schedule.type) {
     case 'once':
       // A once-schedule whose instant had passed when it was set runs at the instant it was set.
-      return instant === Math.max(ms(schedule.at), changedAt);
+      return instant === Math.max(onceInstant(schedule), changedAt);
     case 'immediate':
       return instant === changedAt;
     case 'dependency':
@@ -119,7 +119,7 @@ export function oneTimeRunAt(
   job: Pick<JobItem, 'schedule' | 'createdAt' | 'scheduleChangedAt'>,
 ): number | null {
   const setAt = ms(job.scheduleChangedAt ?? job.createdAt);
-  if (job.schedule.type === 'once') return Math.max(ms(job.schedule.at), setAt);
+  if (job.schedule.type === 'once') return Math.max(onceInstant(job.schedule), setAt);
   if (job.schedule.type === 'immediate') return setAt;
   return null;
 }

@@ -1,6 +1,7 @@
 import type { HistoryArchive } from '../core/history.js';
 import type { IdempotencyStore } from '../core/idempotency.js';
 import type {
+  AwsTargetCaller,
   Clock,
   ExecutionEvents,
   ExecutionStore,
@@ -35,6 +36,8 @@ export interface ServiceDeps {
   executions: ExecutionStore;
   queue: RunQueue;
   http: HttpCaller;
+  /** Calls AWS-native targets (lambda, sqs, eventbridge, stepfunctions, sns); absent, they fail for good. */
+  aws?: AwsTargetCaller;
   clock: Clock;
   random: () => number;
   /** Unguessable tokens (callback tokens): crypto randomness, unlike `random`. */

@@ -3,18 +3,19 @@ import type { Attempt } from '../../schemas/execution.js';
 import type { ExecutionStatus } from '../../schemas/job.js';
 import type { RunMessage } from '../../schemas/messages.js';
 import type { ExecutionItem, JobItem } from '../../schemas/stored.js';
+import { isPermanentFailure } from '../core/aws-targets.js';
 import { backoffDelayMs, isRetryable } from '../core/backoff.js';
 import { ConditionFailed, InvalidState, Unauthorized } from '../core/errors.js';
 import { jitterOffsetMs } from '../core/jitter.js';
 import { lateRunDecision } from '../core/misfire.js';
-import type { HttpOutcome } from '../core/ports.js';
-import { signatureHeader } from '../core/signing.js';
+import type { HttpOutcome, TargetOutcome } from '../core/ports.js';
 import { isTargetRefusal } from '../core/ssrf.js';
 import { iso, ms } from '../core/time.js';
 import { isFinal } from '../core/transitions.js';
 import { emit, type ServiceDeps } from './deps.js';
 import { scheduleOf } from './jobs-service.js';
 import { finalized, newExecution, outgoing, pendingFields, REAP_SLACK_MS, runMessage } from './runs.js';
+import { callTarget } from './target-call.js';
 
 /** Default time past the call's own timeout before a silent executor's lease is considered lost. */
 export const LEASE_MARGIN_MS = 30_000;
@@ -283,35 +284,11 @@ export class ExecuteService {
   }
 
   private async run(job: JobItem, claimed: ExecutionItem, token: string): Promise<RunOutcome> {
-    const { clock, http, settings } = this.deps;
+    const { clock } = this.deps;
     const dueAt = this.dueAt(job, claimed);
     await clock.sleep(Math.max(0, dueAt - clock.now()));
     const attemptNo = claimed.attempts.length + 1;
     const started = clock.now();
-    const body = job.target.body ?? '';
-    const secret = this.deps.signing.secretsFor(job.tenant)[0];
-    const callbackBase = settings.publicUrl
-      ? `${settings.publicUrl}/v1/executions/${encodeURIComponent(claimed.executionId)}`
-      : undefined;
-    const headers: Record<string, string> = {
-      ...(job.target.body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...job.target.headers,
-      'idempotency-key': claimed.executionId,
-      'x-scheduler-job-id': job.jobId,
-      'x-scheduler-execution-id': claimed.executionId,
-      'x-scheduler-scheduled-at': claimed.scheduledAt,
-      'x-scheduler-attempt': String(attemptNo),
-      'x-scheduler-callback-token': token,
-      ...(callbackBase
-        ? {
-            'x-scheduler-heartbeat-url': `${callbackBase}/heartbeat`,
-            'x-scheduler-complete-url': `${callbackBase}/complete`,
-          }
-        : {}),
-      ...(secret
-        ? { 'x-scheduler-signature': signatureHeader(secret, Math.floor(started / 1000), body) }
-        : {}),
-    };
     const controller = new AbortController();
     this.inFlight.set(claimed.executionId, controller);
     if (attemptNo === 1) {
@@ -319,14 +296,14 @@ export class ExecuteService {
       await emit(this.deps, (events) => events.started(job, claimed, lateByMs));
     }
     const stopWatching = this.watchForCancel(claimed.executionId, controller);
-    let outcome: HttpOutcome;
+    let outcome: TargetOutcome;
     try {
-      outcome = await http.call({
-        url: job.target.url,
-        method: job.target.method,
-        headers,
-        ...(job.target.method === 'GET' ? {} : { body }),
-        timeoutMs: job.timeoutSeconds * 1000,
+      outcome = await callTarget(this.deps, {
+        job,
+        execution: claimed,
+        attempt: attemptNo,
+        token,
+        startedAt: started,
         signal: controller.signal,
       });
     } finally {
@@ -353,6 +330,7 @@ export class ExecuteService {
             ? `HTTP ${outcome.statusCode}`
             : null,
       durationMs: outcome.durationMs,
+      ...(outcome.response ? { response: outcome.response } : {}),
     };
     if (interrupted) return this.requeueAfterShutdown(job, execution, attempt);
     return this.recordOutcome(job, execution, attempt);
@@ -454,6 +432,7 @@ export class ExecuteService {
     // A target the SSRF rules refused at call time stays refused: retrying would only probe again.
     const retryable =
       !isTargetRefusal(attempt.error) &&
+      !isPermanentFailure(attempt.error) &&
       isRetryable({ statusCode: attempt.statusCode, timedOut: attempt.status === 'timed_out' }, job.retry);
     const spent = attempts.length - (execution.attemptBase ?? 0);
     if (retryable && spent < job.retry.maxAttempts) {

@@ -62,7 +62,7 @@ export class JobsService {
     const { clock, random, settings } = this.deps;
     const now = clock.now();
     validateSchedule(definition.schedule, now);
-    assertTargetsAllowed(definition, (this.deps.policy ?? DEFAULT_POLICY).allowlist);
+    assertTargetsAllowed(definition, this.deps.policy ?? DEFAULT_POLICY);
     await reserveJobPlace(this.deps.policy, this.deps.jobs, tenant, now);
     const jobId = newJobId(now, random);
     await validateDependencies(this.deps.jobs, tenant, jobId, definition);
@@ -90,9 +90,10 @@ export class JobsService {
       return base;
     }
     if (first === null) {
-      const done: JobItem = { ...base, status: 'completed' };
-      await this.deps.jobs.createJob(done);
-      return done;
+      // validateSchedule refuses a schedule without a run: no job is stored finished before it started.
+      throw new InvalidSchedule('the schedule has no run after now', [
+        { path: 'schedule', message: 'has no future run' },
+      ]);
     }
     if (first > now + settings.lookaheadSeconds * 1000) {
       const job = withNextRun(base, first, now);
@@ -369,7 +370,7 @@ export class JobsService {
           target: patch.target ?? before.target,
           notifications: patch.notifications ?? before.notifications,
         },
-        (this.deps.policy ?? DEFAULT_POLICY).allowlist,
+        this.deps.policy ?? DEFAULT_POLICY,
       );
     }
     if (patch.dependsOn !== undefined || patch.schedule !== undefined) {
@@ -386,15 +387,19 @@ export class JobsService {
       staged.now = now;
       staged.placement = undefined;
       // A target sent back as it was read shows `***` for credentials: those keep their stored values.
-      const incoming = patch.target
-        ? {
-            ...patch,
-            target: {
-              ...patch.target,
-              headers: restoreRedactedHeaders(patch.target.headers, current.target.headers),
-            },
-          }
-        : patch;
+      const incoming =
+        patch.target?.type === 'http'
+          ? {
+              ...patch,
+              target: {
+                ...patch.target,
+                headers: restoreRedactedHeaders(
+                  patch.target.headers,
+                  current.target.type === 'http' ? current.target.headers : {},
+                ),
+              },
+            }
+          : patch;
       const { job: patched, changed } = applyJobPatch(current, incoming);
       if (changed.size === 0) return null;
       if (!changed.has('schedule')) return patched;

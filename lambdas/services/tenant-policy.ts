@@ -1,4 +1,5 @@
 import type { JobDefinition } from '../../schemas/job.js';
+import { awsTargetProblems, DEFAULT_TARGET_ROLE_PATTERN, type TargetRolePolicy } from '../core/aws-arns.js';
 import type { ErrorDetail } from '../core/errors.js';
 import { JobLimitReached, TargetNotAllowed } from '../core/errors.js';
 import { type ExecutionWindowCounter, type TenantJobCounter, WINDOW_MS, windowOf } from '../core/limits.js';
@@ -9,6 +10,10 @@ import { checkTargetUrl, EMPTY_ALLOWLIST, type TargetAllowlist } from '../core/s
 export interface TenantPolicy {
   /** SCHEDULER_TARGET_ALLOWLIST, compiled. */
   allowlist: TargetAllowlist;
+  /** SCHEDULER_TARGET_ROLE_PATTERN: the roles AWS targets may name (default DEFAULT_TARGET_ROLE_PATTERN). */
+  targetRoles?: TargetRolePolicy;
+  /** The local runtime: SQS targets go to its emulator, so any queue URL is accepted. */
+  localTargets?: boolean;
   /** SCHEDULER_MAX_JOBS_PER_TENANT and the counter that enforces it. */
   jobs?: { counter: TenantJobCounter; max: number };
   /** SCHEDULER_MAX_EXECUTIONS_PER_TENANT_PER_MINUTE: the executor asks before each call. */
@@ -18,20 +23,27 @@ export interface TenantPolicy {
 export const DEFAULT_POLICY: TenantPolicy = { allowlist: EMPTY_ALLOWLIST };
 
 /**
- * The create-time SSRF rule for every URL a job would make the scheduler call: the target and the
- * notification webhooks. Throws TargetNotAllowed (400) naming each refused field.
+ * The create-time rules for everything a job would make the scheduler call: the SSRF rule for an
+ * `http` target's URL and the notification webhooks, the role and partition rules for an AWS
+ * target (lambdas/core/aws-arns.ts). Throws TargetNotAllowed (400) naming each refused field.
  */
 export function assertTargetsAllowed(
   definition: Pick<JobDefinition, 'target' | 'notifications'>,
-  allowlist: TargetAllowlist,
+  policy: Pick<TenantPolicy, 'allowlist' | 'targetRoles' | 'localTargets'>,
 ): void {
-  const urls: [string, string][] = [['target.url', definition.target.url]];
+  const { target } = definition;
+  const urls: [string, string][] = target.type === 'http' ? [['target.url', target.url]] : [];
   definition.notifications.forEach((n, i) => {
     if (n.webhook !== undefined) urls.push([`notifications.${i}.webhook`, n.webhook]);
   });
-  const details: ErrorDetail[] = [];
+  const details: ErrorDetail[] =
+    target.type === 'http'
+      ? []
+      : awsTargetProblems(target, policy.targetRoles ?? { pattern: DEFAULT_TARGET_ROLE_PATTERN }, {
+          local: policy.localTargets ?? false,
+        });
   for (const [path, url] of urls) {
-    const verdict = checkTargetUrl(url, allowlist);
+    const verdict = checkTargetUrl(url, policy.allowlist);
     if (!verdict.allowed) details.push({ path, message: verdict.reason });
   }
   const first = details[0];

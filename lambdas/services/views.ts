@@ -26,7 +26,10 @@ export function jobView(item: JobItem, lastRun: ExecutionItem | null, now: numbe
     status: item.status,
     schedule: item.schedule,
     // Credentials stay stored (they are sent to the target) but never leave through the API.
-    target: { ...item.target, headers: redactHeaders(item.target.headers) },
+    target:
+      item.target.type === 'http'
+        ? { ...item.target, headers: redactHeaders(item.target.headers) }
+        : item.target,
     timeoutSeconds: item.timeoutSeconds,
     retry: item.retry,
     priority: item.priority,

@@ -17,6 +17,8 @@ export const ENV = {
   hotRetentionSeconds: 'SCHEDULER_HISTORY_HOT_SECONDS',
   signingSecrets: 'SCHEDULER_SIGNING_SECRETS',
   targetAllowlist: 'SCHEDULER_TARGET_ALLOWLIST',
+  /** IAM pattern of the roles AWS targets may name (and the executor may assume). */
+  targetRolePattern: 'SCHEDULER_TARGET_ROLE_PATTERN',
   /** Active and paused jobs one tenant may hold. */
   maxJobsPerTenant: 'SCHEDULER_MAX_JOBS_PER_TENANT',
   /** Target calls one tenant may start per minute; more wait for a later minute. */
@@ -66,6 +68,8 @@ export interface SchedulerConfig {
   /** Tenant -> signing secrets (first signs; all verify during a rotation). */
   signingSecrets: Record<string, string[]>;
   targetAllowlist: string[];
+  /** Roles AWS targets may name; default DEFAULT_TARGET_ROLE_PATTERN (its partition is the deployment's). */
+  targetRolePattern?: string;
   /** Per-tenant limits (docs/security.md); absent fields take DEFAULTS. */
   maxJobsPerTenant?: number;
   maxExecutionsPerTenantPerMinute?: number;
@@ -142,6 +146,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SchedulerCo
     ...(env[ENV.publicUrl] ? { publicUrl: env[ENV.publicUrl]!.replace(/\/+$/, '') } : {}),
     ...(env[ENV.notificationsQueue] ? { notificationsQueue: env[ENV.notificationsQueue]! } : {}),
     ...(env[ENV.archiveBucket] ? { archiveBucket: env[ENV.archiveBucket]! } : {}),
+    ...(env[ENV.targetRolePattern] ? { targetRolePattern: env[ENV.targetRolePattern]! } : {}),
     targetAllowlist: (env[ENV.targetAllowlist] ?? '')
       .split(',')
       .map((s) => s.trim())

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { STSClient } from '@aws-sdk/client-sts';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { RoleCredentials, SdkAwsTargetCaller } from '../adapters/aws-target-caller.js';
 import { DynamoExecutionStore } from '../adapters/dynamo-execution-store.js';
 import { DynamoIdempotencyStore } from '../adapters/dynamo-idempotency-store.js';
 import { DynamoJobStore } from '../adapters/dynamo-job-store.js';
@@ -8,9 +10,10 @@ import { DynamoExecutionWindowCounter, DynamoTenantJobCounter } from '../adapter
 import { GuardedHttpCaller } from '../adapters/guarded-http-caller.js';
 import { SqsNotificationQueue } from '../adapters/sqs-notification-queue.js';
 import { SqsRunQueue } from '../adapters/sqs-run-queue.js';
+import { assertRolePattern, DEFAULT_TARGET_ROLE_PATTERN } from '../core/aws-arns.js';
 import type { HistoryArchive } from '../core/history.js';
 import type { ExecutionWindowCounter } from '../core/limits.js';
-import type { Clock, HttpCaller, SigningKeys } from '../core/ports.js';
+import type { AwsTargetCaller, Clock, HttpCaller, SigningKeys } from '../core/ports.js';
 import { parseAllowlist } from '../core/ssrf.js';
 import type { Logger, ServiceDeps } from '../services/deps.js';
 import { withExecutionEvents } from '../services/execution-events.js';
@@ -44,6 +47,10 @@ export function serviceDeps(options: {
   sqs: SQSClient;
   log: Logger;
   http?: HttpCaller;
+  /** AWS-native targets; default: the SDK under roles assumed through STS. */
+  aws?: AwsTargetCaller;
+  /** The local runtime: SQS targets go to its emulator (any queue URL is accepted). */
+  localTargets?: boolean;
   clock?: Clock;
   archive?: HistoryArchive;
   /** Executions per tenant and minute; default: DynamoDB items shared by every executor. */
@@ -56,6 +63,7 @@ export function serviceDeps(options: {
     executions: new DynamoExecutionStore(options.dynamo, config.executionsTable),
     queue: new SqsRunQueue(options.sqs, config.runQueues),
     http: options.http ?? new GuardedHttpCaller({ allowlist: policy.allowlist }),
+    aws: options.aws ?? new SdkAwsTargetCaller(new RoleCredentials(new STSClient({}))),
     clock: options.clock ?? systemClock,
     random: Math.random,
     secureToken: () => randomBytes(32).toString('base64url'),
@@ -83,10 +91,15 @@ function tenantPolicy(options: {
   config: SchedulerConfig;
   dynamo: DynamoDBDocumentClient;
   executionCounter?: ExecutionWindowCounter;
+  localTargets?: boolean;
 }): TenantPolicy {
   const { config, dynamo } = options;
+  const pattern = config.targetRolePattern ?? DEFAULT_TARGET_ROLE_PATTERN;
+  assertRolePattern(pattern);
   return {
     allowlist: parseAllowlist(config.targetAllowlist),
+    targetRoles: { pattern },
+    ...(options.localTargets ? { localTargets: true } : {}),
     jobs: {
       counter: new DynamoTenantJobCounter(dynamo, config.jobsTable),
       max: config.maxJobsPerTenant ?? DEFAULTS.maxJobsPerTenant,

@@ -1,3 +1,4 @@
+import { Aws } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { ENV } from '../../lambdas/shared/config.js';
@@ -10,6 +11,11 @@ export interface EnvironmentSources {
   readonly queues: SchedulerQueues;
   readonly archiveBucket: s3.IBucket;
   readonly settings: SchedulerSettings;
+}
+
+/** The roles AWS targets may name: the setting, or `scheduler-target-*` roles in the stack's partition. */
+export function targetRolePatternOf(settings: SchedulerSettings): string {
+  return settings.targetRolePattern ?? `arn:${Aws.PARTITION}:iam::*:role/scheduler-target-*`;
 }
 
 /**
@@ -30,5 +36,6 @@ export function schedulerEnvironment(sources: EnvironmentSources): Record<string
     [ENV.lookaheadSeconds]: String(settings.lookaheadSeconds),
     [ENV.hotRetentionSeconds]: String(settings.hotRetentionDays * 24 * 3600),
     [ENV.tenantClaim]: settings.tenantClaim,
+    [ENV.targetRolePattern]: targetRolePatternOf(settings),
   };
 }

@@ -1,11 +1,12 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Priority } from '../../schemas/job.js';
-import { acknowledgeTableIndexes, SchedulerFunction } from './function.js';
+import { acknowledgeTableIndexes, acknowledgeWildcards, SchedulerFunction } from './function.js';
 
 /** Long enough for a target's longest attempt; the run queues' visibility timeout derives from it. */
 export const EXECUTOR_TIMEOUT = Duration.seconds(900);
@@ -25,6 +26,8 @@ export interface ExecutorsProps {
   readonly memorySize?: number;
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
+  /** Roles of AWS-native targets the executor may assume (an IAM ARN pattern); the only roles it can. */
+  readonly targetRolePattern: string;
 }
 
 /**
@@ -50,6 +53,18 @@ export class Executors extends Construct {
     props.executionsTable.grantReadWriteData(this.handler);
     acknowledgeTableIndexes(this.handler, [props.jobsTable, props.executionsTable]);
     props.notificationsQueue.grantSendMessages(this.handler);
+    // AWS-native targets: the executor acts only through roles a team made for it (their trust
+    // policy checks our role and the tenant's ExternalId), and only roles matching the pattern.
+    this.handler.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [props.targetRolePattern] }),
+    );
+    acknowledgeWildcards(
+      this.handler.role ?? this.handler,
+      [
+        `Resource::${props.targetRolePattern.replace(/\$\{Token\[AWS\.Partition\.\d+\]\}/, '<AWS::Partition>')}`,
+      ],
+      'sts:AssumeRole on the target-role pattern the platform team set (targetRolePattern): each role trusts this executor with the tenant as ExternalId; the wildcard is the pattern itself.',
+    );
 
     const source = (priority: Priority) => {
       const queue = props.runQueues[priority];

@@ -1,4 +1,5 @@
 import type { Node } from 'constructs';
+import { assertRolePattern } from '../../lambdas/core/aws-arns.js';
 import { assertShardCount } from '../../lambdas/core/watcher-control.js';
 import type { Priority } from '../../schemas/job.js';
 
@@ -39,6 +40,11 @@ export interface SchedulerSettings {
   readonly apiThrottleBurst: number;
   /** Keep tables and buckets when the stack is deleted (false: delete them, for dev stacks). @default true */
   readonly retainData: boolean;
+  /**
+   * IAM pattern of the roles AWS-native targets may name: the executor may assume only these, and
+   * the API refuses others (docs/deploy.md, "Target roles"). @default `arn:<partition>:iam::*:role/scheduler-target-*`
+   */
+  readonly targetRolePattern?: string;
 }
 
 export const DEFAULT_SETTINGS: SchedulerSettings = {
@@ -136,6 +142,14 @@ export function settingsFrom(node: Node, overrides: Partial<SchedulerSettings> =
   const sesIdentity = text('sesIdentity', raw('sesIdentity'));
   const emailFrom = text('emailFrom', raw('emailFrom'));
   const signingSecretVersion = text('signingSecretVersion', raw('signingSecretVersion'));
+  const targetRolePattern = text('targetRolePattern', raw('targetRolePattern'));
+  if (targetRolePattern) {
+    try {
+      assertRolePattern(targetRolePattern);
+    } catch (error) {
+      throw new Error(`context targetRolePattern: ${(error as Error).message}`);
+    }
+  }
   if (emailFrom && !sesIdentity)
     throw new Error('context emailFrom needs sesIdentity (the identity that may send it)');
   if (jwtIssuer && !jwtAudience?.length) {
@@ -153,5 +167,6 @@ export function settingsFrom(node: Node, overrides: Partial<SchedulerSettings> =
     ...(sesIdentity ? { sesIdentity } : {}),
     ...(emailFrom ? { emailFrom } : {}),
     ...(signingSecretVersion ? { signingSecretVersion } : {}),
+    ...(targetRolePattern ? { targetRolePattern } : {}),
   };
 }

@@ -121,16 +121,33 @@ function relative(iso) {
 
 function describeSchedule(s) {
   if (s.type === 'cron') return `cron ${s.expression} (${s.timezone ?? 'UTC'})`;
-  if (s.type === 'rate') return `every ${span(s.everySeconds * 1000)}`;
+  if (s.type === 'rate')
+    return s.everySeconds === undefined ? s.expression : `every ${span(s.everySeconds * 1000)}`;
+  if (s.type === 'once' && s.at.startsWith('at(')) return `once ${s.at} ${s.timezone ?? 'UTC'}`;
   if (s.type === 'once') return `once at ${shortTime(new Date(s.at).toISOString())}`;
   if (s.type === 'immediate') return 'immediately';
   return s.type;
 }
 
+function describeTarget(t) {
+  if (!t) return '';
+  if (t.type === 'lambda') return `lambda ${t.functionArn} (${t.invocationType})`;
+  if (t.type === 'sqs') return `sqs ${t.queueUrl}`;
+  if (t.type === 'eventbridge') return `eventbridge ${t.eventBusArn} ${t.source}/${t.detailType}`;
+  if (t.type === 'stepfunctions') return `stepfunctions ${t.stateMachineArn}`;
+  if (t.type === 'sns') return `sns ${t.topicArn}`;
+  return `${t.method ?? 'POST'} ${t.url}`;
+}
+
+// What an AWS service returned, most telling field first.
+const RESPONSE_FIELDS = ['messageId', 'eventId', 'executionArn', 'status', 'payload', 'statusCode'];
+
 function lastResult(execution) {
   const last = execution.attempts.at(-1);
   if (!last) return execution.reason ?? '–';
   if (last.error) return last.error;
+  const field = last.response && RESPONSE_FIELDS.find((f) => last.response[f] !== undefined);
+  if (field) return `${field} ${last.response[field]}`;
   return last.statusCode === null ? '–' : `HTTP ${last.statusCode}`;
 }
 
@@ -218,7 +235,7 @@ async function triggerJob(jobId) {
 // --- one job's timeline ------------------------------------------------------------------
 
 function renderTimeline(job, executions) {
-  $('timeline-job').textContent = job ? `— ${job.name ?? job.id}` : '';
+  $('timeline-job').textContent = job ? `— ${job.name ?? job.id} · ${describeTarget(job.target)}` : '';
   $('timeline-empty').hidden = Boolean(job && executions.length);
   $('timeline-empty').textContent = job ? 'No runs yet.' : 'Select a job to see its runs.';
   $('executions').hidden = !executions.length;
@@ -397,6 +414,51 @@ async function replayDeadLetter(executionId, button) {
   }
 }
 
+// --- local AWS outbox (eventbridge, stepfunctions and sns targets of `npm start`) ----------
+
+function outboxSummary(entry) {
+  const input = entry.input ?? {};
+  if (entry.type === 'eventbridge') {
+    const e = input.Entries?.[0] ?? {};
+    return `${e.Source}/${e.DetailType} ${e.Detail}`;
+  }
+  if (entry.type === 'stepfunctions') return `${input.name} ${input.input}`;
+  return `${input.Subject ? `${input.Subject}: ` : ''}${input.Message}`;
+}
+
+function renderOutbox(items) {
+  $('outbox-empty').hidden = items.length > 0;
+  $('aws-outbox').hidden = items.length === 0;
+  fill(
+    $('aws-outbox').tBodies[0],
+    items.map((e) =>
+      el(
+        'tr',
+        { 'data-execution-id': e.executionId, 'data-type': e.type },
+        el('td', {}, shortTime(e.at)),
+        el('td', {}, e.type),
+        el('td', { class: 'id' }, e.executionId),
+        el(
+          'td',
+          { class: 'id' },
+          e.input?.TopicArn ?? e.input?.stateMachineArn ?? e.input?.Entries?.[0]?.EventBusName ?? '',
+        ),
+        el('td', {}, outboxSummary(e)),
+      ),
+    ),
+  );
+}
+
+async function outbox() {
+  try {
+    return (await api('GET', '/local/aws-outbox')).items;
+  } catch (error) {
+    // Only the local runtime has an outbox.
+    if (error.status === 404) return [];
+    throw error;
+  }
+}
+
 // --- refresh loop ------------------------------------------------------------------------
 
 async function refresh() {
@@ -414,16 +476,18 @@ async function refresh() {
     if (!jobs.some((job) => job.id === state.selectedJobId)) state.selectedJobId = jobs[0]?.id ?? null;
     renderJobs(page);
     const selected = jobs.find((job) => job.id === state.selectedJobId);
-    const [history, points, dead] = await Promise.all([
+    const [history, points, dead, sent] = await Promise.all([
       selected
         ? api('GET', `/v1/jobs/${encodeURIComponent(selected.id)}/executions?limit=50`).then((p) => p.items)
         : Promise.resolve([]),
       latenessPoints(jobs),
       deadLetters(),
+      outbox(),
     ]);
     renderTimeline(selected, history);
     renderLateness(points);
     renderDeadLetters(dead);
+    renderOutbox(sent);
     $('updated').textContent = `updated ${new Date().toLocaleTimeString()}`;
     document.body.dataset.loaded = 'true';
   } catch (error) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { oas31 } from 'zod-openapi';
-import { inlineRequestSchemas } from '../../lambdas/api/openapi-inline.js';
+import { inlineRequestSchemas, mapDiscriminators } from '../../lambdas/api/openapi-inline.js';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
@@ -93,5 +93,64 @@ describe('inlineRequestSchemas', () => {
         documentWith({ '/n': { post: { requestBody: json(ref('Node')), responses: {} } } }, { Node }),
       ),
     ).toThrow('schema Node refers to itself');
+  });
+});
+
+describe('mapDiscriminators', () => {
+  const member = (type: string, required: string[]) => ({
+    type: 'object',
+    properties: { type: { type: 'string', const: type }, url: { type: 'string' } },
+    required,
+  });
+  const union = (members: unknown[]) => ({ oneOf: members, discriminator: { propertyName: 'type' } });
+
+  it('maps each named member’s constant to its schema', () => {
+    const result = mapDiscriminators(
+      documentWith(
+        {},
+        {
+          Http: member('http', ['type', 'url']),
+          Sqs: member('sqs', ['type']),
+          Target: union([ref('Http'), ref('Sqs')]),
+        },
+      ),
+    );
+    expect(result.components?.schemas?.Target).toEqual({
+      oneOf: [ref('Http'), ref('Sqs')],
+      discriminator: {
+        propertyName: 'type',
+        mapping: { http: '#/components/schemas/Http', sqs: '#/components/schemas/Sqs' },
+      },
+    });
+  });
+
+  it('drops it where a member may leave the property out, or is written out', () => {
+    const optional = mapDiscriminators(
+      documentWith(
+        {},
+        {
+          Http: member('http', ['url']),
+          Sqs: member('sqs', ['type']),
+          Target: union([ref('Http'), ref('Sqs')]),
+        },
+      ),
+    );
+    expect(optional.components?.schemas?.Target).toEqual({ oneOf: [ref('Http'), ref('Sqs')] });
+    const inline = mapDiscriminators(
+      documentWith(
+        {
+          '/t': {
+            post: {
+              requestBody: json(union([member('http', ['type']), member('sqs', ['type'])])),
+              responses: {},
+            },
+          },
+        },
+        {},
+      ),
+    );
+    expect(inline.paths?.['/t']?.post?.requestBody).toEqual(
+      json({ oneOf: [member('http', ['type']), member('sqs', ['type'])] }),
+    );
   });
 });

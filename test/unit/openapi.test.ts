@@ -63,6 +63,13 @@ const bodyOf = (op: Operation) => resolve(op.requestBody!).content!['application
 const responseOf = (op: Operation, code: string) =>
   resolve(op.responses[code]!).content!['application/json']!;
 const schemaOf = (schema: Schema) => resolve(schema);
+/** The `http` member of the target union (written out in requests, named in responses). */
+function httpMember(target: Schema): Schema {
+  const members = (schemaOf(target).oneOf ?? []).map(schemaOf);
+  const http = members.find((m) => (m.properties?.type as { const?: string } | undefined)?.const === 'http');
+  if (!http) throw new Error('no http member in the target union');
+  return http;
+}
 
 /** Every `$ref` in a JSON value. */
 function refsIn(value: unknown, out: string[] = []): string[] {
@@ -222,7 +229,7 @@ describe('OpenAPI document', () => {
       expect(schema.$ref, 'request schemas are written out, not referenced').toBeUndefined();
       expect(schema.required).toEqual(['schedule', 'target']);
       expect(schema.properties?.timeoutSeconds).toMatchObject({ default: 30, minimum: 1, maximum: 900 });
-      const target = schema.properties!.target!;
+      const target = httpMember(schema.properties!.target!);
       expect(target.required).toEqual(['url']);
       expect(target.properties?.method).toMatchObject({ default: 'POST' });
       expect(target.properties?.headers).toMatchObject({ default: {} });
@@ -250,7 +257,7 @@ describe('OpenAPI document', () => {
           'version',
         ]),
       );
-      const target = schemaOf(job.properties!.target!);
+      const target = httpMember(job.properties!.target!);
       expect(target.required).toEqual(expect.arrayContaining(['type', 'url', 'method', 'headers']));
       expect(job).not.toHaveProperty('additionalProperties');
     });
