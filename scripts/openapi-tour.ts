@@ -4,7 +4,10 @@
  * prints one line. Against a running `npm start`:
  *
  *   npm run openapi:tour                     # http://127.0.0.1:3000 with dev-key
- *   npm run openapi:tour -- http://127.0.0.1:3103 my-key
+ *   npm run openapi:tour -- http://127.0.0.1:3103 my-key [send-report]
+ *
+ * Step 8 (a Lambda target) runs when a function name is given that `SCHEDULER_LOCAL_FUNCTIONS`
+ * maps to a local URL, as in the README.
  *
  * test/e2e/openapi-tour.e2e.test.ts runs it against `npm start`'s entry point.
  */
@@ -26,6 +29,8 @@ export interface TourOptions {
   downUrl?: string;
   /** How long one step waits for a run before it gives up. */
   waitMs?: number;
+  /** A function name the runtime's `SCHEDULER_LOCAL_FUNCTIONS` maps to a local URL; step 8 needs it. */
+  lambdaFunction?: string;
   log?: (line: string) => void;
 }
 
@@ -37,6 +42,8 @@ export interface TourResult {
   listed: Job[];
   notFound: { status: number; code: string };
   servedFirst: string;
+  /** Step 8's run, when it ran. */
+  lambda?: Execution;
 }
 
 /** The first value `probe` returns, polling until `waitMs` runs out. */
@@ -222,6 +229,36 @@ export async function runTour(options: TourOptions): Promise<TourResult> {
   };
   log(`   getJob of an unknown id: ${notFound.status} ${notFound.code}`);
 
+  // 8. An AWS target: a Lambda function, called with the run's context in its payload.
+  let lambda: Execution | undefined;
+  if (options.lambdaFunction) {
+    const report = ok(
+      'createJob send-report',
+      await api.POST('/v1/jobs', {
+        body: {
+          name: 'send-report',
+          schedule: { type: 'rate', expression: 'rate(1 hour)' },
+          target: {
+            type: 'lambda',
+            functionArn: `arn:aws:lambda:us-east-1:123456789012:function:${options.lambdaFunction}`,
+            invocationType: 'RequestResponse',
+            payload: '{"day":"<scheduler.scheduled-time>"}',
+            roleArn: 'arn:aws:iam::123456789012:role/scheduler-target-reports',
+          },
+        },
+      }),
+    );
+    const run = ok(
+      'triggerJob',
+      await api.POST('/v1/jobs/{id}/trigger', { params: { path: { id: report.id } } }),
+    );
+    lambda = await finished(run.executionId, 'succeeded');
+    const answer = Object.entries(lambda.attempts.at(-1)?.response ?? {})
+      .map(([key, value]) => `${key}=${value}`)
+      .join(' ');
+    log(`8. createJob send-report (lambda, rate(1 hour)) → triggerJob: ${lambda.status}, ${answer}`);
+  } else log('8. (a Lambda target: give a function name that SCHEDULER_LOCAL_FUNCTIONS maps)');
+
   const document = ok('openApi', await api.GET('/v1/openapi.json', {}));
   const servedFirst = (document.servers as { url: string }[] | undefined)?.[0]?.url ?? '';
   log(`   openApi: servers[0] ${servedFirst}`);
@@ -234,12 +271,14 @@ export async function runTour(options: TourOptions): Promise<TourResult> {
     listed,
     notFound,
     servedFirst,
+    ...(lambda ? { lambda } : {}),
   };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const [baseUrl, apiKey] = process.argv.slice(2);
+  const [baseUrl, apiKey, lambdaFunction] = process.argv.slice(2);
   runTour({
+    ...(lambdaFunction ? { lambdaFunction } : {}),
     baseUrl: (baseUrl ?? process.env.SCHEDULER_ENDPOINT ?? 'http://127.0.0.1:3000').replace(/\/+$/, ''),
     apiKey: apiKey ?? process.env.SCHEDULER_API_KEY ?? 'dev-key',
   }).catch((error: unknown) => {

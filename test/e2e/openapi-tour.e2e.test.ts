@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTour, type TourResult } from '../../scripts/openapi-tour.js';
 import { type SchedulerProcess, startSchedulerProcess } from '../support/process.js';
 import { tempDataDir } from '../support/runtime.js';
+import { type Sink, startSink } from '../support/sink.js';
 
 /**
  * The README's tour through a client generated from the OpenAPI document (openapi-typescript types,
@@ -10,16 +11,24 @@ import { tempDataDir } from '../support/runtime.js';
 describe('the README tour with openapi-fetch against npm start', () => {
   const data = tempDataDir();
   let scheduler: SchedulerProcess;
+  /** The local "function" behind the tour's Lambda target. */
+  let sendReport: Sink;
   const lines: string[] = [];
   let tour: TourResult;
 
   beforeAll(async () => {
-    scheduler = await startSchedulerProcess({ SCHEDULER_DATA_DIR: data.dir });
+    sendReport = await startSink();
+    sendReport.respond(() => ({ status: 200, body: '{"sent":true}' }));
+    scheduler = await startSchedulerProcess({
+      SCHEDULER_DATA_DIR: data.dir,
+      SCHEDULER_LOCAL_FUNCTIONS: `send-report=${sendReport.url}/`,
+    });
     tour = await runTour({
       baseUrl: scheduler.url,
       apiKey: 'dev-key',
       onceDelaySeconds: 2,
       waitMs: 20_000,
+      lambdaFunction: 'send-report',
       log: (line) => lines.push(line),
     });
     process.stdout.write(`openapi-fetch tour against ${scheduler.url}:\n${lines.join('\n')}\n`);
@@ -30,6 +39,7 @@ describe('the README tour with openapi-fetch against npm start', () => {
       scheduler.child.kill('SIGTERM');
       await scheduler.exited;
     }
+    await sendReport?.close();
     data.remove();
   });
 
@@ -84,6 +94,13 @@ describe('the README tour with openapi-fetch against npm start', () => {
     expect(cancelled).toMatchObject({ status: 'cancelled', nextRunAt: null });
   });
 
+  it('invokes a Lambda target with the run’s context in its payload, and records its answer', () => {
+    expect(tour.lambda?.status).toBe('succeeded');
+    expect(tour.lambda?.attempts.at(-1)?.response).toMatchObject({ payload: '{"sent":true}' });
+    expect(sendReport.calls).toHaveLength(1);
+    expect(JSON.parse(sendReport.calls[0]!.body)).toEqual({ day: tour.lambda?.scheduledAt });
+  });
+
   it('gets typed errors, and the document lists the server that answered first', () => {
     expect(tour.notFound).toEqual({ status: 404, code: 'not_found' });
     expect(tour.servedFirst).toBe(scheduler.url);
@@ -95,6 +112,7 @@ describe('the README tour with openapi-fetch against npm start', () => {
       '5',
       '6',
       '7',
+      '8',
     ]);
   });
 });
