@@ -13,7 +13,16 @@ export const PRICES = {
   lambdaArmPerGbSecond: 0.0000133334,
   lambdaPerMillionRequests: 0.2,
   eventBridgeSchedulerPerMillion: 1.0,
+  /** S3 Standard requests; PUT, COPY, POST and LIST share a price, DELETE is free. */
   s3PerThousandPuts: 0.005,
+  s3PerThousandLists: 0.005,
+  s3PerThousandGets: 0.0004,
+  s3StandardPerGbMonth: 0.023,
+  /** Glacier Instant Retrieval: cheaper to keep, dearer to read; 128 KB minimum billable object size. */
+  s3GlacierIrPerThousandGets: 0.01,
+  s3GlacierIrRetrievalPerGb: 0.03,
+  s3GlacierIrPerGbMonth: 0.004,
+  s3GlacierIrTransitionPerThousand: 0.02,
   /** For comparison only. */
   qstashPerMillion: 10.0,
 } as const;
@@ -113,9 +122,20 @@ export function hotStoragePerMillion(
   return usd((bytes / 2 ** 30) * (a.hotDays / 30) * PRICES.dynamodbStoragePerGbMonth);
 }
 
-/** Archiving a million executions to S3 when one object holds `executionsPerObject` of them. */
-export function archivePutsPerMillion(executionsPerObject: number): number {
-  return usd((1e6 / Math.max(1, executionsPerObject) / 1000) * PRICES.s3PerThousandPuts);
+/** S3 requests of the archive, per million executions, for measured requests per execution. */
+export function archiveRequestsPerMillion(perExecution: { puts: number; gets: number; lists: number }) {
+  const puts = (perExecution.puts * 1e6 * PRICES.s3PerThousandPuts) / 1000;
+  const gets = (perExecution.gets * 1e6 * PRICES.s3PerThousandGets) / 1000;
+  const lists = (perExecution.lists * 1e6 * PRICES.s3PerThousandLists) / 1000;
+  return { puts: usd(puts), gets: usd(gets), lists: usd(lists), total: usd(puts + gets + lists) };
+}
+
+/**
+ * Keeping a million archived executions for `retentionDays` at `bytesPerExecution` (compacted, gzip):
+ * S3 Standard throughout — the upper bound, as small tenants' parts never move to Glacier IR.
+ */
+export function archiveStoragePerMillion(bytesPerExecution: number, retentionDays: number): number {
+  return usd(((bytesPerExecution * 1e6) / 2 ** 30) * (retentionDays / 30) * PRICES.s3StandardPerGbMonth);
 }
 
 export const COMPARISON = {

@@ -13,12 +13,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { measureArchive } from './archive-cost.js';
 import type { BenchContext } from './context.js';
 import { startBench } from './harness.js';
 import { histogramPanel, scatterPanel, svgDocument, windowPanel } from './plot.js';
 import {
   ASSUMPTIONS,
-  archivePutsPerMillion,
   COMPARISON,
   costPerMillion,
   type ExecutionUsage,
@@ -171,7 +171,10 @@ async function main(): Promise<void> {
       : 0;
     // A finished execution stays in the table and in `byJob` (the `pending` and `dead` indexes are sparse).
     const storage = hotStoragePerMillion(executionBytes, 1);
-    const archiveWorst = archivePutsPerMillion(1);
+    // A real archive pass (archiver + compactor, counted S3 requests) over the sustained executions.
+    const archive = sus ? await measureArchive(bench, sus) : undefined;
+    const archiveRequests = archive?.usdPerMillion.total ?? 0;
+    const archiveStorage = archive?.storageUsdPerMillion ?? 0;
     const steady = sus?.perExecution ?? bst?.perExecution;
 
     const scenarios = {
@@ -242,12 +245,26 @@ async function main(): Promise<void> {
           requests: cost.total,
           hotStorage90Days: storage,
           executionItemBytes: executionBytes,
-          archivePutsIfOneObjectPerExecution: archiveWorst,
-          total: Math.round((cost.total + storage + archiveWorst) * 10_000) / 10_000,
+          archiveRequests,
+          archiveStorage400Days: archiveStorage,
+          archivePutsPerExecution: archive?.perExecution.puts ?? null,
+          total: Math.round((cost.total + storage + archiveRequests + archiveStorage) * 10_000) / 10_000,
         },
         comparison: COMPARISON,
         prices: PRICES,
         assumptions: ASSUMPTIONS,
+      },
+      archive: archive && {
+        basis: archive.basis,
+        executions: archive.executions,
+        stagingObjects: archive.stagingObjects,
+        parts: archive.compaction.parts,
+        putsPerExecution: archive.perExecution.puts,
+        getsPerExecution: archive.perExecution.gets,
+        listsPerExecution: archive.perExecution.lists,
+        usdPerMillion: archive.usdPerMillion,
+        bytesPerExecution: archive.bytes.partsPerExecution,
+        compactionMs: archive.compaction.ms,
       },
       registration: reg && {
         jobs: reg.jobs,

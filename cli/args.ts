@@ -79,8 +79,44 @@ export interface ParsedCommandLine {
   given: FlagName[];
 }
 
+/** A value that starts with a dash but is no flag: `-1h`, `-10s`, `-90` (relative times, negative numbers). */
+const DASH_VALUE = /^-\d/;
+
+/**
+ * `--from -1h` as `--from=-1h`. parseArgs reads a value that starts with a dash as a possible
+ * forgotten argument and refuses it; for a flag that takes a value, a dash and a digit can only be
+ * that value (no flag starts with a digit).
+ */
+function joinDashValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const next = argv[i + 1];
+    const name = arg.startsWith('--') ? arg.slice(2) : undefined;
+    const takesValue =
+      name !== undefined && (OPTIONS as Record<string, { type: string }>)[name]?.type === 'string';
+    if (takesValue && next !== undefined && DASH_VALUE.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
 function parse(argv: string[]) {
-  return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true, tokens: true });
+  return parseArgs({
+    args: joinDashValues(argv),
+    options: OPTIONS,
+    allowPositionals: true,
+    strict: true,
+    tokens: true,
+  });
 }
 
 export function parseCommandLine(argv: string[]): ParsedCommandLine {

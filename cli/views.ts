@@ -59,7 +59,7 @@ export function jobDetail(job: Job, now: number): string {
   const headers = target.type === 'http' ? Object.keys(target.headers ?? {}) : [];
   return fields([
     ['id', job.id],
-    ['name', job.name],
+    ['name', job.name ?? undefined],
     ['status', job.status],
     ['schedule', describeSchedule(job.schedule)],
     ['target', describeTarget(target)],

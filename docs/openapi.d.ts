@@ -385,7 +385,8 @@ export interface components {
         /** @description A job as the API shows it: every default filled in, credentials as `***`. */
         Job: {
             id: string;
-            name?: string;
+            /** @description `null` when the job has no name. */
+            name: string | null;
             schedule: components["schemas"]["Schedule"];
             target: components["schemas"]["Target"];
             /** @default 30 */
@@ -627,7 +628,10 @@ export interface components {
              * @enum {string}
              */
             method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
-            /** @default {} */
+            /**
+             * @description Sent with every call. Framing and hop-by-hop headers (`content-length`, `transfer-encoding`, `connection`, `keep-alive`, `upgrade`, `te`, `trailer`, `proxy-*`, `host`) are refused (400).
+             * @default {}
+             */
             headers: {
                 [key: string]: string;
             };
@@ -765,6 +769,15 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /** @description Local runtime only: the `Host` header names neither a loopback name or address nor a host in `SCHEDULER_ALLOWED_HOSTS` (a guard against DNS rebinding). */
+        MisdirectedRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description The tenant’s request rate is used up (`rate_limited`, with `Retry-After`), or in AWS the stage throttle answered (`{"message":"Too Many Requests"}`). Retry later. */
         TooManyRequests: {
             headers: {
@@ -827,6 +840,7 @@ export interface components {
         CreateJobBody: {
             content: {
                 "application/json": {
+                    /** @description 1–128 characters, without control or invisible format characters (bidi controls, zero-width). */
                     name?: string;
                     schedule: {
                         /** @constant */
@@ -876,7 +890,10 @@ export interface components {
                          * @enum {string}
                          */
                         method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
-                        /** @default {} */
+                        /**
+                         * @description Sent with every call. Framing and hop-by-hop headers (`content-length`, `transfer-encoding`, `connection`, `keep-alive`, `upgrade`, `te`, `trailer`, `proxy-*`, `host`) are refused (400).
+                         * @default {}
+                         */
                         headers?: {
                             [key: string]: string;
                         };
@@ -1075,7 +1092,10 @@ export interface components {
                          * @enum {string}
                          */
                         method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
-                        /** @default {} */
+                        /**
+                         * @description Sent with every call. Framing and hop-by-hop headers (`content-length`, `transfer-encoding`, `connection`, `keep-alive`, `upgrade`, `te`, `trailer`, `proxy-*`, `host`) are refused (400).
+                         * @default {}
+                         */
                         headers?: {
                             [key: string]: string;
                         };
@@ -1277,6 +1297,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            421: components["responses"]["MisdirectedRequest"];
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -1311,6 +1332,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            421: components["responses"]["MisdirectedRequest"];
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -1341,13 +1363,17 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            421: components["responses"]["MisdirectedRequest"];
             429: components["responses"]["TooManyRequests"];
         };
     };
     cancelJob: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Only if the job is still at this version: its `ETag` (`"3"`; `W/"3"`, a bare `3` and lists work too), or `*`. Otherwise `412`. */
+                "If-Match"?: string;
+            };
             path: {
                 /** @description The job’s `id` */
                 id: string;
@@ -1372,6 +1398,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            421: components["responses"]["MisdirectedRequest"];
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -1409,6 +1437,7 @@ export interface operations {
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            421: components["responses"]["MisdirectedRequest"];
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -1446,6 +1475,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
+            421: components["responses"]["MisdirectedRequest"];
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -1483,6 +1513,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
+            421: components["responses"]["MisdirectedRequest"];
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -1518,6 +1549,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             415: components["responses"]["UnsupportedMediaType"];
+            421: components["responses"]["MisdirectedRequest"];
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -1552,6 +1584,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            421: components["responses"]["MisdirectedRequest"];
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -1580,6 +1613,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            421: components["responses"]["MisdirectedRequest"];
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -1612,6 +1646,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            421: components["responses"]["MisdirectedRequest"];
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -1640,6 +1675,7 @@ export interface operations {
             401: components["responses"]["CallbackUnauthorized"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["CallbackConflict"];
+            421: components["responses"]["MisdirectedRequest"];
             429: components["responses"]["GatewayThrottled"];
         };
     };
@@ -1670,6 +1706,7 @@ export interface operations {
             409: components["responses"]["CallbackConflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            421: components["responses"]["MisdirectedRequest"];
             429: components["responses"]["GatewayThrottled"];
         };
     };
@@ -1697,6 +1734,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            421: components["responses"]["MisdirectedRequest"];
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -1729,6 +1767,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            421: components["responses"]["MisdirectedRequest"];
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -1758,6 +1797,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            421: components["responses"]["MisdirectedRequest"];
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -1779,6 +1819,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            421: components["responses"]["MisdirectedRequest"];
             429: components["responses"]["GatewayThrottled"];
             /** @description A store or queue does not answer */
             503: {
@@ -1809,6 +1850,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenApiDocument"];
                 };
             };
+            421: components["responses"]["MisdirectedRequest"];
             429: components["responses"]["GatewayThrottled"];
         };
     };

@@ -5,6 +5,7 @@ import { ENV } from '../lambdas/shared/config.js';
 import { SchedulerApi } from './constructs/api.js';
 import { ExecutionArchive } from './constructs/archive.js';
 import { Archiver } from './constructs/archiver.js';
+import { Compactor } from './constructs/compactor.js';
 import { schedulerEnvironment, targetRolePatternOf } from './constructs/environment.js';
 import { EXECUTOR_TIMEOUT, Executors } from './constructs/executors.js';
 import { Monitoring } from './constructs/monitoring.js';
@@ -23,7 +24,7 @@ export interface SchedulerStackProps extends StackProps {
 /** AWS guidance for a Lambda event source: visibility timeout at least six times the function timeout. */
 const sixTimes = (timeout: Duration) => Duration.seconds(timeout.toSeconds() * 6);
 
-/** The whole scheduler: storage, queues, the five functions around them, archive and monitoring. */
+/** The whole scheduler: storage, queues, the six functions around them, archive and monitoring. */
 export class SchedulerStack extends Stack {
   readonly settings: SchedulerSettings;
   readonly storage: SchedulerStorage;
@@ -34,6 +35,7 @@ export class SchedulerStack extends Stack {
   readonly watchers: Watchers;
   readonly executors: Executors;
   readonly archiver: Archiver;
+  readonly compactor: Compactor;
   readonly notifier: Notifier;
   readonly monitoring: Monitoring;
 
@@ -111,6 +113,7 @@ export class SchedulerStack extends Stack {
       archive: this.archive,
       logRetention,
     });
+    this.compactor = new Compactor(this, 'Compactor', { environment, archive: this.archive, logRetention });
     this.notifier = new Notifier(this, 'Notifier', {
       // Webhooks are signed like target calls.
       environment: { ...environment, ...this.signing.environment },
@@ -128,6 +131,7 @@ export class SchedulerStack extends Stack {
         executor: this.executors.handler,
         archiver: this.archiver.handler,
         notifier: this.notifier.handler,
+        compactor: this.compactor.handler,
       },
       httpApi: this.api.httpApi,
       runQueues: { high: run.high.queue, normal: run.normal.queue, low: run.low.queue },
@@ -159,6 +163,11 @@ export class SchedulerStack extends Stack {
     output('ExecutionsTableName', this.storage.executionsTable.tableName, 'Executions table');
     output('ArchiveBucketName', this.archive.bucket.bucketName, 'Execution archive bucket');
     output('ArchiveGlueTable', `${this.archive.databaseName}.${this.archive.tableName}`, 'Athena table');
+    output(
+      'ArchiveStagingGlueTable',
+      `${this.archive.databaseName}.${this.archive.stagingTableName}`,
+      'Athena table of archived executions not compacted yet',
+    );
     output('WatcherScheduleGroup', this.watchers.group.scheduleGroupName, 'SCHEDULER_WATCHER_GROUP');
     output('WatcherFunctionArn', this.watchers.handler.functionArn, 'SCHEDULER_WATCHER_FUNCTION_ARN');
     output('WatcherInvokeRoleArn', this.watchers.invokeRole.roleArn, 'SCHEDULER_WATCHER_ROLE_ARN');

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { REQUEST_BODY_LIMIT_BYTES } from '../lambdas/api/http.js';
+import { type AllowedHosts, isAllowedHost } from './allowed-hosts.js';
 import { apiReferenceRoute } from './api-reference/route.js';
 
 export type ApiRequestHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -42,18 +43,29 @@ function readBody(req: IncomingMessage): Promise<Buffer | 'too_large'> {
 }
 
 /**
- * The local stand-in for API Gateway: checks `x-api-key` (keys map to tenants), turns the request
- * into an HTTP API payload 2.0 event with the tenant in the authorizer context, and calls the
- * same handler as the Lambda.
+ * The local stand-in for API Gateway: answers only requests whose `Host` names this server (a
+ * loopback name or address, or one in `allowedHosts`: DNS rebinding), checks `x-api-key` (keys map
+ * to tenants), turns the request into an HTTP API payload 2.0 event with the tenant in the
+ * authorizer context, and calls the same handler as the Lambda.
  */
 export function createApiServer(
   handler: ApiRequestHandler,
   apiKeys: Map<string, string>,
   extra?: ExtraRoute,
+  allowedHosts: AllowedHosts = new Set(),
 ): Server {
   const apiReference = apiReferenceRoute();
   return createServer(async (req, res) => {
     try {
+      if (!isAllowedHost(req.headers.host, allowedHosts)) {
+        return send(res, 421, {
+          error: {
+            code: 'host_not_allowed',
+            message:
+              'this local scheduler answers only requests for a loopback name or address (or a host listed in SCHEDULER_ALLOWED_HOSTS)',
+          },
+        });
+      }
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (apiReference(req, res) || extra?.(req, res)) return;
       const open = OPEN_PATHS.some((p) => p.test(url.pathname));

@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
 import { buildApp } from 'fauxqs';
+import { Level } from 'level';
 import type { Priority } from '../schemas/job.js';
 
 /** Emulators accept any credentials; these keep the SDK from looking for real ones. */
@@ -18,13 +19,50 @@ export interface Emulator {
   stop(): Promise<void>;
 }
 
+/** How long the database may take to open before the start gives up (it must never hang). */
+const OPEN_TIMEOUT_MS = 15_000;
+
+/**
+ * Opens and closes the LevelDB database once before dynalite does: dynalite opens it lazily and
+ * an open that fails (another process holds its lock, a corrupt or unreadable store) surfaces
+ * later as an uncaught exception in a request. Throws an Error with a one-line message instead.
+ */
+async function checkDatabaseOpens(path: string): Promise<void> {
+  const db = new Level(path);
+  let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      timedOut = true;
+      reject(new Error(`the database under ${path} did not open within ${OPEN_TIMEOUT_MS / 1000} s`));
+    }, OPEN_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([db.open(), timeout]);
+  } catch (error) {
+    if (timedOut) throw error;
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const why =
+      cause?.code === 'LEVEL_LOCKED'
+        ? 'is locked by another process (is another scheduler using this data directory?)'
+        : `cannot be opened: ${(cause?.message ?? (error as Error).message).split('\n')[0]}`;
+    throw new Error(`the database under ${path} ${why}`);
+  } finally {
+    clearTimeout(timer);
+    // A close waits for a pending open: after a timeout, do not wait for it.
+    const closed = db.close().catch(() => undefined);
+    if (!timedOut) await closed;
+  }
+}
+
 /** dynalite (pure-Node DynamoDB on LevelDB) persisting under `<dataDir>/dynamodb`, on a loopback port. */
 export async function startDynamo(
   dataDir: string,
   options: { createTableMs?: number } = {},
 ): Promise<Emulator> {
-  const path = join(dataDir, 'dynamodb');
+  const path = resolve(dataDir, 'dynamodb');
   mkdirSync(path, { recursive: true });
+  await checkDatabaseOpens(path);
   const server = dynalite({
     path,
     createTableMs: options.createTableMs ?? 0,

@@ -1,6 +1,7 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { DEFAULTS, parseSigningSecrets } from '../lambdas/shared/config.js';
+import { parseAllowedHosts } from './allowed-hosts.js';
 import { parseLocalFunctions } from './local-aws-targets.js';
 import { consoleLogger, type LogLevel } from './logger.js';
 import { StartupError, startLocalRuntime } from './runtime.js';
@@ -31,6 +32,14 @@ function positiveInt(name: string, fallback: number, allowZero = false): number 
   return n;
 }
 
+function allowedHosts(value: string | undefined) {
+  try {
+    return parseAllowedHosts(value);
+  } catch (error) {
+    throw new StartupError((error as Error).message);
+  }
+}
+
 async function main(): Promise<void> {
   const env = process.env;
   const apiKeys = parseApiKeys(env.SCHEDULER_API_KEYS ?? 'dev-key:default');
@@ -49,9 +58,11 @@ async function main(): Promise<void> {
     lookaheadSeconds: positiveInt('SCHEDULER_LOOKAHEAD_SECONDS', 120),
     hotRetentionSeconds: positiveInt('SCHEDULER_HISTORY_HOT_SECONDS', 90 * 24 * 3600),
     sweepIntervalMs: positiveInt('SCHEDULER_SWEEP_INTERVAL_SECONDS', 60) * 1000,
+    compactionIntervalMs: positiveInt('SCHEDULER_COMPACTION_INTERVAL_SECONDS', 3600) * 1000,
     leaseMarginSeconds: positiveInt('SCHEDULER_LEASE_MARGIN_SECONDS', 30),
     shutdownGraceMs: positiveInt('SCHEDULER_SHUTDOWN_GRACE_SECONDS', 10, true) * 1000,
     signingSecrets: parseSigningSecrets(env.SCHEDULER_SIGNING_SECRETS ?? '*=local-dev-signing-secret'),
+    allowedHosts: allowedHosts(env.SCHEDULER_ALLOWED_HOSTS),
     targetAllowlist: (env.SCHEDULER_TARGET_ALLOWLIST ?? '127.0.0.0/8,::1')
       .split(',')
       .map((s) => s.trim())
@@ -108,6 +119,7 @@ main().catch((error: unknown) => {
     error instanceof StartupError
       ? error.message
       : `failed to start: ${(error as Error)?.message ?? String(error)}`;
-  process.stderr.write(`scheduler: ${message}\n`);
+  // One line, whatever the error says: the reason, not a trace.
+  process.stderr.write(`scheduler: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
   process.exit(1);
 });

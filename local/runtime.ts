@@ -4,14 +4,16 @@ import { join, resolve } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ArchiveCompactor } from '../lambdas/adapters/archive-compactor.js';
+import { FileArchiveStore } from '../lambdas/adapters/file-archive-store.js';
 import { FileEmailSender } from '../lambdas/adapters/file-email-sender.js';
-import { FileHistoryArchive } from '../lambdas/adapters/file-history-archive.js';
+import { ObjectHistoryArchive } from '../lambdas/adapters/object-history-archive.js';
 import { createApi } from '../lambdas/api/app.js';
 import { TenantRateLimiter } from '../lambdas/api/rate-limit.js';
+import { archiveStreamBatch } from '../lambdas/archiver/stream-batch.js';
 import { newOwnerId } from '../lambdas/core/ids.js';
 import type { Clock, Email, HttpCaller } from '../lambdas/core/ports.js';
 import type { WatcherControl } from '../lambdas/core/watcher-control.js';
-import { ArchiveService } from '../lambdas/services/archive-service.js';
 import type { Logger, ServiceDeps } from '../lambdas/services/deps.js';
 import { ExecuteService, type RunOutcome } from '../lambdas/services/execute-service.js';
 import { JobsService } from '../lambdas/services/jobs-service.js';
@@ -21,9 +23,12 @@ import { WatchService } from '../lambdas/services/watch-service.js';
 import { DEFAULTS, LOCAL_TARGET_ALLOWLIST } from '../lambdas/shared/config.js';
 import { serviceDeps } from '../lambdas/shared/runtime-deps.js';
 import type { Priority } from '../schemas/job.js';
+import type { AllowedHosts } from './allowed-hosts.js';
 import { createApiServer, listen } from './api-server.js';
 import { awsOutboxRoute } from './aws-outbox-route.js';
+import { CompactionTimer } from './compaction-timer.js';
 import { dashboardRoute } from './dashboard/route.js';
+import { type DataDirLock, lockDataDir } from './data-dir-lock.js';
 import {
   createNotificationQueue,
   createRunQueues,
@@ -55,9 +60,15 @@ export interface LocalRuntimeOptions {
   hotRetentionSeconds?: number;
   /** How often the TTL sweeper archives expired executions (default 60 s; DynamoDB TTL in AWS). */
   sweepIntervalMs?: number;
+  /** How often the archive's staging is compacted (default hourly, as the compactor's schedule in AWS). */
+  compactionIntervalMs?: number;
+  /** How long after a removal date ends it is compacted (default 25 h, as in AWS; tests shorten it). */
+  compactionSettleMs?: number;
   signingSecrets?: Record<string, string[]>;
   /** CIDRs and host names open despite the SSRF rules (default LOCAL_TARGET_ALLOWLIST: loopback). */
   targetAllowlist?: string[];
+  /** `Host` names the API server answers besides loopback ones (SCHEDULER_ALLOWED_HOSTS). */
+  allowedHosts?: AllowedHosts;
   /** `lambda` targets: function name, `name:qualifier` or ARN -> loopback URL (SCHEDULER_LOCAL_FUNCTIONS). */
   localFunctions?: Map<string, string>;
   /** Port of the SQS emulator (SCHEDULER_SQS_PORT), where `sqs` targets send; default any free port. */
@@ -110,6 +121,8 @@ export interface LocalRuntime {
   watcherControl: WatcherControl;
   /** Plays DynamoDB TTL + stream: `sweep()` archives what has expired now. */
   sweeper: TtlSweeper;
+  /** Plays the compactor's schedule: `run()` compacts the archive's settled staging now. */
+  compaction: CompactionTimer;
   /** The run queues and their DLQs on the local SQS emulator. */
   queues: { urls: Record<Priority, string>; dlqs: Record<Priority, string>; client: SQSClient };
   /** The notifications queue, its DLQ, and the directory local emails are written to. */
@@ -147,13 +160,23 @@ function settledShardCount(dataDir: string, requested: number, log: Logger): num
 /** A clear, one-line reason the runtime cannot start. */
 export class StartupError extends Error {}
 
-function checkDataDir(dataDir: string): void {
+/** The data directory, usable and taken for this process; returns how to give it back. */
+function takeDataDir(dataDir: string): () => void {
+  let lock: DataDirLock;
   try {
     mkdirSync(dataDir, { recursive: true });
     accessSync(dataDir, constants.W_OK);
+    lock = lockDataDir(dataDir);
   } catch (error) {
     throw new StartupError(`data directory ${resolve(dataDir)} is not usable: ${(error as Error).message}`);
   }
+  if (!lock.held) {
+    const by = lock.pid > 0 ? ` (pid ${lock.pid})` : '';
+    throw new StartupError(
+      `data directory ${resolve(dataDir)} is in use by another scheduler${by}; stop it, or set SCHEDULER_DATA_DIR to another directory`,
+    );
+  }
+  return lock.release;
 }
 
 /**
@@ -162,8 +185,9 @@ function checkDataDir(dataDir: string): void {
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const log = options.log ?? consoleLogger();
-  checkDataDir(options.dataDir);
-  const started: { stop(): Promise<void> }[] = [];
+  const releaseDataDir = takeDataDir(options.dataDir);
+  // Released last, once the database is closed.
+  const started: { stop(): Promise<void> }[] = [{ stop: async () => releaseDataDir() }];
   const stopAll = async () => {
     for (const part of started.reverse()) await part.stop().catch(() => undefined);
   };
@@ -174,9 +198,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         ? { endpoint: options.dynamoEndpoint, stop: async () => undefined }
         : await startDynamo(options.dataDir);
     } catch (error) {
-      throw new StartupError(
-        `cannot open the DynamoDB data under ${resolve(options.dataDir)} (is another scheduler using it?): ${(error as Error).message}`,
-      );
+      throw new StartupError((error as Error).message);
     }
     started.push(dynamo);
     let sqs: Emulator;
@@ -200,7 +222,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const shards = settledShardCount(options.dataDir, options.shards ?? DEFAULTS.shards, log);
 
     // Files, not the S3 emulator: the archive must outlive a restart (docs/decisions/local-history-archive.md).
-    const archive = new FileHistoryArchive(join(options.dataDir, 'archive'));
+    const archiveStore = new FileArchiveStore(join(options.dataDir, 'archive'));
+    const archive = new ObjectHistoryArchive(archiveStore);
     const awsOutbox = join(options.dataDir, 'aws-outbox');
     const deps = serviceDeps({
       config: {
@@ -299,7 +322,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const sweeper = new TtlSweeper({
       client: ddb,
       table: tableNames.executions,
-      archiver: new ArchiveService(archive, log),
+      archiver: (records) => archiveStreamBatch(archive, records, log),
       clock: deps.clock,
       intervalMs: options.sweepIntervalMs ?? 60_000,
       log,
@@ -308,6 +331,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
     sweeper.start();
     started.push({ stop: () => sweeper.stop() });
+
+    const compaction = new CompactionTimer(
+      new ArchiveCompactor(archiveStore, {
+        clock: deps.clock,
+        log,
+        ...(options.compactionSettleMs === undefined ? {} : { settleMs: options.compactionSettleMs }),
+      }),
+      options.compactionIntervalMs ?? 3_600_000,
+      log,
+    );
+    compaction.start();
+    started.push({ stop: () => compaction.stop() });
 
     const watchers = new WatchTimers(watch, shards, options.watchIntervalMs ?? 60_000, log);
 
@@ -330,6 +365,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       api,
       options.apiKeys,
       (req, res) => dashboard(req, res) || outboxRoute(req, res),
+      options.allowedHosts,
     );
     let port: number;
     try {
@@ -362,6 +398,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       watchers,
       watcherControl: new LocalWatcherControl(watchers),
       sweeper,
+      compaction,
       queues: { ...queues, client: sqsApi },
       notifications: { ...notificationQueue, outbox },
       awsTargets: { sqsEndpoint: sqs.endpoint, outbox: awsOutbox },

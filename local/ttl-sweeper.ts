@@ -8,8 +8,8 @@ import {
   GetItemCommand,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
+import type { StreamBatchReport } from '../lambdas/archiver/stream-batch.js';
 import type { Clock } from '../lambdas/core/ports.js';
-import type { ArchiveService } from '../lambdas/services/archive-service.js';
 import type { Logger } from '../lambdas/services/deps.js';
 import { TABLES } from '../lambdas/shared/config.js';
 import { type StreamRecord, TTL_PRINCIPAL } from '../schemas/stream.js';
@@ -37,7 +37,8 @@ interface JournalEntry {
  * neither, so every interval this scans the Executions table for `expiresAt` ≤ now — a Scan with
  * a filter is fine for a laptop-sized table and is never done in AWS —, deletes each item on the
  * condition that it is still expired (a replayed dead letter drops its `expiresAt` and survives),
- * and passes the old images to the same ArchiveService as stream records shaped like AWS's.
+ * and passes the old images to the archiver's stream-batch code as stream records shaped like AWS's
+ * (one Scan page, one stream batch: one staging object).
  *
  * DynamoDB keeps a stream record for 24 h; a process has only its memory. With `journalPath`, the
  * images of a page are written to a file before they are deleted and the file is cleared once they
@@ -57,7 +58,10 @@ export class TtlSweeper {
     private readonly options: {
       client: DynamoDBClient;
       table: string;
-      archiver: ArchiveService;
+      /** The archiver's part: a stream batch in, the records to retry out (lambdas/archiver/stream-batch.ts). */
+      archiver: (
+        records: StreamRecord[],
+      ) => Promise<Pick<StreamBatchReport, 'archived' | 'batchItemFailures'>>;
       clock: Clock;
       intervalMs: number;
       log: Logger;
@@ -99,7 +103,7 @@ export class TtlSweeper {
     const nowSeconds = Math.floor(this.options.clock.now() / 1000);
     const report: SweepReport = { deleted: 0, archived: 0, retrying: 0 };
     if (!this.journalReplayed) {
-      report.archived += await this.archive(await this.journaledRemovals(nowSeconds));
+      report.archived += await this.archiveRecords(await this.journaledRemovals(nowSeconds));
       this.journalReplayed = true;
     }
     let startKey: Record<string, AttributeValue> | undefined;
@@ -134,7 +138,7 @@ export class TtlSweeper {
         // What this page deleted before the failure is archived all the same; the rest waits for the next sweep.
         failure = error;
       }
-      report.archived += await this.archive(records);
+      report.archived += await this.archiveRecords(records);
       await this.writeJournal(this.retry.map(entryOf));
       if (failure !== undefined) throw failure;
     } while (startKey);
@@ -188,10 +192,10 @@ export class TtlSweeper {
   }
 
   /** Hands records to the archiver; those it could not write are kept for the next sweep. */
-  private async archive(records: StreamRecord[]): Promise<number> {
+  private async archiveRecords(records: StreamRecord[]): Promise<number> {
     if (records.length === 0) return 0;
     try {
-      const result = await this.options.archiver.archiveRecords(records);
+      const result = await this.options.archiver(records);
       const failed = new Set(result.batchItemFailures.map((f) => f.itemIdentifier));
       this.retry.push(...records.filter((r) => failed.has(r.dynamodb.SequenceNumber)));
       return result.archived;

@@ -93,6 +93,44 @@ const HeaderValue = z
   .max(4096)
   .regex(/^[\t\x20-\x7e\x80-\xff]*$/, 'must not contain control characters');
 
+/**
+ * Headers the HTTP client sets itself (framing: content-length, transfer-encoding; the host) or that
+ * govern one connection hop rather than the request (RFC 9110 §7.6.1). Set by a job they would let
+ * a body be read as a second request on the target's connection (request smuggling).
+ */
+export const CONNECTION_LEVEL_HEADERS: readonly string[] = [
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'host',
+];
+
+export function isConnectionLevelHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  return CONNECTION_LEVEL_HEADERS.includes(lower) || lower.startsWith('proxy-');
+}
+
+/**
+ * Refuses connection-level target headers in a request body (create, PATCH). A check on the bodies
+ * rather than on HttpTarget, so a job stored before the rule still reads (the HTTP client drops
+ * such headers at call time anyway).
+ */
+function refuseConnectionLevelHeaders(body: { target?: object | undefined }, ctx: z.RefinementCtx): void {
+  const headers = body.target && 'headers' in body.target ? (body.target.headers as object) : {};
+  for (const name of Object.keys(headers ?? {})) {
+    if (!isConnectionLevelHeader(name)) continue;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['target', 'headers', name],
+      message: `${name.toLowerCase()} is a framing or hop-by-hop header that the scheduler sets itself; a job cannot set it`,
+    });
+  }
+}
+
 export const HttpTarget = z
   .strictObject({
     type: z.literal('http').default('http'),
@@ -101,7 +139,10 @@ export const HttpTarget = z
     headers: z
       .record(HeaderName, HeaderValue)
       .refine((h) => Object.keys(h).length <= 50, 'at most 50 headers')
-      .default({}),
+      .default({})
+      .describe(
+        'Sent with every call. Framing and hop-by-hop headers (`content-length`, `transfer-encoding`, `connection`, `keep-alive`, `upgrade`, `te`, `trailer`, `proxy-*`, `host`) are refused (400).',
+      ),
     body: z
       .string()
       .refine((b) => Buffer.byteLength(b, 'utf8') <= TARGET_BODY_LIMIT_BYTES, 'must be at most 64 KiB')
@@ -176,9 +217,26 @@ export type Priority = z.infer<typeof Priority>;
 export const MisfirePolicy = z.enum(['skip', 'run_once', 'catch_up']);
 export type MisfirePolicy = z.infer<typeof MisfirePolicy>;
 
+/**
+ * Control characters (Cc), invisible format characters (Cf: bidi overrides and isolates, zero-width
+ * characters, the soft hyphen, the BOM) and line/paragraph separators: a name with them reads as
+ * something else in a table (`\u202eevil` shows as "live").
+ */
+const INVISIBLE_IN_NAMES = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+
+export const JobName = z
+  .string()
+  .min(1)
+  .max(128)
+  .refine(
+    (name) => !INVISIBLE_IN_NAMES.test(name),
+    'must not contain control characters or invisible format characters (bidi controls, zero-width characters)',
+  )
+  .describe('1–128 characters, without control or invisible format characters (bidi controls, zero-width).');
+
 /** The fields a client may set; defaults applied here are part of the contract. */
 const definitionShape = {
-  name: z.string().min(1).max(128).optional(),
+  name: JobName.optional(),
   schedule: Schedule,
   target: Target,
   timeoutSeconds: z.number().int().min(1).max(MAX_TIMEOUT_SECONDS).default(30),
@@ -217,7 +275,10 @@ const definitionShape = {
     ),
 };
 
-export const CreateJobBody = z.strictObject(definitionShape).meta({ id: 'CreateJobBody' });
+export const CreateJobBody = z
+  .strictObject(definitionShape)
+  .superRefine(refuseConnectionLevelHeaders)
+  .meta({ id: 'CreateJobBody' });
 export type CreateJobBody = z.input<typeof CreateJobBody>;
 export type JobDefinition = z.output<typeof CreateJobBody>;
 
@@ -228,7 +289,7 @@ export type JobDefinition = z.output<typeof CreateJobBody>;
  */
 export const PatchJobBody = z
   .strictObject({
-    name: definitionShape.name.unwrap().nullable().optional(),
+    name: JobName.nullable().optional(),
     schedule: Schedule.optional(),
     target: Target.optional(),
     timeoutSeconds: definitionShape.timeoutSeconds.unwrap().optional(),
@@ -243,6 +304,7 @@ export const PatchJobBody = z
     notifications: definitionShape.notifications.unwrap().optional(),
   })
   .refine((patch) => Object.keys(patch).length > 0, 'give at least one field to change')
+  .superRefine(refuseConnectionLevelHeaders)
   .meta({ id: 'PatchJobBody', minProperties: 1 });
 export type PatchJobBody = z.input<typeof PatchJobBody>;
 export type JobPatch = z.output<typeof PatchJobBody>;
@@ -272,6 +334,7 @@ export const Job = z
   .object({
     id: JobId,
     ...definitionShape,
+    name: JobName.nullable().describe('`null` when the job has no name.'),
     status: JobStatus,
     nextRunAt: z
       .string()

@@ -15,6 +15,12 @@ export const RunMessage = z.strictObject({
   trigger: Trigger,
   /** The attempt this delivery should make (1 for a fresh run). */
   attempt: z.number().int().min(1),
+  /**
+   * The job's plan revision (`planRev`) this run was planned under; the executor drops a first
+   * scheduled attempt from an older plan (a schedule change, pause, resume or cancel since).
+   * Absent in messages sent before revisions existed: revision 0.
+   */
+  plan: z.number().int().min(0).optional(),
   /** Set when a misfire policy already chose to run this late run (it must not be skipped again as late). */
   lateAccepted: z.boolean().optional(),
 });

@@ -5,6 +5,8 @@ import { CreateJobBody, ExecutionStatus, JobStatus } from './job.js';
 /** A job as stored in the Jobs table: the definition plus the scheduler's own fields. */
 export const JobItem = z.object({
   ...CreateJobBody.shape,
+  /** Unchecked beyond its type: a job stored before a rule on names was added still reads. */
+  name: z.string().optional(),
   jobId: z.string(),
   tenant: z.string(),
   status: JobStatus,
@@ -19,8 +21,13 @@ export const JobItem = z.object({
   /** Rate schedules count from this instant. */
   anchorAt: z.string().optional(),
   pausedAt: z.string().optional(),
-  /** When a PATCH last changed the schedule: runs of the old schedule due after it are not run. */
+  /** When a PATCH last changed the schedule (resume and restart recovery count runs from it). */
   scheduleChangedAt: z.string().optional(),
+  /**
+   * Revision of the job's plan of runs, bumped by a schedule change, pause, resume and cancel (not
+   * by other edits); each run message carries the one it was planned under. Absent: 0.
+   */
+  planRev: z.number().int().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   createdKey: z.string(),

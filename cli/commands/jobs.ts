@@ -92,9 +92,14 @@ export const jobCommands: Command[] = [
   },
   {
     name: 'jobs patch',
-    usage: `<jobId> [--if-match <version>] <any flag of jobs create>`,
-    summary:
-      'change fields of a job (a partial --url/--header/--tz is merged into the current job; --cron keeps its timezone)',
+    usage: `<jobId> [--if-match <version>] <any flag of jobs create>
+
+The API replaces each field it is sent whole: the target with its headers and body, the retry
+policy, the schedule. So the CLI reads the job first and merges --url/--method/--body/--header,
+--max-attempts and --tz/--start-at/--end-at into the current values, and sends them under
+If-Match (a concurrent change is a 412, never lost). --cron keeps the job's timezone. The fields
+of --file replace whole. It prints the fields it replaced.`,
+    summary: 'change fields of a job (flags are merged into the current target, retry and schedule)',
     flags: [...DEFINITION_FLAGS, 'if-match'],
     async run(ctx, args) {
       const [id] = positionalArgs(args, 'jobs patch', ['jobId']);
@@ -103,7 +108,11 @@ export const jobCommands: Command[] = [
       const patch = patchFromFlags(ctx.flags, ctx.io.now(), ctx.io.readStdin, current);
       const ifMatch = integerFlag(ctx.flags['if-match'], 'if-match', 1) ?? current?.version;
       const job = await ctx.client.updateJob(id!, patch, ifMatch === undefined ? {} : { ifMatch });
-      ctx.print(job, () => `updated ${job.id} (version ${job.version})\n\n${jobDetail(job, ctx.io.now())}`);
+      const replaced = `replaced ${Object.keys(patch).join(', ')}${current ? ' (your flags merged into the current values)' : ''}`;
+      ctx.print(
+        job,
+        () => `updated ${job.id} (version ${job.version}): ${replaced}\n\n${jobDetail(job, ctx.io.now())}`,
+      );
     },
   },
   jobAction(

@@ -118,7 +118,10 @@ export class DynamoExecutionStore implements ExecutionStore {
       },
       limit,
       parseExecution,
-      decodeCursor(cursor, { name: T.byJobPartitionKey, value: jobId }),
+      decodeCursor(cursor, {
+        keys: [T.partitionKey, T.byJobPartitionKey, T.byJobSortKey],
+        partition: { name: T.byJobPartitionKey, value: jobId },
+      }),
     );
   }
 
@@ -144,7 +147,10 @@ export class DynamoExecutionStore implements ExecutionStore {
       },
       limit,
       parseExecution,
-      decodeCursor(options.cursor, { name: T.pendingPartitionKey, value: String(shard) }),
+      decodeCursor(options.cursor, {
+        keys: [T.partitionKey, T.pendingPartitionKey, T.pendingSortKey],
+        partition: { name: T.pendingPartitionKey, value: String(shard) },
+      }),
     );
   }
 
@@ -161,7 +167,10 @@ export class DynamoExecutionStore implements ExecutionStore {
       },
       limit,
       parseExecution,
-      decodeCursor(cursor, { name: T.deadPartitionKey, value: tenant }),
+      decodeCursor(cursor, {
+        keys: [T.partitionKey, T.deadPartitionKey, T.deadSortKey],
+        partition: { name: T.deadPartitionKey, value: tenant },
+      }),
     );
   }
 

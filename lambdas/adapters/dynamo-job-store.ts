@@ -151,7 +151,10 @@ export class DynamoJobStore implements JobStore {
       },
       limit,
       parseJob,
-      decodeCursor(cursor, { name: T.dueIndexPartitionKey, value: bucket }),
+      decodeCursor(cursor, {
+        keys: [T.partitionKey, T.dueIndexPartitionKey, T.dueIndexSortKey],
+        partition: { name: T.dueIndexPartitionKey, value: bucket },
+      }),
     );
   }
 
@@ -187,7 +190,10 @@ export class DynamoJobStore implements JobStore {
       },
       limit,
       parseJob,
-      decodeCursor(cursor, { name: T.byTenantPartitionKey, value: tenant }),
+      decodeCursor(cursor, {
+        keys: [T.partitionKey, T.byTenantPartitionKey, T.byTenantSortKey],
+        partition: { name: T.byTenantPartitionKey, value: tenant },
+      }),
     );
   }
 
@@ -278,7 +284,7 @@ export class DynamoJobStore implements JobStore {
       new ScanCommand({
         TableName: this.table,
         FilterExpression: 'attribute_exists(createdKey)',
-        ExclusiveStartKey: decodeCursor(cursor),
+        ExclusiveStartKey: decodeCursor(cursor, { keys: [T.partitionKey] }),
       }),
     );
     return { items: (out.Items ?? []).map(parseJob), nextCursor: encodeCursor(out.LastEvaluatedKey) };

@@ -20,11 +20,13 @@ export class FetchHttpCaller implements HttpCaller {
         signal,
       });
       const body = await readSnippet(response);
+      const location = response.headers.get('location');
       return {
         kind: 'response',
         statusCode: response.status,
         body,
         durationMs: Math.round(this.now() - started),
+        ...(location === null ? {} : { location }),
       };
     } catch (error) {
       const timedOut = timeout.aborted;

@@ -2,6 +2,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
+import { isConnectionLevelHeader } from '../../schemas/job.js';
 import type { HttpCaller, HttpOutcome, HttpRequest } from '../core/ports.js';
 import {
   checkResolved,
@@ -29,9 +30,49 @@ export interface GuardedHttpCallerOptions {
   allowlist?: TargetAllowlist;
   resolve?: Resolver;
   now?: () => number;
+  /** Tenants whose keep-alive pools are kept (least recently used ones go first). Default 1000. */
+  maxTenantPools?: number;
 }
 
 class Refused extends Error {}
+
+/** An idle pooled connection closes after this long (targets often close theirs after 5–60 s). */
+const IDLE_SOCKET_MS = 10_000;
+
+/**
+ * Keep-alive agents, one pair per tenant, so a connection never carries two tenants' calls: a
+ * target that misreads one call's framing cannot hand its answer to another tenant's call
+ * (docs/decisions/connection-pools.md). Bounded: the least recently used tenant's agents are
+ * dropped (their idle sockets close on their own; calls in flight keep theirs).
+ */
+class TenantPools {
+  private readonly pools = new Map<string, { http: HttpAgent; https: HttpsAgent }>();
+
+  constructor(private readonly max: number) {}
+
+  agentFor(tenant: string | undefined, secure: boolean): HttpAgent | false {
+    // No tenant, no pool: a connection of its own, closed after the call.
+    if (tenant === undefined) return false;
+    let pool = this.pools.get(tenant);
+    if (pool) {
+      this.pools.delete(tenant);
+    } else {
+      const options = { keepAlive: true, timeout: IDLE_SOCKET_MS };
+      pool = { http: new HttpAgent(options), https: new HttpsAgent(options) };
+    }
+    this.pools.set(tenant, pool);
+    if (this.pools.size > this.max) {
+      const oldest = this.pools.keys().next().value;
+      if (oldest !== undefined) this.pools.delete(oldest);
+    }
+    return secure ? pool.https : pool.http;
+  }
+}
+
+/** The job's headers without the ones the client sets itself (framing, host) or that govern one hop. */
+function endToEndHeaders(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !isConnectionLevelHeader(name)));
+}
 
 /**
  * Calls targets over node:http(s) after the SSRF check (docs/security.md): the host name is resolved
@@ -39,20 +80,20 @@ class Refused extends Error {}
  * socket's `lookup` answers from that result), so a DNS answer that changes between the check and
  * the connect — DNS rebinding — cannot reach anything the check refused. Redirects are not
  * followed. A refused call is an `error` outcome whose message starts with `target_not_allowed:`.
+ * The body is framed by the client (a job's framing or hop-by-hop headers are dropped), and
+ * keep-alive connections are pooled per tenant.
  */
 export class GuardedHttpCaller implements HttpCaller {
   private readonly allowlist: TargetAllowlist;
   private readonly resolve: Resolver;
   private readonly now: () => number;
-  private readonly agents = {
-    http: new HttpAgent({ keepAlive: true }),
-    https: new HttpsAgent({ keepAlive: true }),
-  };
+  private readonly pools: TenantPools;
 
   constructor(options: GuardedHttpCallerOptions = {}) {
     this.allowlist = options.allowlist ?? EMPTY_ALLOWLIST;
     this.resolve = options.resolve ?? systemResolver;
     this.now = options.now ?? (() => performance.now());
+    this.pools = new TenantPools(options.maxTenantPools ?? 1000);
   }
 
   async call(request: HttpRequest): Promise<HttpOutcome> {
@@ -69,6 +110,7 @@ export class GuardedHttpCaller implements HttpCaller {
         statusCode: response.statusCode,
         body: response.body,
         durationMs: elapsed(),
+        ...(response.location === undefined ? {} : { location: response.location }),
       };
     } catch (error) {
       if (error instanceof Refused) {
@@ -115,7 +157,7 @@ export class GuardedHttpCaller implements HttpCaller {
     request: HttpRequest,
     addresses: LookupAddress[],
     signal: AbortSignal,
-  ): Promise<{ statusCode: number; body: string }> {
+  ): Promise<{ statusCode: number; body: string; location?: string }> {
     // The socket connects to the addresses checked above, never to a second resolution.
     const pinned: LookupFunction = (_hostname, options, callback) => {
       const family = familyOf(options.family);
@@ -133,14 +175,24 @@ export class GuardedHttpCaller implements HttpCaller {
     return new Promise((resolve, reject) => {
       const req = send(url, {
         method: request.method,
-        headers: request.headers,
-        agent: secure ? this.agents.https : this.agents.http,
+        // Node frames the body (content-length) and sets host and connection itself.
+        headers: endToEndHeaders(request.headers),
+        agent: this.pools.agentFor(request.tenant, secure),
         lookup: pinned,
         signal,
       });
       req.on('error', reject);
       req.on('response', (res: IncomingMessage) => {
-        readSnippet(res).then((body) => resolve({ statusCode: res.statusCode ?? 0, body }), reject);
+        const { location } = res.headers;
+        readSnippet(res).then(
+          (body) =>
+            resolve({
+              statusCode: res.statusCode ?? 0,
+              body,
+              ...(location === undefined ? {} : { location }),
+            }),
+          reject,
+        );
       });
       req.end(request.body);
     });

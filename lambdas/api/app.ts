@@ -6,7 +6,9 @@ import {
   ListJobsQuery,
   PreviewBody,
 } from '../../schemas/api.js';
+import { ExecutionId, JobId } from '../../schemas/common.js';
 import { CreateJobBody, PatchJobBody } from '../../schemas/job.js';
+import { ExecutionNotFound, JobNotFound } from '../core/errors.js';
 import { iso, ms } from '../core/time.js';
 import type { Logger } from '../services/deps.js';
 import type { JobsService } from '../services/jobs-service.js';
@@ -82,6 +84,23 @@ function route(method: string, path: string, run: Route['run'], auth = true): Ro
   return { method, pattern, names, auth, run };
 }
 
+/** How much of a malformed id an error message repeats. */
+const SHOWN_ID_CHARS = 64;
+
+/**
+ * Path ids are checked for shape before any store read: an id that no job or execution can have
+ * (overlong, malformed) names nothing, so it is 404 like an unknown one — and never reaches
+ * DynamoDB, which refuses a key over 1 KiB with an exception.
+ */
+function assertIdShapes(params: Params): void {
+  const shown = (id: string) => (id.length > SHOWN_ID_CHARS ? `${id.slice(0, SHOWN_ID_CHARS)}…` : id);
+  const { jobId, executionId } = params;
+  if (jobId !== undefined && !JobId.safeParse(jobId).success) throw new JobNotFound(shown(jobId));
+  if (executionId !== undefined && !ExecutionId.safeParse(executionId).success) {
+    throw new ExecutionNotFound(shown(executionId));
+  }
+}
+
 function etag(version: number): Record<string, string> {
   return { etag: `"${version}"` };
 }
@@ -136,25 +155,25 @@ export function createApi(deps: ApiDeps) {
       const items = await Promise.all(page.items.map((job) => service.view(job)));
       return json(200, { items, nextCursor: page.nextCursor });
     }),
-    route('GET', '/v1/jobs/{id}', async ({ params, tenant }) =>
-      jobResponse(200, await service.getJob(tenant, params.id!)),
+    route('GET', '/v1/jobs/{jobId}', async ({ params, tenant }) =>
+      jobResponse(200, await service.getJob(tenant, params.jobId!)),
     ),
-    route('DELETE', '/v1/jobs/{id}', async ({ params, tenant }) =>
-      jobResponse(200, await service.cancelJob(tenant, params.id!)),
+    route('DELETE', '/v1/jobs/{jobId}', async ({ event, params, tenant }) =>
+      jobResponse(200, await service.cancelJob(tenant, params.jobId!, ifMatchOf(event))),
     ),
-    route('PATCH', '/v1/jobs/{id}', async ({ event, params, tenant }) => {
+    route('PATCH', '/v1/jobs/{jobId}', async ({ event, params, tenant }) => {
       const patch = parseWith(PatchJobBody, readJobBody(event), 'job change');
-      return jobResponse(200, await service.patchJob(tenant, params.id!, patch, ifMatchOf(event)));
+      return jobResponse(200, await service.patchJob(tenant, params.jobId!, patch, ifMatchOf(event)));
     }),
-    route('POST', '/v1/jobs/{id}/pause', async ({ event, params, tenant }) =>
-      jobResponse(200, await service.pauseJob(tenant, params.id!, ifMatchOf(event))),
+    route('POST', '/v1/jobs/{jobId}/pause', async ({ event, params, tenant }) =>
+      jobResponse(200, await service.pauseJob(tenant, params.jobId!, ifMatchOf(event))),
     ),
-    route('POST', '/v1/jobs/{id}/resume', async ({ event, params, tenant }) =>
-      jobResponse(200, await service.resumeJob(tenant, params.id!, ifMatchOf(event))),
+    route('POST', '/v1/jobs/{jobId}/resume', async ({ event, params, tenant }) =>
+      jobResponse(200, await service.resumeJob(tenant, params.jobId!, ifMatchOf(event))),
     ),
-    route('POST', '/v1/jobs/{id}/trigger', async ({ event, params, tenant }) => {
+    route('POST', '/v1/jobs/{jobId}/trigger', async ({ event, params, tenant }) => {
       readNoBody(event);
-      const execution = await service.triggerJob(tenant, params.id!);
+      const execution = await service.triggerJob(tenant, params.jobId!);
       return json(
         202,
         { executionId: execution.executionId },
@@ -163,11 +182,11 @@ export function createApi(deps: ApiDeps) {
         },
       );
     }),
-    route('GET', '/v1/jobs/{id}/executions', async ({ event, params, tenant }) => {
+    route('GET', '/v1/jobs/{jobId}/executions', async ({ event, params, tenant }) => {
       const query = parseWith(ListExecutionsQuery, event.queryStringParameters ?? {}, 'query');
       const page = await service.listExecutions(
         tenant,
-        params.id!,
+        params.jobId!,
         {
           ...(query.status ? { status: query.status } : {}),
           ...(query.from ? { from: iso(ms(query.from)) } : {}),
@@ -178,36 +197,36 @@ export function createApi(deps: ApiDeps) {
       );
       return json(200, { items: page.items.map(executionView), nextCursor: page.nextCursor });
     }),
-    route('GET', '/v1/executions/{id}', async ({ params, tenant }) =>
-      json(200, executionView(await service.getExecution(tenant, params.id!))),
+    route('GET', '/v1/executions/{executionId}', async ({ params, tenant }) =>
+      json(200, executionView(await service.getExecution(tenant, params.executionId!))),
     ),
-    route('POST', '/v1/executions/{id}/cancel', async ({ params, tenant }) =>
-      json(200, executionView(await service.cancelExecution(tenant, params.id!))),
+    route('POST', '/v1/executions/{executionId}/cancel', async ({ params, tenant }) =>
+      json(200, executionView(await service.cancelExecution(tenant, params.executionId!))),
     ),
     route('GET', '/v1/dead-letters', async ({ event, tenant }) => {
       const query = parseWith(ListDeadLettersQuery, event.queryStringParameters ?? {}, 'query');
       const page = await service.listDeadLetters(tenant, query.limit, query.cursor);
       return json(200, { items: page.items.map(executionView), nextCursor: page.nextCursor });
     }),
-    route('POST', '/v1/dead-letters/{id}/replay', async ({ params, tenant }) =>
-      json(202, executionView(await service.replayDeadLetter(tenant, params.id!))),
+    route('POST', '/v1/dead-letters/{executionId}/replay', async ({ params, tenant }) =>
+      json(202, executionView(await service.replayDeadLetter(tenant, params.executionId!))),
     ),
     route(
       'POST',
-      '/v1/executions/{id}/heartbeat',
+      '/v1/executions/{executionId}/heartbeat',
       async ({ event, params }) => {
-        const result = await deps.callbacks.heartbeat(params.id!, callbackToken(event));
+        const result = await deps.callbacks.heartbeat(params.executionId!, callbackToken(event));
         return 'cancelled' in result ? json(409, { cancelled: true }) : json(200, result);
       },
       false,
     ),
     route(
       'POST',
-      '/v1/executions/{id}/complete',
+      '/v1/executions/{executionId}/complete',
       async ({ event, params }) => {
         const token = callbackToken(event);
         const body = parseWith(CompleteBody, readJsonBody(event), 'completion');
-        const result = await deps.callbacks.complete(params.id!, token, body);
+        const result = await deps.callbacks.complete(params.executionId!, token, body);
         return 'cancelled' in result ? json(409, { cancelled: true }) : json(200, result);
       },
       false,
@@ -240,6 +259,7 @@ export function createApi(deps: ApiDeps) {
       const tenant = chosen.auth ? resolveTenant(event) : '';
       const limited = chosen.auth ? rateLimitResponse(limiter, tenant) : null;
       if (limited) return limited;
+      assertIdShapes(params);
       const run = () => chosen.run({ event, params, tenant });
       if (chosen.auth && method === 'POST' && deps.idempotency) {
         // Error answers are remembered too (a replayed 400 or 409), so the wrapper gets them as responses.

@@ -41,6 +41,7 @@ export class HttpError extends Error {
 const STATUS_OF_CODE: Record<string, number> = {
   validation_error: 400,
   invalid_schedule: 400,
+  invalid_cursor: 400,
   target_not_allowed: 400,
   unauthorized: 401,
   not_found: 404,

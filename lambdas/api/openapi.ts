@@ -109,6 +109,12 @@ const badRequest: ZodOpenApiResponseObject = {
       summary: 'A schedule that cannot run',
       value: apiError('invalid_schedule', 'invalid cron expression "61 * * * *": minute must be 0-59'),
     },
+    cursor: {
+      summary: 'A cursor this list did not make',
+      value: apiError('invalid_cursor', 'cursor is not valid for this list; start again without one', [
+        { path: 'cursor', message: 'invalid cursor' },
+      ]),
+    },
     target: {
       summary: 'A target the SSRF rules refuse',
       value: apiError('target_not_allowed', 'target address 10.0.0.5 is private'),
@@ -213,8 +219,30 @@ const callbackConflict: ZodOpenApiResponseObject = {
   }),
 };
 
+const misdirected: ZodOpenApiResponseObject = {
+  id: 'MisdirectedRequest',
+  description:
+    'Local runtime only: the `Host` header names neither a loopback name or address nor a host in `SCHEDULER_ALLOWED_HOSTS` (a guard against DNS rebinding).',
+  ...json(
+    ErrorBody,
+    one(
+      'A foreign Host',
+      apiError(
+        'host_not_allowed',
+        'this local scheduler answers only requests for a loopback name or address (or a host listed in SCHEDULER_ALLOWED_HOSTS)',
+      ),
+    ),
+  ),
+};
+
 /** The refusals every client operation can meet; operations add what else they can answer. */
-const clientErrors = { '400': badRequest, '401': unauthorized, '403': forbidden, '429': tooManyRequests };
+const clientErrors = {
+  '400': badRequest,
+  '401': unauthorized,
+  '403': forbidden,
+  '421': misdirected,
+  '429': tooManyRequests,
+};
 const resourceErrors = { ...clientErrors, '404': notFound };
 const bodyErrors = { '413': payloadTooLarge, '415': unsupportedMediaType };
 
@@ -286,7 +314,7 @@ const DESCRIPTION = `Run HTTP callbacks once, now, or on cron and rate schedules
 
 **Lists** are cursor-paginated: \`limit\` (1–100, default 50) and the previous page's \`nextCursor\` as \`cursor\`, until \`nextCursor\` is \`null\`.
 
-**Retries.** POSTs take an \`Idempotency-Key\`; job responses carry \`ETag\` (the job's \`version\`), which \`If-Match\` on PATCH, pause and resume turns into an optimistic lock. Honour \`Retry-After\` on \`429\`.
+**Retries.** POSTs take an \`Idempotency-Key\`; job responses carry \`ETag\` (the job's \`version\`), which \`If-Match\` on PATCH, DELETE, pause and resume turns into an optimistic lock. Honour \`Retry-After\` on \`429\`.
 
 Notifications a job subscribes to are described under \`webhooks\`.`;
 
@@ -392,11 +420,12 @@ function buildDocument(): OpenApiDocument {
             summary: 'Cancel a job',
             description:
               'No further runs: queued runs are dropped and a call in flight is aborted. Cancelling a cancelled job answers `200` again.',
-            requestParams: { path: jobIdParam },
+            requestParams: { path: jobIdParam, header: z.object({ 'If-Match': ifMatch }) },
             responses: {
               '200': jobResponse('The job, now `cancelled`'),
               ...resourceErrors,
               '409': conflict,
+              '412': preconditionFailed,
             },
           },
         },
@@ -510,6 +539,7 @@ function buildDocument(): OpenApiDocument {
               '401': callbackUnauthorized,
               '404': notFound,
               '409': callbackConflict,
+              '421': misdirected,
               '429': gatewayThrottled,
             },
           },
@@ -534,6 +564,7 @@ function buildDocument(): OpenApiDocument {
               '404': notFound,
               '409': callbackConflict,
               ...bodyErrors,
+              '421': misdirected,
               '429': gatewayThrottled,
             },
           },
@@ -608,6 +639,7 @@ function buildDocument(): OpenApiDocument {
             security: NO_AUTH,
             responses: {
               '200': { description: 'Everything answers', ...json(Health, one('Healthy', { status: 'ok' })) },
+              '421': misdirected,
               '429': gatewayThrottled,
               '503': {
                 description: 'A store or queue does not answer',
@@ -638,6 +670,7 @@ function buildDocument(): OpenApiDocument {
                   }),
                 ),
               },
+              '421': misdirected,
               '429': gatewayThrottled,
             },
           },

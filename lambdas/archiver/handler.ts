@@ -5,25 +5,27 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { S3Client } from '@aws-sdk/client-s3';
 import middy from '@middy/core';
 import { StreamEvent } from '../../schemas/stream.js';
-import { S3HistoryArchive } from '../adapters/s3-history-archive.js';
-import { ArchiveService } from '../services/archive-service.js';
+import { ObjectHistoryArchive } from '../adapters/object-history-archive.js';
+import { S3ArchiveStore } from '../adapters/s3-archive-store.js';
+import type { HistoryArchive } from '../core/ports/archive.js';
 import { ENV } from '../shared/config.js';
 import { logger, metrics, serviceLogger, tracer } from '../shared/lambda-context.js';
+import { archiveStreamBatch } from './stream-batch.js';
 
-let service: ArchiveService | undefined;
+let archive: HistoryArchive | undefined;
 
 /** Built once per container; needs only the bucket (not the tables and queues the other handlers read). */
-function archiveService(): ArchiveService {
+function historyArchive(): HistoryArchive {
   const bucket = process.env[ENV.archiveBucket];
   if (!bucket) throw new Error(`environment variable ${ENV.archiveBucket} is required`);
-  service ??= new ArchiveService(new S3HistoryArchive(new S3Client({}), bucket), serviceLogger);
-  return service;
+  archive ??= new ObjectHistoryArchive(new S3ArchiveStore(new S3Client({}), bucket));
+  return archive;
 }
 
-/** DynamoDB stream of the Executions table -> S3; the event source mapping reports batch item failures. */
-async function archive(event: unknown) {
+/** DynamoDB stream of the Executions table -> one S3 staging object per batch; the event source mapping reports batch item failures. */
+async function archiveBatch(event: unknown) {
   const { Records } = StreamEvent.parse(event);
-  const report = await archiveService().archiveRecords(Records);
+  const report = await archiveStreamBatch(historyArchive(), Records, serviceLogger);
   metrics.addMetric('ExecutionsArchived', MetricUnit.Count, report.archived);
   metrics.addMetric('ArchiveObjectsWritten', MetricUnit.Count, report.objects);
   if (report.batchItemFailures.length > 0)
@@ -32,7 +34,7 @@ async function archive(event: unknown) {
   return { batchItemFailures: report.batchItemFailures };
 }
 
-export const handler = middy(archive)
+export const handler = middy(archiveBatch)
   .use(captureLambdaHandler(tracer, { captureResponse: false }))
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics));

@@ -20,6 +20,8 @@ export function isRetryable(
 ): boolean {
   const code = outcome.statusCode;
   if (code === null) return true; // network error or timeout
+  // Redirects are not followed, and asking again gets the same answer: the job points at the wrong URL.
+  if (code >= 300 && code < 400) return false;
   if (code === 408 || code === 429) return true;
   if (code >= 400 && code < 500) return policy.retryOn4xx;
   return true;

@@ -22,6 +22,16 @@ export class ValidationFailed extends SchedulerError {
   readonly code = 'validation_error';
 }
 
+/** A list cursor this list did not issue: forged, altered, or another list's or tenant's (400). */
+export class InvalidCursor extends SchedulerError {
+  readonly code = 'invalid_cursor';
+  constructor() {
+    super('cursor is not valid for this list; start again without one', [
+      { path: 'cursor', message: 'invalid cursor' },
+    ]);
+  }
+}
+
 /** A schedule that cannot be computed: bad cron, unknown timezone, empty window (400). */
 export class InvalidSchedule extends SchedulerError {
   readonly code = 'invalid_schedule';

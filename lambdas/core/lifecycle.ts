@@ -1,7 +1,8 @@
-import type { JobPatch, Schedule } from '../../schemas/job.js';
+import type { JobPatch } from '../../schemas/job.js';
+import type { RunMessage } from '../../schemas/messages.js';
 import type { JobItem } from '../../schemas/stored.js';
 import { VersionConflict } from './errors.js';
-import { nextRunAfter, onceInstant, rateAnchorFor } from './schedule.js';
+import { onceInstant, rateAnchorFor } from './schedule.js';
 import { iso, ms } from './time.js';
 
 /**
@@ -72,33 +73,26 @@ export function withScheduleChange(job: JobItem, now: number): JobItem {
 }
 
 /**
- * Whether a `schedule` run still belongs to the job. A PATCH that changes the schedule leaves the
- * runs already handed to the queue for the old one there; the executor asks this before claiming.
- * Runs due before the change keep their place (they were due under the schedule of their time);
- * a later one must be a run of the current schedule.
+ * A job whose plan of runs is replaced: a schedule change (expression, timezone, window), a pause,
+ * a resume or a cancel. Runs already on the queue carry the revision they were planned under, and
+ * the executor drops those of an older one (isRunOfCurrentPlan). Other changes (a name, the target)
+ * leave the plan, and the runs queued under it, alone.
  */
-export function isRunOfCurrentSchedule(
-  job: Pick<JobItem, 'schedule' | 'anchorAt' | 'scheduleChangedAt'>,
-  scheduledAt: number,
-): boolean {
-  if (job.scheduleChangedAt === undefined) return true;
-  const changedAt = ms(job.scheduleChangedAt);
-  if (scheduledAt < changedAt) return true;
-  return runsAt(job.schedule, scheduledAt, changedAt, job.anchorAt ? ms(job.anchorAt) : undefined);
+export function withNewPlan<J extends Pick<JobItem, 'planRev'>>(job: J): J {
+  return { ...job, planRev: (job.planRev ?? 0) + 1 };
 }
 
-function runsAt(schedule: Schedule, instant: number, changedAt: number, anchorAt?: number): boolean {
-  switch (schedule.type) {
-    case 'once':
-      // A once-schedule whose instant had passed when it was set runs at the instant it was set.
-      return instant === Math.max(onceInstant(schedule), changedAt);
-    case 'immediate':
-      return instant === changedAt;
-    case 'dependency':
-      return false;
-    default:
-      return nextRunAfter(schedule, instant - 1, anchorAt) === instant;
-  }
+/**
+ * Whether a delivery may still run under the job's current plan: a first attempt of a `schedule`
+ * run must come from the current plan revision. Manual triggers, replays, dependency runs and
+ * retries (attempt > 1: the run was already under way) are not plans of the schedule and pass.
+ */
+export function isRunOfCurrentPlan(
+  job: Pick<JobItem, 'planRev'>,
+  message: Pick<RunMessage, 'trigger' | 'attempt' | 'plan'>,
+): boolean {
+  if (message.trigger !== 'schedule' || message.attempt > 1) return true;
+  return (message.plan ?? 0) === (job.planRev ?? 0);
 }
 
 /**

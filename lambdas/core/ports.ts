@@ -143,10 +143,22 @@ export interface HttpRequest {
   body?: string;
   timeoutMs: number;
   signal?: AbortSignal;
+  /**
+   * Whose call this is: pooled (keep-alive) connections are reused only by calls of the same
+   * tenant. A call without one gets a connection of its own.
+   */
+  tenant?: string;
 }
 
 export type HttpOutcome =
-  | { kind: 'response'; statusCode: number; body: string; durationMs: number }
+  | {
+      kind: 'response';
+      statusCode: number;
+      body: string;
+      durationMs: number;
+      /** The `Location` header of a redirect (3xx), which is never followed. */
+      location?: string;
+    }
   | { kind: 'error'; error: string; timedOut: boolean; aborted: boolean; durationMs: number };
 
 export interface HttpCaller {

@@ -1,5 +1,5 @@
-import type { HistoryArchive } from '../core/history.js';
 import type { IdempotencyStore } from '../core/idempotency.js';
+import type { HistoryArchive } from '../core/ports/archive.js';
 import type {
   AwsTargetCaller,
   Clock,

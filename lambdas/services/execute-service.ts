@@ -7,6 +7,7 @@ import { isPermanentFailure } from '../core/aws-targets.js';
 import { backoffDelayMs, isRetryable } from '../core/backoff.js';
 import { ConditionFailed, InvalidState, Unauthorized } from '../core/errors.js';
 import { jitterOffsetMs } from '../core/jitter.js';
+import { isRunOfCurrentPlan } from '../core/lifecycle.js';
 import { lateRunDecision } from '../core/misfire.js';
 import type { HttpOutcome, TargetOutcome } from '../core/ports.js';
 import { isTargetRefusal } from '../core/ssrf.js';
@@ -55,6 +56,24 @@ function attemptStatus(outcome: HttpOutcome): Attempt['status'] {
   return outcome.statusCode >= 200 && outcome.statusCode < 300 ? 'succeeded' : 'failed';
 }
 
+/** Enough of a redirect's Location to recognise it, keeping the attempt record small. */
+const LOCATION_SHOWN_CHARS = 256;
+
+/** What went wrong with an attempt, or null when it succeeded. A redirect names where it pointed. */
+function attemptError(outcome: HttpOutcome): string | null {
+  if (outcome.kind === 'error') return outcome.error;
+  const code = outcome.statusCode;
+  if (code < 300) return null;
+  if (code >= 400) return `HTTP ${code}`;
+  if (outcome.location === undefined)
+    return `HTTP ${code}: redirect without a Location, which is not followed`;
+  const shown =
+    outcome.location.length > LOCATION_SHOWN_CHARS
+      ? `${outcome.location.slice(0, LOCATION_SHOWN_CHARS)}…`
+      : outcome.location;
+  return `HTTP ${code}: redirect to ${shown}, which is not followed (point the job at the final URL)`;
+}
+
 /**
  * Whether the job's state lets this delivery run. New scheduled runs need an active job; retries of
  * a run already under way, manual triggers and replays go on while it is paused or finished — only a
@@ -94,6 +113,9 @@ export class ExecuteService {
     const job = await jobs.getJob(message.jobId);
     if (!job || job.tenant !== message.tenant) return this.drop(message, 'job not found');
     if (!allowsRun(job, message)) return this.drop(message, `job is ${job.status}`);
+    if (!isRunOfCurrentPlan(job, message)) {
+      return this.drop(message, 'superseded: the schedule changed, or the job was paused or resumed');
+    }
     const now = clock.now();
     const scheduledAt = ms(message.scheduledAt);
     if (
@@ -322,13 +344,7 @@ export class ExecuteService {
       finishedAt: iso(finished),
       status: interrupted ? 'failed' : attemptStatus(outcome),
       statusCode: outcome.kind === 'response' ? outcome.statusCode : null,
-      error: interrupted
-        ? `interrupted: ${SHUTDOWN}`
-        : outcome.kind === 'error'
-          ? outcome.error
-          : outcome.statusCode >= 300
-            ? `HTTP ${outcome.statusCode}`
-            : null,
+      error: interrupted ? `interrupted: ${SHUTDOWN}` : attemptError(outcome),
       durationMs: outcome.durationMs,
       ...(outcome.response ? { response: outcome.response } : {}),
     };

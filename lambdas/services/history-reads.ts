@@ -1,14 +1,15 @@
 import type { ExecutionItem } from '../../schemas/stored.js';
+import { InvalidCursor } from '../core/errors.js';
 import {
-  archivedSlice,
+  boundedFilter,
   coldHorizon,
-  findArchived,
+  EMPTY_SLICE,
   type HistorySlice,
+  historyPage,
   isExpired,
-  mergedHistoryPage,
-  upperBound,
 } from '../core/history.js';
 import type { ExecutionFilter, Page } from '../core/ports.js';
+import { executionOfRow } from './archive-service.js';
 import type { ServiceDeps } from './deps.js';
 
 /**
@@ -27,11 +28,15 @@ export async function findExecution(
 ): Promise<ExecutionItem | null> {
   const hot = await deps.executions.getExecution(executionId);
   if (hot && !isExpired(hot, deps.clock.now())) return hot.tenant === tenant ? hot : null;
-  return deps.archive ? findArchived(deps.archive, tenant, executionId) : null;
+  const archived = deps.archive ? await deps.archive.find(tenant, executionId) : null;
+  return archived ? executionOfRow(archived) : null;
 }
 
-/** GET /v1/jobs/{id}/executions: one page of the hot table and the archive merged (see mergedHistoryPage). */
-export function listJobHistory(
+/**
+ * GET /v1/jobs/{id}/executions: one page of the hot table and the archive merged (core/history.ts
+ * `historyPage`); the cursor names the job and the instant the next page continues before.
+ */
+export async function listJobHistory(
   deps: HistoryDeps,
   tenant: string,
   jobId: string,
@@ -41,21 +46,25 @@ export function listJobHistory(
 ): Promise<Page<ExecutionItem>> {
   const now = deps.clock.now();
   const { archive, settings } = deps;
-  return mergedHistoryPage(
+  const page = await historyPage<ExecutionItem>(
     {
       hot: (before, max) => hotSlice(deps, jobId, filter, before, max, now),
-      cold: (before, max) =>
-        archive
-          ? archivedSlice(archive, tenant, jobId, filter, before, max)
-          : Promise.resolve({ items: [], completeTo: null }),
+      cold: async (before, max) => {
+        if (!archive) return EMPTY_SLICE;
+        const slice = await archive.jobSlice({ tenant, jobId, filter, before, limit: max });
+        return { items: slice.items.map(executionOfRow), completeTo: slice.completeTo };
+      },
     },
     {
-      jobId,
       limit,
-      cursor,
+      before: decodeHistoryCursor(cursor, jobId),
       coldHorizon: coldHorizon(now, settings.hotRetentionSeconds, settings.lookaheadSeconds),
     },
   );
+  return {
+    items: page.items,
+    nextCursor: page.completeTo === null ? null : encodeHistoryCursor(jobId, page.completeTo),
+  };
 }
 
 /**
@@ -69,13 +78,10 @@ async function hotSlice(
   before: string | undefined,
   limit: number,
   now: number,
-): Promise<HistorySlice> {
-  const to = upperBound(filter, before);
-  const query: ExecutionFilter = { ...filter, ...(to === undefined ? {} : { to }) };
+): Promise<HistorySlice<ExecutionItem>> {
   // An empty range (`from` after `to`, or a cursor past `from`): DynamoDB refuses such a BETWEEN.
-  if (query.from !== undefined && query.to !== undefined && query.from > query.to) {
-    return { items: [], completeTo: null };
-  }
+  const query = boundedFilter(filter, before);
+  if (!query) return EMPTY_SLICE;
   const live: ExecutionItem[] = [];
   let lastSeen: string | undefined;
   let cursor: string | undefined;
@@ -90,4 +96,26 @@ async function hotSlice(
     if (cursor === undefined) return { items: live, completeTo: null };
     if (trip >= MAX_HOT_TRIPS && lastSeen !== undefined) return { items: live, completeTo: lastSeen };
   }
+}
+
+export function encodeHistoryCursor(jobId: string, before: string): string {
+  return Buffer.from(JSON.stringify({ j: jobId, b: before }), 'utf8').toString('base64url');
+}
+
+/** The `before` instant of a cursor issued for this job; anything else is a 400. */
+export function decodeHistoryCursor(cursor: string | undefined, jobId: string): string | undefined {
+  if (cursor === undefined || cursor === '') return undefined;
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalidCursor();
+  }
+  const { j, b } = (decoded ?? {}) as { j?: unknown; b?: unknown };
+  if (j !== jobId || typeof b !== 'string' || Number.isNaN(Date.parse(b))) throw invalidCursor();
+  return b;
+}
+
+function invalidCursor(): InvalidCursor {
+  return new InvalidCursor();
 }

@@ -16,6 +16,7 @@ import {
   missedSince,
   oneTimeRunAt,
   type VersionMatch,
+  withNewPlan,
   withScheduleChange,
 } from '../core/lifecycle.js';
 import { type DuePlan, planDueRuns } from '../core/misfire.js';
@@ -58,14 +59,38 @@ export function withNextRun(job: JobItem, nextRunAt: number | null, now: number)
 export class JobsService {
   constructor(private readonly deps: ServiceDeps) {}
 
+  /**
+   * Everything that can refuse the job is checked before it takes a place under the tenant's jobs
+   * limit; a failure after that gives the place back unless the job was stored.
+   */
   async createJob(tenant: string, definition: JobDefinition): Promise<JobItem> {
-    const { clock, random, settings } = this.deps;
+    const { clock, random } = this.deps;
     const now = clock.now();
     validateSchedule(definition.schedule, now);
     assertTargetsAllowed(definition, this.deps.policy ?? DEFAULT_POLICY);
-    await reserveJobPlace(this.deps.policy, this.deps.jobs, tenant, now);
     const jobId = newJobId(now, random);
     await validateDependencies(this.deps.jobs, tenant, jobId, definition);
+    await reserveJobPlace(this.deps.policy, this.deps.jobs, tenant, now);
+    const stored = { done: false };
+    try {
+      return await this.storeNewJob(tenant, jobId, definition, now, async (job) => {
+        await this.deps.jobs.createJob(job);
+        stored.done = true;
+      });
+    } catch (error) {
+      if (!stored.done) await releaseJobPlace(this.deps.policy, tenant);
+      throw error;
+    }
+  }
+
+  private async storeNewJob(
+    tenant: string,
+    jobId: string,
+    definition: JobDefinition,
+    now: number,
+    insert: (job: JobItem) => Promise<void>,
+  ): Promise<JobItem> {
+    const { settings } = this.deps;
     // Edges first: one left behind by a failed create points at no job and is ignored, whereas a
     // job stored without its edges would silently never run after its upstreams.
     await syncDependencyEdges(this.deps.jobs, jobId, [], definition.dependsOn);
@@ -86,7 +111,7 @@ export class JobsService {
     const first = firstRunAt(definition.schedule, now, anchorAt);
     if (first === null && definition.schedule.type === 'dependency') {
       // No time-based runs, yet active: it runs whenever its upstreams call for it.
-      await this.deps.jobs.createJob(base);
+      await insert(base);
       return base;
     }
     if (first === null) {
@@ -97,10 +122,10 @@ export class JobsService {
     }
     if (first > now + settings.lookaheadSeconds * 1000) {
       const job = withNextRun(base, first, now);
-      await this.deps.jobs.createJob(job);
+      await insert(job);
       return job;
     }
-    return this.createOnFastPath(base, first, now);
+    return this.createOnFastPath(base, first, now, insert);
   }
 
   /**
@@ -108,7 +133,12 @@ export class JobsService {
    * The job is stored already advanced, then the runs are sent; if sending fails the job is put
    * back on the `due` index so the watcher sends them instead.
    */
-  private async createOnFastPath(base: JobItem, first: number, now: number): Promise<JobItem> {
+  private async createOnFastPath(
+    base: JobItem,
+    first: number,
+    now: number,
+    insert: (job: JobItem) => Promise<void>,
+  ): Promise<JobItem> {
     const plan = planDueRuns(
       { ...scheduleOf(base), nextRunAt: first },
       now,
@@ -119,7 +149,7 @@ export class JobsService {
       ...withNextRun(base, plan.nextRunAt, now),
       ...(last ? { enqueuedThrough: iso(last.scheduledAt) } : {}),
     };
-    await this.deps.jobs.createJob(advanced);
+    await insert(advanced);
     const runs = plan.runs.map((run) =>
       outgoing(advanced, runMessage(advanced, iso(run.scheduledAt), 'schedule'), run.scheduledAt, now),
     );
@@ -164,17 +194,21 @@ export class JobsService {
     return this.deps.jobs.listJobs(tenant, filter, limit, cursor);
   }
 
-  /** DELETE: no further runs; queued runs are dropped and a running call is aborted. Repeatable. */
-  async cancelJob(tenant: string, jobId: string): Promise<JobItem> {
+  /**
+   * DELETE: no further runs; queued runs are dropped and a running call is aborted. Repeatable;
+   * only at a version `If-Match` names (412), like PATCH, pause and resume.
+   */
+  async cancelJob(tenant: string, jobId: string, match?: VersionMatch): Promise<JobItem> {
     let cancelledNow = false;
     const job = await this.updateJob(tenant, jobId, (current, now) => {
       cancelledNow = false;
+      checkVersion(current, match);
       if (current.status === 'cancelled') return null;
       if (isJobFinished(current.status)) {
         throw new InvalidState(`job ${jobId} is already ${current.status}`);
       }
       cancelledNow = true;
-      return { ...withNextRun(current, null, now), status: 'cancelled' };
+      return withNewPlan({ ...withNextRun(current, null, now), status: 'cancelled' as const });
     });
     if (cancelledNow) await releaseJobPlace(this.deps.policy, tenant);
     await this.cancelInFlight(job);
@@ -357,8 +391,8 @@ export class JobsService {
    * PATCH /v1/jobs/{id}: replaces the given fields, only at a version `If-Match` names (412).
    * A schedule change on an active job recomputes its next run from now and moves it along the
    * `due` index in the same conditional write (a first run within the look-ahead is sent at once, as
-   * on create); runs already queued for the old schedule are dropped by the executor
-   * (isRunOfCurrentSchedule). A paused job keeps its new schedule until resumed. Finished jobs: 409.
+   * on create); it starts a new plan, so runs already queued for the old schedule are dropped by the
+   * executor (isRunOfCurrentPlan). A paused job keeps its new schedule until resumed. Finished jobs: 409.
    */
   async patchJob(tenant: string, jobId: string, patch: JobPatch, match?: VersionMatch): Promise<JobItem> {
     if (patch.schedule) validateSchedule(patch.schedule, this.deps.clock.now());
@@ -403,7 +437,7 @@ export class JobsService {
       const { job: patched, changed } = applyJobPatch(current, incoming);
       if (changed.size === 0) return null;
       if (!changed.has('schedule')) return patched;
-      const rescheduled = withScheduleChange(patched, now);
+      const rescheduled = withNewPlan(withScheduleChange(patched, now));
       if (current.status !== 'active') return rescheduled;
       const first = firstRunAt(rescheduled.schedule, now, anchorOf(rescheduled));
       if (first === null && rescheduled.schedule.type !== 'dependency') {
@@ -420,15 +454,20 @@ export class JobsService {
   }
 
   /**
-   * POST /v1/jobs/{id}/pause: takes the job off the `due` index; runs already queued are dropped by
-   * the executor, a run in flight (and its retries) finishes. Pausing a paused job changes nothing.
+   * POST /v1/jobs/{id}/pause: takes the job off the `due` index and starts a new plan; runs already
+   * queued are dropped by the executor (now and after a resume), a run in flight (and its retries)
+   * finishes. Pausing a paused job changes nothing.
    */
   pauseJob(tenant: string, jobId: string, match?: VersionMatch): Promise<JobItem> {
     return this.updateJob(tenant, jobId, (current, now) => {
       assertChangeable(current, 'paused');
       checkVersion(current, match);
       if (current.status === 'paused') return null;
-      return { ...withNextRun(current, null, now), status: 'paused', pausedAt: iso(now) };
+      return withNewPlan({
+        ...withNextRun(current, null, now),
+        status: 'paused' as const,
+        pausedAt: iso(now),
+      });
     });
   }
 
@@ -452,7 +491,7 @@ export class JobsService {
       staged.now = now;
       if (current.status === 'active') return null;
       const { pausedAt: _p, enqueuedThrough: _e, ...rest } = current;
-      const resumed: JobItem = { ...withNextRun(rest, null, now), status: 'active' };
+      const resumed: JobItem = withNewPlan({ ...withNextRun(rest, null, now), status: 'active' as const });
       if (oneTime !== null) {
         if (oneTimeRun && isFinal(oneTimeRun.status)) {
           const ok = oneTimeRun.status === 'succeeded' || oneTimeRun.status === 'skipped';

@@ -26,6 +26,7 @@ export function runMessage(
     scheduledAt,
     trigger,
     attempt,
+    plan: job.planRev ?? 0,
     ...(lateAccepted ? { lateAccepted } : {}),
   };
 }

@@ -87,5 +87,7 @@ export async function callTarget(deps: ServiceDeps, a: TargetAttempt): Promise<T
     ...(target.method === 'GET' ? {} : { body }),
     timeoutMs,
     signal: a.signal,
+    // Keep-alive connections are pooled per tenant (docs/decisions/connection-pools.md).
+    tenant: job.tenant,
   });
 }

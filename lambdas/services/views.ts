@@ -22,7 +22,7 @@ export function upcomingRunOf(item: JobItem, now: number): string | null {
 export function jobView(item: JobItem, lastRun: ExecutionItem | null, now: number): Job {
   return {
     id: item.jobId,
-    ...(item.name === undefined ? {} : { name: item.name }),
+    name: item.name ?? null,
     status: item.status,
     schedule: item.schedule,
     // Credentials stay stored (they are sent to the target) but never leave through the API.

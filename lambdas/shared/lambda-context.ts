@@ -4,7 +4,8 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { documentClient } from '../adapters/dynamo-common.js';
-import { S3HistoryArchive } from '../adapters/s3-history-archive.js';
+import { ObjectHistoryArchive } from '../adapters/object-history-archive.js';
+import { S3ArchiveStore } from '../adapters/s3-archive-store.js';
 import type { ServiceDeps, Logger as ServiceLogger } from '../services/deps.js';
 import { configFromEnv } from './config.js';
 import { serviceDeps } from './runtime-deps.js';
@@ -34,7 +35,7 @@ export function lambdaDeps(): ServiceDeps {
       log: serviceLogger,
       // The api reads archived history through it; handlers that never read history just carry it.
       ...(config.archiveBucket
-        ? { archive: new S3HistoryArchive(new S3Client({}), config.archiveBucket) }
+        ? { archive: new ObjectHistoryArchive(new S3ArchiveStore(new S3Client({}), config.archiveBucket)) }
         : {}),
     });
   }

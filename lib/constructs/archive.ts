@@ -3,7 +3,7 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { ARCHIVE_PREFIX } from '../../lambdas/core/history.js';
+import { ARCHIVE_PREFIX, PARTS_PREFIX, STAGING_PREFIX } from '../../lambdas/adapters/archive-layout.js';
 import { acknowledgeWildcards } from './function.js';
 
 export interface ExecutionArchiveProps {
@@ -15,13 +15,34 @@ export interface ExecutionArchiveProps {
    * @default 90
    */
   readonly hotRetentionDays?: number;
-  /** Days after which objects move to Glacier Instant Retrieval (skipped if not before expiry). @default 90 */
+  /**
+   * Days after which compacted parts of at least GLACIER_IR_MIN_OBJECT_BYTES move to Glacier Instant
+   * Retrieval (skipped if not before expiry). @default 90
+   */
   readonly glacierAfterDays?: number;
   /** Days the server access logs are kept. @default 90 */
   readonly accessLogRetentionDays?: number;
   /** What deleting the stack does to the buckets (they must be empty to be deleted). @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
 }
+
+/**
+ * Glacier Instant Retrieval bills every object as at least 128 KB and charges a transition per
+ * object; below ~113 KB an object kept its remaining ~310 days costs less in S3 Standard
+ * (docs/history.md, "Retention"). The lifecycle names this size itself rather than rely on S3's
+ * default (objects under 128 KB skip transitions since September 2024): the rule says what happens.
+ */
+export const GLACIER_IR_MIN_OBJECT_BYTES = 128 * 1024;
+
+/**
+ * Days an execution may sit in staging before its part exists: up to two days of TTL lag, then
+ * the compaction's day and settle time (archive-compactor.ts). Athena's date projection reaches
+ * this much further back than hot + retention days.
+ */
+const STAGING_LAG_DAYS = 5;
+
+/** Staging is compacted within about two days; the staging table's projection looks back a month, for a stuck compactor. */
+const STAGING_PROJECTION_DAYS = 30;
 
 /**
  * Columns of one archived row (schemas/archive.ts, the public Execution resource) as Athena's
@@ -45,16 +66,18 @@ export const ARCHIVE_COLUMNS: readonly glue.CfnTable.ColumnProperty[] = [
 ];
 
 /**
- * The execution archive: gzip JSON Lines under
- * `executions/tenant=<t>/job=<jobId>/date=<yyyy-mm-dd>/` (lambdas/core/history.ts), kept private
- * and TLS-only, aged to Glacier Instant Retrieval and expired; a Glue table with partition
- * projection lets Athena query it without crawlers or partition maintenance.
+ * The execution archive (lambdas/adapters/archive-layout.ts): staging objects under
+ * `executions/staging/date=<d>/hour=<h>/`, compacted parts under `executions/tenant=<t>/date=<d>/`,
+ * kept private and TLS-only, large parts aged to Glacier Instant Retrieval, everything expired.
+ * Two Glue tables with partition projection (parts by tenant and day, staging by day and hour)
+ * let Athena query it without crawlers or partition maintenance.
  */
 export class ExecutionArchive extends Construct {
   readonly bucket: s3.Bucket;
   readonly accessLogsBucket: s3.Bucket;
   readonly databaseName: string;
   readonly tableName = 'executions';
+  readonly stagingTableName = 'executions_staging';
 
   constructor(scope: Construct, id: string, props: ExecutionArchiveProps = {}) {
     super(scope, id);
@@ -85,21 +108,23 @@ export class ExecutionArchive extends Construct {
       serverAccessLogsBucket: this.accessLogsBucket,
       serverAccessLogsPrefix: 'archive/',
       lifecycleRules: [
-        {
-          id: 'age-and-expire-executions',
-          prefix: ARCHIVE_PREFIX,
-          ...(glacierAfterDays < retentionDays
-            ? {
+        // Everything the archive writes expires: parts with their indexes, and staging or plans left behind.
+        { id: 'expire-executions', prefix: ARCHIVE_PREFIX, expiration: Duration.days(retentionDays) },
+        ...(glacierAfterDays < retentionDays
+          ? [
+              {
+                id: 'compacted-parts-to-glacier-ir',
+                prefix: PARTS_PREFIX,
+                objectSizeGreaterThan: GLACIER_IR_MIN_OBJECT_BYTES,
                 transitions: [
                   {
                     storageClass: s3.StorageClass.GLACIER_INSTANT_RETRIEVAL,
                     transitionAfter: Duration.days(glacierAfterDays),
                   },
                 ],
-              }
-            : {}),
-          expiration: Duration.days(retentionDays),
-        },
+              },
+            ]
+          : []),
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
       removalPolicy,
@@ -115,13 +140,25 @@ export class ExecutionArchive extends Construct {
         description: 'Archived scheduler executions (gzip JSON Lines in S3)',
       },
     });
-    const location = `s3://${this.bucket.bucketName}/${ARCHIVE_PREFIX}`;
+    const bucketUrl = `s3://${this.bucket.bucketName}/`;
+    const jsonLines = (location: string, columns: readonly glue.CfnTable.ColumnProperty[]) => ({
+      location,
+      columns: [...columns],
+      inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+      outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+      compressed: true,
+      serdeInfo: {
+        serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe',
+        parameters: { 'ignore.malformed.json': 'true' },
+      },
+    });
     const table = new glue.CfnTable(this, 'Table', {
       catalogId: Aws.ACCOUNT_ID,
       databaseName: this.databaseName,
       tableInput: {
         name: this.tableName,
-        description: 'One row per archived execution; query with tenant and job (injected) and a date range',
+        description:
+          'One row per compacted archived execution; query with tenant (injected) and a date range, filter on jobid',
         tableType: 'EXTERNAL_TABLE',
         partitionKeys: [
           {
@@ -129,7 +166,6 @@ export class ExecutionArchive extends Construct {
             type: 'string',
             comment: 'URL-encoded as in the object key (encodeURIComponent)',
           },
-          { name: 'job', type: 'string' },
           { name: 'date', type: 'string', comment: 'UTC date of scheduledAt, yyyy-MM-dd' },
         ],
         parameters: {
@@ -137,28 +173,52 @@ export class ExecutionArchive extends Construct {
           compressionType: 'gzip',
           'projection.enabled': 'true',
           'projection.tenant.type': 'injected',
-          'projection.job.type': 'injected',
           'projection.date.type': 'date',
           'projection.date.format': 'yyyy-MM-dd',
-          'projection.date.range': `NOW-${retentionDays + hotRetentionDays}DAYS,NOW`,
+          'projection.date.range': `NOW-${retentionDays + hotRetentionDays + STAGING_LAG_DAYS}DAYS,NOW`,
           'projection.date.interval': '1',
           'projection.date.interval.unit': 'DAYS',
-          'storage.location.template': `${location}tenant=\${tenant}/job=\${job}/date=\${date}/`,
+          // Parts only: staging, indexes and plans sit outside every `tenant=` prefix.
+          'storage.location.template': `${bucketUrl}${PARTS_PREFIX}\${tenant}/date=\${date}/`,
         },
-        storageDescriptor: {
-          location,
-          columns: [...ARCHIVE_COLUMNS],
-          inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
-          outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
-          compressed: true,
-          serdeInfo: {
-            serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe',
-            parameters: { 'ignore.malformed.json': 'true' },
-          },
-        },
+        storageDescriptor: jsonLines(`${bucketUrl}${ARCHIVE_PREFIX}`, ARCHIVE_COLUMNS),
       },
     });
     table.node.addDependency(database);
+
+    const staging = new glue.CfnTable(this, 'StagingTable', {
+      catalogId: Aws.ACCOUNT_ID,
+      databaseName: this.databaseName,
+      tableInput: {
+        name: this.stagingTableName,
+        description:
+          'Archived executions not compacted yet (the last days of archiving), every tenant; query with a date range',
+        tableType: 'EXTERNAL_TABLE',
+        partitionKeys: [
+          { name: 'date', type: 'string', comment: 'UTC date the batch left the hot table, yyyy-MM-dd' },
+          { name: 'hour', type: 'string', comment: 'UTC hour the batch left the hot table, 00-23' },
+        ],
+        parameters: {
+          classification: 'json',
+          compressionType: 'gzip',
+          'projection.enabled': 'true',
+          'projection.date.type': 'date',
+          'projection.date.format': 'yyyy-MM-dd',
+          'projection.date.range': `NOW-${STAGING_PROJECTION_DAYS}DAYS,NOW`,
+          'projection.date.interval': '1',
+          'projection.date.interval.unit': 'DAYS',
+          'projection.hour.type': 'integer',
+          'projection.hour.range': '0,23',
+          'projection.hour.digits': '2',
+          'storage.location.template': `${bucketUrl}${STAGING_PREFIX}date=\${date}/hour=\${hour}/`,
+        },
+        storageDescriptor: jsonLines(`${bucketUrl}${STAGING_PREFIX}`, [
+          ...ARCHIVE_COLUMNS,
+          { name: 'tenant', type: 'string' },
+        ]),
+      },
+    });
+    staging.node.addDependency(database);
   }
 
   /** Objects under the archive prefix: the only keys the handlers read or write. */
@@ -166,15 +226,47 @@ export class ExecutionArchive extends Construct {
     return this.bucket.arnForObjects(`${ARCHIVE_PREFIX}*`);
   }
 
-  /** Put archive objects, nothing else: no read, no delete, no other prefix. */
+  /** Put staging objects, nothing else: no read, no delete, no other prefix (the archiver). */
   grantWrite(grantee: iam.IGrantable): void {
-    iam.Grant.addToPrincipal({ grantee, actions: ['s3:PutObject'], resourceArns: [this.objectsArn] });
-    this.acknowledgePrefix(grantee, 'The archiver writes one object per stream batch and partition');
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:PutObject'],
+      resourceArns: [this.bucket.arnForObjects(`${STAGING_PREFIX}*`)],
+    });
+    this.acknowledgePrefix(
+      grantee,
+      STAGING_PREFIX,
+      'The archiver writes one staging object per stream batch',
+    );
   }
 
   /** List the archive prefix and get its objects (the API's history reads). */
   grantRead(grantee: iam.IGrantable): void {
     iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [this.objectsArn] });
+    this.grantList(grantee);
+    this.acknowledgePrefix(
+      grantee,
+      ARCHIVE_PREFIX,
+      'The API reads archived history of any tenant, job and day',
+    );
+  }
+
+  /** Read, write and delete under the archive prefix (the compactor: staging in, parts out, staging gone). */
+  grantCompact(grantee: iam.IGrantable): void {
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+      resourceArns: [this.objectsArn],
+    });
+    this.grantList(grantee);
+    this.acknowledgePrefix(
+      grantee,
+      ARCHIVE_PREFIX,
+      'The compactor reads staging, writes parts, indexes and plans, and deletes the staging it compacted',
+    );
+  }
+
+  private grantList(grantee: iam.IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['s3:ListBucket'],
@@ -182,17 +274,16 @@ export class ExecutionArchive extends Construct {
         conditions: { StringLike: { 's3:prefix': [`${ARCHIVE_PREFIX}*`] } },
       }),
     );
-    this.acknowledgePrefix(grantee, 'The API reads archived history of any tenant, job and day');
   }
 
-  /** Object keys name tenant, job and day, so no list of ARNs can replace the prefix wildcard. */
-  private acknowledgePrefix(grantee: iam.IGrantable, why: string): void {
+  /** Object keys name tenants, days and batches, so no list of ARNs can replace the prefix wildcard. */
+  private acknowledgePrefix(grantee: iam.IGrantable, prefix: string, why: string): void {
     const bucket = this.bucket.node.defaultChild as CfnElement;
     if (!(grantee.grantPrincipal instanceof Construct)) return;
     acknowledgeWildcards(
       grantee.grantPrincipal,
-      [`Resource::<${Stack.of(bucket).getLogicalId(bucket)}.Arn>/${ARCHIVE_PREFIX}*`],
-      `${why}: keys are ${ARCHIVE_PREFIX}tenant=<t>/job=<id>/date=<day>/…, so the grant is every object under ` +
+      [`Resource::<${Stack.of(bucket).getLogicalId(bucket)}.Arn>/${prefix}*`],
+      `${why}: keys are ${prefix}… (docs/history.md, "Archive layout"), so the grant is every object under ` +
         'that prefix of this bucket and nothing else.',
     );
   }

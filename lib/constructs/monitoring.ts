@@ -18,6 +18,7 @@ export interface MonitoredFunctions {
   readonly executor: lambda.IFunction;
   readonly archiver: lambda.IFunction;
   readonly notifier: lambda.IFunction;
+  readonly compactor: lambda.IFunction;
 }
 
 export interface MonitoringProps {
@@ -143,6 +144,16 @@ export class Monitoring extends Construct {
     alarm('ArchiverErrors', {
       alarmDescription: 'Archiver invocations failing in 2 of the last 3 five-minute periods',
       metric: fns.archiver.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+    });
+    alarm('CompactorErrors', {
+      alarmDescription:
+        'Archive compaction failing in 2 of the last 3 hourly runs: staging is left uncompacted (and still read)',
+      metric: fns.compactor.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }),
       threshold: 1,
       comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 3,

@@ -8,7 +8,15 @@ const MAX_LATENESS_JOBS = 25;
 const SVG = 'http://www.w3.org/2000/svg';
 
 const $ = (id) => document.getElementById(id);
-const state = { key: null, selectedJobId: null, timer: null, busy: false, again: false };
+const state = {
+  key: null,
+  selectedJobId: null,
+  timer: null,
+  busy: false,
+  again: false,
+  // Job id -> name (null for none), for rows that show a job by id (dead letters).
+  jobNames: new Map(),
+};
 
 // --- the key: once from ?key=, then session storage --------------------------------------
 
@@ -95,6 +103,11 @@ function svg(tag, attrs = {}, text) {
   for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, String(value));
   if (text !== undefined) node.textContent = text;
   return node;
+}
+
+/** A job's name on one line, cut short with an ellipsis (CSS) and shown whole on hover. */
+function nameLine(name) {
+  return el('div', { class: 'name', title: name ?? undefined }, name ?? '(unnamed)');
 }
 
 function badge(status) {
@@ -189,12 +202,7 @@ function renderJobs(page) {
           class: job.id === state.selectedJobId ? 'selected' : undefined,
           tabindex: 0,
         },
-        el(
-          'td',
-          {},
-          el('div', { class: 'name' }, job.name ?? '(unnamed)'),
-          el('div', { class: 'id muted' }, job.id),
-        ),
+        el('td', { class: 'job' }, nameLine(job.name), el('div', { class: 'id muted' }, job.id)),
         el('td', {}, badge(job.status)),
         el('td', {}, describeSchedule(job.schedule)),
         el('td', { title: job.nextRunAt ?? '' }, job.nextRunAt ? relative(job.nextRunAt) : '–'),
@@ -236,6 +244,7 @@ async function triggerJob(jobId) {
 
 function renderTimeline(job, executions) {
   $('timeline-job').textContent = job ? `— ${job.name ?? job.id} · ${describeTarget(job.target)}` : '';
+  $('timeline-job').title = job ? `${job.name ?? job.id} · ${describeTarget(job.target)}` : '';
   $('timeline-empty').hidden = Boolean(job && executions.length);
   $('timeline-empty').textContent = job ? 'No runs yet.' : 'Select a job to see its runs.';
   $('executions').hidden = !executions.length;
@@ -382,7 +391,12 @@ function renderDeadLetters(items) {
         'tr',
         { 'data-execution-id': e.executionId },
         el('td', { class: 'id' }, e.executionId),
-        el('td', { class: 'id' }, e.jobId),
+        el(
+          'td',
+          { class: 'job' },
+          nameLine(state.jobNames.get(e.jobId)),
+          el('div', { class: 'id muted' }, e.jobId),
+        ),
         el('td', {}, shortTime(e.scheduledAt)),
         el('td', {}, e.attempts.length),
         el('td', {}, lastResult(e)),
@@ -393,13 +407,24 @@ function renderDeadLetters(items) {
 }
 
 async function deadLetters() {
+  let items;
   try {
-    return (await api('GET', '/v1/dead-letters?limit=50')).items;
+    items = (await api('GET', '/v1/dead-letters?limit=50')).items;
   } catch (error) {
     // An API without dead letters (404) shows the empty state rather than an error.
     if (error.status === 404) return [];
     throw error;
   }
+  // Jobs beyond the first page of the jobs list: their names, once each.
+  const unknown = [...new Set(items.map((e) => e.jobId))].filter((id) => !state.jobNames.has(id));
+  await Promise.all(
+    unknown.map((id) =>
+      api('GET', `/v1/jobs/${encodeURIComponent(id)}`)
+        .then((job) => state.jobNames.set(id, job.name ?? null))
+        .catch(() => undefined),
+    ),
+  );
+  return items;
 }
 
 async function replayDeadLetter(executionId, button) {
@@ -473,6 +498,7 @@ async function refresh() {
   try {
     const page = await api('GET', '/v1/jobs?limit=100');
     const jobs = page.items;
+    for (const job of jobs) state.jobNames.set(job.id, job.name ?? null);
     if (!jobs.some((job) => job.id === state.selectedJobId)) state.selectedJobId = jobs[0]?.id ?? null;
     renderJobs(page);
     const selected = jobs.find((job) => job.id === state.selectedJobId);

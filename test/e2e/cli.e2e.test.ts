@@ -144,7 +144,12 @@ describe('scheduler CLI against the local runtime', () => {
     });
     const patched = await cli(['jobs', 'patch', job.id, '--header', 'x-two=2', '--tz', 'Europe/Paris']);
     expect(patched.stderr).toBe('');
-    expect(patched.stdout).toMatch(new RegExp(`^updated ${job.id} \\(version 2\\)`));
+    expect(patched.stdout).toMatch(
+      new RegExp(
+        `^updated ${job.id} \\(version 2\\): replaced schedule, target \\(your flags merged into the current values\\)\n`,
+      ),
+    );
+    expect((await cli(['jobs', 'patch', '--help'])).stdout).toContain('replaces each field it is sent whole');
     expect(await client.getJob(job.id)).toMatchObject({
       version: 2,
       schedule: { type: 'cron', expression: '0 3 * * *', timezone: 'Europe/Paris' },
@@ -197,6 +202,9 @@ describe('scheduler CLI against the local runtime', () => {
     expect(lines[1]).toMatch(/ manual +succeeded +1 +\d+ ms +HTTP 200 +job_/);
     expect(lines).toHaveLength(2);
     expect((await cli(['runs', 'list', job.id, '--status', 'failed'])).stdout).toBe('No runs.\n');
+    // Relative times as the help writes them: the run is within the last hour, not in the last 0 s.
+    expect((await cli(['runs', 'list', job.id, '--from', '-1h'])).stdout).toBe(runs.stdout);
+    expect((await cli(['runs', 'list', job.id, '--to', '-1h'])).stdout).toBe('No runs.\n');
 
     const one = await cli(['runs', 'get', executionId!]);
     expect(one.stdout).toMatch(/status: +succeeded/);

@@ -6,6 +6,9 @@ import { describeWithoutChromium, hasChromium, launchChromium } from '../support
 import { API_KEY, startTestRuntime, tempDataDir } from '../support/runtime.js';
 import { type Sink, startSink, waitFor } from '../support/sink.js';
 
+/** 128 characters, the longest name there is, and no space to break it at. */
+const LONG_NAME = `nightly-${'partition-rebuild-'.repeat(7)}`.slice(0, 128);
+
 if (!hasChromium()) {
   describeWithoutChromium('local dashboard in a browser', 'dashboard browser test');
 } else {
@@ -20,12 +23,14 @@ if (!hasChromium()) {
     let deadId = '';
     const problems: string[] = [];
 
-    async function openPage(path: string): Promise<Page> {
+    /** A page of the dashboard; `clock` fixes the time the page reads (Date.now), timers still run. */
+    async function openPage(path: string, clock?: number): Promise<Page> {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       page.on('console', (m) => {
         if (m.type() === 'error') problems.push(`console: ${m.text()}`);
       });
       page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      if (clock !== undefined) await page.clock.setFixedTime(clock);
       await page.goto(`${runtime.url}${path}`);
       return page;
     }
@@ -38,7 +43,7 @@ if (!hasChromium()) {
         launchChromium(),
       ]);
       client = new SchedulerClient({ endpoint: runtime.url, apiKey: API_KEY });
-      const [ok, daily, flaky] = await Promise.all([
+      const [ok, daily, flaky, long] = await Promise.all([
         client.createJob({
           name: 'ok-now',
           schedule: { type: 'immediate' },
@@ -55,8 +60,13 @@ if (!hasChromium()) {
           target: { url: `${sink.url}/flaky` },
           retry: { maxAttempts: 2, initialDelaySeconds: 0.1, maxDelaySeconds: 1, jitter: 'none' },
         }),
+        client.createJob({
+          name: LONG_NAME,
+          schedule: { type: 'cron', expression: '0 0 1 1 *' },
+          target: { url: `${sink.url}/long` },
+        }),
       ]);
-      Object.assign(jobs, { ok: ok.id, daily: daily.id, flaky: flaky.id });
+      Object.assign(jobs, { ok: ok.id, daily: daily.id, flaky: flaky.id, long: long.id });
       const dead = await waitFor(
         async () => (await client.listDeadLetters()).items.find((e) => e.jobId === flaky.id),
         10_000,
@@ -95,7 +105,12 @@ if (!hasChromium()) {
     });
 
     it('takes the key once from ?key=, removes it from the address bar and shows the jobs', async () => {
-      const page = await openPage(`/?key=${API_KEY}`);
+      // The page reads its clock 5 h 7 min 30 s before the daily job's next run, whatever the time of day.
+      const nextRunAt = (await client.getJob(jobs.daily!)).nextRunAt!;
+      const page = await openPage(
+        `/?key=${API_KEY}`,
+        Date.parse(nextRunAt) - (5 * 3600 + 7 * 60 + 30) * 1000,
+      );
       await page.waitForSelector('body[data-loaded="true"]');
       expect(new URL(page.url()).search).toBe('');
       expect(await page.evaluate('sessionStorage.getItem("scheduler.apiKey")')).toBe(API_KEY);
@@ -104,7 +119,7 @@ if (!hasChromium()) {
       await expect.poll(() => daily.textContent()).toContain('daily-report');
       const dailyText = (await daily.textContent()) ?? '';
       expect(dailyText).toContain('cron 30 2 * * * (America/New_York)');
-      expect(dailyText).toMatch(/in \d+h \d+m/);
+      expect(dailyText).toContain('in 5h 7m');
       const ok = page.locator(`#jobs tr[data-job-id="${jobs.ok}"]`);
       expect(await ok.locator('td.last-run .badge').textContent()).toBe('succeeded');
       const flaky = page.locator(`#jobs tr[data-job-id="${jobs.flaky}"]`);
@@ -114,6 +129,28 @@ if (!hasChromium()) {
       await page.reload();
       await page.waitForSelector('body[data-loaded="true"]');
       expect(await page.locator('#login').isHidden()).toBe(true);
+      await page.close();
+    });
+
+    it('cuts a long name short with an ellipsis, the full name on hover, the other columns in view', async () => {
+      const page = await openPage(`/?key=${API_KEY}`);
+      await page.waitForSelector('body[data-loaded="true"]');
+      const row = page.locator(`#jobs tr[data-job-id="${jobs.long}"]`);
+      const name = row.locator('.name');
+      expect(await name.getAttribute('title')).toBe(LONG_NAME);
+      type Styled = { getComputedStyle(node: unknown): { textOverflow: string } };
+      expect(
+        await name.evaluate((node) => (globalThis as unknown as Styled).getComputedStyle(node).textOverflow),
+      ).toBe('ellipsis');
+      expect(
+        await name.evaluate(
+          (node: { scrollWidth: number; clientWidth: number }) => node.scrollWidth > node.clientWidth,
+        ),
+      ).toBe(true);
+      const button = await row.locator('button.trigger').boundingBox();
+      expect(button).not.toBeNull();
+      expect(button!.x + button!.width).toBeLessThanOrEqual(1280);
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1280);
       await page.close();
     });
 
@@ -138,6 +175,9 @@ if (!hasChromium()) {
       await page.waitForSelector('body[data-loaded="true"]');
       const row = page.locator(`#dead-letters tr[data-execution-id="${deadId}"]`);
       expect(await row.textContent()).toContain('HTTP 503');
+      // The job's name beside its id.
+      expect(await row.locator('td.job .name').textContent()).toBe('flaky-hook');
+      expect(await row.locator('td.job .id').textContent()).toBe(jobs.flaky);
       const callsBefore = sink.calls.filter((c) => c.path === '/flaky').length;
       healthy = true;
       await row.locator('button.replay').click();

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../local/runtime.js';
@@ -7,8 +7,9 @@ import { type Sink, startSink, waitFor } from '../support/sink.js';
 
 /**
  * History end to end on the real local runtime: executions leave the hot table two seconds after
- * they finish, the TTL sweeper (every 200 ms) archives them under the data directory, and the API
- * keeps returning them, merged with what is still hot, and after a restart.
+ * they finish, the TTL sweeper (every 200 ms) stages them in the archive under the data directory,
+ * the compactor (asked here, with no settle time) turns the staging into parts, and the API keeps
+ * returning them, merged with what is still hot, before and after compaction and after a restart.
  */
 describe('execution history, end to end', () => {
   const data = tempDataDir();
@@ -23,7 +24,8 @@ describe('execution history, end to end', () => {
   };
   let hotView: unknown;
 
-  const options = { hotRetentionSeconds: 2, sweepIntervalMs: 200 };
+  // Today's removals count as settled at once (in AWS and by default locally: a day after the date ends).
+  const options = { hotRetentionSeconds: 2, sweepIntervalMs: 200, compactionSettleMs: -2 * 86_400_000 };
 
   beforeAll(async () => {
     sink = await startSink();
@@ -87,14 +89,14 @@ describe('execution history, end to end', () => {
     expect(archived.body).toEqual(hotView);
     expect(archived.body.attempts).toHaveLength(1);
 
-    const partition = join(data.dir, 'archive', 'executions', 'tenant=team-a', `job=${jobId}`);
-    const dates = readdirSync(partition);
-    expect(dates).toEqual([`date=${ids.succeeded.slice(jobId.length + 1, jobId.length + 11)}`]);
-    expect(
-      readdirSync(join(partition, dates[0]!)).every((f) =>
-        /^\d{9}-\d{9}-\d+-[0-9a-f]{16}\.jsonl\.gz$/.test(f),
-      ),
-    ).toBe(true);
+    // Staged: one object per sweep (the local stream batch), under the hour it was removed.
+    const staging = join(data.dir, 'archive', 'executions', 'staging');
+    const [removedOn] = readdirSync(staging);
+    expect(removedOn).toMatch(/^date=\d{4}-\d{2}-\d{2}$/);
+    const [hour] = readdirSync(join(staging, removedOn!));
+    expect(readdirSync(join(staging, removedOn!, hour!))).toEqual([
+      expect.stringMatching(/^\d{8}T\d{9}Z-\d{8}T\d{9}Z-[0-9a-f]{16}\.jsonl\.gz$/),
+    ]);
 
     // Another tenant cannot read it from the archive either.
     const other = await apiClient(runtime.url, OTHER_KEY)(
@@ -171,6 +173,22 @@ describe('execution history, end to end', () => {
     expect(await runtime.deps.executions.getExecution(ids.running)).not.toBeNull();
     const bad = await list('?cursor=bm90LWEtY3Vyc29y');
     expect(bad.status).toBe(400);
+  });
+
+  it('serves the same history once the compactor has turned the staging into a part', async () => {
+    const before = (await api('GET', `/v1/jobs/${jobId}/executions`)).body;
+    const report = await runtime.compaction.run();
+    expect(report).toMatchObject({ failed: [], rows: 2, parts: 1, stagingDeleted: 2 });
+    const archive = join(data.dir, 'archive', 'executions');
+    expect(existsSync(join(archive, 'staging'))).toBe(false);
+    const scheduledOn = ids.succeeded.slice(jobId.length + 1, jobId.length + 11);
+    expect(readdirSync(join(archive, 'tenant=team-a', `date=${scheduledOn}`))).toEqual([
+      expect.stringMatching(/^\d{4}-\d{2}-\d{2}-g0001-s0of1\.jsonl\.gz$/),
+    ]);
+    expect((await api('GET', `/v1/jobs/${jobId}/executions`)).body).toEqual(before);
+    const found = await api('GET', `/v1/executions/${encodeURIComponent(ids.failed)}`);
+    expect(found.status).toBe(200);
+    expect(found.body.status).toBe('failed');
   });
 
   it('still serves archived history after a restart on the same data directory', async () => {

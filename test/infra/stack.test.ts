@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { GLACIER_IR_MIN_OBJECT_BYTES } from '../../lib/constructs/archive.js';
 import { DEFAULT_SETTINGS } from '../../lib/constructs/settings.js';
 import { acknowledgementsIn, nagFindings, resourceCounts } from '../../lib/synth-report.js';
 import { TTL_PRINCIPAL } from '../../schemas/stream.js';
@@ -90,50 +91,130 @@ describe('archive', () => {
     });
   });
 
-  it('moves executions to Glacier Instant Retrieval after 90 days and expires them after the retention', () => {
+  it('expires everything the archive writes after the retention, whatever its size', () => {
     const rules = archiveBucket().Properties.LifecycleConfiguration.Rules as Record<string, unknown>[];
-    expect(rules).toContainEqual(
-      expect.objectContaining({
-        Prefix: 'executions/',
-        Status: 'Enabled',
-        Transitions: [{ StorageClass: 'GLACIER_IR', TransitionInDays: 90 }],
-        ExpirationInDays: DEFAULT_SETTINGS.archiveRetentionDays,
-      }),
-    );
+    const expiry = rules.find((rule) => rule.Id === 'expire-executions');
+    expect(expiry).toEqual({
+      Id: 'expire-executions',
+      Prefix: 'executions/',
+      Status: 'Enabled',
+      ExpirationInDays: DEFAULT_SETTINGS.archiveRetentionDays,
+    });
   });
 
-  it('has a Glue table over the archive prefix with partition projection on tenant, job and date', () => {
-    const table = only(s.template, 'AWS::Glue::Table').Properties.TableInput as {
+  it('moves compacted parts of 128 KiB and more to Glacier Instant Retrieval after 90 days, naming the size itself', () => {
+    // S3 skips transitions of objects under 128 KB by default (since September 2024): a rule
+    // without a size filter reads as if it applied to every part, and small ones never move.
+    const rules = archiveBucket().Properties.LifecycleConfiguration.Rules as Record<string, unknown>[];
+    const glacier = rules.filter((rule) => JSON.stringify(rule).includes('GLACIER_IR'));
+    expect(glacier).toEqual([
+      {
+        Id: 'compacted-parts-to-glacier-ir',
+        Status: 'Enabled',
+        Prefix: 'executions/tenant=',
+        ObjectSizeGreaterThan: GLACIER_IR_MIN_OBJECT_BYTES,
+        Transitions: [{ StorageClass: 'GLACIER_IR', TransitionInDays: 90 }],
+      },
+    ]);
+    expect(GLACIER_IR_MIN_OBJECT_BYTES).toBe(128 * 1024);
+  });
+
+  const glueTable = (name: string) =>
+    only(s.template, 'AWS::Glue::Table', { TableInput: { Name: name } }).Properties.TableInput as {
       PartitionKeys: { Name: string }[];
       Parameters: Record<string, string>;
-      StorageDescriptor: { Location: unknown; SerdeInfo: { SerializationLibrary: string } };
+      StorageDescriptor: {
+        Location: unknown;
+        Columns: { Name: string }[];
+        SerdeInfo: { SerializationLibrary: string };
+      };
     };
-    expect(table.PartitionKeys.map((key) => key.Name)).toEqual(['tenant', 'job', 'date']);
+  const locationTemplate = (table: ReturnType<typeof glueTable>) =>
+    JSON.stringify(s.stack.resolve(table.Parameters['storage.location.template']));
+
+  it('has a Glue table over the compacted parts with partition projection on tenant and date', () => {
+    const table = glueTable('executions');
+    expect(table.PartitionKeys.map((key) => key.Name)).toEqual(['tenant', 'date']);
     expect(table.Parameters).toMatchObject({
       'projection.enabled': 'true',
       'projection.tenant.type': 'injected',
-      'projection.job.type': 'injected',
       'projection.date.type': 'date',
       'projection.date.format': 'yyyy-MM-dd',
-      // Partitions are days runs were due: hot days plus archive days reach back to the oldest object.
-      'projection.date.range': `NOW-${DEFAULT_SETTINGS.archiveRetentionDays + DEFAULT_SETTINGS.hotRetentionDays}DAYS,NOW`,
+      // Partitions are days runs were due: hot days, the days in staging, then the retention of a part.
+      'projection.date.range': `NOW-${DEFAULT_SETTINGS.archiveRetentionDays + DEFAULT_SETTINGS.hotRetentionDays + 5}DAYS,NOW`,
       compressionType: 'gzip',
     });
-    const template = JSON.stringify(s.stack.resolve(table.Parameters['storage.location.template']));
+    expect(table.Parameters['projection.job.type']).toBeUndefined();
     // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's placeholders, not JavaScript's
-    expect(template).toContain('executions/tenant=${tenant}/job=${job}/date=${date}/');
+    expect(locationTemplate(table)).toContain('/executions/tenant=${tenant}/date=${date}/');
     expect(JSON.stringify(table.StorageDescriptor.Location)).toContain(
       logicalId(s.stack, s.stack.archive.bucket),
     );
+    expect(table.StorageDescriptor.Columns.map((c) => c.Name)).toContain('jobid');
     expect(table.StorageDescriptor.SerdeInfo.SerializationLibrary).toBe('org.openx.data.jsonserde.JsonSerDe');
+  });
+
+  it('has a Glue table over the staging objects by removal date and hour, with the tenant as a column', () => {
+    const table = glueTable('executions_staging');
+    expect(table.PartitionKeys.map((key) => key.Name)).toEqual(['date', 'hour']);
+    expect(table.Parameters).toMatchObject({
+      'projection.enabled': 'true',
+      'projection.date.type': 'date',
+      'projection.hour.type': 'integer',
+      'projection.hour.range': '0,23',
+      'projection.hour.digits': '2',
+    });
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's placeholders, not JavaScript's
+    expect(locationTemplate(table)).toContain('/executions/staging/date=${date}/hour=${hour}/');
+    expect(table.StorageDescriptor.Columns.map((c) => c.Name)).toEqual(
+      expect.arrayContaining(['tenant', 'jobid']),
+    );
+  });
+});
+
+describe('compactor', () => {
+  const fn = () => s.template.toJSON().Resources[logicalId(s.stack, s.stack.compactor.handler)].Properties;
+
+  it('runs every hour from an EventBridge rule, one at a time, with no async retries of its own', () => {
+    s.template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 hour)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: cfn(s.stack, s.stack.compactor.handler.functionArn) })],
+    });
+    expect(fn()).toMatchObject({ Timeout: 900, MemorySize: 2048, ReservedConcurrentExecutions: 1 });
+    s.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: cfn(s.stack, s.stack.compactor.handler.functionName),
+      MaximumRetryAttempts: 0,
+    });
+  });
+
+  it('may read, write and delete archive objects and list the archive prefix, and touch nothing else', () => {
+    const policy = only(s.template, 'AWS::IAM::Policy', {
+      Roles: [cfn(s.stack, s.stack.compactor.handler.role?.roleName)],
+    }).Properties.PolicyDocument as {
+      Statement: { Action: string | string[]; Resource: unknown; Condition?: unknown }[];
+    };
+    const statements = policy.Statement.filter((st) => [st.Action].flat().some((a) => a.startsWith('s3:')));
+    expect(statements.flatMap((st) => [st.Action].flat()).sort()).toEqual([
+      's3:DeleteObject',
+      's3:GetObject',
+      's3:ListBucket',
+      's3:PutObject',
+    ]);
+    const actions = policy.Statement.flatMap((st) => [st.Action].flat());
+    expect(actions.filter((a) => a.startsWith('dynamodb:') || a.startsWith('sqs:'))).toEqual([]);
+    const objects = statements.find((st) => [st.Action].flat().includes('s3:DeleteObject'))!;
+    expect(JSON.stringify(objects.Resource)).toContain('/executions/*');
+    const list = statements.find((st) => [st.Action].flat().includes('s3:ListBucket'))!;
+    expect(list.Condition).toEqual({ StringLike: { 's3:prefix': ['executions/*'] } });
   });
 });
 
 describe('functions', () => {
   const functions = () => Object.values(resources(s.template, 'AWS::Lambda::Function'));
 
-  it('are the five handlers, each on arm64 and Node.js 22 with active tracing', () => {
-    expect(functions()).toHaveLength(5);
+  it('are the six handlers, each on arm64 and Node.js 22 with active tracing', () => {
+    expect(functions()).toHaveLength(6);
     for (const fn of functions()) {
       expect(fn.Properties).toMatchObject({
         Architectures: ['arm64'],
@@ -149,7 +230,7 @@ describe('functions', () => {
     const used = functions().map(
       (fn) => (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref,
     );
-    expect(new Set(used).size).toBe(5);
+    expect(new Set(used).size).toBe(6);
     for (const id of used) {
       expect(logGroups[id]?.Properties.RetentionInDays).toBe(DEFAULT_SETTINGS.logRetentionDays);
     }
@@ -266,14 +347,15 @@ describe('archiver', () => {
     expect(mapping()).toMatchObject({ MaximumBatchingWindowInSeconds: 300, BatchSize: 1000 });
   });
 
-  it('may put archive objects and nothing else in S3', () => {
+  it('may put staging objects and nothing else in S3', () => {
     const policy = only(s.template, 'AWS::IAM::Policy', {
       Roles: [cfn(s.stack, s.stack.archiver.handler.role?.roleName)],
-    }).Properties.PolicyDocument as { Statement: { Action: string | string[] }[] };
-    const s3Actions = policy.Statement.flatMap((statement) => [statement.Action].flat()).filter((action) =>
-      action.startsWith('s3:'),
+    }).Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] };
+    const s3 = policy.Statement.filter((statement) =>
+      [statement.Action].flat().some((action) => action.startsWith('s3:')),
     );
-    expect(s3Actions).toEqual(['s3:PutObject']);
+    expect(s3.flatMap((statement) => [statement.Action].flat())).toEqual(['s3:PutObject']);
+    expect(JSON.stringify(s3[0]!.Resource)).toContain('/executions/staging/*');
   });
 });
 
@@ -429,13 +511,19 @@ describe('monitoring', () => {
     expect(watched.sort()).toEqual(queues.sort());
   });
 
-  it('alarms on the failure rate of finished executions and on archiver errors', () => {
+  it('alarms on the failure rate of finished executions and on archiver and compactor errors', () => {
     const rate = alarms().find((alarm) =>
       JSON.stringify(alarm.Metrics ?? []).includes('(f + d) / (s + f + d)'),
     );
     expect(rate).toMatchObject({ Threshold: 0.1, ComparisonOperator: 'GreaterThanThreshold' });
     const archiver = JSON.stringify([cfn(s.stack, s.stack.archiver.handler.functionName)]);
     expect(alarmOn('Errors').some((alarm) => dimensionRef(alarm) === archiver)).toBe(true);
+    const compactor = JSON.stringify([cfn(s.stack, s.stack.compactor.handler.functionName)]);
+    expect(alarmOn('Errors').find((alarm) => dimensionRef(alarm) === compactor)).toMatchObject({
+      Period: 3600,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+    });
   });
 
   it('every alarm notifies the topic; without alarmEmail nothing is subscribed to it', () => {
@@ -456,11 +544,12 @@ describe('cdk-nag', () => {
   it('the stack has the resources the design names, by type', () => {
     expect(resourceCounts(s.stack)).toMatchObject({
       'AWS::DynamoDB::Table': 2,
-      'AWS::Lambda::Function': 5,
+      'AWS::Lambda::Function': 6,
       'AWS::Lambda::EventSourceMapping': 5, // three run queues, notifications, the stream
       'AWS::SQS::Queue': 10, // run ×3, notifications, their four DLQs, watcher DLQ, archiver failures
       'AWS::Scheduler::Schedule': DEFAULT_SETTINGS.shards,
-      'AWS::Glue::Table': 1,
+      'AWS::Glue::Table': 2, // compacted parts, staging
+      'AWS::Events::Rule': 1, // the compactor's schedule
       'AWS::S3::Bucket': 2,
     });
   });

@@ -169,7 +169,11 @@ describe('GuardedHttpCaller', () => {
 
       const outcome = await caller.call(get(`http://127.0.0.1:${redirectorPort}/`));
 
-      expect(outcome).toMatchObject({ kind: 'response', statusCode: 302 });
+      expect(outcome).toMatchObject({
+        kind: 'response',
+        statusCode: 302,
+        location: 'http://169.254.169.254/latest/meta-data/',
+      });
       expect(redirectorHits).toBe(1);
     });
 
@@ -212,6 +216,90 @@ describe('GuardedHttpCaller', () => {
       expect(ok).toMatchObject({ kind: 'response', statusCode: 200 });
       expect(sink.calls[0]).toMatchObject({ method: 'GET', body: '' });
       expect(closed).toMatchObject({ kind: 'error', error: 'network error: ECONNREFUSED' });
+    });
+  });
+
+  describe('framing and connection pools', () => {
+    /** A loopback target that records, for each request, the connection it arrived on. */
+    let counting: Sink;
+    let countingUrl: string;
+    const requests = () =>
+      counting.calls.map((c) => ({
+        connection: c.connection,
+        tenant: String(c.headers['x-tenant-tag']),
+        path: c.path,
+        body: c.body,
+      }));
+
+    beforeAll(async () => {
+      counting = await startSink();
+      counting.respond((call) => ({ status: 200, body: `answer to ${call.path}` }));
+      countingUrl = counting.url;
+    });
+    afterEach(() => {
+      counting.calls.length = 0;
+    });
+    afterAll(() => counting.close());
+
+    it('frames the body itself: a stored content-length or transfer-encoding cannot smuggle a second request', async () => {
+      const caller = new GuardedHttpCaller({ allowlist: LOOPBACK_OPEN });
+      const smuggled = 'GET /admin HTTP/1.1\r\nHost: target\r\n\r\n';
+
+      const outcomes = [];
+      const framings: Record<string, string>[] = [
+        { 'content-length': '0' },
+        { 'transfer-encoding': 'chunked', 'Content-Length': '4' },
+        { connection: 'keep-alive, upgrade', upgrade: 'h2c', host: 'other.example', te: 'trailers' },
+      ];
+      for (const headers of framings) {
+        outcomes.push(
+          await caller.call(get(`${countingUrl}/hook`, { headers, body: smuggled, tenant: 'team-a' })),
+        );
+      }
+
+      expect(outcomes.map((o) => o.kind === 'response' && o.body)).toEqual([
+        'answer to /hook',
+        'answer to /hook',
+        'answer to /hook',
+      ]);
+      expect(requests().map((r) => [r.path, r.body])).toEqual([
+        ['/hook', smuggled],
+        ['/hook', smuggled],
+        ['/hook', smuggled],
+      ]);
+    });
+
+    it('never lets two tenants share a pooled connection, and reuses connections within a tenant', async () => {
+      const caller = new GuardedHttpCaller({ allowlist: LOOPBACK_OPEN });
+
+      for (let i = 0; i < 6; i++) {
+        for (const tenant of ['team-a', 'team-b']) {
+          const outcome = await caller.call(
+            get(`${countingUrl}/${tenant}/${i}`, { headers: { 'x-tenant-tag': tenant }, tenant }),
+          );
+          expect(outcome).toMatchObject({ kind: 'response', statusCode: 200 });
+        }
+      }
+
+      const tenantsByConnection = new Map<number, Set<string>>();
+      for (const r of requests()) {
+        tenantsByConnection.set(
+          r.connection,
+          (tenantsByConnection.get(r.connection) ?? new Set()).add(r.tenant),
+        );
+      }
+      expect(requests()).toHaveLength(12);
+      for (const tenants of tenantsByConnection.values()) expect(tenants.size).toBe(1);
+      // Keep-alive still works inside a tenant: sequential calls reuse one connection each.
+      expect(tenantsByConnection.size).toBe(2);
+    });
+
+    it('opens a fresh connection for every call that names no tenant', async () => {
+      const caller = new GuardedHttpCaller({ allowlist: LOOPBACK_OPEN });
+
+      for (let i = 0; i < 3; i++) await caller.call(get(`${countingUrl}/anonymous/${i}`));
+
+      expect(new Set(requests().map((r) => r.connection)).size).toBe(3);
     });
   });
 });

@@ -4,10 +4,12 @@ import { DeleteItemCommand, DescribeTableCommand, type DynamoDBClient } from '@a
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeRows } from '../../lambdas/adapters/archive-codec.js';
 import { DynamoExecutionStore } from '../../lambdas/adapters/dynamo-execution-store.js';
-import { FileHistoryArchive } from '../../lambdas/adapters/file-history-archive.js';
-import { archivedSlice } from '../../lambdas/core/history.js';
-import { ArchiveService } from '../../lambdas/services/archive-service.js';
+import { FileArchiveStore } from '../../lambdas/adapters/file-archive-store.js';
+import { ObjectHistoryArchive } from '../../lambdas/adapters/object-history-archive.js';
+import { archiveStreamBatch } from '../../lambdas/archiver/stream-batch.js';
+import type { ArchiveStore } from '../../lambdas/core/ports/archive.js';
 import { silentLogger } from '../../lambdas/services/deps.js';
 import { dynamoClient, type Emulator, startDynamo } from '../../local/emulators.js';
 import { ensureTables } from '../../local/tables.js';
@@ -16,7 +18,7 @@ import type { ExecutionItem } from '../../schemas/stored.js';
 import type { StreamRecord } from '../../schemas/stream.js';
 import { aFinishedExecution } from '../support/history-fixtures.js';
 import { FakeClock } from '../support/memory.js';
-import { MemoryHistoryArchive } from '../support/memory-archive.js';
+import { MemoryArchiveStore } from '../support/memory-archive-store.js';
 import { tempDataDir } from '../support/runtime.js';
 import { waitFor } from '../support/sink.js';
 
@@ -53,14 +55,20 @@ async function freshTable(): Promise<{ table: string; store: DynamoExecutionStor
   return { table: names.executions, store: new DynamoExecutionStore(doc, names.executions) };
 }
 
-/** An ArchiveService that also remembers every record it was given. */
-class RecordingArchiver extends ArchiveService {
-  readonly received: StreamRecord[] = [];
-  override archiveRecords(records: StreamRecord[]) {
-    this.received.push(...records);
-    return super.archiveRecords(records);
-  }
+/** The archiver's stream-batch code over a store, remembering every record it was given. */
+function archiverOver(store: ArchiveStore) {
+  const received: StreamRecord[] = [];
+  const archive = new ObjectHistoryArchive(store);
+  const archiver = (records: StreamRecord[]) => {
+    received.push(...records);
+    return archiveStreamBatch(archive, records, silentLogger);
+  };
+  return { archive, archiver, received };
 }
+
+/** Every row a memory store's objects hold. */
+const rowsIn = (store: MemoryArchiveStore) =>
+  store.keys().flatMap((key) => decodeRows(store.objects.get(key)!, key));
 
 const job = 'job_01JSWEEPER0000000000000000';
 const expiring = (minute: number, expiresAt: number): ExecutionItem =>
@@ -76,8 +84,9 @@ describe('TtlSweeper', () => {
     const { expiresAt: _e, finishedAt: _f, ...running } = expiring(4, 0);
     const running4 = { ...running, status: 'running' as const };
     for (const item of [...gone, kept, running4]) await store.createExecution(item);
-    const archive = new FileHistoryArchive(`${data.dir}/archive-${table}`);
-    const archiver = new RecordingArchiver(archive, silentLogger);
+    const { archive, archiver, received } = archiverOver(
+      new FileArchiveStore(`${data.dir}/archive-${table}`),
+    );
     const sweeper = new TtlSweeper({
       client: raw,
       table,
@@ -95,10 +104,10 @@ describe('TtlSweeper', () => {
     for (const item of gone) expect(await store.getExecution(item.executionId)).toBeNull();
     expect(await store.getExecution(kept.executionId)).toEqual(kept);
     expect(await store.getExecution(running4.executionId)).toEqual(running4);
-    const archived = await archivedSlice(archive, 'team-a', job, {}, undefined, 10);
+    const archived = await archive.jobSlice({ tenant: 'team-a', jobId: job, filter: {}, limit: 10 });
     expect(archived.items.map((e) => e.executionId)).toEqual([gone[1]!.executionId, gone[0]!.executionId]);
 
-    const records = archiver.received;
+    const records = received;
     expect(records).toHaveLength(2);
     for (const record of records) {
       expect(record).toMatchObject({
@@ -136,33 +145,33 @@ describe('TtlSweeper', () => {
         return raw.send(command as never);
       },
     } as unknown as DynamoDBClient;
-    const archive = new MemoryHistoryArchive();
+    const store2 = new MemoryArchiveStore();
     const sweeper = new TtlSweeper({
       client: racing,
       table,
-      archiver: new ArchiveService(archive, silentLogger),
+      archiver: archiverOver(store2).archiver,
       clock: new FakeClock(NOW),
       intervalMs: 60_000,
       log: silentLogger,
     });
     expect(await sweeper.sweep()).toEqual({ deleted: 0, archived: 0, retrying: 0 });
     expect((await store.getExecution(item.executionId))?.status).toBe('queued');
-    expect(archive.objects.size).toBe(0);
+    expect(store2.objects.size).toBe(0);
   });
 
   it('keeps what it deleted but could not archive, and archives it on the next sweep', async () => {
     const { table, store } = await freshTable();
     const item = expiring(6, NOW / 1000 - 1);
     await store.createExecution(item);
-    const archive = new MemoryHistoryArchive();
+    const archive = new MemoryArchiveStore();
     let down = true;
-    archive.beforePut = () => {
+    archive.before = () => {
       if (down) throw new Error('disk full');
     };
     const sweeper = new TtlSweeper({
       client: raw,
       table,
-      archiver: new ArchiveService(archive, silentLogger),
+      archiver: archiverOver(archive).archiver,
       clock: new FakeClock(NOW),
       intervalMs: 60_000,
       log: silentLogger,
@@ -171,7 +180,7 @@ describe('TtlSweeper', () => {
     expect(await store.getExecution(item.executionId)).toBeNull();
     down = false;
     expect(await sweeper.sweep()).toEqual({ deleted: 0, archived: 1, retrying: 0 });
-    expect(archive.allRows().map((r) => r.executionId)).toEqual([item.executionId]);
+    expect(rowsIn(archive).map((r) => r.executionId)).toEqual([item.executionId]);
   });
 
   it('archives after a restart what the previous process deleted but had not archived (kill -9)', async () => {
@@ -183,14 +192,14 @@ describe('TtlSweeper', () => {
     await store.createExecution(swept);
     await store.createExecution(stillHot);
     const journalPath = join(data.dir, `journal-${table}.json`);
-    const down = new MemoryHistoryArchive();
-    down.beforePut = () => {
+    const down = new MemoryArchiveStore();
+    down.before = () => {
       throw new Error('killed');
     };
     const first = new TtlSweeper({
       client: raw,
       table,
-      archiver: new ArchiveService(down, silentLogger),
+      archiver: archiverOver(down).archiver,
       clock: new FakeClock(NOW),
       intervalMs: 60_000,
       log: silentLogger,
@@ -205,11 +214,11 @@ describe('TtlSweeper', () => {
     writeFileSync(journalPath, JSON.stringify(journal));
 
     // Act: the next process, nothing in memory.
-    const archive = new MemoryHistoryArchive();
+    const archive = new MemoryArchiveStore();
     const second = new TtlSweeper({
       client: raw,
       table,
-      archiver: new ArchiveService(archive, silentLogger),
+      archiver: archiverOver(archive).archiver,
       clock: new FakeClock(NOW),
       intervalMs: 60_000,
       log: silentLogger,
@@ -219,7 +228,7 @@ describe('TtlSweeper', () => {
 
     // Assess
     expect(report).toEqual({ deleted: 0, archived: 1, retrying: 0 });
-    expect(archive.allRows().map((r) => r.executionId)).toEqual([swept.executionId]);
+    expect(rowsIn(archive).map((r) => r.executionId)).toEqual([swept.executionId]);
     expect(await store.getExecution(stillHot.executionId)).toEqual(stillHot);
     expect(existsSync(journalPath)).toBe(false);
     expect(await second.sweep()).toEqual({ deleted: 0, archived: 0, retrying: 0 });

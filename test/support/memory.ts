@@ -1,4 +1,4 @@
-import { ConditionFailed, ValidationFailed } from '../../lambdas/core/errors.js';
+import { ConditionFailed, InvalidCursor } from '../../lambdas/core/errors.js';
 import type {
   Clock,
   DependencyRound,
@@ -25,14 +25,15 @@ function page<T>(
 ): Page<T> {
   let start = 0;
   if (cursor) {
-    let decoded: { scope: string; after: string };
+    let decoded: { scope?: unknown; after?: unknown } | null;
     try {
       decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     } catch {
-      throw new ValidationFailed('cursor is not valid for this list');
+      throw new InvalidCursor();
     }
-    if (decoded.scope !== scope) throw new ValidationFailed('cursor is not valid for this list');
-    start = sorted.findIndex((item) => keyOf(item) === decoded.after) + 1;
+    if (decoded?.scope !== scope || typeof decoded.after !== 'string') throw new InvalidCursor();
+    const after = decoded.after;
+    start = sorted.findIndex((item) => keyOf(item) === after) + 1;
   }
   const items = sorted.slice(start, start + limit);
   const last = items.at(-1);

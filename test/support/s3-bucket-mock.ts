@@ -1,5 +1,7 @@
 import {
+  DeleteObjectsCommand,
   GetObjectCommand,
+  type GetObjectCommandOutput,
   ListObjectsV2Command,
   type ListObjectsV2CommandInput,
   PutObjectCommand,
@@ -8,6 +10,11 @@ import {
 } from '@aws-sdk/client-s3';
 
 const PAGE = 1000;
+
+/** The part of a GetObject answer the archive's store reads, for aws-sdk-client-mock's `resolves`. */
+export function objectBody(bytes: Uint8Array): GetObjectCommandOutput['Body'] {
+  return { transformToByteArray: async () => bytes } as unknown as GetObjectCommandOutput['Body'];
+}
 
 export interface FakeBucket {
   /** Hand this to the adapter under test: it answers `send` like S3 would. */
@@ -18,9 +25,10 @@ export interface FakeBucket {
 }
 
 /**
- * An S3 bucket in a Map behind a client that answers PutObject, GetObject and ListObjectsV2
- * (prefix, delimiter, 1,000 entries per page, continuation tokens) — enough for the archive
- * adapter, with every request counted and none of the SDK's per-request overhead. Listing walks a
+ * An S3 bucket in a Map behind a client that answers PutObject (and its `If-None-Match: *`),
+ * GetObject (and its `Range`), DeleteObjects and ListObjectsV2 (prefix, delimiter, start-after,
+ * 1,000 entries per page, continuation tokens) — enough for the archive's store, with every
+ * request counted and none of the SDK's per-request overhead. Listing walks a
  * sorted index and jumps over each common prefix, as S3 does, so a year of a job that runs every
  * minute (hundreds of thousands of keys) is listed in microseconds.
  */
@@ -32,14 +40,24 @@ export function fakeBucket(): FakeBucket {
     const name = (command as object).constructor.name;
     calls[name] = (calls[name] ?? 0) + 1;
     if (command instanceof PutObjectCommand) {
-      if (!objects.has(command.input.Key!)) index = undefined;
-      objects.set(command.input.Key!, new Uint8Array(command.input.Body as Buffer));
+      const key = command.input.Key!;
+      if (command.input.IfNoneMatch === '*' && objects.has(key))
+        throw new S3ServiceException({ name: 'PreconditionFailed', $fault: 'client', $metadata: {} });
+      if (!objects.has(key)) index = undefined;
+      objects.set(key, new Uint8Array(command.input.Body as Uint8Array));
       return {};
     }
     if (command instanceof GetObjectCommand) {
       const bytes = objects.get(command.input.Key!);
       if (!bytes) throw new S3ServiceException({ name: 'NoSuchKey', $fault: 'client', $metadata: {} });
-      return { Body: { transformToByteArray: async () => bytes } };
+      const range = /^bytes=(\d+)-(\d+)$/.exec(command.input.Range ?? '');
+      const body = range ? bytes.slice(Number(range[1]), Number(range[2]) + 1) : bytes;
+      return { Body: { transformToByteArray: async () => body } };
+    }
+    if (command instanceof DeleteObjectsCommand) {
+      for (const { Key } of command.input.Delete?.Objects ?? []) objects.delete(Key!);
+      index = undefined;
+      return { Errors: [] };
     }
     if (command instanceof ListObjectsV2Command) {
       index ??= [...objects.keys()].sort();
@@ -76,7 +94,8 @@ const AFTER = '\uffff';
 function list(sorted: string[], objects: Map<string, Uint8Array>, input: ListObjectsV2CommandInput) {
   const prefix = input.Prefix ?? '';
   const token = input.ContinuationToken;
-  let at = lowerBound(sorted, token !== undefined && token > prefix ? `${token}\u0000` : prefix);
+  const after = token ?? input.StartAfter;
+  let at = lowerBound(sorted, after !== undefined && after >= prefix ? `${after}\u0000` : prefix);
   const contents: { Key: string; Size: number }[] = [];
   const common: { Prefix: string }[] = [];
   let last = '';

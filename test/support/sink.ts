@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 
 export interface SinkCall {
   at: number;
+  /** Which connection the call came on (1, 2, … in the order they were opened): keep-alive reuse shows. */
+  connection: number;
   method: string;
   path: string;
   headers: IncomingHttpHeaders;
@@ -21,13 +23,17 @@ export interface Sink {
 export async function startSink(): Promise<Sink> {
   const calls: SinkCall[] = [];
   let behaviour: Parameters<Sink['respond']>[0] = () => ({ status: 200 });
+  const connections = new WeakMap<object, number>();
+  let opened = 0;
   const server: Server = createServer((req, res) => {
     const at = Date.now();
+    const connection = connections.get(req.socket) ?? 0;
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const call: SinkCall = {
         at,
+        connection,
         method: req.method ?? '',
         path: req.url ?? '',
         headers: req.headers,
@@ -44,6 +50,7 @@ export async function startSink(): Promise<Sink> {
       else reply();
     });
   });
+  server.on('connection', (socket) => connections.set(socket, ++opened));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

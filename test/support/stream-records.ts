@@ -3,15 +3,22 @@ import type { ExecutionItem } from '../../schemas/stored.js';
 import type { StreamRecord } from '../../schemas/stream.js';
 import { TTL_PRINCIPAL } from '../../schemas/stream.js';
 
-/** A DynamoDB Streams record as Lambda delivers it for an item that DynamoDB's TTL removed. */
-export function ttlRemoval(item: ExecutionItem, sequenceNumber: string): StreamRecord {
+/**
+ * A DynamoDB Streams record as Lambda delivers it for an item that DynamoDB's TTL removed,
+ * `removedAtSeconds` after the epoch (its `ApproximateCreationDateTime`).
+ */
+export function ttlRemoval(
+  item: ExecutionItem,
+  sequenceNumber: string,
+  removedAtSeconds = 1_780_000_000,
+): StreamRecord {
   return {
     eventID: `event-${sequenceNumber}`,
     eventName: 'REMOVE',
     eventSource: 'aws:dynamodb',
     userIdentity: { type: 'Service', principalId: TTL_PRINCIPAL },
     dynamodb: {
-      ApproximateCreationDateTime: 1_780_000_000,
+      ApproximateCreationDateTime: removedAtSeconds,
       Keys: marshall({ executionId: item.executionId }),
       OldImage: marshall(item, { removeUndefinedValues: true }),
       SequenceNumber: sequenceNumber,

@@ -30,28 +30,28 @@ afterEach(() => {
 });
 
 describe('archiver handler', () => {
-  it('archives the TTL removals of a stream batch and answers with the records to retry', async () => {
+  it('stages the TTL removals of a stream batch as one object, and answers with the records to retry', async () => {
     // Prepare
-    s3.on(PutObjectCommand).callsFake(async (input: { Key: string }) => {
-      if (input.Key.includes('job=job_B/')) throw new Error('InternalError');
-      return {};
-    });
+    s3.on(PutObjectCommand).resolvesOnce({}).rejects(new Error('InternalError'));
     const event = {
       Records: [
         ttlRemoval(aFinishedExecution('job_A', '2026-03-08T10:00:00.000Z'), '21'),
         userRemoval(aFinishedExecution('job_A', '2026-03-08T11:00:00.000Z'), '22'),
-        ttlRemoval(aFinishedExecution('job_B', '2026-03-08T10:00:00.000Z'), '23'),
+        ttlRemoval(aFinishedExecution('job_B', '2026-03-09T10:00:00.000Z'), '23'),
       ],
     };
     // Act
-    const result = await handler(event, context);
+    const first = await handler(event, context);
+    const second = await handler(event, context);
     // Assess
-    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: '23' }] });
-    const keys = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key);
-    expect(keys.filter((k) => k?.includes('job=job_A/'))).toHaveLength(1);
-    expect(s3.commandCalls(PutObjectCommand).every((c) => c.args[0].input.Bucket === 'archive-bucket')).toBe(
-      true,
-    );
+    expect(first).toEqual({ batchItemFailures: [] });
+    const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
+    expect(puts).toHaveLength(2);
+    expect(puts[0]).toMatchObject({ Bucket: 'archive-bucket', ContentType: 'application/gzip' });
+    expect(puts[0]!.Key).toMatch(/^executions\/staging\/date=\d{4}-\d{2}-\d{2}\/hour=\d{2}\/.+\.jsonl\.gz$/);
+    // The same batch names the same object; its failure sends back both TTL removals, not the user's delete.
+    expect(puts[1]!.Key).toBe(puts[0]!.Key);
+    expect(second).toEqual({ batchItemFailures: [{ itemIdentifier: '21' }, { itemIdentifier: '23' }] });
   });
 
   it('rejects an event that is not a stream batch, so nothing is checkpointed', async () => {

@@ -112,6 +112,14 @@ describe('backoff', () => {
     expect(isRetryable({ statusCode, timedOut: false }, policy)).toBe(expected);
   });
 
+  it.each([301, 302, 303, 307, 308])(
+    'never retries a redirect (%s), even when the job retries 4xx',
+    (statusCode) => {
+      expect(isRetryable({ statusCode, timedOut: false }, policy)).toBe(false);
+      expect(isRetryable({ statusCode, timedOut: false }, { ...policy, retryOn4xx: true })).toBe(false);
+    },
+  );
+
   it('retries other 4xx only when the job opts in', () => {
     expect(isRetryable({ statusCode: 404, timedOut: false }, { ...policy, retryOn4xx: true })).toBe(true);
   });

@@ -1,8 +1,10 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { decodeCursor } from '../../lambdas/adapters/dynamo-common.js';
 import { createApi } from '../../lambdas/api/app.js';
 import { TenantRateLimiter } from '../../lambdas/api/rate-limit.js';
+import { InvalidCursor } from '../../lambdas/core/errors.js';
 import { silentLogger } from '../../lambdas/services/deps.js';
 import { ExecuteService } from '../../lambdas/services/execute-service.js';
 import { JobsService } from '../../lambdas/services/jobs-service.js';
@@ -11,7 +13,9 @@ import { fakeDeps } from '../support/services.js';
 /**
  * Property-based fuzzing of the API in process (createApi over the memory stores): hostile bodies
  * for create, PATCH, trigger and preview are always a clear 4xx that stores nothing; random and
- * mutated bodies never cause a 5xx or a throw, and store nothing unless accepted.
+ * mutated bodies never cause a 5xx or a throw, and store nothing unless accepted. Hostile ids in
+ * every path, forged list cursors and hostile headers are a 4xx too, and a malformed id never
+ * reaches a store (DynamoDB refuses a key over 1 KiB with an exception: a 500 before issue 20).
  */
 
 const NOW = Date.parse('2026-05-01T12:00:00.000Z');
@@ -295,6 +299,94 @@ const randomBody = fc.oneof(
   ),
 );
 
+// ── hostile ids, cursors and headers ─────────────────────────────────────────────────────────────
+const JOB_ID = /^job_[0-9A-HJKMNP-TV-Z]{26}$/;
+const EXECUTION_ID = /^job_[0-9A-HJKMNP-TV-Z]{26}:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** Ids no job or execution can have: too long, wrong shape, near misses of the real shapes. */
+const hostileId = fc.oneof(
+  fc.integer({ min: 200, max: 5000 }).map((n) => 'j'.repeat(n)),
+  fc.integer({ min: 1, max: 3000 }).map((n) => `job_01HZZZZZZZZZZZZZZZZZZZZZZZ${'Z'.repeat(n)}`),
+  fc.integer({ min: 1, max: 3000 }).map((n) => `job_01HZZZZZZZZZZZZZZZZZZZZZZZ:${'9'.repeat(n)}`),
+  fc.constantFrom(
+    'job_',
+    'job_01hzzzzzzzzzzzzzzzzzzzzzzz',
+    'job_01HZZZZZZZZZZZZZZZZZZZZZZU',
+    'job_01HZZZZZZZZZZZZZZZZZZZZZZZ:',
+    'job_01HZZZZZZZZZZZZZZZZZZZZZZZ:not-a-date',
+    'job_01HZZZZZZZZZZZZZZZZZZZZZZZ:2026-13-45T99:00:00.000Z',
+    'job_01HZZZZZZZZZZZZZZZZZZZZZZZ:2026-05-01T12:00:00Z',
+    '#watermark#0',
+    '#slots#job_01HZZZZZZZZZZZZZZZZZZZZZZZ',
+    '..',
+    ' ',
+    '\u0000',
+    '\u202e',
+  ),
+  fc.string({ minLength: 1, maxLength: 60 }),
+  fc.string({ unit: 'binary', minLength: 1, maxLength: 300 }),
+);
+const idRoutes: [string, (id: string) => string, 'job' | 'execution'][] = [
+  ['GET', (id) => `/v1/jobs/${id}`, 'job'],
+  ['DELETE', (id) => `/v1/jobs/${id}`, 'job'],
+  ['PATCH', (id) => `/v1/jobs/${id}`, 'job'],
+  ['POST', (id) => `/v1/jobs/${id}/pause`, 'job'],
+  ['POST', (id) => `/v1/jobs/${id}/resume`, 'job'],
+  ['POST', (id) => `/v1/jobs/${id}/trigger`, 'job'],
+  ['GET', (id) => `/v1/jobs/${id}/executions`, 'job'],
+  ['GET', (id) => `/v1/executions/${id}`, 'execution'],
+  ['POST', (id) => `/v1/executions/${id}/cancel`, 'execution'],
+  ['POST', (id) => `/v1/executions/${id}/heartbeat`, 'execution'],
+  ['POST', (id) => `/v1/executions/${id}/complete`, 'execution'],
+  ['POST', (id) => `/v1/dead-letters/${id}/replay`, 'execution'],
+];
+const idRequest = fc.tuple(fc.nat(idRoutes.length - 1), hostileId, fc.boolean()).map(([i, id, encode]) => {
+  const [method, path] = idRoutes[i]!;
+  // Unencoded, only what would end the path segment is escaped: `/`, `?`, `#` and `%` itself.
+  const raw = id.replace(/[/?#%]/g, (c) => encodeURIComponent(c));
+  return { method, path: path(encode ? encodeURIComponent(id) : raw) };
+});
+
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+/** Cursors a client could forge: other shapes of DynamoDB keys, other lists' cursors, junk. */
+const forgedCursor = fc
+  .oneof(
+    fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 2 })).map(b64),
+    fc
+      .record(
+        {
+          jobId: fc.oneof(fc.string(), fc.integer(), fc.constant('')),
+          tenant: fc.oneof(fc.constant('team-a'), fc.constant('team-b'), fc.integer()),
+          createdKey: fc.oneof(fc.string(), fc.double(), fc.string({ minLength: 1100, maxLength: 3000 })),
+          extra: fc.jsonValue({ maxDepth: 1 }),
+        },
+        { requiredKeys: [] },
+      )
+      .map(b64),
+    fc.record({ j: fc.string(), b: fc.string() }).map(b64),
+    fc.jsonValue().map(b64),
+    fc.string({ maxLength: 100 }),
+    fc.base64String({ maxLength: 200 }),
+  )
+  .filter((cursor) => cursor !== ''); // no cursor at all is the first page
+const cursorRoutes = ['/v1/jobs', '/v1/dead-letters'] as const;
+
+/** Header values a client could send to the routes that read headers (If-Match, Idempotency-Key, tokens). */
+const hostileHeaderValue = fc.oneof(
+  fc.string({ maxLength: 50 }),
+  fc.string({ unit: 'binary', maxLength: 200 }),
+  fc.integer({ min: 1000, max: 20_000 }).map((n) => 'x'.repeat(n)),
+  fc.integer({ min: 1, max: 2000 }).map((n) => Array.from({ length: n }, (_, i) => `"${i}"`).join(',')),
+  fc.constantFrom('*', 'W/"1"', '"1", *', '"99999999999999999999"', '"-1"', 'Bearer ', 'bearer \u0000'),
+);
+const headerName = fc.constantFrom(
+  'if-match',
+  'idempotency-key',
+  'content-type',
+  'authorization',
+  'x-scheduler-callback-token',
+);
+
 // ── the harness ──────────────────────────────────────────────────────────────────────────────────
 interface Answer {
   status: number;
@@ -315,12 +407,41 @@ function fuzzApi() {
     // The fuzz sends thousands of requests as one tenant: the rate limit is not what it tests.
     rateLimit: new TenantRateLimiter({ ratePerSecond: 1e9, burst: 1e9 }),
   });
-  async function call(method: string, path: string, request: Omit<Request, 'route'>): Promise<Answer> {
+  // DynamoDB refuses a key over 1 KiB (2 KiB for a partition key) with an exception; the fakes do
+  // too, and remember every id that is not the shape of an id, which must never get this far.
+  const malformedReads: string[] = [];
+  const guardKey = (id: string, shape: RegExp) => {
+    if (!shape.test(id)) malformedReads.push(id);
+    if (Buffer.byteLength(id, 'utf8') > 1024)
+      throw Object.assign(new Error('Key attribute value is too long'), { name: 'ValidationException' });
+  };
+  const { jobs, executions } = f;
+  const getJob = jobs.getJob.bind(jobs);
+  jobs.getJob = async (id) => {
+    guardKey(id, JOB_ID);
+    return getJob(id);
+  };
+  const getExecution = executions.getExecution.bind(executions);
+  executions.getExecution = async (id) => {
+    guardKey(id, EXECUTION_ID);
+    return getExecution(id);
+  };
+  async function call(
+    method: string,
+    path: string,
+    request: Omit<Request, 'route'>,
+    headers: Record<string, string> = {},
+  ): Promise<Answer> {
+    const [rawPath = '/', query = ''] = path.split('?');
     const event = {
       version: '2.0',
-      rawPath: path,
-      headers: { 'content-type': request.contentType ?? 'application/json' },
-      requestContext: { http: { method, path }, authorizer: { lambda: { tenant: 'team-a' } } },
+      rawPath,
+      headers: { 'content-type': request.contentType ?? 'application/json', ...headers },
+      ...(query ? { queryStringParameters: Object.fromEntries(new URLSearchParams(query)) } : {}),
+      requestContext: {
+        http: { method, path: rawPath },
+        authorizer: { lambda: { tenant: 'team-a' } },
+      },
       body: request.body,
       isBase64Encoded: request.base64 === true,
     } as unknown as APIGatewayProxyEventV2;
@@ -331,7 +452,7 @@ function fuzzApi() {
       body: result.body ? JSON.parse(result.body) : undefined,
     };
   }
-  return { ...f, call };
+  return { ...f, call, malformedReads };
 }
 
 type FuzzApi = ReturnType<typeof fuzzApi>;
@@ -444,6 +565,128 @@ describe('API fuzz (fast-check)', () => {
           }
           expect(({} as Record<string, unknown>).polluted).toBeUndefined();
         }),
+        { numRuns: RUNS.random, seed: SEED },
+      );
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'answers a hostile id in every path with a 4xx (404 for the shape of no id) before any store read',
+    async () => {
+      const { h, jobId } = await freshApi();
+      const before = snapshot(h);
+      await fc.assert(
+        fc.asyncProperty(idRequest, async ({ method, path }) => {
+          kinds['hostile id'] = (kinds['hostile id'] ?? 0) + 1;
+          const body =
+            method === 'PATCH'
+              ? '{"name":"x"}'
+              : method === 'POST' && path.endsWith('/complete')
+                ? '{"status":"succeeded"}'
+                : undefined;
+          const response = await h.call(method, path, { body: body ?? '' });
+          count(response.status);
+          expect(
+            response.status,
+            `${method} ${path.slice(0, 120)}: ${JSON.stringify(response.body)}`,
+          ).toBeGreaterThanOrEqual(400);
+          expect(response.status).toBeLessThan(500);
+          expect([400, 404]).toContain(response.status);
+          expectClearError(response);
+          expect(response.body.error.message.length).toBeLessThan(300);
+          expect(snapshot(h)).toEqual(before);
+          expect(h.malformedReads).toEqual([]);
+        }),
+        { numRuns: RUNS.hostile, seed: SEED },
+      );
+      expect((await h.call('GET', `/v1/jobs/${jobId}`, { body: '' })).status).toBe(200);
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'answers a forged list cursor with 400 (invalid_cursor when it has the shape of one) and stores nothing',
+    async () => {
+      const { h } = await freshApi();
+      const before = snapshot(h);
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom(...cursorRoutes), forgedCursor, async (route, cursor) => {
+          kinds['forged cursor'] = (kinds['forged cursor'] ?? 0) + 1;
+          const response = await h.call('GET', `${route}?cursor=${encodeURIComponent(cursor)}`, { body: '' });
+          count(response.status);
+          expect(response.status, `${route} ${cursor.slice(0, 80)}: ${JSON.stringify(response.body)}`).toBe(
+            400,
+          );
+          expectClearError(response);
+          if (cursor.length <= 2048) expect(response.body.error.code).toBe('invalid_cursor');
+          expect(snapshot(h)).toEqual(before);
+        }),
+        { numRuns: RUNS.random, seed: SEED },
+      );
+    },
+    TIMEOUT_MS,
+  );
+
+  it('decodes a DynamoDB cursor only into exactly the key it was made from, else InvalidCursor', () => {
+    const shape = { keys: ['jobId', 'tenant', 'createdKey'], partition: { name: 'tenant', value: 'team-a' } };
+    fc.assert(
+      fc.property(forgedCursor, (cursor) => {
+        kinds['forged cursor (adapter)'] = (kinds['forged cursor (adapter)'] ?? 0) + 1;
+        let key: Record<string, unknown> | undefined;
+        try {
+          key = decodeCursor(cursor, shape);
+        } catch (error) {
+          expect(error).toBeInstanceOf(InvalidCursor);
+          return;
+        }
+        if (key === undefined) return;
+        expect(Object.keys(key).sort()).toEqual([...shape.keys].sort());
+        expect(key.tenant).toBe('team-a');
+        for (const value of Object.values(key)) {
+          expect(typeof value).toBe('string');
+          expect((value as string).length).toBeGreaterThan(0);
+          expect(Buffer.byteLength(value as string, 'utf8')).toBeLessThanOrEqual(1024);
+        }
+      }),
+      { numRuns: RUNS.hostile, seed: SEED },
+    );
+  });
+
+  it(
+    'never answers a hostile If-Match, Idempotency-Key, Content-Type or token header with a 5xx',
+    async () => {
+      const { h, jobId } = await freshApi();
+      const routes: [string, string, string | undefined][] = [
+        ['PATCH', `/v1/jobs/${jobId}`, '{"timeoutSeconds":7}'],
+        ['DELETE', `/v1/jobs/${jobId}`, undefined],
+        ['POST', `/v1/jobs/${jobId}/pause`, undefined],
+        ['POST', `/v1/jobs/${jobId}/resume`, undefined],
+        ['POST', `/v1/jobs/${jobId}/trigger`, undefined],
+        [
+          'POST',
+          '/v1/jobs',
+          '{"schedule":{"type":"cron","expression":"0 9 * * *"},"target":{"url":"https://example.com/"}}',
+        ],
+        ['POST', `/v1/executions/${jobId}:2026-05-01T12:00:00.000Z/heartbeat`, undefined],
+        ['POST', `/v1/executions/${jobId}:2026-05-01T12:00:00.000Z/complete`, '{"status":"failed"}'],
+      ];
+      await fc.assert(
+        fc.asyncProperty(
+          fc.nat(routes.length - 1),
+          fc.dictionary(headerName, hostileHeaderValue, { minKeys: 1, maxKeys: 3 }),
+          async (i, headers) => {
+            kinds['hostile header'] = (kinds['hostile header'] ?? 0) + 1;
+            const [method, path, body] = routes[i]!;
+            const response = await h.call(method, path, { body: body ?? '' }, headers);
+            count(response.status);
+            expect(
+              response.status,
+              `${method} ${path} ${JSON.stringify(headers).slice(0, 200)}`,
+            ).toBeLessThan(500);
+            if (response.status >= 400) expectClearError(response);
+          },
+        ),
         { numRuns: RUNS.random, seed: SEED },
       );
     },

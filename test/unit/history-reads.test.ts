@@ -1,16 +1,21 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ExecutionNotFound, ValidationFailed } from '../../lambdas/core/errors.js';
-import { batchObjectKey, partitionOf } from '../../lambdas/core/history.js';
+import { ArchiveCompactor } from '../../lambdas/adapters/archive-compactor.js';
+import { STAGING_PREFIX } from '../../lambdas/adapters/archive-layout.js';
+import { ObjectHistoryArchive } from '../../lambdas/adapters/object-history-archive.js';
+import { ExecutionNotFound, InvalidCursor } from '../../lambdas/core/errors.js';
 import type { ExecutionFilter } from '../../lambdas/core/ports.js';
-import { archiveRowOf } from '../../lambdas/services/archive-service.js';
+import { archiveRowOf, executionOfRow } from '../../lambdas/services/archive-service.js';
+import { silentLogger } from '../../lambdas/services/deps.js';
+import { decodeHistoryCursor, encodeHistoryCursor } from '../../lambdas/services/history-reads.js';
 import { JobsService } from '../../lambdas/services/jobs-service.js';
-import type { ArchiveRow } from '../../schemas/archive.js';
+import { executionView } from '../../lambdas/services/views.js';
 import type { ExecutionStatus } from '../../schemas/job.js';
 import type { ExecutionItem } from '../../schemas/stored.js';
 import { aJob } from '../integration/store-conformance.js';
 import { aFinishedExecution } from '../support/history-fixtures.js';
-import { MemoryHistoryArchive } from '../support/memory-archive.js';
+import { FakeClock } from '../support/memory.js';
+import { MemoryArchiveStore } from '../support/memory-archive-store.js';
 import { fakeDeps } from '../support/services.js';
 
 const NOW = Date.parse('2026-06-01T12:00:00.000Z');
@@ -19,11 +24,14 @@ const DAY = 86_400_000;
 
 function setup() {
   const f = fakeDeps(NOW);
-  const archive = new MemoryHistoryArchive();
+  const store = new MemoryArchiveStore();
+  const archive = new ObjectHistoryArchive(store);
   f.deps.archive = archive;
   const job = aJob({ tenant: 'team-a' });
   f.jobs.items.set(job.jobId, job);
-  return { ...f, archive, job, service: new JobsService(f.deps) };
+  // The compactor's own clock: every removal date of these tests has settled by then.
+  const compactor = new ArchiveCompactor(store, { clock: new FakeClock(NOW + 3 * DAY), log: silentLogger });
+  return { ...f, store, archive, compactor, job, service: new JobsService(f.deps) };
 }
 
 /** A finished execution `finishedAgoMs` before NOW, with the expiry the executor gives it. */
@@ -40,36 +48,28 @@ function finished(
   });
 }
 
-/** What the archiver does with a TTL removal, one object per execution (tests only). */
-async function archiveOne(archive: MemoryHistoryArchive, item: ExecutionItem, sequence = '1') {
-  const row = archiveRowOf(item);
-  await archive.putObject({
-    key: batchObjectKey(partitionOf(row), sequence, [row]),
-    rows: [row],
+/** What the archiver does with a batch of TTL removals: one staging object. */
+async function archiveBatch(archive: ObjectHistoryArchive, items: ExecutionItem[]) {
+  await archive.stage({
+    removedAt: Math.min(...items.map((i) => i.expiresAt! * 1000)),
+    rows: items.map(archiveRowOf),
   });
 }
 
-/** What the archiver leaves for `items` removed in stream batches of `perBatch`: one object per batch and date. */
+/**
+ * What the archiver leaves for `items` removed in stream batches of `perBatch`; `regrouped`: Lambda
+ * wrote the tail of each batch again after a partial failure (the same rows in a second object).
+ */
 async function archiveInBatches(
-  archive: MemoryHistoryArchive,
+  archive: ObjectHistoryArchive,
   items: ExecutionItem[],
   perBatch: number,
   regrouped: boolean,
 ) {
-  const write = async (batch: ExecutionItem[], sequence: string) => {
-    const byDate = new Map<string, ArchiveRow[]>();
-    for (const row of batch.map(archiveRowOf)) {
-      const date = partitionOf(row).date;
-      byDate.set(date, [...(byDate.get(date) ?? []), row]);
-    }
-    for (const rows of byDate.values()) {
-      await archive.putObject({ key: batchObjectKey(partitionOf(rows[0]!), sequence, rows), rows });
-    }
-  };
   for (let i = 0; i < items.length; i += perBatch) {
     const batch = items.slice(i, i + perBatch);
-    await write(batch, String(1000 + i));
-    if (regrouped && batch.length > 1) await write(batch.slice(1), String(1001 + i));
+    await archiveBatch(archive, batch);
+    if (regrouped && batch.length > 1) await archiveBatch(archive, batch.slice(1));
   }
 }
 
@@ -86,13 +86,27 @@ async function listAll(service: JobsService, jobId: string, filter: ExecutionFil
   throw new Error('the listing did not end');
 }
 
+describe('history cursors', () => {
+  it('carry the instant to continue before, for one job only', () => {
+    const at = '2026-03-08T12:03:00.000Z';
+    const cursor = encodeHistoryCursor('job_a', at);
+    expect(decodeHistoryCursor(cursor, 'job_a')).toBe(at);
+    expect(decodeHistoryCursor(undefined, 'job_a')).toBeUndefined();
+    expect(() => decodeHistoryCursor(cursor, 'job_other')).toThrow(InvalidCursor);
+    expect(() => decodeHistoryCursor('not-a-cursor', 'job_a')).toThrow(InvalidCursor);
+    expect(() => decodeHistoryCursor(encodeHistoryCursor('job_a', 'yesterday'), 'job_a')).toThrow(
+      InvalidCursor,
+    );
+  });
+});
+
 describe('JobsService history reads', () => {
   describe('getExecution', () => {
     it('returns a hot execution, and the archived one once its hot copy expired', async () => {
       const s = setup();
       const item = finished(s.job.jobId, NOW - 2 * DAY, NOW - 2 * DAY + 500);
       await s.executions.createExecution(item);
-      await archiveOne(s.archive, item);
+      await archiveBatch(s.archive, [item]);
 
       // Expired but not yet removed (TTL is lazy): readers ignore the hot copy and read the archive.
       const found = await s.service.getExecution('team-a', item.executionId);
@@ -101,6 +115,11 @@ describe('JobsService history reads', () => {
 
       s.executions.items.delete(item.executionId);
       expect((await s.service.getExecution('team-a', item.executionId)).rev).toBe(0);
+      await s.compactor.compact();
+      expect(s.store.keys(STAGING_PREFIX)).toEqual([]);
+      expect(executionView(await s.service.getExecution('team-a', item.executionId))).toEqual(
+        executionView(item),
+      );
     });
 
     it('prefers the live hot copy', async () => {
@@ -108,7 +127,7 @@ describe('JobsService history reads', () => {
       const item = finished(s.job.jobId, NOW - 60_000, NOW - 30_000);
       await s.executions.createExecution(item);
       expect((await s.service.getExecution('team-a', item.executionId)).rev).toBe(item.rev);
-      expect(s.archive.reads).toBe(0);
+      expect(s.store.calls).toMatchObject({ list: 0, get: 0 });
     });
 
     it('is not found for an expired execution not archived yet, another tenant, or a malformed id', async () => {
@@ -119,7 +138,7 @@ describe('JobsService history reads', () => {
         ExecutionNotFound,
       );
 
-      await archiveOne(s.archive, expired);
+      await archiveBatch(s.archive, [expired]);
       await expect(s.service.getExecution('team-b', expired.executionId)).rejects.toBeInstanceOf(
         ExecutionNotFound,
       );
@@ -135,64 +154,48 @@ describe('JobsService history reads', () => {
   });
 
   describe('archive reads', () => {
-    /** A day of archived runs every ten minutes, one object each (TTL removals in separate batches). */
+    /** A day of archived runs every ten minutes, removed one per stream batch. */
     async function archivedDay(s: ReturnType<typeof setup>) {
       const day = Date.parse('2026-03-08T00:00:00.000Z');
       const items = Array.from({ length: 144 }, (_, i) =>
         finished(s.job.jobId, day + i * 600_000, day + i * 600_000 + 500),
       );
-      for (const [i, item] of items.entries()) await archiveOne(s.archive, item, String(1000 + i));
+      for (const item of items) await archiveBatch(s.archive, [item]);
       return items;
     }
 
-    it('fetches only the objects whose span can hold the page, not the whole day', async () => {
+    it('pages a day of archived runs the same before and after its compaction', async () => {
       const s = setup();
       const items = await archivedDay(s);
-      const page = await s.service.listExecutions('team-a', s.job.jobId, {}, 10);
-      expect(page.items.map((e) => e.scheduledAt)).toEqual(
+      const newest = (from: number, n: number) =>
         items
-          .slice(-10)
+          .slice(from - n, from)
           .reverse()
-          .map((e) => e.scheduledAt),
-      );
-      // Ten rows plus the one that tells whether more exist.
-      expect(s.archive.objectReads).toBe(11);
-
-      s.archive.objectReads = 0;
-      const next = await s.service.listExecutions('team-a', s.job.jobId, {}, 10, page.nextCursor!);
-      expect(next.items[0]!.scheduledAt).toBe(items.at(-11)!.scheduledAt);
-      expect(s.archive.objectReads).toBe(11);
-
-      s.archive.objectReads = 0;
-      const window = { from: items[20]!.scheduledAt, to: items[24]!.scheduledAt };
-      const inWindow = await s.service.listExecutions('team-a', s.job.jobId, window, 10);
-      expect(inWindow.items).toHaveLength(5);
-      expect(s.archive.objectReads).toBe(5);
-    });
-
-    it('finds an execution by id with one object read, and still reads objects named without a span', async () => {
-      const s = setup();
-      const items = await archivedDay(s);
-      expect((await s.service.getExecution('team-a', items[77]!.executionId)).executionId).toBe(
-        items[77]!.executionId,
-      );
-      expect(s.archive.objectReads).toBe(1);
-
-      // An object written before names carried spans: `<sequence>-<digest>.jsonl.gz`, read for any instant of its date.
-      const old = finished(
-        s.job.jobId,
-        Date.parse('2026-03-07T12:00:00.000Z'),
-        Date.parse('2026-03-07T12:00:01.000Z'),
-      );
-      const row = archiveRowOf(old);
-      await s.archive.putObject({
-        key: `executions/tenant=team-a/job=${s.job.jobId}/date=2026-03-07/4900000000000000001-0123456789abcdef.jsonl.gz`,
-        rows: [row],
-      });
-      expect((await s.service.getExecution('team-a', old.executionId)).status).toBe('succeeded');
-      const all = await listAll(s.service, s.job.jobId, {}, 50);
-      expect(all).toHaveLength(145);
-      expect(all.at(-1)!.executionId).toBe(old.executionId);
+          .map((e) => e.scheduledAt);
+      for (const stage of ['staged', 'compacted']) {
+        if (stage === 'compacted') await s.compactor.compact();
+        const page = await s.service.listExecutions('team-a', s.job.jobId, {}, 10);
+        expect(
+          page.items.map((e) => e.scheduledAt),
+          stage,
+        ).toEqual(newest(144, 10));
+        const next = await s.service.listExecutions('team-a', s.job.jobId, {}, 10, page.nextCursor!);
+        expect(
+          next.items.map((e) => e.scheduledAt),
+          stage,
+        ).toEqual(newest(134, 10));
+        const window = { from: items[20]!.scheduledAt, to: items[24]!.scheduledAt };
+        const inWindow = await s.service.listExecutions('team-a', s.job.jobId, window, 10);
+        expect(
+          inWindow.items.map((e) => e.scheduledAt),
+          stage,
+        ).toEqual(newest(25, 5));
+        expect((await listAll(s.service, s.job.jobId, {}, 50)).length, stage).toBe(144);
+        expect((await s.service.getExecution('team-a', items[77]!.executionId)).executionId).toBe(
+          items[77]!.executionId,
+        );
+      }
+      expect(s.store.keys(STAGING_PREFIX)).toEqual([]);
     });
 
     it('answers 404, not 500, for an id whose instant names no archive date', async () => {
@@ -200,6 +203,17 @@ describe('JobsService history reads', () => {
       await expect(
         s.service.getExecution('team-a', `${s.job.jobId}:+275760-09-13T00:00:00.000Z`),
       ).rejects.toBeInstanceOf(ExecutionNotFound);
+    });
+
+    it('shows an archived row as the execution the API showed while it was hot', () => {
+      const item = finished('job_x', NOW - 2 * DAY, NOW - 2 * DAY + 500, 'cancelled');
+      const row = archiveRowOf({ ...item, reason: 'cancelled by the user' });
+      expect(row).toMatchObject({ tenant: 'team-a', executionId: item.executionId, lateByMs: 12 });
+      expect(row).not.toHaveProperty('expiresAt');
+      expect(executionView(executionOfRow(row))).toEqual(
+        executionView({ ...item, reason: 'cancelled by the user' }),
+      );
+      expect(executionOfRow(row).rev).toBe(0);
     });
   });
 
@@ -212,7 +226,7 @@ describe('JobsService history reads', () => {
       const items = statuses.map((status, i) =>
         finished(jobId, NOW - (6 - i) * DAY + 1000, NOW - (6 - i) * DAY + 2000, status),
       );
-      for (const item of items.slice(0, 4)) await archiveOne(s.archive, item);
+      for (const item of items.slice(0, 4)) await archiveBatch(s.archive, [item]);
       // The newest two finished within the hot hour (a retry series that just ended).
       const hot = items.slice(4).map((item) => ({ ...item, expiresAt: Math.floor(NOW / 1000) + 600 }));
       for (const item of hot) await s.executions.createExecution(item);
@@ -234,12 +248,14 @@ describe('JobsService history reads', () => {
 
     it('serves recent pages from the hot table alone', async () => {
       const s = setup();
+      // A day hot: a full page of the last minutes is newer than anything archived can be.
+      s.deps.settings.hotRetentionSeconds = 86_400;
       for (let i = 0; i < 5; i++)
         await s.executions.createExecution(finished(s.job.jobId, NOW - i * 60_000, NOW - i * 60_000));
       const page = await s.service.listExecutions('team-a', s.job.jobId, {}, 3);
       expect(page.items).toHaveLength(3);
       expect(page.nextCursor).not.toBeNull();
-      expect(s.archive.reads).toBe(0);
+      expect(s.store.calls.list).toBe(0);
     });
 
     it('refuses a cursor issued for another job', async () => {
@@ -251,7 +267,7 @@ describe('JobsService history reads', () => {
       const page = await s.service.listExecutions('team-a', other.jobId, {}, 1);
       await expect(
         s.service.listExecutions('team-a', s.job.jobId, {}, 1, page.nextCursor!),
-      ).rejects.toBeInstanceOf(ValidationFailed);
+      ).rejects.toBeInstanceOf(InvalidCursor);
     });
 
     it('lists every visible execution exactly once, newest first, for any history, filter and page size', async () => {
@@ -278,7 +294,10 @@ describe('JobsService history reads', () => {
           // Lambda write the tail of each batch again, regrouped under another key.
           fc.integer({ min: 1, max: 4 }),
           fc.boolean(),
-          async (runs, status, fromAge, toAge, limit, perBatch, regrouped) => {
+          // Where the archived rows sit: staging, compacted parts, both (a compaction that died
+          // before deleting staging), or half compacted and half staged after.
+          fc.constantFrom('staged', 'compacted', 'died-before-deleting', 'half-later'),
+          async (runs, status, fromAge, toAge, limit, perBatch, regrouped, compaction) => {
             const s = setup();
             const visible: ExecutionItem[] = [];
             const archived: ExecutionItem[] = [];
@@ -297,7 +316,15 @@ describe('JobsService history reads', () => {
                 visible.push(item);
               }
             }
-            await archiveInBatches(s.archive, archived, perBatch, regrouped);
+            const half = compaction === 'half-later' ? Math.floor(archived.length / 2) : archived.length;
+            await archiveInBatches(s.archive, archived.slice(0, half), perBatch, regrouped);
+            if (compaction === 'died-before-deleting')
+              s.store.before = (operation) => {
+                if (operation === 'delete') throw new Error('crash');
+              };
+            if (compaction !== 'staged') await s.compactor.compact();
+            s.store.before = () => {};
+            await archiveInBatches(s.archive, archived.slice(half), perBatch, regrouped);
             const filter: ExecutionFilter = {
               ...(status ? { status } : {}),
               ...(fromAge !== undefined ? { from: new Date(NOW - fromAge).toISOString() } : {}),

@@ -1,119 +1,22 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ValidationFailed } from '../../lambdas/core/errors.js';
 import {
-  archiveDateOf,
-  archivedSlice,
-  batchObjectKey,
+  boundedFilter,
   coldHorizon,
-  dateOfSegment,
-  decodeHistoryCursor,
-  encodeHistoryCursor,
-  executionOfRow,
+  combineSlices,
   type HistorySlice,
+  historyPage,
   isExpired,
-  mergedHistoryPage,
-  objectSpan,
-  parseJsonLines,
-  toJsonLines,
+  matches,
+  sliceOf,
+  spanMeets,
 } from '../../lambdas/core/history.js';
-import { archiveRowOf } from '../../lambdas/services/archive-service.js';
-import { executionView } from '../../lambdas/services/views.js';
 import type { ExecutionItem } from '../../schemas/stored.js';
-import { aFinishedExecution, anArchiveRow } from '../support/history-fixtures.js';
-import { MemoryHistoryArchive } from '../support/memory-archive.js';
+import { aFinishedExecution } from '../support/history-fixtures.js';
 
 const JOB = 'job_01JHISTORY0000000000000000';
 const at = (minute: number) => new Date(Date.UTC(2026, 2, 8, 12, minute)).toISOString();
-const partition = { tenant: 'team-a', jobId: JOB, date: '2026-03-08' };
-
-describe('archive layout', () => {
-  describe('batchObjectKey', () => {
-    const row = (minute: number) => ({ executionId: `${JOB}:${at(minute)}`, scheduledAt: at(minute) });
-
-    it('is the same for the same records in any order, and differs when the records differ', () => {
-      const a = batchObjectKey(partition, '4900000000000123', [row(1), row(2)]);
-      const b = batchObjectKey(partition, '4900000000000123', [row(2), row(1)]);
-      const c = batchObjectKey(partition, '4900000000000123', [row(1)]);
-      expect(a).toBe(b);
-      expect(c).not.toBe(a);
-      expect(a).toMatch(
-        /^executions\/tenant=team-a\/job=job_01JHISTORY0000000000000000\/date=2026-03-08\/120100000-120200000-4900000000000123-[0-9a-f]{16}\.jsonl\.gz$/,
-      );
-    });
-
-    it('keeps only safe characters of a sequence number', () => {
-      expect(batchObjectKey(partition, '../12/3', [row(1)])).toMatch(
-        /\/date=2026-03-08\/120100000-120100000-123-[0-9a-f]{16}\.jsonl\.gz$/,
-      );
-    });
-
-    it('refuses rows of another date and an empty group', () => {
-      const nextDay = {
-        executionId: `${JOB}:2026-03-09T00:00:00.000Z`,
-        scheduledAt: '2026-03-09T00:00:00.000Z',
-      };
-      expect(() => batchObjectKey(partition, '1', [row(1), nextDay])).toThrow(/outside 2026-03-08/);
-      expect(() => batchObjectKey(partition, '1', [])).toThrow(/at least one row/);
-    });
-  });
-
-  describe('objectSpan', () => {
-    it('reads the span of its rows back from a key, to the millisecond', () => {
-      const first = {
-        executionId: `${JOB}:2026-03-08T00:00:00.001Z`,
-        scheduledAt: '2026-03-08T00:00:00.001Z',
-      };
-      const last = {
-        executionId: `${JOB}:2026-03-08T23:59:59.999Z`,
-        scheduledAt: '2026-03-08T23:59:59.999Z',
-      };
-      const key = batchObjectKey(partition, '77', [last, first]);
-      expect(objectSpan(key)).toEqual({ key, first: first.scheduledAt, last: last.scheduledAt });
-    });
-
-    it('gives an object named before spans were (sequence-digest) its whole date', () => {
-      const key = 'executions/tenant=team-a/job=j/date=2026-03-08/4900000000000123-0123456789abcdef.jsonl.gz';
-      expect(objectSpan(key)).toEqual({
-        key,
-        first: '2026-03-08T00:00:00.000Z',
-        last: '2026-03-08T23:59:59.999Z',
-      });
-      expect(() => objectSpan('executions/tenant=team-a/job=j/x.jsonl.gz')).toThrow(
-        /not an archive object key/,
-      );
-    });
-  });
-
-  it.each([
-    ['executions/tenant=t/job=j/date=2026-03-08/', '2026-03-08'],
-    ['date=2026-03-08', '2026-03-08'],
-    ['date=2026-3-8/', null],
-    ['other=2026-03-08/', null],
-    ['date=2026-03-08.tmp', null],
-  ])('dateOfSegment(%s) = %s', (name, date) => {
-    expect(dateOfSegment(name)).toBe(date);
-  });
-
-  it('dates a partition by the UTC day of scheduledAt', () => {
-    expect(archiveDateOf('2026-03-08T23:59:59.999Z')).toBe('2026-03-08');
-    expect(archiveDateOf('2026-03-09T00:00:00.000Z')).toBe('2026-03-09');
-  });
-});
-
-describe('archive rows', () => {
-  it('round-trips through JSON Lines and gives back what the API showed while hot', () => {
-    const item = aFinishedExecution(JOB, at(5), { reason: 'cancelled', status: 'cancelled' });
-    const row = archiveRowOf(item);
-    const [parsed] = parseJsonLines(toJsonLines([row]));
-    expect(parsed).toEqual(row);
-    expect(executionView(executionOfRow(parsed!))).toEqual(executionView(item));
-    expect(executionOfRow(parsed!).rev).toBe(0);
-  });
-
-  it('rejects a line that is not an archived execution', () => {
-    expect(() => parseJsonLines(`${JSON.stringify(anArchiveRow(JOB, at(1)))}\n{"hello":1}\n`)).toThrow();
-  });
-});
+const exec = (minute: number, overrides: Partial<ExecutionItem> = {}) =>
+  aFinishedExecution(JOB, at(minute), overrides);
 
 describe('isExpired', () => {
   it('is true from the expiresAt second on, and never for an unfinished execution', () => {
@@ -125,14 +28,54 @@ describe('isExpired', () => {
   });
 });
 
-describe('history cursors', () => {
-  it('carry the instant to continue before, for one job only', () => {
-    const cursor = encodeHistoryCursor(JOB, at(3));
-    expect(decodeHistoryCursor(cursor, JOB)).toBe(at(3));
-    expect(decodeHistoryCursor(undefined, JOB)).toBeUndefined();
-    expect(() => decodeHistoryCursor(cursor, 'job_other')).toThrow(ValidationFailed);
-    expect(() => decodeHistoryCursor('not-a-cursor', JOB)).toThrow(ValidationFailed);
-    expect(() => decodeHistoryCursor(encodeHistoryCursor(JOB, 'yesterday'), JOB)).toThrow(ValidationFailed);
+describe('boundedFilter', () => {
+  it('continues strictly before the cursor instant, within the filter, and is null for an empty range', () => {
+    expect(boundedFilter({ status: 'failed' }, at(10))).toEqual({
+      status: 'failed',
+      to: '2026-03-08T12:09:59.999Z',
+    });
+    expect(boundedFilter({ to: at(5) }, at(10))).toEqual({ to: at(5) });
+    expect(boundedFilter({ from: at(5) }, undefined)).toEqual({ from: at(5) });
+    expect(boundedFilter({ from: at(5) }, at(5))).toBeNull();
+    expect(boundedFilter({ from: at(6), to: at(5) }, undefined)).toBeNull();
+  });
+
+  it('bounds what matches and which spans can hold a match', () => {
+    const filter = { from: at(5), to: at(10), status: 'succeeded' as const };
+    expect(matches(exec(5), filter)).toBe(true);
+    expect(matches(exec(11), filter)).toBe(false);
+    expect(matches(exec(7, { status: 'failed' }), filter)).toBe(false);
+    expect(spanMeets({ first: at(0), last: at(5) }, filter)).toBe(true);
+    expect(spanMeets({ first: at(10), last: at(20) }, filter)).toBe(true);
+    expect(spanMeets({ first: at(0), last: at(4) }, filter)).toBe(false);
+    expect(spanMeets({ first: at(11), last: at(12) }, filter)).toBe(false);
+  });
+});
+
+describe('sliceOf', () => {
+  it('keeps the newest `limit` once each, complete down to the last when more were found', () => {
+    const found = [exec(1), exec(3), exec(2), exec(3), exec(0)];
+    expect(sliceOf(found, 2)).toEqual({ items: [exec(3), exec(2)], completeTo: at(2) });
+    expect(sliceOf(found, 4)).toEqual({ items: [exec(3), exec(2), exec(1), exec(0)], completeTo: null });
+  });
+});
+
+describe('combineSlices', () => {
+  it('keeps items only down to where every source is complete', () => {
+    const stopped: HistorySlice<ExecutionItem> = { items: [exec(50)], completeTo: at(45) };
+    const complete: HistorySlice<ExecutionItem> = { items: [exec(46), exec(10)], completeTo: null };
+    expect(combineSlices([stopped, complete], 5)).toEqual({
+      items: [exec(50), exec(46)],
+      completeTo: at(45),
+    });
+  });
+
+  it('counts an execution found in several sources once, the first source’s copy', () => {
+    const hot = { items: [exec(30, { rev: 3 })], completeTo: null };
+    const cold = { items: [exec(30, { rev: 0 }), exec(5, { rev: 0 })], completeTo: null };
+    const merged = combineSlices([hot, cold], 5);
+    expect(merged.items.map((i) => i.rev)).toEqual([3, 0]);
+    expect(merged.completeTo).toBeNull();
   });
 });
 
@@ -143,7 +86,7 @@ describe('history cursors', () => {
 function listSource(all: ExecutionItem[], options: { hidden?: string[]; maxExamined?: number } = {}) {
   const sorted = [...all].sort((a, b) => (a.scheduledAt < b.scheduledAt ? 1 : -1));
   const hidden = new Set(options.hidden ?? []);
-  return vi.fn(async (before: string | undefined, limit: number): Promise<HistorySlice> => {
+  return vi.fn(async (before: string | undefined, limit: number): Promise<HistorySlice<ExecutionItem>> => {
     const items: ExecutionItem[] = [];
     let examined = 0;
     for (const item of sorted) {
@@ -160,50 +103,22 @@ function listSource(all: ExecutionItem[], options: { hidden?: string[]; maxExami
 }
 
 async function walk(
-  sources: Parameters<typeof mergedHistoryPage>[0],
+  sources: Parameters<typeof historyPage<ExecutionItem>>[0],
   limit: number,
   horizon = at(59),
 ): Promise<{ pages: string[][]; ids: string[] }> {
   const pages: string[][] = [];
-  let cursor: string | undefined;
+  let before: string | undefined;
   for (let n = 0; n < 100; n++) {
-    const page = await mergedHistoryPage(sources, { jobId: JOB, limit, cursor, coldHorizon: horizon });
+    const page = await historyPage(sources, { limit, before, coldHorizon: horizon });
     pages.push(page.items.map((i) => i.scheduledAt));
-    if (!page.nextCursor) break;
-    cursor = page.nextCursor;
+    if (page.completeTo === null) break;
+    before = page.completeTo;
   }
   return { pages, ids: pages.flat() };
 }
 
-describe('archivedSlice', () => {
-  it('reads an object whose span reaches past the page floor, even when it starts below it', async () => {
-    // Prepare: failed runs at 02:00 and 01:00 sit in objects whose newest rows succeeded; the failed
-    // run at 08:00 sits in an object that starts before both (a regrouped retry spans widely).
-    const archive = new MemoryHistoryArchive();
-    const row = (hour: number, status: 'failed' | 'succeeded') =>
-      anArchiveRow(JOB, new Date(Date.UTC(2026, 2, 8, hour, 30)).toISOString(), { status });
-    const groups = [
-      [row(10, 'succeeded'), row(2, 'failed')],
-      [row(9, 'succeeded'), row(1, 'failed')],
-      [row(0, 'succeeded'), row(8, 'failed')],
-    ];
-    for (const [i, rows] of groups.entries()) {
-      await archive.putObject({ key: batchObjectKey(partition, String(i + 1), rows), rows });
-    }
-
-    // Act
-    const slice = await archivedSlice(archive, 'team-a', JOB, { status: 'failed' }, undefined, 1);
-
-    // Assess
-    expect(slice.items.map((e) => e.scheduledAt)).toEqual([row(8, 'failed').scheduledAt]);
-    expect(slice.completeTo).toBe(row(8, 'failed').scheduledAt);
-  });
-});
-
-describe('mergedHistoryPage', () => {
-  const exec = (minute: number, overrides: Partial<ExecutionItem> = {}) =>
-    aFinishedExecution(JOB, at(minute), overrides);
-
+describe('historyPage', () => {
   it('interleaves hot and archived executions newest first, whatever the page size', async () => {
     // Minute 20 finished late (long retries), so it is still hot while minutes 21 and 30 are archived.
     const hot = [exec(50), exec(40), exec(20)];
@@ -224,33 +139,33 @@ describe('mergedHistoryPage', () => {
       2,
     );
     expect(ids).toEqual([at(40), at(30), at(5)]);
-    const first = await mergedHistoryPage(
+    const first = await historyPage(
       { hot: listSource([exec(40), lingering]), cold: listSource([archived]) },
-      { jobId: JOB, limit: 5, coldHorizon: at(59) },
+      { limit: 5, before: undefined, coldHorizon: at(59) },
     );
     expect(first.items.map((i) => i.rev)).toEqual([3, 3]);
-    expect(first.nextCursor).toBeNull();
+    expect(first.completeTo).toBeNull();
   });
 
   it('reads no archive while a full hot page is newer than the cold horizon', async () => {
     const cold = listSource([exec(1)]);
-    const page = await mergedHistoryPage(
+    const page = await historyPage(
       { hot: listSource([exec(50), exec(45), exec(40)]), cold },
-      { jobId: JOB, limit: 2, coldHorizon: at(30) },
+      { limit: 2, before: undefined, coldHorizon: at(30) },
     );
     expect(page.items.map((i) => i.scheduledAt)).toEqual([at(50), at(45)]);
     expect(cold).not.toHaveBeenCalled();
     // The hot page that reaches below the horizon does read it.
-    const next = await mergedHistoryPage(
+    const next = await historyPage(
       { hot: listSource([exec(50), exec(45), exec(40)]), cold },
-      { jobId: JOB, limit: 2, cursor: page.nextCursor!, coldHorizon: at(30) },
+      { limit: 2, before: page.completeTo!, coldHorizon: at(30) },
     );
     expect(next.items.map((i) => i.scheduledAt)).toEqual([at(40), at(1)]);
     expect(cold).toHaveBeenCalledTimes(1);
-    expect(next.nextCursor).toBeNull();
+    expect(next.completeTo).toBeNull();
   });
 
-  it('keeps a cursor when a source stopped early, and loses nothing across the gap', async () => {
+  it('continues where a source stopped early, and loses nothing across the gap', async () => {
     // Minutes 47–48 linger in the hot table past expiry; the hot source gives up after 3 per call,
     // before it reaches minute 45. The archive's minute 10 must not jump ahead of that unseen 45.
     const hot = listSource([exec(50), exec(48), exec(47), exec(45)], {
@@ -262,12 +177,12 @@ describe('mergedHistoryPage', () => {
     expect(pages).toEqual([[at(50)], [at(46), at(45), at(10)]]);
   });
 
-  it('ends with a null cursor on an empty history', async () => {
-    const page = await mergedHistoryPage(
+  it('ends at once on an empty history', async () => {
+    const page = await historyPage(
       { hot: listSource([]), cold: listSource([]) },
-      { jobId: JOB, limit: 10, coldHorizon: at(59) },
+      { limit: 10, before: undefined, coldHorizon: at(59) },
     );
-    expect(page).toEqual({ items: [], nextCursor: null });
+    expect(page).toEqual({ items: [], completeTo: null });
   });
 });
 

@@ -42,3 +42,27 @@ describe('Job resource: nextRunAt counts runs already handed to the queue', () =
     expect(paused.body.nextRunAt).toBeNull();
   });
 });
+
+describe('Job resource: one shape everywhere', () => {
+  it('shows `name: null` for an unnamed job on create, GET, list, PATCH, pause and cancel', async () => {
+    const h = apiHarness(NOW);
+    const created = await h.request('POST', '/v1/jobs', {
+      schedule: { type: 'cron', expression: '0 15 * * *' },
+      target,
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    const shapes = [
+      created.body,
+      (await h.request('GET', `/v1/jobs/${id}`)).body,
+      (await h.request('GET', '/v1/jobs')).body.items[0],
+      (await h.request('PATCH', `/v1/jobs/${id}`, { timeoutSeconds: 5 })).body,
+      (await h.request('POST', `/v1/jobs/${id}/pause`)).body,
+      (await h.request('DELETE', `/v1/jobs/${id}`)).body,
+    ];
+    for (const job of shapes) {
+      expect(job).toHaveProperty('name', null);
+      expect(Object.keys(job).sort()).toEqual(Object.keys(created.body).sort());
+    }
+  });
+});

@@ -176,11 +176,34 @@ describe('API: PATCH /v1/jobs/{id}', () => {
     expect(star.body.version).toBe(4);
   });
 
+  it('replaces the target whole: headers and body not sent again are gone, a *** header is kept', async () => {
+    const { h, id } = await withJob({
+      target: {
+        url: 'https://example.com/v1',
+        headers: { 'x-team': 'data', authorization: 'Bearer s3cret' },
+        body: '{}',
+      },
+    });
+    const read = await h.request('GET', `/v1/jobs/${id}`);
+    expect(read.body.target.headers.authorization).toBe('***');
+    const moved = await h.request('PATCH', `/v1/jobs/${id}`, {
+      target: { url: 'https://example.com/v2', headers: { authorization: '***' } },
+    });
+    expect(moved.status).toBe(200);
+    expect(moved.body.target).toEqual({
+      type: 'http',
+      url: 'https://example.com/v2',
+      method: 'POST',
+      headers: { authorization: '***' },
+    });
+    expect((await h.jobs.getJob(id))?.target).toMatchObject({ headers: { authorization: 'Bearer s3cret' } });
+  });
+
   it('clears name and concurrency with null', async () => {
     const { h, id } = await withJob({ name: 'n', concurrency: { max: 1 } });
     const res = await h.request('PATCH', `/v1/jobs/${id}`, { name: null, concurrency: null });
     expect(res.status).toBe(200);
-    expect(res.body.name).toBeUndefined();
+    expect(res.body.name).toBeNull();
     expect(res.body.concurrency).toBeUndefined();
   });
 });
@@ -207,6 +230,23 @@ describe('API: pause and resume', () => {
     });
     const resumedAgain = await h.request('POST', `/v1/jobs/${id}/resume`);
     expect(resumedAgain.body.version).toBe(3);
+  });
+
+  it('cancels (DELETE) only at the version If-Match names, like PATCH, pause and resume', async () => {
+    const { h, id, created } = await withJob();
+    await h.request('PATCH', `/v1/jobs/${id}`, { name: 'moved-on' });
+    const stale = await h.request('DELETE', `/v1/jobs/${id}`, undefined, {
+      'if-match': created.headers.etag!,
+    });
+    expect(stale.status).toBe(412);
+    expect(stale.body.error.code).toBe('precondition_failed');
+    expect((await h.request('GET', `/v1/jobs/${id}`)).body).toMatchObject({ status: 'active', version: 2 });
+    const fresh = await h.request('DELETE', `/v1/jobs/${id}`, undefined, { 'if-match': '"2"' });
+    expect(fresh.status).toBe(200);
+    expect(fresh.body).toMatchObject({ status: 'cancelled', version: 3 });
+    // A repeat is 200 at the current tag, and 412 at the tag the first cancel was made on.
+    expect((await h.request('DELETE', `/v1/jobs/${id}`, undefined, { 'if-match': '"3"' })).status).toBe(200);
+    expect((await h.request('DELETE', `/v1/jobs/${id}`, undefined, { 'if-match': '"2"' })).status).toBe(412);
   });
 
   it('answers 409 for a cancelled job and 412 for a stale If-Match', async () => {

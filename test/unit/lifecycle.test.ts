@@ -2,15 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { InvalidSchedule, InvalidState, VersionConflict } from '../../lambdas/core/errors.js';
 import {
   applyJobPatch,
-  isRunOfCurrentSchedule,
+  isRunOfCurrentPlan,
   missedSince,
   RESUME_LOOKBACK_MS,
+  withNewPlan,
 } from '../../lambdas/core/lifecycle.js';
 import { SKIPPED_RECORD_LIMIT } from '../../lambdas/core/misfire.js';
 import { ExecuteService } from '../../lambdas/services/execute-service.js';
+import { withExecutionEvents } from '../../lambdas/services/execution-events.js';
 import { JobsService } from '../../lambdas/services/jobs-service.js';
 import { WatchService } from '../../lambdas/services/watch-service.js';
 import { CreateJobBody, type MisfirePolicy, PatchJobBody } from '../../schemas/job.js';
+import type { RunMessage } from '../../schemas/messages.js';
 import type { JobItem } from '../../schemas/stored.js';
 import { fakeDeps } from '../support/services.js';
 
@@ -107,9 +110,8 @@ describe('JobsService lifecycle', () => {
       expect(patched.enqueuedThrough).toBeUndefined();
       expect(patched.anchorAt).toBeUndefined();
       expect(s.queue.sent).toEqual([]);
-      // The runs the old schedule had already queued (12:01, 12:02) no longer belong to the job.
-      expect(isRunOfCurrentSchedule(patched, at('2026-05-01T12:01:00.000Z'))).toBe(false);
-      expect(isRunOfCurrentSchedule(patched, at('2026-05-01T15:00:00.000Z'))).toBe(true);
+      // The runs the old schedule had already queued (12:01, 12:02) belong to the old plan.
+      expect(patched.planRev).toBe(1);
     });
 
     it('sends the first runs of a new schedule inside the look-ahead at once, anchored at the change', async () => {
@@ -409,71 +411,206 @@ describe('JobsService lifecycle', () => {
   });
 });
 
-describe('lifecycle core', () => {
-  const base = {
-    schedule: { type: 'cron' as const, expression: '*/10 * * * *', timezone: 'UTC' },
-    scheduleChangedAt: '2026-05-01T12:05:00.000Z',
-  };
-
-  it('tells runs of the current schedule from those queued for an old one', () => {
-    const cases: [Pick<JobItem, 'schedule' | 'anchorAt' | 'scheduleChangedAt'>, string, boolean][] = [
-      [base, '2026-05-01T12:04:00.000Z', true], // due before the change: the old schedule's, kept
-      [base, '2026-05-01T12:06:00.000Z', false], // after the change, not a */10 run
-      [base, '2026-05-01T12:10:00.000Z', true],
-      [{ ...base, scheduleChangedAt: undefined }, '2026-05-01T12:06:00.000Z', true], // never changed
-      [
-        {
-          schedule: { type: 'rate', everySeconds: 30 },
-          anchorAt: '2026-05-01T12:05:30.000Z',
-          scheduleChangedAt: '2026-05-01T12:05:00.000Z',
-        },
-        '2026-05-01T12:06:30.000Z',
-        true,
-      ],
-      [
-        {
-          schedule: { type: 'rate', everySeconds: 30 },
-          anchorAt: '2026-05-01T12:05:30.000Z',
-          scheduleChangedAt: '2026-05-01T12:05:00.000Z',
-        },
-        '2026-05-01T12:06:00.001Z',
-        false,
-      ],
-      [
-        {
-          schedule: { type: 'once', at: '2026-05-01T13:00:00.000Z' },
-          scheduleChangedAt: base.scheduleChangedAt,
-        },
-        '2026-05-01T13:00:00.000Z',
-        true,
-      ],
-      [
-        {
-          schedule: { type: 'once', at: '2026-05-01T11:00:00.000Z' },
-          scheduleChangedAt: base.scheduleChangedAt,
-        },
-        '2026-05-01T12:05:00.000Z',
-        true, // an instant already past when it was set runs at the change
-      ],
-      [
-        {
-          schedule: { type: 'once', at: '2026-05-01T13:00:00.000Z' },
-          scheduleChangedAt: base.scheduleChangedAt,
-        },
-        '2026-05-01T12:30:00.000Z',
-        false,
-      ],
-      [
-        { schedule: { type: 'dependency' }, scheduleChangedAt: base.scheduleChangedAt },
-        '2026-05-01T12:30:00.000Z',
-        false,
-      ],
-    ];
-    for (const [job, scheduledAt, expected] of cases) {
-      expect(isRunOfCurrentSchedule(job, at(scheduledAt)), `${JSON.stringify(job)} @ ${scheduledAt}`).toBe(
-        expected,
-      );
+describe('ExecuteService: runs of a superseded plan', () => {
+  /** Delivers each message at its scheduled time, in order; returns `<scheduledAt> <outcome>` for each. */
+  async function deliver(s: Setup, runs: ReturnType<Setup['queue']['take']>) {
+    const outcomes: string[] = [];
+    for (const { message } of runs) {
+      s.clock.current = Math.max(s.clock.current, at(message.scheduledAt));
+      outcomes.push(`${message.scheduledAt} ${await s.executor.handle(message)}`);
     }
+    return outcomes;
+  }
+  const outcomesOnly = (lines: string[]) => lines.map((line) => line.split(' ')[1]);
+
+  it('drops, and records nothing for, runs queued before a schedule change', async () => {
+    const s = setup();
+    const job = await s.service.createJob('t', body({ schedule: { type: 'rate', everySeconds: 60 } }));
+    const old = s.queue.take(); // 12:01 and 12:02, sent at create
+    s.clock.current = at('2026-05-01T12:00:30.000Z');
+    await s.service.patchJob(
+      't',
+      job.jobId,
+      patchOf({ schedule: { type: 'cron', expression: '0 15 * * *', timezone: 'UTC' } }),
+    );
+    expect(await deliver(s, old)).toEqual([
+      '2026-05-01T12:01:00.000Z dropped',
+      '2026-05-01T12:02:00.000Z dropped',
+    ]);
+    expect(s.http.requests).toHaveLength(0);
+    expect((await s.executions.listByJob(job.jobId, {}, 10)).items).toEqual([]);
+  });
+
+  it('drops the old instant of a once-job whose `at` moved, and runs the new one once', async () => {
+    const s = setup();
+    const job = await s.service.createJob(
+      't',
+      body({ schedule: { type: 'once', at: '2026-05-01T12:00:08.000Z' } }),
+    );
+    const old = s.queue.take();
+    await s.service.patchJob(
+      't',
+      job.jobId,
+      patchOf({ schedule: { type: 'once', at: '2026-05-01T12:00:16.000Z' } }),
+    );
+    const moved = s.queue.take();
+    expect(await deliver(s, [...old, ...moved])).toEqual([
+      '2026-05-01T12:00:08.000Z dropped',
+      '2026-05-01T12:00:16.000Z succeeded',
+    ]);
+    expect(s.http.requests).toHaveLength(1);
+    expect((await s.jobs.getJob(job.jobId))?.status).toBe('completed');
+  });
+
+  it('drops runs of the old plan when only the timezone or the window changed, even at the same instants', async () => {
+    const s = setup();
+    const hourly = { type: 'cron', expression: '*/1 * * * *', timezone: 'UTC' };
+    const job = await s.service.createJob('t', body({ schedule: hourly }));
+    const old = s.queue.take();
+    // New York is a whole number of hours from UTC: the new plan has the very same instants.
+    await s.service.patchJob(
+      't',
+      job.jobId,
+      patchOf({ schedule: { ...hourly, timezone: 'America/New_York' } }),
+    );
+    const replanned = s.queue.take();
+    expect(replanned.map((r) => r.message.scheduledAt)).toEqual(old.map((r) => r.message.scheduledAt));
+    expect(outcomesOnly(await deliver(s, [...old, ...replanned]))).toEqual([
+      ...old.map(() => 'dropped'),
+      ...replanned.map(() => 'succeeded'),
+    ]);
+    expect(s.http.requests).toHaveLength(replanned.length);
+
+    const windowed = await s.service.createJob('t', body({ schedule: hourly }));
+    const queued = s.queue.take();
+    await s.service.patchJob(
+      't',
+      windowed.jobId,
+      patchOf({ schedule: { ...hourly, endAt: '2026-05-01T12:30:00.000Z' } }),
+    );
+    s.queue.take();
+    expect(outcomesOnly(await deliver(s, queued))).toEqual(queued.map(() => 'dropped'));
+  });
+
+  it('keeps runs queued before a change of anything but the schedule (a name, the target, the version)', async () => {
+    const s = setup();
+    const job = await s.service.createJob('t', body({ schedule: { type: 'rate', everySeconds: 60 } }));
+    const queued = s.queue.take();
+    await s.service.patchJob('t', job.jobId, patchOf({ name: 'renamed', timeoutSeconds: 7 }));
+    await s.service.patchJob('t', job.jobId, patchOf({ target: { url: 'https://example.com/other' } }));
+    expect((await s.jobs.getJob(job.jobId))?.version).toBe(3);
+    expect(outcomesOnly(await deliver(s, queued))).toEqual(['succeeded', 'succeeded']);
+    expect(s.http.requests.map((r) => r.url)).toEqual([
+      'https://example.com/other',
+      'https://example.com/other',
+    ]);
+  });
+
+  it('drops runs queued before a pause even after the resume, which sends its own', async () => {
+    const s = setup();
+    const job = await s.service.createJob('t', body({ schedule: { type: 'rate', everySeconds: 60 } }));
+    const beforePause = s.queue.take();
+    s.clock.current = at('2026-05-01T12:00:10.000Z');
+    await s.service.pauseJob('t', job.jobId);
+    s.clock.current = at('2026-05-01T12:00:20.000Z');
+    await s.service.resumeJob('t', job.jobId);
+    const afterResume = s.queue.take();
+    expect(afterResume.map((r) => r.message.scheduledAt)).toEqual(
+      beforePause.map((r) => r.message.scheduledAt),
+    );
+    expect(outcomesOnly(await deliver(s, [...beforePause, ...afterResume]))).toEqual([
+      'dropped',
+      'dropped',
+      'succeeded',
+      'succeeded',
+    ]);
+    expect(s.http.requests).toHaveLength(2);
+  });
+
+  it('lets manual triggers, retries, replays and dependency runs through a schedule change', async () => {
+    const s = setup();
+    withExecutionEvents(s.deps);
+    s.http.answer = () => ({ kind: 'response', statusCode: 503, body: '', durationMs: 1 });
+    const upstream = await s.service.createJob('t', body({ schedule: { type: 'immediate' } }));
+    const job = await s.service.createJob(
+      't',
+      body({
+        schedule: { type: 'rate', everySeconds: 60 },
+        dependsOn: [upstream.jobId],
+        retry: { maxAttempts: 2, initialDelaySeconds: 1, jitter: 'none' },
+      }),
+    );
+    const manual = await s.service.triggerJob('t', job.jobId);
+    const [up, first, second, triggered] = s.queue.take();
+    expect(triggered!.message.trigger).toBe('manual');
+    // The 12:01 run fails once: its retry is queued as attempt 2.
+    s.clock.current = at(first!.message.scheduledAt);
+    expect(await s.executor.handle(first!.message)).toBe('retrying');
+    const [retry] = s.queue.take();
+    expect(retry!.message.attempt).toBe(2);
+
+    await s.service.patchJob('t', job.jobId, patchOf({ schedule: { type: 'rate', everySeconds: 3600 } }));
+    s.queue.take();
+    s.http.answer = () => ({ kind: 'response', statusCode: 200, body: '', durationMs: 1 });
+    expect(await s.executor.handle(second!.message)).toBe('dropped');
+    expect(await s.executor.handle(triggered!.message)).toBe('succeeded');
+    s.clock.current = at(retry!.message.scheduledAt) + 2000;
+    expect(await s.executor.handle(retry!.message)).toBe('succeeded');
+    expect((await s.executions.getExecution(manual.executionId))?.status).toBe('succeeded');
+
+    // The upstream's success queues a dependency run of the job, which runs too.
+    expect(await s.executor.handle(up!.message)).toBe('succeeded');
+    const [dependency] = s.queue.take();
+    expect(dependency!.message.trigger).toBe('dependency');
+    expect(await s.executor.handle(dependency!.message)).toBe('succeeded');
+  });
+
+  it('lets a replayed dead letter run after a schedule change', async () => {
+    const s = setup();
+    s.http.answer = () => ({ kind: 'response', statusCode: 503, body: '', durationMs: 1 });
+    const job = await s.service.createJob(
+      't',
+      body({ schedule: { type: 'rate', everySeconds: 60 }, retry: { maxAttempts: 1 } }),
+    );
+    const [first] = s.queue.take();
+    s.clock.current = at(first!.message.scheduledAt);
+    expect(await s.executor.handle(first!.message)).toBe('failed');
+    const dead = {
+      ...(await s.executions.getExecution(first!.message.executionId))!,
+      status: 'dead' as const,
+    };
+    s.executions.items.set(dead.executionId, { ...dead, deadTenant: 't' });
+    await s.service.patchJob('t', job.jobId, patchOf({ schedule: { type: 'rate', everySeconds: 3600 } }));
+    s.queue.take();
+    await s.service.replayDeadLetter('t', dead.executionId);
+    const [replay] = s.queue.take();
+    s.http.answer = () => ({ kind: 'response', statusCode: 200, body: '', durationMs: 1 });
+    expect(await s.executor.handle(replay!.message)).toBe('succeeded');
+  });
+});
+
+describe('lifecycle core', () => {
+  it('tells a run of the current plan from one queued under an older plan', () => {
+    const cases: [number | undefined, Partial<RunMessage>, boolean][] = [
+      [undefined, { trigger: 'schedule', attempt: 1 }, true], // neither knows revisions: both 0
+      [undefined, { trigger: 'schedule', attempt: 1, plan: 0 }, true],
+      [2, { trigger: 'schedule', attempt: 1, plan: 2 }, true],
+      [2, { trigger: 'schedule', attempt: 1, plan: 1 }, false],
+      [1, { trigger: 'schedule', attempt: 1 }, false], // sent before revisions, planned before the change
+      [2, { trigger: 'schedule', attempt: 2, plan: 1 }, true], // a retry: the run was under way
+      [2, { trigger: 'manual', attempt: 1, plan: 1 }, true],
+      [2, { trigger: 'replay', attempt: 3, plan: 1 }, true],
+      [2, { trigger: 'dependency', attempt: 1, plan: 1 }, true],
+    ];
+    for (const [planRev, message, expected] of cases) {
+      const job = planRev === undefined ? {} : { planRev };
+      expect(
+        isRunOfCurrentPlan(job, message as RunMessage),
+        `${JSON.stringify(job)} ${JSON.stringify(message)}`,
+      ).toBe(expected);
+    }
+    expect(withNewPlan<{ planRev?: number }>({}).planRev).toBe(1);
+    expect(withNewPlan({ planRev: 4 }).planRev).toBe(5);
   });
 
   it('counts missed runs from the pause, with a look-back, or from a later schedule change', () => {

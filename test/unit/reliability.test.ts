@@ -152,6 +152,51 @@ describe('ExecuteService async targets', () => {
   });
 });
 
+describe('redirects', () => {
+  it('fails the run for good on a 3xx, naming the Location it was sent to, without retrying', async () => {
+    const s = setup();
+    const { job, run } = await onceRun(s, { retry: { maxAttempts: 5 } });
+    s.http.answer = () => ({
+      kind: 'response',
+      statusCode: 302,
+      body: '',
+      location: 'https://login.example.com/sso?next=%2Fhook',
+      durationMs: 3,
+    });
+    s.clock.current = Date.parse(run.message.scheduledAt);
+    expect(await s.executor.handle(run.message)).toBe('failed');
+    const execution = await s.executions.getExecution(run.message.executionId);
+    expect(execution?.status).toBe('failed');
+    expect(execution?.attempts).toHaveLength(1);
+    expect(execution?.attempts[0]).toMatchObject({
+      status: 'failed',
+      statusCode: 302,
+      error:
+        'HTTP 302: redirect to https://login.example.com/sso?next=%2Fhook, which is not followed (point the job at the final URL)',
+    });
+    expect(s.queue.sent).toEqual([]);
+    expect((await s.jobs.getJob(job.jobId))?.status).toBe('failed');
+  });
+
+  it('says so when a redirect names no Location, and keeps a long Location short', async () => {
+    const s = setup();
+    const { run } = await onceRun(s);
+    s.http.answer = () => ({ kind: 'response', statusCode: 307, body: '', durationMs: 3 });
+    s.clock.current = Date.parse(run.message.scheduledAt);
+    expect(await s.executor.handle(run.message)).toBe('failed');
+    const attempt = (await s.executions.getExecution(run.message.executionId))?.attempts[0];
+    expect(attempt?.error).toBe('HTTP 307: redirect without a Location, which is not followed');
+
+    const other = await onceRun(s, { name: 'long' });
+    const location = `https://example.com/${'x'.repeat(3000)}`;
+    s.http.answer = () => ({ kind: 'response', statusCode: 301, body: '', location, durationMs: 3 });
+    expect(await s.executor.handle(other.run.message)).toBe('failed');
+    const error = (await s.executions.getExecution(other.run.message.executionId))?.attempts[0]?.error ?? '';
+    expect(error.length).toBeLessThan(400);
+    expect(error).toContain('https://example.com/xxx');
+  });
+});
+
 describe('dead letters', () => {
   it('lists dead executions and replays one with a fresh retry budget', async () => {
     const s = setup();

@@ -37,6 +37,28 @@ function capturingLogger() {
   return { log, lines };
 }
 
+/** A POST /v1/jobs whose request has a body and no Content-Type header at all. */
+async function apiHarnessWithoutContentType(h: ReturnType<typeof apiHarness>, body: string) {
+  const api = createApi({
+    service: h.service,
+    callbacks: new ExecuteService(h.deps, 'exec-api'),
+    health: async () => {},
+    log: h.deps.log,
+  });
+  const result = await api({
+    version: '2.0',
+    rawPath: '/v1/jobs',
+    headers: {},
+    requestContext: {
+      http: { method: 'POST', path: '/v1/jobs' },
+      authorizer: { lambda: { tenant: 'team-a' } },
+    },
+    body,
+    isBase64Encoded: false,
+  } as unknown as APIGatewayProxyEventV2);
+  return { status: result.statusCode ?? 200 };
+}
+
 /** createApi over fake deps, with the options the harness does not expose. */
 function customApi(f: ReturnType<typeof fakeDeps>, rateLimit?: TenantRateLimiter) {
   const api = createApi({
@@ -271,11 +293,101 @@ describe('limits', () => {
     expect(h.jobs.items.size).toBe(0);
   });
 
+  it("refuses curl -d's form content type with 415 naming JSON, and reads a body without one as JSON", async () => {
+    const h = apiHarness(NOW);
+    const body = JSON.stringify({ schedule: daily, target });
+    const form = await h.request('POST', '/v1/jobs', body, {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    expect(form.status).toBe(415);
+    expect(form.body.error).toMatchObject({ code: 'unsupported_media_type' });
+    expect(form.body.error.message).toContain('Content-Type: application/json');
+    expect(h.jobs.items.size).toBe(0);
+    const bare = await h.request('POST', '/v1/jobs', undefined, {});
+    expect(bare.status).toBe(400); // no body at all
+    const untyped = await apiHarnessWithoutContentType(h, body);
+    expect(untyped.status).toBe(201);
+  });
+
   it('refuses a name over 128 characters', async () => {
     const h = apiHarness(NOW);
     const res = await h.request('POST', '/v1/jobs', { schedule: daily, target, name: 'n'.repeat(129) });
     expect(res.status).toBe(400);
     expect(res.body.error.details[0].path).toBe('name');
+  });
+
+  it('refuses bidi controls and other invisible format characters in names, on create and PATCH', async () => {
+    const h = apiHarness(NOW);
+    const invisible = [
+      '\u202eevil',
+      'a\u2066b\u2069',
+      'zero\u200bwidth',
+      'soft\u00adhyphen',
+      '\ufeffbom',
+      'tab\there',
+    ];
+    for (const name of invisible) {
+      const res = await h.request('POST', '/v1/jobs', { schedule: daily, target, name });
+      expect(res.status, JSON.stringify(name)).toBe(400);
+      expect(res.body.error.details[0].path).toBe('name');
+      expect(res.body.error.details[0].message).toMatch(/invisible|control/);
+    }
+    expect(h.jobs.items.size).toBe(0);
+    const ok = await h.request('POST', '/v1/jobs', { schedule: daily, target, name: 'rapport-été 📈' });
+    expect(ok.status).toBe(201);
+    const patched = await h.request('PATCH', `/v1/jobs/${ok.body.id}`, { name: '\u202eevil' });
+    expect(patched.status).toBe(400);
+    expect((await h.request('GET', `/v1/jobs/${ok.body.id}`)).body.name).toBe('rapport-été 📈');
+  });
+
+  it.each([
+    'content-length',
+    'Transfer-Encoding',
+    'connection',
+    'keep-alive',
+    'upgrade',
+    'te',
+    'trailer',
+    'proxy-connection',
+    'Proxy-Authorization',
+    'host',
+  ])('refuses the framing or hop-by-hop header %s on create and PATCH (400 naming it)', async (name) => {
+    const h = apiHarness(NOW);
+    const smuggling = { ...target, headers: { [name]: '0' }, body: 'GET /admin HTTP/1.1\r\n\r\n' };
+    const res = await h.request('POST', '/v1/jobs', { schedule: daily, target: smuggling });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('validation_error');
+    expect(res.body.error.message).toContain(name.toLowerCase());
+    expect(res.body.error.details[0].path).toBe(`target.headers.${name}`);
+    expect(h.jobs.items.size).toBe(0);
+    const ok = await h.request('POST', '/v1/jobs', { schedule: daily, target });
+    const patched = await h.request('PATCH', `/v1/jobs/${ok.body.id}`, { target: smuggling });
+    expect(patched.status).toBe(400);
+    expect((await h.request('GET', `/v1/jobs/${ok.body.id}`)).body.version).toBe(1);
+  });
+
+  it('gives the place back when a create is refused, so refusals never use up the jobs limit', async () => {
+    const f = fakeDeps(NOW);
+    const counter = new MemoryTenantJobCounter();
+    f.deps.policy = { allowlist: EMPTY_ALLOWLIST, jobs: { counter, max: 3 } };
+    const call = customApi(f);
+    const unknownUpstream = { schedule: daily, target, dependsOn: ['job_01HZZZZZZZZZZZZZZZZZZZZZZZ'] };
+    for (let i = 0; i < 5; i++) {
+      const refused = await call('POST', '/v1/jobs', 'team-a', unknownUpstream);
+      expect(refused.status).toBe(400);
+    }
+    const failing = f.jobs.createJob.bind(f.jobs);
+    f.jobs.createJob = async () => {
+      throw new Error('store down');
+    };
+    expect((await call('POST', '/v1/jobs', 'team-a', { schedule: daily, target })).status).toBe(500);
+    f.jobs.createJob = failing;
+    for (let i = 0; i < 3; i++) {
+      expect((await call('POST', '/v1/jobs', 'team-a', { schedule: daily, target })).status).toBe(201);
+    }
+    const over = await call('POST', '/v1/jobs', 'team-a', { schedule: daily, target });
+    expect(over.status).toBe(409);
+    expect(over.body.error.code).toBe('job_limit_reached');
   });
 
   it('holds each tenant to its jobs limit (409), counting cancels back', async () => {
