@@ -10,8 +10,10 @@ import {
 } from './retry.js';
 import type {
   CompleteRequest,
+  CompleteResponse,
   CreateJobBody,
   Execution,
+  HeartbeatResponse,
   Job,
   JobPatch,
   ListExecutionsQuery,
@@ -190,7 +192,8 @@ export class SchedulerClient {
 
   // Executions
 
-  listExecutions(
+  /** One page of a job's history, newest first. */
+  listJobExecutions(
     jobId: string,
     query: ListExecutionsQuery = {},
     options?: RequestOptions,
@@ -203,6 +206,15 @@ export class SchedulerClient {
     });
   }
 
+  /** The same as `listJobExecutions` (its first name; the OpenAPI operation is `listJobExecutions`). */
+  listExecutions(
+    jobId: string,
+    query: ListExecutionsQuery = {},
+    options?: RequestOptions,
+  ): Promise<Page<Execution>> {
+    return this.listJobExecutions(jobId, query, options);
+  }
+
   /** A job's history, newest first, page after page. */
   iterateExecutions(
     jobId: string,
@@ -210,7 +222,7 @@ export class SchedulerClient {
     options: PaginateOptions = {},
   ) {
     return paginate(
-      (cursor, limit) => this.listExecutions(jobId, { ...query, limit, ...(cursor ? { cursor } : {}) }),
+      (cursor, limit) => this.listJobExecutions(jobId, { ...query, limit, ...(cursor ? { cursor } : {}) }),
       options,
     );
   }
@@ -252,7 +264,7 @@ export class SchedulerClient {
     executionId: string,
     callbackToken: string,
     options?: RequestOptions,
-  ): Promise<{ leaseUntil: string }> {
+  ): Promise<HeartbeatResponse> {
     return this.call({
       method: 'POST',
       path: `/v1/executions/${encode(executionId)}/heartbeat`,
@@ -266,7 +278,7 @@ export class SchedulerClient {
     callbackToken: string,
     result: CompleteRequest,
     options?: RequestOptions,
-  ): Promise<{ status: string }> {
+  ): Promise<CompleteResponse> {
     return this.call({
       method: 'POST',
       path: `/v1/executions/${encode(executionId)}/complete`,

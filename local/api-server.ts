@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { REQUEST_BODY_LIMIT_BYTES } from '../lambdas/api/http.js';
 import { type AllowedHosts, isAllowedHost } from './allowed-hosts.js';
+import { apiReferenceRoute } from './api-reference/route.js';
 
 export type ApiRequestHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 /** Serves paths outside the API (the dashboard); returns false when it does not handle the request. */
@@ -53,6 +54,7 @@ export function createApiServer(
   extra?: ExtraRoute,
   allowedHosts: AllowedHosts = new Set(),
 ): Server {
+  const apiReference = apiReferenceRoute();
   return createServer(async (req, res) => {
     try {
       if (!isAllowedHost(req.headers.host, allowedHosts)) {
@@ -65,7 +67,7 @@ export function createApiServer(
         });
       }
       const url = new URL(req.url ?? '/', 'http://localhost');
-      if (extra?.(req, res)) return;
+      if (apiReference(req, res) || extra?.(req, res)) return;
       const open = OPEN_PATHS.some((p) => p.test(url.pathname));
       const key = req.headers['x-api-key'];
       const tenant = typeof key === 'string' ? apiKeys.get(key) : undefined;

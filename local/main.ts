@@ -90,6 +90,7 @@ async function main(): Promise<void> {
       `scheduler listening on ${runtime.url}`,
       `  api key: ${firstKey} (tenant ${firstTenant})   data: ${env.SCHEDULER_DATA_DIR || '.scheduler-data'}`,
       `  dashboard: ${runtime.url}/?key=${encodeURIComponent(firstKey)}`,
+      `  api reference: ${runtime.url}/docs   (OpenAPI 3.1: ${runtime.url}/v1/openapi.json)`,
       `  cli:  SCHEDULER_ENDPOINT=${runtime.url} SCHEDULER_API_KEY=${firstKey} npx scheduler jobs list`,
       `  curl: curl -H 'x-api-key: ${firstKey}' ${runtime.url}/v1/jobs`,
       `  aws targets: sqs -> emulator ${runtime.awsTargets.sqsEndpoint} (any SQS client, any credentials, region us-east-1)`,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { IsoInstant } from './common.js';
-import { ExecutionStatus, JobStatus, Schedule } from './job.js';
+import { IsoInstant, listOf } from './common.js';
+import { Execution } from './execution.js';
+import { ExecutionStatus, Job, JobStatus, Schedule } from './job.js';
 
 export const Limit = z.coerce.number().int().min(1).max(100).default(50);
 
@@ -18,6 +19,10 @@ export const ListExecutionsQuery = z.strictObject({
   from: IsoInstant.optional(),
   to: IsoInstant.optional(),
 });
+
+/** One page of a list: the items, and the cursor of the next page (`null` on the last). */
+export const JobPage = listOf(Job, 'JobPage');
+export const ExecutionPage = listOf(Execution, 'ExecutionPage');
 
 export const PreviewBody = z
   .strictObject({
@@ -43,3 +48,24 @@ export const CompleteBody = z
     error: z.string().max(2048).optional(),
   })
   .meta({ id: 'CompleteBody' });
+
+/** Answer of POST /v1/executions/{id}/heartbeat. */
+export const HeartbeatResponse = z
+  .object({
+    leaseUntil: z.string().describe('The lease now runs until this instant: heartbeat again before it.'),
+  })
+  .meta({ id: 'HeartbeatResponse' });
+
+/** Answer of POST /v1/executions/{id}/complete. */
+export const CompleteResponse = z
+  .object({
+    status: z
+      .string()
+      .describe(
+        'What the outcome led to: `succeeded`, `failed`, `dead`, or `retrying` when the retry policy runs the call again.',
+      ),
+  })
+  .meta({ id: 'CompleteResponse' });
+
+/** A callback on an execution that was cancelled (409): the target should stop working. */
+export const CancelledResponse = z.object({ cancelled: z.literal(true) }).meta({ id: 'Cancelled' });

@@ -21,17 +21,23 @@ export type Attempt = z.infer<typeof Attempt>;
 
 export const Execution = z
   .object({
-    executionId: z.string(),
+    executionId: z
+      .string()
+      .describe('`<jobId>:<scheduledAt>`: one run of a job, executed at most once to completion.'),
     jobId: z.string(),
-    scheduledAt: z.string(),
+    scheduledAt: z.string().describe('When the run was due (for a manual trigger, when it was asked for).'),
     trigger: Trigger,
     status: ExecutionStatus,
     attempts: z.array(Attempt),
     startedAt: z.string().nullable(),
     finishedAt: z.string().nullable(),
-    lateByMs: z.number().int().nullable(),
-    nextAttemptAt: z.string().nullable().optional(),
-    reason: z.string().nullable().optional(),
+    lateByMs: z.number().int().nullable().describe('How long after `scheduledAt` the first attempt started.'),
+    nextAttemptAt: z.string().nullable().optional().describe('When a queued retry is due.'),
+    reason: z
+      .string()
+      .nullable()
+      .optional()
+      .describe('Why the run was skipped or cancelled (a misfire, an upstream failure, a cancel).'),
   })
-  .meta({ id: 'Execution' });
+  .meta({ id: 'Execution', description: 'One run of a job, with all its attempts.' });
 export type Execution = z.infer<typeof Execution>;

@@ -179,7 +179,10 @@ export const RetryPolicy = z
   .refine((r) => r.maxDelaySeconds >= r.initialDelaySeconds, {
     message: 'maxDelaySeconds must be at least initialDelaySeconds',
     path: ['maxDelaySeconds'],
-  });
+  })
+  .describe(
+    'Attempts within one execution: a failed call (network error, timeout, 408, 429, 5xx; other 4xx only with `retryOn4xx`) is tried again after `initialDelaySeconds`, doubling (`exponential`) up to `maxDelaySeconds`, which must be at least `initialDelaySeconds`.',
+  );
 export type RetryPolicy = z.infer<typeof RetryPolicy>;
 
 export const Concurrency = z.strictObject({
@@ -210,7 +213,8 @@ export const Notification = z
   .refine(
     (n) => (n.webhook === undefined) !== (n.email === undefined),
     'give exactly one of webhook or email',
-  );
+  )
+  .describe('A receiver: exactly one of `webhook` or `email`, and the events it wants.');
 
 export const Priority = z.enum(['high', 'normal', 'low']);
 export type Priority = z.infer<typeof Priority>;
@@ -305,7 +309,7 @@ export const PatchJobBody = z
   })
   .refine((patch) => Object.keys(patch).length > 0, 'give at least one field to change')
   .superRefine(refuseConnectionLevelHeaders)
-  .meta({ id: 'PatchJobBody' });
+  .meta({ id: 'PatchJobBody', minProperties: 1 });
 export type PatchJobBody = z.input<typeof PatchJobBody>;
 export type JobPatch = z.output<typeof PatchJobBody>;
 
@@ -336,11 +340,17 @@ export const Job = z
     ...definitionShape,
     name: JobName.nullable().describe('`null` when the job has no name.'),
     status: JobStatus,
-    nextRunAt: z.string().nullable(),
-    lastRun: LastRun.nullable(),
-    version: z.number().int(),
+    nextRunAt: z
+      .string()
+      .nullable()
+      .describe('The next run the job waits for; `null` when none (paused, finished, or dependency-only).'),
+    lastRun: LastRun.nullable().describe('The newest execution that finished, or `null`.'),
+    version: z.number().int().describe('Grows with every change; the `ETag`, for `If-Match`.'),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
-  .meta({ id: 'Job' });
+  .meta({
+    id: 'Job',
+    description: 'A job as the API shows it: every default filled in, credentials as `***`.',
+  });
 export type Job = z.output<typeof Job>;

@@ -26,7 +26,7 @@ import {
   toErrorResponse,
 } from './http.js';
 import { type IdempotencyDeps, runIdempotently } from './idempotency.js';
-import { openApiDocument } from './openapi.js';
+import { openApiDocumentFor, requestOrigin } from './openapi.js';
 import { ifMatchOf } from './preconditions.js';
 import { rateLimitResponse, TenantRateLimiter } from './rate-limit.js';
 import { resolveTenant } from './tenant.js';
@@ -130,7 +130,12 @@ export function createApi(deps: ApiDeps) {
       },
       false,
     ),
-    route('GET', '/v1/openapi.json', async () => json(200, openApiDocument()), false),
+    route(
+      'GET',
+      '/v1/openapi.json',
+      async ({ event }) => json(200, openApiDocumentFor(requestOrigin(event))),
+      false,
+    ),
     route('POST', '/v1/jobs', async ({ event, tenant }) => {
       const body = parseWith(CreateJobBody, readJobBody(event), 'job');
       const job = await service.createJob(tenant, body);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, SchedulerApiError, SchedulerClient, SchedulerNetworkError } from '../../client/index.js';
-import { openApiDocument } from '../../lambdas/api/openapi.js';
+import { openApiDocumentFor } from '../../lambdas/api/openapi.js';
 import type { LocalRuntime } from '../../local/runtime.js';
 import { closedPort } from '../support/ports.js';
 import { API_KEY, OTHER_KEY, startTestRuntime, tempDataDir } from '../support/runtime.js';
@@ -192,7 +192,7 @@ describe('SchedulerClient against the local runtime', () => {
 
   it('reads health and the served OpenAPI document', async () => {
     expect(await client.health()).toEqual({ status: 'ok' });
-    expect(await client.openApi()).toEqual(openApiDocument());
+    expect(await client.openApi()).toEqual(openApiDocumentFor(runtime.url));
   });
 });
 

@@ -2,25 +2,15 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SchedulerClient } from '../../client/index.js';
 import type { LocalRuntime } from '../../local/runtime.js';
-import { CHROMIUM_PATH, hasChromium, launchChromium } from '../support/browser.js';
+import { describeWithoutChromium, hasChromium, launchChromium } from '../support/browser.js';
 import { API_KEY, startTestRuntime, tempDataDir } from '../support/runtime.js';
 import { type Sink, startSink, waitFor } from '../support/sink.js';
 
 /** 128 characters, the longest name there is, and no space to break it at. */
 const LONG_NAME = `nightly-${'partition-rebuild-'.repeat(7)}`.slice(0, 128);
 
-const NO_BROWSER = `dashboard browser test not run: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH)`;
-
 if (!hasChromium()) {
-  describe('local dashboard in a browser', () => {
-    // On a developer machine the test is skipped and says why; in CI a missing browser fails,
-    // because .ci/run installs Debian's chromium.
-    it('needs Chromium', (ctx) => {
-      if (process.env.CI) throw new Error(`${NO_BROWSER}; .ci/run should have installed it`);
-      process.stdout.write(`NOTICE: ${NO_BROWSER}\n`);
-      ctx.skip(NO_BROWSER);
-    });
-  });
+  describeWithoutChromium('local dashboard in a browser', 'dashboard browser test');
 } else {
   describe('local dashboard in a browser', () => {
     const data = tempDataDir();

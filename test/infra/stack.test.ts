@@ -438,7 +438,7 @@ describe('notifier', () => {
 });
 
 describe('api', () => {
-  it('authorizes /v1 with IAM (SigV4) by default; callbacks and health are open to the handler', () => {
+  it('authorizes /v1 with IAM (SigV4) by default; callbacks, health and the OpenAPI document are open to the handler', () => {
     const routes = Object.values(resources(s.template, 'AWS::ApiGatewayV2::Route')).map(
       (route) => route.Properties,
     );

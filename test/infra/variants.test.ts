@@ -50,7 +50,7 @@ describe('a stack configured through context', () => {
     }
   });
 
-  it('authorizes /v1 with the JWT issuer and audience instead of IAM; callbacks stay open', () => {
+  it('authorizes /v1 with the JWT issuer and audience instead of IAM; callbacks, health and the OpenAPI document stay open', () => {
     const authorizer = only(s.template, 'AWS::ApiGatewayV2::Authorizer');
     expect(authorizer.Properties).toMatchObject({
       AuthorizerType: 'JWT',

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
+import { describe, it } from 'vitest';
 
 /**
  * Debian's Chromium (`apt-get install chromium`), or Ubuntu's name for it; CHROMIUM_PATH points
@@ -32,5 +33,20 @@ export function launchChromium(): Promise<Browser> {
       '--disable-component-update',
       '--disable-sync',
     ],
+  });
+}
+
+/**
+ * Stands in for a browser suite when there is no Chromium: on a developer machine the suite is
+ * skipped and says why; in CI a missing browser fails, because .ci/run installs Debian's chromium.
+ */
+export function describeWithoutChromium(suite: string, what: string): void {
+  const why = `${what} not run: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH)`;
+  describe(suite, () => {
+    it('needs Chromium', (ctx) => {
+      if (process.env.CI) throw new Error(`${why}; .ci/run should have installed it`);
+      process.stdout.write(`NOTICE: ${why}\n`);
+      ctx.skip(why);
+    });
   });
 }
