@@ -1,5 +1,5 @@
 import type { ArchiveCompactor, CompactionReport } from '../lambdas/adapters/archive-compactor.js';
-import type { Logger } from '../lambdas/services/deps.js';
+import type { Logger } from '../lambdas/core/ports/logger.js';
 
 /**
  * Plays the compactor's schedule locally: the same ArchiveCompactor the Lambda runs, every

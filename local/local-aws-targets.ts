@@ -10,7 +10,12 @@ import {
   classifyAwsError,
   PERMANENT_PREFIX,
 } from '../lambdas/core/aws-targets.js';
-import type { AwsTargetCaller, AwsTargetRequest, HttpCaller, TargetOutcome } from '../lambdas/core/ports.js';
+import type {
+  AwsTargetCaller,
+  AwsTargetRequest,
+  TargetOutcome,
+} from '../lambdas/core/ports/aws-target-caller.js';
+import type { HttpCaller } from '../lambdas/core/ports/http-caller.js';
 
 /** Target types the local runtime writes to `<data dir>/aws-outbox/<type>.jsonl` instead of calling. */
 export const OUTBOX_TYPES = ['eventbridge', 'stepfunctions', 'sns'] as const;

@@ -6,8 +6,8 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
+import type { Logger } from '../lambdas/core/ports/logger.js';
 import { type NotificationOutcome, processNotificationBatch } from '../lambdas/notifier/batch.js';
-import type { Logger } from '../lambdas/services/deps.js';
 import type { NotifierService } from '../lambdas/services/notifier-service.js';
 import { sqsRecordOf } from './sqs-record.js';
 

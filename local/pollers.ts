@@ -6,8 +6,8 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
+import type { Logger } from '../lambdas/core/ports/logger.js';
 import { processRunBatch } from '../lambdas/executor/batch.js';
-import type { Logger } from '../lambdas/services/deps.js';
 import type { ExecuteService, RunOutcome } from '../lambdas/services/execute-service.js';
 import type { Priority } from '../schemas/job.js';
 import { sqsRecordOf } from './sqs-record.js';

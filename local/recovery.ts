@@ -1,6 +1,6 @@
 import { executionIdFor } from '../lambdas/core/ids.js';
 import { runsToResend } from '../lambdas/core/misfire.js';
-import type { OutgoingRun } from '../lambdas/core/ports.js';
+import type { OutgoingRun } from '../lambdas/core/ports/run-queue.js';
 import { nextRunAfter } from '../lambdas/core/schedule.js';
 import { iso, ms } from '../lambdas/core/time.js';
 import type { ServiceDeps } from '../lambdas/services/deps.js';

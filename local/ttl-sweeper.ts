@@ -9,8 +9,8 @@ import {
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { StreamBatchReport } from '../lambdas/archiver/stream-batch.js';
-import type { Clock } from '../lambdas/core/ports.js';
-import type { Logger } from '../lambdas/services/deps.js';
+import type { Clock } from '../lambdas/core/ports/clock.js';
+import type { Logger } from '../lambdas/core/ports/logger.js';
 import { TABLES } from '../lambdas/shared/config.js';
 import { type StreamRecord, TTL_PRINCIPAL } from '../schemas/stream.js';
 

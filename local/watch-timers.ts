@@ -1,4 +1,4 @@
-import type { Logger } from '../lambdas/services/deps.js';
+import type { Logger } from '../lambdas/core/ports/logger.js';
 import type { WatchReport, WatchService } from '../lambdas/services/watch-service.js';
 
 /**

@@ -7,7 +7,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { type ExecutionItem, ExecutionItem as ExecutionItemSchema } from '../../schemas/stored.js';
 import { ConditionFailed } from '../core/errors.js';
-import type { ExecutionFilter, ExecutionStore, Page } from '../core/ports.js';
+import type { ExecutionFilter, ExecutionStore } from '../core/ports/execution-store.js';
+import type { Page } from '../core/ports/page.js';
 import { TABLES } from '../shared/config.js';
 import { decodeCursor, isConditionFailed } from './dynamo-common.js';
 import { queryPage } from './dynamo-query.js';

@@ -8,7 +8,8 @@ import {
 import { type JobItem, JobItem as JobItemSchema } from '../../schemas/stored.js';
 import { dueBucketFor, dueKeyFor } from '../core/buckets.js';
 import { ConditionFailed } from '../core/errors.js';
-import type { DependencyRound, DueAdvance, JobStore, Page } from '../core/ports.js';
+import type { DependencyRound, DueAdvance, JobStore } from '../core/ports/job-store.js';
+import type { Page } from '../core/ports/page.js';
 import { iso } from '../core/time.js';
 import { TABLES } from '../shared/config.js';
 import { decodeCursor, encodeCursor, isConditionFailed } from './dynamo-common.js';

@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { Page } from '../core/ports.js';
+import type { Page } from '../core/ports/page.js';
 import { encodeCursor } from './dynamo-common.js';
 
 const MAX_ROUND_TRIPS = 20;

@@ -1,4 +1,4 @@
-import type { HttpCaller, HttpOutcome, HttpRequest } from '../core/ports.js';
+import type { HttpCaller, HttpOutcome, HttpRequest } from '../core/ports/http-caller.js';
 
 /** Keep this much of a target's answer for the attempt record. */
 const BODY_SNIPPET_BYTES = 1024;

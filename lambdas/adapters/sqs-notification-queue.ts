@@ -1,5 +1,5 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { NotificationQueue, OutgoingNotification } from '../core/ports.js';
+import type { NotificationQueue, OutgoingNotification } from '../core/ports/notification-queue.js';
 
 const BATCH = 10;
 const MAX_TRIES = 5;

@@ -5,7 +5,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Priority } from '../../schemas/job.js';
-import type { OutgoingRun, RunQueue, VisibilityChange } from '../core/ports.js';
+import type { OutgoingRun, RunQueue, VisibilityChange } from '../core/ports/run-queue.js';
 
 const MAX_DELAY_SECONDS = 900;
 const BATCH = 10;

@@ -9,8 +9,8 @@ import {
 import { ExecutionId, JobId } from '../../schemas/common.js';
 import { CreateJobBody, PatchJobBody } from '../../schemas/job.js';
 import { ExecutionNotFound, JobNotFound } from '../core/errors.js';
+import type { Logger } from '../core/ports/logger.js';
 import { iso, ms } from '../core/time.js';
-import type { Logger } from '../services/deps.js';
 import type { JobsService } from '../services/jobs-service.js';
 import { executionView } from '../services/views.js';
 import {

@@ -7,7 +7,7 @@ import middy from '@middy/core';
 import { StreamEvent } from '../../schemas/stream.js';
 import { ObjectHistoryArchive } from '../adapters/object-history-archive.js';
 import { S3ArchiveStore } from '../adapters/s3-archive-store.js';
-import type { HistoryArchive } from '../core/ports/archive.js';
+import type { HistoryArchive } from '../core/ports/history-archive.js';
 import { ENV } from '../shared/config.js';
 import { logger, metrics, serviceLogger, tracer } from '../shared/lambda-context.js';
 import { archiveStreamBatch } from './stream-batch.js';

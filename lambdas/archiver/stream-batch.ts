@@ -2,9 +2,9 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ExecutionItem } from '../../schemas/stored.js';
 import { type StreamRecord, TTL_PRINCIPAL } from '../../schemas/stream.js';
-import type { HistoryArchive } from '../core/ports/archive.js';
+import type { HistoryArchive } from '../core/ports/history-archive.js';
+import type { Logger } from '../core/ports/logger.js';
 import { archiveRemovals } from '../services/archive-service.js';
-import type { Logger } from '../services/deps.js';
 
 export interface StreamBatchReport {
   /** Sequence numbers of the records to retry (Lambda's partial batch response for streams). */

@@ -1,6 +1,6 @@
 import type { ExecutionStatus } from '../../schemas/job.js';
 import type { ExecutionItem } from '../../schemas/stored.js';
-import type { ExecutionFilter } from './ports.js';
+import type { ExecutionFilter } from './ports/execution-store.js';
 import { HOUR, iso, ms } from './time.js';
 
 /**

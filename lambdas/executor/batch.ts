@@ -1,8 +1,8 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Priority } from '../../schemas/job.js';
 import { RunMessage } from '../../schemas/messages.js';
-import type { RunQueue, VisibilityChange } from '../core/ports.js';
-import type { Logger } from '../services/deps.js';
+import type { Logger } from '../core/ports/logger.js';
+import type { RunQueue, VisibilityChange } from '../core/ports/run-queue.js';
 import type { ExecuteService, RunOutcome } from '../services/execute-service.js';
 import { receiveCountOf, redeliveryDelaySeconds } from '../shared/redelivery.js';
 import { RUN_REDELIVERY } from './redelivery.js';

@@ -1,4 +1,4 @@
-import type { ExecutionEvents } from '../core/ports.js';
+import type { ExecutionEvents } from '../core/ports/execution-events.js';
 
 /**
  * Wraps the execution events so each first attempt also reports its start lateness (the

@@ -1,6 +1,6 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { NotificationMessage } from '../../schemas/notification.js';
-import type { Logger } from '../services/deps.js';
+import type { Logger } from '../core/ports/logger.js';
 import type { NotifierService } from '../services/notifier-service.js';
 import { receiveCountOf, redeliveryDelaySeconds } from '../shared/redelivery.js';
 import { NOTIFICATION_REDELIVERY } from './redelivery.js';

@@ -7,7 +7,7 @@ import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { SQSEvent } from 'aws-lambda';
 import { SesEmailSender } from '../adapters/ses-email-sender.js';
-import type { EmailSender } from '../core/ports.js';
+import type { EmailSender } from '../core/ports/email-sender.js';
 import { NotifierService } from '../services/notifier-service.js';
 import { ENV } from '../shared/config.js';
 import {

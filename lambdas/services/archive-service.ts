@@ -1,6 +1,6 @@
 import type { ArchiveRow } from '../../schemas/archive.js';
 import type { ExecutionItem } from '../../schemas/stored.js';
-import type { HistoryArchive } from '../core/ports/archive.js';
+import type { HistoryArchive } from '../core/ports/history-archive.js';
 import { executionView } from './views.js';
 
 /** The archived line of an execution: its public resource plus the tenant it belongs to. */

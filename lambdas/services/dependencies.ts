@@ -1,7 +1,7 @@
 import type { JobDefinition } from '../../schemas/job.js';
 import { describeCycle, findCycle } from '../core/dependency-graph.js';
 import { type ErrorDetail, ValidationFailed } from '../core/errors.js';
-import type { JobStore } from '../core/ports.js';
+import type { JobStore } from '../core/ports/job-store.js';
 
 /** The graph walk at create/PATCH time stops here: a larger graph is refused rather than read forever. */
 export const MAX_GRAPH_JOBS = 1000;

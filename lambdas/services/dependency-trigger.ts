@@ -1,5 +1,5 @@
 import type { ExecutionItem, JobItem } from '../../schemas/stored.js';
-import type { DependencyRound } from '../core/ports.js';
+import type { DependencyRound } from '../core/ports/job-store.js';
 import { iso } from '../core/time.js';
 import { emit, type ServiceDeps } from './deps.js';
 import { newExecution, outgoing, runMessage } from './runs.js';

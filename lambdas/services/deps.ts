@@ -1,24 +1,15 @@
-import type { IdempotencyStore } from '../core/idempotency.js';
-import type { HistoryArchive } from '../core/ports/archive.js';
-import type {
-  AwsTargetCaller,
-  Clock,
-  ExecutionEvents,
-  ExecutionStore,
-  HttpCaller,
-  JobStore,
-  RunQueue,
-  SigningKeys,
-} from '../core/ports.js';
+import type { AwsTargetCaller } from '../core/ports/aws-target-caller.js';
+import type { Clock } from '../core/ports/clock.js';
+import type { ExecutionEvents } from '../core/ports/execution-events.js';
+import type { ExecutionStore } from '../core/ports/execution-store.js';
+import type { HistoryArchive } from '../core/ports/history-archive.js';
+import type { HttpCaller } from '../core/ports/http-caller.js';
+import type { IdempotencyStore } from '../core/ports/idempotency-store.js';
+import type { JobStore } from '../core/ports/job-store.js';
+import type { Logger } from '../core/ports/logger.js';
+import type { RunQueue } from '../core/ports/run-queue.js';
+import type { SigningKeys } from '../core/ports/signing-keys.js';
 import type { TenantPolicy } from './tenant-policy.js';
-
-export interface Logger {
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
-  error(message: string, extra?: Record<string, unknown>): void;
-}
-
-export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
 
 export interface ServiceSettings {
   shards: number;

@@ -1,5 +1,6 @@
 import type { ExecutionItem, JobItem } from '../../schemas/stored.js';
-import type { ExecutionEvents, NotificationQueue } from '../core/ports.js';
+import type { ExecutionEvents } from '../core/ports/execution-events.js';
+import type { NotificationQueue } from '../core/ports/notification-queue.js';
 import { DependencyTrigger } from './dependency-trigger.js';
 import type { ServiceDeps } from './deps.js';
 import { NotificationPublisher } from './notification-publisher.js';

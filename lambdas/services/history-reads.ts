@@ -8,7 +8,8 @@ import {
   historyPage,
   isExpired,
 } from '../core/history.js';
-import type { ExecutionFilter, Page } from '../core/ports.js';
+import type { ExecutionFilter } from '../core/ports/execution-store.js';
+import type { Page } from '../core/ports/page.js';
 import { executionOfRow } from './archive-service.js';
 import type { ServiceDeps } from './deps.js';
 

@@ -20,7 +20,8 @@ import {
   withScheduleChange,
 } from '../core/lifecycle.js';
 import { type DuePlan, planDueRuns } from '../core/misfire.js';
-import type { ExecutionFilter, Page } from '../core/ports.js';
+import type { ExecutionFilter } from '../core/ports/execution-store.js';
+import type { Page } from '../core/ports/page.js';
 import { restoreRedactedHeaders } from '../core/redaction.js';
 import { firstRunAt, nextRunAfter, rateAnchorFor, upcomingRuns, validateSchedule } from '../core/schedule.js';
 import { iso, ms } from '../core/time.js';

@@ -2,7 +2,7 @@ import type { ExecutionStatus } from '../../schemas/job.js';
 import type { NotificationMessage, NotificationPayload } from '../../schemas/notification.js';
 import type { ExecutionItem, JobItem } from '../../schemas/stored.js';
 import { planDueRuns } from '../core/misfire.js';
-import type { NotificationQueue } from '../core/ports.js';
+import type { NotificationQueue } from '../core/ports/notification-queue.js';
 import { iso, ms } from '../core/time.js';
 import { isDependencySkip } from './dependency-trigger.js';
 import type { ServiceDeps } from './deps.js';

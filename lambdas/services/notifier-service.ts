@@ -1,7 +1,10 @@
 import type { NotificationMessage, NotificationPayload } from '../../schemas/notification.js';
-import type { Clock, EmailSender, HttpCaller, SigningKeys } from '../core/ports.js';
+import type { Clock } from '../core/ports/clock.js';
+import type { EmailSender } from '../core/ports/email-sender.js';
+import type { HttpCaller } from '../core/ports/http-caller.js';
+import type { Logger } from '../core/ports/logger.js';
+import type { SigningKeys } from '../core/ports/signing-keys.js';
 import { signatureHeader } from '../core/signing.js';
-import type { Logger } from './deps.js';
 
 /** A webhook receiver gets this long to answer one delivery. */
 export const WEBHOOK_TIMEOUT_MS = 10_000;

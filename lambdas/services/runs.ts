@@ -4,7 +4,7 @@ import type { RunMessage } from '../../schemas/messages.js';
 import type { ExecutionItem, JobItem } from '../../schemas/stored.js';
 import { executionIdFor } from '../core/ids.js';
 import type { DuePlan } from '../core/misfire.js';
-import type { OutgoingRun } from '../core/ports.js';
+import type { OutgoingRun } from '../core/ports/run-queue.js';
 import { iso } from '../core/time.js';
 import { emit, type ServiceDeps } from './deps.js';
 

@@ -1,7 +1,7 @@
 import type { ExecutionItem, JobItem } from '../../schemas/stored.js';
 import { awsCallFor, PERMANENT_PREFIX } from '../core/aws-targets.js';
 import { type DeliveryContext, fillPlaceholders } from '../core/placeholders.js';
-import type { TargetOutcome } from '../core/ports.js';
+import type { TargetOutcome } from '../core/ports/aws-target-caller.js';
 import { signatureHeader } from '../core/signing.js';
 import type { ServiceDeps } from './deps.js';
 

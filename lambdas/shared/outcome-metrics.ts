@@ -1,5 +1,5 @@
 import type { ExecutionStatus } from '../../schemas/job.js';
-import type { ExecutionEvents } from '../core/ports.js';
+import type { ExecutionEvents } from '../core/ports/execution-events.js';
 
 /** The metric each final status counts in (the dashboard's outcomes and the failure-rate alarm). */
 export const OUTCOME_METRIC: Partial<Record<ExecutionStatus, string>> = {

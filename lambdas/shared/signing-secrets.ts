@@ -1,7 +1,7 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { MiddlewareObj } from '@middy/core';
-import type { SigningKeys } from '../core/ports.js';
-import type { Logger } from '../services/deps.js';
+import type { Logger } from '../core/ports/logger.js';
+import type { SigningKeys } from '../core/ports/signing-keys.js';
 import { parseSigningSecrets } from './config.js';
 
 /** How long a read value is used before Secrets Manager is asked again: a new value signs within this. */

@@ -1,7 +1,7 @@
 import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MAX_SHARDS } from '../../lambdas/core/watcher-control.js';
+import { MAX_SHARDS } from '../../lambdas/core/watcher-schedule.js';
 import { RUN_REDELIVERY } from '../../lambdas/executor/redelivery.js';
 import { NOTIFICATION_REDELIVERY } from '../../lambdas/notifier/redelivery.js';
 import { redeliverySpanSeconds } from '../../lambdas/shared/redelivery.js';

@@ -1,8 +1,8 @@
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { HttpRequest } from '../../lambdas/core/ports.js';
+import type { HttpRequest } from '../../lambdas/core/ports/http-caller.js';
+import { silentLogger } from '../../lambdas/core/ports/logger.js';
 import { processRunBatch } from '../../lambdas/executor/batch.js';
-import { silentLogger } from '../../lambdas/services/deps.js';
 import { ExecuteService } from '../../lambdas/services/execute-service.js';
 import { JobsService } from '../../lambdas/services/jobs-service.js';
 import { WatchService } from '../../lambdas/services/watch-service.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConditionFailed } from '../../lambdas/core/errors.js';
-import type { ExecutionStore, JobStore } from '../../lambdas/core/ports.js';
+import type { ExecutionStore } from '../../lambdas/core/ports/execution-store.js';
+import type { JobStore } from '../../lambdas/core/ports/job-store.js';
 import { withNextRun } from '../../lambdas/services/jobs-service.js';
 import type { ExecutionItem, JobItem } from '../../schemas/stored.js';
 

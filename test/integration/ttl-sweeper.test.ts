@@ -9,8 +9,8 @@ import { DynamoExecutionStore } from '../../lambdas/adapters/dynamo-execution-st
 import { FileArchiveStore } from '../../lambdas/adapters/file-archive-store.js';
 import { ObjectHistoryArchive } from '../../lambdas/adapters/object-history-archive.js';
 import { archiveStreamBatch } from '../../lambdas/archiver/stream-batch.js';
-import type { ArchiveStore } from '../../lambdas/core/ports/archive.js';
-import { silentLogger } from '../../lambdas/services/deps.js';
+import type { ArchiveStore } from '../../lambdas/core/ports/archive-store.js';
+import { silentLogger } from '../../lambdas/core/ports/logger.js';
 import { dynamoClient, type Emulator, startDynamo } from '../../local/emulators.js';
 import { ensureTables } from '../../local/tables.js';
 import { TtlSweeper } from '../../local/ttl-sweeper.js';

@@ -1,5 +1,5 @@
 import { createApi } from '../../lambdas/api/app.js';
-import { silentLogger } from '../../lambdas/services/deps.js';
+import { silentLogger } from '../../lambdas/core/ports/logger.js';
 import { ExecuteService } from '../../lambdas/services/execute-service.js';
 import { JobsService } from '../../lambdas/services/jobs-service.js';
 import { WatchService } from '../../lambdas/services/watch-service.js';

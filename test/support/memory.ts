@@ -1,16 +1,9 @@
 import { ConditionFailed, InvalidCursor } from '../../lambdas/core/errors.js';
-import type {
-  Clock,
-  DependencyRound,
-  DueAdvance,
-  ExecutionFilter,
-  ExecutionStore,
-  JobStore,
-  OutgoingRun,
-  Page,
-  RunQueue,
-  VisibilityChange,
-} from '../../lambdas/core/ports.js';
+import type { Clock } from '../../lambdas/core/ports/clock.js';
+import type { ExecutionFilter, ExecutionStore } from '../../lambdas/core/ports/execution-store.js';
+import type { DependencyRound, DueAdvance, JobStore } from '../../lambdas/core/ports/job-store.js';
+import type { Page } from '../../lambdas/core/ports/page.js';
+import type { OutgoingRun, RunQueue, VisibilityChange } from '../../lambdas/core/ports/run-queue.js';
 import { withNextRun } from '../../lambdas/services/jobs-service.js';
 import type { ExecutionItem, JobItem } from '../../schemas/stored.js';
 

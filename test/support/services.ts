@@ -1,5 +1,6 @@
-import type { HttpCaller, HttpOutcome, HttpRequest } from '../../lambdas/core/ports.js';
-import { type Logger, type ServiceDeps, silentLogger } from '../../lambdas/services/deps.js';
+import type { HttpCaller, HttpOutcome, HttpRequest } from '../../lambdas/core/ports/http-caller.js';
+import { type Logger, silentLogger } from '../../lambdas/core/ports/logger.js';
+import type { ServiceDeps } from '../../lambdas/services/deps.js';
 import { FakeClock, MemoryExecutionStore, MemoryJobStore, MemoryRunQueue } from './memory.js';
 import { MemoryIdempotencyStore } from './memory-idempotency.js';
 

@@ -8,7 +8,7 @@ import {
   STAGING_PREFIX,
 } from '../../lambdas/adapters/archive-layout.js';
 import { ObjectHistoryArchive } from '../../lambdas/adapters/object-history-archive.js';
-import { silentLogger } from '../../lambdas/services/deps.js';
+import { silentLogger } from '../../lambdas/core/ports/logger.js';
 import type { ArchiveRow } from '../../schemas/archive.js';
 import { anArchiveRow } from '../support/history-fixtures.js';
 import { FakeClock } from '../support/memory.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AwsTargetRequest, TargetOutcome } from '../../lambdas/core/ports.js';
+import type { AwsTargetRequest, TargetOutcome } from '../../lambdas/core/ports/aws-target-caller.js';
 import { signatureHeader } from '../../lambdas/core/signing.js';
 import { ExecuteService } from '../../lambdas/services/execute-service.js';
 import { apiHarness } from '../support/api-harness.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeCycle, findCycle } from '../../lambdas/core/dependency-graph.js';
 import { ValidationFailed } from '../../lambdas/core/errors.js';
-import type { DependencyRound } from '../../lambdas/core/ports.js';
+import type { DependencyRound } from '../../lambdas/core/ports/job-store.js';
 import { validateDependencies } from '../../lambdas/services/dependencies.js';
 import { upstreamOutcome } from '../../lambdas/services/dependency-trigger.js';
 import { ExecuteService } from '../../lambdas/services/execute-service.js';

@@ -5,7 +5,7 @@ import { decodeCursor } from '../../lambdas/adapters/dynamo-common.js';
 import { createApi } from '../../lambdas/api/app.js';
 import { TenantRateLimiter } from '../../lambdas/api/rate-limit.js';
 import { InvalidCursor } from '../../lambdas/core/errors.js';
-import { silentLogger } from '../../lambdas/services/deps.js';
+import { silentLogger } from '../../lambdas/core/ports/logger.js';
 import { ExecuteService } from '../../lambdas/services/execute-service.js';
 import { JobsService } from '../../lambdas/services/jobs-service.js';
 import { MAX_TIMEOUT_SECONDS } from '../../schemas/job.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ExecutionEvents } from '../../lambdas/core/ports.js';
+import type { ExecutionEvents } from '../../lambdas/core/ports/execution-events.js';
 import { withLatenessMetric } from '../../lambdas/executor/lateness-metric.js';
 import { ExecuteService } from '../../lambdas/services/execute-service.js';
 import { JobsService } from '../../lambdas/services/jobs-service.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../lambdas/services/deps.js';
+import { silentLogger } from '../../lambdas/core/ports/logger.js';
 import type { WatchReport, WatchService } from '../../lambdas/services/watch-service.js';
 import { LocalWatcherControl } from '../../local/local-watcher-control.js';
 import { WatchTimers } from '../../local/watch-timers.js';

@@ -1,9 +1,9 @@
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { renderEml } from '../../lambdas/adapters/file-email-sender.js';
+import { type Logger, silentLogger } from '../../lambdas/core/ports/logger.js';
 import { verifySignature } from '../../lambdas/core/signing.js';
 import { processNotificationBatch } from '../../lambdas/notifier/batch.js';
-import { type Logger, silentLogger } from '../../lambdas/services/deps.js';
 import { ExecuteService } from '../../lambdas/services/execute-service.js';
 import { withExecutionEvents } from '../../lambdas/services/execution-events.js';
 import { JobsService } from '../../lambdas/services/jobs-service.js';

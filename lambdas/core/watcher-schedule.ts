@@ -1,30 +1,8 @@
 /**
- * Run-time control of the watcher ticks, one per shard: EventBridge Scheduler schedules in AWS,
- * the runtime's timers locally. The CDK stack names its schedules with `watcherScheduleName` and
- * gives them `WATCHER_SCHEDULE`, so schedules added at run time are indistinguishable from deployed ones.
+ * The watcher schedules, one per shard (the WatcherControl port controls them at run time): the
+ * CDK stack names its schedules with `watcherScheduleName` and gives them `WATCHER_SCHEDULE`, so
+ * schedules added at run time are indistinguishable from deployed ones.
  */
-export type WatcherState = 'ENABLED' | 'DISABLED';
-
-export interface WatcherSchedule {
-  shard: number;
-  /** `shard-<n>`: unique within the watchers' schedule group. */
-  name: string;
-  state: WatcherState;
-}
-
-export interface WatcherControl {
-  /** Every watcher schedule, ordered by shard. */
-  list(): Promise<WatcherSchedule[]>;
-  /** Stops every tick (maintenance) and keeps the schedules; returns them as they are afterwards. */
-  disableAll(): Promise<WatcherSchedule[]>;
-  enableAll(): Promise<WatcherSchedule[]>;
-  /**
-   * Adds the missing schedules of shards 0..count-1 and returns the shards it added. It never
-   * removes one: the jobs of a removed shard would never be watched again.
-   */
-  ensureShards(count: number): Promise<number[]>;
-}
-
 /** What every watcher schedule is: a tick a minute, retried briefly, then dead-lettered. */
 export const WATCHER_SCHEDULE = {
   expression: 'rate(1 minute)',
