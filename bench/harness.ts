@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { TABLES } from '../lambdas/shared/config.js';
+import { TABLES } from '../lambdas/adapters/dynamo-tables.js';
 import { LOCAL_AWS } from '../local/emulators.js';
 import { consoleLogger } from '../local/logger.js';
 import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '../local/runtime.js';

@@ -14,7 +14,7 @@ import { silentLogger } from '../lambdas/core/ports/logger.js';
 import type { Page } from '../lambdas/core/ports/page.js';
 import { archiveRowOf } from '../lambdas/services/archive-service.js';
 import { JobsService } from '../lambdas/services/jobs-service.js';
-import type { ExecutionItem } from '../schemas/stored.js';
+import type { ExecutionRecord } from '../schemas/records.js';
 import { aJob } from '../test/integration/store-conformance.js';
 import { aFinishedExecution } from '../test/support/history-fixtures.js';
 import { fakeBucket } from '../test/support/s3-bucket-mock.js';
@@ -32,7 +32,7 @@ const STAGING_DAYS = 3;
 const GLACIER_AFTER_DAYS = 90;
 
 /** A finished run of a job; three attempts = two 503s retried after 1 s and 2 s, then a success. */
-export function typicalExecution(jobId: string, scheduledAtMs: number, attempts: 1 | 3 = 1): ExecutionItem {
+export function typicalExecution(jobId: string, scheduledAtMs: number, attempts: 1 | 3 = 1): ExecutionRecord {
   const scheduledAt = new Date(scheduledAtMs).toISOString();
   const at = (offsetMs: number) => new Date(scheduledAtMs + offsetMs).toISOString();
   const attempt = (n: number, start: number, end: number, statusCode: number) => ({
@@ -75,7 +75,7 @@ export function itemBytes(item: Record<string, unknown>): number {
  * from the key condition `scheduledAt <= :to` (and `>= :from`), the status filter after, read
  * units = the items' total size rounded up to 4 KB, halved (a GSI read is eventually consistent).
  */
-function byJobIndex(newestFirst: ExecutionItem[]) {
+function byJobIndex(newestFirst: ExecutionRecord[]) {
   // Every run has the same size (fixed-width timestamps): measure one.
   const size = newestFirst[0] ? itemBytes(newestFirst[0]) : 0;
   const counters = { queries: 0, itemsRead: 0, rru: 0 };
@@ -96,10 +96,10 @@ function byJobIndex(newestFirst: ExecutionItem[]) {
     filter: ExecutionFilter,
     limit: number,
     cursor?: string,
-  ): Promise<Page<ExecutionItem>> {
+  ): Promise<Page<ExecutionRecord>> {
     counters.queries++;
     let i = cursor !== undefined ? Number(cursor) : filter.to ? firstAtOrBefore(filter.to) : 0;
-    const items: ExecutionItem[] = [];
+    const items: ExecutionRecord[] = [];
     let bytes = 0;
     for (let evaluated = 0; evaluated < limit && inRange(i, filter); evaluated++, i++) {
       bytes += size;
@@ -169,7 +169,7 @@ export async function oneJobsYear(everyMs: number, compactedDays = YEAR_DAYS - H
   const job = { ...aJob({ tenant: 'team-a' }), jobId: 'job_01JCOSTWALK000000000000000' };
   f.jobs.items.set(job.jobId, job);
 
-  const newestFirst: ExecutionItem[] = [];
+  const newestFirst: ExecutionRecord[] = [];
   const first = NOW - (HOT_DAYS + STAGING_DAYS + compactedDays) * DAY;
   for (let t = Math.floor(NOW / everyMs) * everyMs; t > first; t -= everyMs) {
     newestFirst.push(typicalExecution(job.jobId, t));
@@ -210,7 +210,7 @@ export async function walk(
   service: JobsService,
   jobId: string,
   filter: ExecutionFilter = {},
-  afterPage: (items: ExecutionItem[]) => void = () => {},
+  afterPage: (items: ExecutionRecord[]) => void = () => {},
 ) {
   const ids: string[] = [];
   let cursor: string | undefined;

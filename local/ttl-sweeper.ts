@@ -8,10 +8,10 @@ import {
   GetItemCommand,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
+import { TABLES } from '../lambdas/adapters/dynamo-tables.js';
 import type { StreamBatchReport } from '../lambdas/archiver/stream-batch.js';
 import type { Clock } from '../lambdas/core/ports/clock.js';
 import type { Logger } from '../lambdas/core/ports/logger.js';
-import { TABLES } from '../lambdas/shared/config.js';
 import { type StreamRecord, TTL_PRINCIPAL } from '../schemas/stream.js';
 
 export interface SweepReport {

@@ -5,29 +5,33 @@ import {
   GetCommand,
   PutCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { type ExecutionItem, ExecutionItem as ExecutionItemSchema } from '../../schemas/stored.js';
-import { ConditionFailed } from '../core/errors.js';
+import type { ExecutionRecord } from '../../schemas/records.js';
 import type { ExecutionFilter, ExecutionStore } from '../core/ports/execution-store.js';
 import type { Page } from '../core/ports/page.js';
-import { TABLES } from '../shared/config.js';
 import { decodeCursor, isConditionFailed } from './dynamo-common.js';
+import { executionItemOf, executionOfItem } from './dynamo-execution-items.js';
 import { queryPage } from './dynamo-query.js';
+import { TABLES } from './dynamo-tables.js';
 
 const T = TABLES.executions;
-const parseExecution = (raw: Record<string, unknown>): ExecutionItem => ExecutionItemSchema.parse(raw);
 
+/**
+ * Executions in their table: a job's history on the `byJob` index, what a watcher may have to
+ * re-send on `pending`, dead letters on `dead`. Today every transition is the same conditional put
+ * of the whole item; the port names them apart so each can become the write it needs.
+ */
 export class DynamoExecutionStore implements ExecutionStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
   ) {}
 
-  async createExecution(item: ExecutionItem): Promise<boolean> {
+  async createExecution(item: ExecutionRecord): Promise<boolean> {
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.table,
-          Item: item,
+          Item: executionItemOf(item),
           ConditionExpression: 'attribute_not_exists(executionId)',
         }),
       );
@@ -38,15 +42,15 @@ export class DynamoExecutionStore implements ExecutionStore {
     }
   }
 
-  async getExecution(executionId: string): Promise<ExecutionItem | null> {
+  async getExecution(executionId: string): Promise<ExecutionRecord | null> {
     const out = await this.client.send(
       new GetCommand({ TableName: this.table, Key: { executionId }, ConsistentRead: true }),
     );
-    return out.Item ? parseExecution(out.Item) : null;
+    return out.Item ? executionOfItem(out.Item) : null;
   }
 
-  async getExecutions(executionIds: string[]): Promise<ExecutionItem[]> {
-    const found: ExecutionItem[] = [];
+  async getExecutions(executionIds: string[]): Promise<ExecutionRecord[]> {
+    const found: ExecutionRecord[] = [];
     const unique = [...new Set(executionIds)];
     for (let i = 0; i < unique.length; i += 100) {
       let keys: Record<string, unknown>[] | undefined = unique
@@ -56,7 +60,7 @@ export class DynamoExecutionStore implements ExecutionStore {
         const out: BatchGetCommandOutput = await this.client.send(
           new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys } } }),
         );
-        for (const raw of out.Responses?.[this.table] ?? []) found.push(parseExecution(raw));
+        for (const raw of out.Responses?.[this.table] ?? []) found.push(executionOfItem(raw));
         keys = out.UnprocessedKeys?.[this.table]?.Keys;
       }
       if (keys && keys.length > 0) throw new Error('BatchGetItem left keys unprocessed after retries');
@@ -64,19 +68,44 @@ export class DynamoExecutionStore implements ExecutionStore {
     return found;
   }
 
-  async replaceExecution(item: ExecutionItem, expectedRev: number): Promise<void> {
+  claim(claimed: ExecutionRecord, expectedRev: number): Promise<boolean> {
+    return this.putAtRev(claimed, expectedRev);
+  }
+
+  extendLease(execution: ExecutionRecord, expectedRev: number): Promise<boolean> {
+    return this.putAtRev(execution, expectedRev);
+  }
+
+  recordOutcome(execution: ExecutionRecord, expectedRev: number): Promise<boolean> {
+    return this.putAtRev(execution, expectedRev);
+  }
+
+  requestCancel(execution: ExecutionRecord, expectedRev: number): Promise<boolean> {
+    return this.putAtRev(execution, expectedRev);
+  }
+
+  replay(execution: ExecutionRecord, expectedRev: number): Promise<boolean> {
+    return this.putAtRev(execution, expectedRev);
+  }
+
+  deferSweep(execution: ExecutionRecord, expectedRev: number): Promise<boolean> {
+    return this.putAtRev(execution, expectedRev);
+  }
+
+  /** The whole item, only if the stored `rev` is still `expectedRev`. */
+  private async putAtRev(item: ExecutionRecord, expectedRev: number): Promise<boolean> {
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.table,
-          Item: item,
+          Item: executionItemOf(item),
           ConditionExpression: 'rev = :rev',
           ExpressionAttributeValues: { ':rev': expectedRev },
         }),
       );
+      return true;
     } catch (error) {
-      if (isConditionFailed(error))
-        throw new ConditionFailed(`execution ${item.executionId} changed concurrently`);
+      if (isConditionFailed(error)) return false;
       throw error;
     }
   }
@@ -86,7 +115,7 @@ export class DynamoExecutionStore implements ExecutionStore {
     filter: ExecutionFilter,
     limit: number,
     cursor?: string,
-  ): Promise<Page<ExecutionItem>> {
+  ): Promise<Page<ExecutionRecord>> {
     const names: Record<string, string> = { '#j': T.byJobPartitionKey };
     const values: Record<string, unknown> = { ':job': jobId };
     let range = '';
@@ -118,7 +147,7 @@ export class DynamoExecutionStore implements ExecutionStore {
         ScanIndexForward: false,
       },
       limit,
-      parseExecution,
+      executionOfItem,
       decodeCursor(cursor, {
         keys: [T.partitionKey, T.byJobPartitionKey, T.byJobSortKey],
         partition: { name: T.byJobPartitionKey, value: jobId },
@@ -131,7 +160,7 @@ export class DynamoExecutionStore implements ExecutionStore {
     upTo: string,
     limit: number,
     options: { jobId?: string; cursor?: string } = {},
-  ): Promise<Page<ExecutionItem>> {
+  ): Promise<Page<ExecutionRecord>> {
     return queryPage(
       this.client,
       {
@@ -147,7 +176,7 @@ export class DynamoExecutionStore implements ExecutionStore {
         },
       },
       limit,
-      parseExecution,
+      executionOfItem,
       decodeCursor(options.cursor, {
         keys: [T.partitionKey, T.pendingPartitionKey, T.pendingSortKey],
         partition: { name: T.pendingPartitionKey, value: String(shard) },
@@ -155,7 +184,7 @@ export class DynamoExecutionStore implements ExecutionStore {
     );
   }
 
-  async listDead(tenant: string, limit: number, cursor?: string): Promise<Page<ExecutionItem>> {
+  async listDead(tenant: string, limit: number, cursor?: string): Promise<Page<ExecutionRecord>> {
     return queryPage(
       this.client,
       {
@@ -167,7 +196,7 @@ export class DynamoExecutionStore implements ExecutionStore {
         ScanIndexForward: false,
       },
       limit,
-      parseExecution,
+      executionOfItem,
       decodeCursor(cursor, {
         keys: [T.partitionKey, T.deadPartitionKey, T.deadSortKey],
         partition: { name: T.deadPartitionKey, value: tenant },

@@ -1,7 +1,8 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { ExecutionItem } from '../../schemas/stored.js';
+import type { ExecutionRecord } from '../../schemas/records.js';
 import { type StreamRecord, TTL_PRINCIPAL } from '../../schemas/stream.js';
+import { executionOfItem } from '../adapters/dynamo-execution-items.js';
 import type { HistoryArchive } from '../core/ports/history-archive.js';
 import type { Logger } from '../core/ports/logger.js';
 import { archiveRemovals } from '../services/archive-service.js';
@@ -24,13 +25,13 @@ export function isTtlRemoval(record: StreamRecord): boolean {
 }
 
 /**
- * THE reading of an Executions stream image as an execution: the only code that knows how a
- * stored item looks in a stream record, so a change of the table's key or attributes is made here.
+ * An Executions stream image as an execution: unmarshalled here, read as an item by the adapter that
+ * owns the table's layout (dynamo-execution-items.ts), so a change of the table is made there alone.
  */
-export function executionOfStreamImage(record: StreamRecord): ExecutionItem {
+export function executionOfStreamImage(record: StreamRecord): ExecutionRecord {
   const image = record.dynamodb.OldImage;
   if (!image) throw new Error('the record has no OldImage (is the stream view OLD_IMAGE?)');
-  return ExecutionItem.parse(unmarshall(image as Record<string, AttributeValue>));
+  return executionOfItem(unmarshall(image as Record<string, AttributeValue>));
 }
 
 /**
@@ -50,7 +51,7 @@ export async function archiveStreamBatch(
     ignored: 0,
     unreadable: 0,
   };
-  const removals: { record: StreamRecord; execution: ExecutionItem }[] = [];
+  const removals: { record: StreamRecord; execution: ExecutionRecord }[] = [];
   for (const record of records) {
     if (!isTtlRemoval(record)) {
       report.ignored++;
@@ -87,7 +88,7 @@ export async function archiveStreamBatch(
  * When the item left the table (epoch ms): the stream's `ApproximateCreationDateTime` (seconds), else
  * its TTL instant — both part of the record, so a redelivered batch names the same staging partition.
  */
-function removedAt(removal: { record: StreamRecord; execution: ExecutionItem }): number {
+function removedAt(removal: { record: StreamRecord; execution: ExecutionRecord }): number {
   const seconds = removal.record.dynamodb.ApproximateCreationDateTime ?? removal.execution.expiresAt ?? 0;
   return seconds * 1000;
 }

@@ -1,6 +1,6 @@
 import type { JobPatch } from '../../schemas/job.js';
 import type { RunMessage } from '../../schemas/messages.js';
-import type { JobItem } from '../../schemas/stored.js';
+import type { JobRecord } from '../../schemas/records.js';
 import { VersionConflict } from './errors.js';
 import { onceInstant, rateAnchorFor } from './schedule.js';
 import { iso, ms } from './time.js';
@@ -16,7 +16,10 @@ export const RESUME_LOOKBACK_MS = 5_000;
 export type VersionMatch = { any: true } | { versions: readonly number[] };
 
 /** Throws VersionConflict (412) when the job's version is not one `If-Match` named. */
-export function checkVersion(job: Pick<JobItem, 'jobId' | 'version'>, match: VersionMatch | undefined): void {
+export function checkVersion(
+  job: Pick<JobRecord, 'jobId' | 'version'>,
+  match: VersionMatch | undefined,
+): void {
   if (match === undefined || 'any' in match) return;
   if (match.versions.includes(job.version)) return;
   const wanted = match.versions.length === 0 ? 'what If-Match names' : match.versions.join(' or ');
@@ -39,7 +42,10 @@ export function canonicalJson(value: unknown): string {
  * The job with a PATCH applied: each given field replaces the stored one; `null` removes an optional
  * one. Returns the fields that really changed (a field sent with its current value is no change).
  */
-export function applyJobPatch(job: JobItem, patch: JobPatch): { job: JobItem; changed: Set<keyof JobPatch> } {
+export function applyJobPatch(
+  job: JobRecord,
+  patch: JobPatch,
+): { job: JobRecord; changed: Set<keyof JobPatch> } {
   const changed = new Set<keyof JobPatch>();
   const next: Record<string, unknown> = { ...job };
   for (const [field, value] of Object.entries(patch) as [keyof JobPatch, unknown][]) {
@@ -54,7 +60,7 @@ export function applyJobPatch(job: JobItem, patch: JobPatch): { job: JobItem; ch
     }
     changed.add(field);
   }
-  return { job: next as JobItem, changed };
+  return { job: next as JobRecord, changed };
 }
 
 /**
@@ -62,7 +68,7 @@ export function applyJobPatch(job: JobItem, patch: JobPatch): { job: JobItem; ch
  * create), the change is stamped, and `enqueuedThrough` — which named runs of the old schedule —
  * goes, so restart recovery never re-sends old runs as if they were the new schedule's.
  */
-export function withScheduleChange(job: JobItem, now: number): JobItem {
+export function withScheduleChange(job: JobRecord, now: number): JobRecord {
   const { anchorAt: _a, enqueuedThrough: _e, ...rest } = job;
   const anchorAt = rateAnchorFor(job.schedule, now);
   return {
@@ -78,7 +84,7 @@ export function withScheduleChange(job: JobItem, now: number): JobItem {
  * the executor drops those of an older one (isRunOfCurrentPlan). Other changes (a name, the target)
  * leave the plan, and the runs queued under it, alone.
  */
-export function withNewPlan<J extends Pick<JobItem, 'planRev'>>(job: J): J {
+export function withNewPlan<J extends Pick<JobRecord, 'planRev'>>(job: J): J {
   return { ...job, planRev: (job.planRev ?? 0) + 1 };
 }
 
@@ -88,7 +94,7 @@ export function withNewPlan<J extends Pick<JobItem, 'planRev'>>(job: J): J {
  * retries (attempt > 1: the run was already under way) are not plans of the schedule and pass.
  */
 export function isRunOfCurrentPlan(
-  job: Pick<JobItem, 'planRev'>,
+  job: Pick<JobRecord, 'planRev'>,
   message: Pick<RunMessage, 'trigger' | 'attempt' | 'plan'>,
 ): boolean {
   if (message.trigger !== 'schedule' || message.attempt > 1) return true;
@@ -99,7 +105,7 @@ export function isRunOfCurrentPlan(
  * Where resume starts counting runs as missed: the pause (minus the look-back above), or the
  * schedule change if the schedule was changed while paused (the old schedule's runs are gone).
  */
-export function missedSince(job: Pick<JobItem, 'pausedAt' | 'scheduleChangedAt' | 'updatedAt'>): number {
+export function missedSince(job: Pick<JobRecord, 'pausedAt' | 'scheduleChangedAt' | 'updatedAt'>): number {
   const pausedAt = ms(job.pausedAt ?? job.updatedAt);
   const changedAt = job.scheduleChangedAt === undefined ? null : ms(job.scheduleChangedAt);
   return changedAt !== null && changedAt >= pausedAt ? changedAt : pausedAt - RESUME_LOOKBACK_MS;
@@ -110,7 +116,7 @@ export function missedSince(job: Pick<JobItem, 'pausedAt' | 'scheduleChangedAt' 
  * its schedule was set, as firstRunAt computed it then.
  */
 export function oneTimeRunAt(
-  job: Pick<JobItem, 'schedule' | 'createdAt' | 'scheduleChangedAt'>,
+  job: Pick<JobRecord, 'schedule' | 'createdAt' | 'scheduleChangedAt'>,
 ): number | null {
   const setAt = ms(job.scheduleChangedAt ?? job.createdAt);
   if (job.schedule.type === 'once') return Math.max(onceInstant(job.schedule), setAt);

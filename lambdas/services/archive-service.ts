@@ -1,10 +1,10 @@
 import type { ArchiveRow } from '../../schemas/archive.js';
-import type { ExecutionItem } from '../../schemas/stored.js';
+import type { ExecutionRecord } from '../../schemas/records.js';
 import type { HistoryArchive } from '../core/ports/history-archive.js';
 import { executionView } from './views.js';
 
 /** The archived line of an execution: its public resource plus the tenant it belongs to. */
-export function archiveRowOf(item: ExecutionItem): ArchiveRow {
+export function archiveRowOf(item: ExecutionRecord): ArchiveRow {
   return { tenant: item.tenant, ...executionView(item) };
 }
 
@@ -12,7 +12,7 @@ export function archiveRowOf(item: ExecutionItem): ArchiveRow {
  * An archived row as the services see executions. `rev` 0 never matches a stored item, so a
  * conditional write based on an archived execution fails instead of resurrecting it.
  */
-export function executionOfRow(row: ArchiveRow): ExecutionItem {
+export function executionOfRow(row: ArchiveRow): ExecutionRecord {
   return {
     executionId: row.executionId,
     jobId: row.jobId,
@@ -34,7 +34,7 @@ export function executionOfRow(row: ArchiveRow): ExecutionItem {
 export interface Removals {
   /** When the first of them was removed (epoch ms): the same when the batch is delivered again. */
   removedAt: number;
-  executions: ExecutionItem[];
+  executions: ExecutionRecord[];
 }
 
 /**

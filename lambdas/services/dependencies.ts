@@ -1,6 +1,7 @@
 import type { JobDefinition } from '../../schemas/job.js';
 import { describeCycle, findCycle } from '../core/dependency-graph.js';
 import { type ErrorDetail, ValidationFailed } from '../core/errors.js';
+import type { DependencyEdges } from '../core/ports/dependency-edges.js';
 import type { JobStore } from '../core/ports/job-store.js';
 
 /** The graph walk at create/PATCH time stops here: a larger graph is refused rather than read forever. */
@@ -94,7 +95,7 @@ async function loadUpstreamGraph(
  * `dependsOn` before acting on it.
  */
 export async function syncDependencyEdges(
-  jobs: JobStore,
+  edges: DependencyEdges,
   jobId: string,
   before: readonly string[],
   after: readonly string[],
@@ -102,7 +103,7 @@ export async function syncDependencyEdges(
   const added = after.filter((id) => !before.includes(id));
   const removed = before.filter((id) => !after.includes(id));
   await Promise.all([
-    ...added.map((upstreamId) => jobs.addDependent(upstreamId, jobId)),
-    ...removed.map((upstreamId) => jobs.removeDependent(upstreamId, jobId)),
+    ...added.map((upstreamId) => edges.addDependent(upstreamId, jobId)),
+    ...removed.map((upstreamId) => edges.removeDependent(upstreamId, jobId)),
   ]);
 }

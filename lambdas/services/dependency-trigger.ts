@@ -1,5 +1,5 @@
-import type { ExecutionItem, JobItem } from '../../schemas/stored.js';
-import type { DependencyRound } from '../core/ports/job-store.js';
+import type { ExecutionRecord, JobRecord } from '../../schemas/records.js';
+import type { DependencyRound } from '../core/ports/dependency-rounds.js';
 import { iso } from '../core/time.js';
 import { emit, type ServiceDeps } from './deps.js';
 import { newExecution, outgoing, runMessage } from './runs.js';
@@ -10,7 +10,7 @@ const MAX_ROUND_RACES = 10;
 const DEPENDENCY_SKIP = 'dependency: ';
 
 /** The `reason` of a run skipped because an upstream run failed; names the upstream and its run. */
-export function dependencySkipReason(upstream: JobItem, failed: ExecutionItem): string {
+export function dependencySkipReason(upstream: JobRecord, failed: ExecutionRecord): string {
   return `${DEPENDENCY_SKIP}upstream ${upstream.jobId} run ${failed.executionId} ended ${failed.status}`;
 }
 
@@ -18,7 +18,7 @@ export function dependencySkipReason(upstream: JobItem, failed: ExecutionItem): 
  * Whether a run was skipped for an upstream's failure — not dropped by its own overlap or misfire
  * policy, which can happen to a dependency-triggered run too (a run still in flight, overlap `skip`).
  */
-export function isDependencySkip(execution: ExecutionItem): boolean {
+export function isDependencySkip(execution: ExecutionRecord): boolean {
   return (
     execution.status === 'skipped' &&
     execution.trigger === 'dependency' &&
@@ -27,7 +27,7 @@ export function isDependencySkip(execution: ExecutionItem): boolean {
 }
 
 /** What an upstream's final execution means to its dependents; null: nothing (cancelled, missed). */
-export function upstreamOutcome(execution: ExecutionItem): 'succeeded' | 'failed' | null {
+export function upstreamOutcome(execution: ExecutionRecord): 'succeeded' | 'failed' | null {
   switch (execution.status) {
     case 'succeeded':
       return 'succeeded';
@@ -55,10 +55,10 @@ export function upstreamOutcome(execution: ExecutionItem): 'succeeded' | 'failed
 export class DependencyTrigger {
   constructor(private readonly deps: ServiceDeps) {}
 
-  async upstreamFinished(upstream: JobItem, execution: ExecutionItem): Promise<void> {
+  async upstreamFinished(upstream: JobRecord, execution: ExecutionRecord): Promise<void> {
     const outcome = upstreamOutcome(execution);
     if (outcome === null) return;
-    const dependents = await this.deps.jobs.getDependents(upstream.jobId);
+    const dependents = await this.deps.dependencyEdges.getDependents(upstream.jobId);
     const results = await Promise.allSettled(
       dependents.map((downstreamId) => this.advance(downstreamId, upstream, execution, outcome)),
     );
@@ -76,11 +76,11 @@ export class DependencyTrigger {
 
   private async advance(
     downstreamId: string,
-    upstream: JobItem,
-    execution: ExecutionItem,
+    upstream: JobRecord,
+    execution: ExecutionRecord,
     outcome: 'succeeded' | 'failed',
   ): Promise<void> {
-    const { jobs, log } = this.deps;
+    const { jobs, dependencyRounds: rounds, log } = this.deps;
     const job = await jobs.getJob(downstreamId);
     // An edge left behind by a PATCH that dropped the upstream, or a job gone: nothing to do.
     if (!job || job.tenant !== upstream.tenant || !job.dependsOn.includes(upstream.jobId)) return;
@@ -92,7 +92,7 @@ export class DependencyTrigger {
       await this.skipRound(job, upstream, execution);
       return;
     }
-    let round = await jobs.recordUpstreamRun(job.jobId, upstream.jobId, execution.executionId);
+    let round = await rounds.recordUpstreamRun(job.jobId, upstream.jobId, execution.executionId);
     for (let race = 0; race < MAX_ROUND_RACES; race++) {
       if (!job.dependsOn.every((id) => round.arrived[id] !== undefined)) return;
       const now = this.deps.clock.now();
@@ -100,17 +100,22 @@ export class DependencyTrigger {
         await this.enqueueRun(job, now);
         return;
       }
-      round = await jobs.getDependencyRound(job.jobId);
+      round = await rounds.getDependencyRound(job.jobId);
     }
     log.warn('dependency round kept changing; left for the next upstream run', { jobId: job.jobId });
   }
 
-  private close(job: JobItem, round: DependencyRound, now: number): Promise<boolean> {
-    return this.deps.jobs.closeDependencyRound(job.jobId, round.rev, Object.keys(round.arrived), iso(now));
+  private close(job: JobRecord, round: DependencyRound, now: number): Promise<boolean> {
+    return this.deps.dependencyRounds.closeDependencyRound(
+      job.jobId,
+      round.rev,
+      Object.keys(round.arrived),
+      iso(now),
+    );
   }
 
   /** The dependent's run, queued like a manual trigger: a record on the `pending` index, then the message. */
-  private async enqueueRun(job: JobItem, now: number): Promise<void> {
+  private async enqueueRun(job: JobRecord, now: number): Promise<void> {
     const { executions, queue, settings, log } = this.deps;
     let at = now;
     let execution = newExecution(job, iso(at), 'dependency', 'queued', now, settings.hotRetentionSeconds);
@@ -129,10 +134,10 @@ export class DependencyTrigger {
     }
   }
 
-  private async skipRound(job: JobItem, upstream: JobItem, failed: ExecutionItem): Promise<void> {
-    const { jobs, executions, settings } = this.deps;
+  private async skipRound(job: JobRecord, upstream: JobRecord, failed: ExecutionRecord): Promise<void> {
+    const { dependencyRounds: rounds, executions, settings } = this.deps;
     for (let race = 0; race < MAX_ROUND_RACES; race++) {
-      const round = await jobs.getDependencyRound(job.jobId);
+      const round = await rounds.getDependencyRound(job.jobId);
       const now = this.deps.clock.now();
       if (!(await this.close(job, round, now))) continue;
       const reason = dependencySkipReason(upstream, failed);

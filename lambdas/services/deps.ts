@@ -1,5 +1,9 @@
 import type { AwsTargetCaller } from '../core/ports/aws-target-caller.js';
 import type { Clock } from '../core/ports/clock.js';
+import type { ConcurrencySlots } from '../core/ports/concurrency-slots.js';
+import type { DependencyEdges } from '../core/ports/dependency-edges.js';
+import type { DependencyRounds } from '../core/ports/dependency-rounds.js';
+import type { DueIndex } from '../core/ports/due-index.js';
 import type { ExecutionEvents } from '../core/ports/execution-events.js';
 import type { ExecutionStore } from '../core/ports/execution-store.js';
 import type { HistoryArchive } from '../core/ports/history-archive.js';
@@ -9,6 +13,7 @@ import type { JobStore } from '../core/ports/job-store.js';
 import type { Logger } from '../core/ports/logger.js';
 import type { RunQueue } from '../core/ports/run-queue.js';
 import type { SigningKeys } from '../core/ports/signing-keys.js';
+import type { Watermarks } from '../core/ports/watermarks.js';
 import type { TenantPolicy } from './tenant-policy.js';
 
 export interface ServiceSettings {
@@ -23,7 +28,13 @@ export interface ServiceSettings {
 
 /** Everything a service needs, injected: stores, queue, caller, clock and randomness. */
 export interface ServiceDeps {
+  /** The Jobs table's concerns, one port each (one table backs them all in AWS). */
   jobs: JobStore;
+  dueIndex: DueIndex;
+  watermarks: Watermarks;
+  slots: ConcurrencySlots;
+  dependencyEdges: DependencyEdges;
+  dependencyRounds: DependencyRounds;
   executions: ExecutionStore;
   queue: RunQueue;
   http: HttpCaller;

@@ -2,11 +2,12 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Attempt } from '../../schemas/execution.js';
 import type { ExecutionStatus } from '../../schemas/job.js';
 import type { RunMessage } from '../../schemas/messages.js';
-import type { ExecutionItem, JobItem } from '../../schemas/stored.js';
+import type { ExecutionRecord, JobRecord } from '../../schemas/records.js';
 import { isPermanentFailure } from '../core/aws-targets.js';
 import { backoffDelayMs, isRetryable } from '../core/backoff.js';
 import { ConditionFailed, InvalidState, Unauthorized } from '../core/errors.js';
 import { jitterOffsetMs } from '../core/jitter.js';
+import { scheduleOf } from '../core/job-schedule.js';
 import { isRunOfCurrentPlan } from '../core/lifecycle.js';
 import { lateRunDecision } from '../core/misfire.js';
 import type { TargetOutcome } from '../core/ports/aws-target-caller.js';
@@ -15,7 +16,6 @@ import { isTargetRefusal } from '../core/ssrf.js';
 import { iso, ms } from '../core/time.js';
 import { isFinal } from '../core/transitions.js';
 import { emit, type ServiceDeps } from './deps.js';
-import { scheduleOf } from './jobs-service.js';
 import { finalized, newExecution, outgoing, pendingFields, REAP_SLACK_MS, runMessage } from './runs.js';
 import { callTarget } from './target-call.js';
 
@@ -80,7 +80,7 @@ function attemptError(outcome: HttpOutcome): string | null {
  * a run already under way, manual triggers and replays go on while it is paused or finished — only a
  * cancel stops everything.
  */
-function allowsRun(job: JobItem, message: RunMessage): boolean {
+function allowsRun(job: JobRecord, message: RunMessage): boolean {
   if (job.status === 'active') return true;
   if (job.status === 'cancelled') return false;
   return message.trigger !== 'schedule' || message.attempt > 1;
@@ -110,7 +110,7 @@ export class ExecuteService {
   }
 
   async handle(message: RunMessage): Promise<RunOutcome> {
-    const { jobs, clock } = this.deps;
+    const { jobs, slots, clock } = this.deps;
     const job = await jobs.getJob(message.jobId);
     if (!job || job.tenant !== message.tenant) return this.drop(message, 'job not found');
     if (!allowsRun(job, message)) return this.drop(message, `job is ${job.status}`);
@@ -141,7 +141,7 @@ export class ExecuteService {
     const token = this.deps.secureToken();
     const claimed = await this.claim(message, job, now, token);
     if (!claimed) {
-      if (slot === 'acquired') await jobs.releaseSlot(job.jobId, message.executionId);
+      if (slot === 'acquired') await slots.releaseSlot(job.jobId, message.executionId);
       return 'dropped';
     }
     return this.run(job, claimed, token);
@@ -157,7 +157,7 @@ export class ExecuteService {
    * executors against the others. Over it the run goes back on the queue for a later minute, late
    * but not missed (`lateAccepted`): the cap delays runs, it never drops them.
    */
-  private async heldByTenantCap(job: JobItem, message: RunMessage, now: number): Promise<boolean> {
+  private async heldByTenantCap(job: JobRecord, message: RunMessage, now: number): Promise<boolean> {
     const gate = this.deps.policy?.executions;
     if (!gate) return false;
     const admission = await gate.admit(job.tenant, now);
@@ -174,7 +174,7 @@ export class ExecuteService {
   }
 
   /** Records the run as skipped: a new record for a scheduled run, the queued record of a trigger or retry. */
-  private async recordSkipped(job: JobItem, message: RunMessage, reason: string): Promise<RunOutcome> {
+  private async recordSkipped(job: JobRecord, message: RunMessage, reason: string): Promise<RunOutcome> {
     const now = this.deps.clock.now();
     const skipped = newExecution(
       job,
@@ -191,8 +191,8 @@ export class ExecuteService {
     }
     const current = await this.deps.executions.getExecution(message.executionId);
     if (current?.status !== 'queued' || message.attempt !== current.attempts.length + 1) return 'dropped';
-    const final: ExecutionItem = { ...finalized(current, 'skipped', now, this.retention), reason };
-    if (!(await this.write(final, current.rev))) return 'dropped';
+    const final: ExecutionRecord = { ...finalized(current, 'skipped', now, this.retention), reason };
+    if (!(await this.deps.executions.recordOutcome(final, current.rev))) return 'dropped';
     await this.afterFinal(job, final);
     return 'skipped';
   }
@@ -202,7 +202,7 @@ export class ExecuteService {
    * when its holder's lease passes, so a crashed executor frees it too).
    */
   private async takeSlot(
-    job: JobItem,
+    job: JobRecord,
     message: RunMessage,
     now: number,
   ): Promise<'none' | 'acquired' | 'held' | 'skip' | 'requeue'> {
@@ -213,7 +213,7 @@ export class ExecuteService {
       ms(message.scheduledAt) + jitterOffsetMs(message.executionId, job.jitterSeconds),
     );
     const until = due + job.timeoutSeconds * 1000 + this.leaseMarginMs;
-    const result = await this.deps.jobs.acquireSlot(job.jobId, message.executionId, limit.max, until, now);
+    const result = await this.deps.slots.acquireSlot(job.jobId, message.executionId, limit.max, until, now);
     if (result !== 'full') return result;
     if (limit.overlap === 'skip' && message.attempt === 1) return 'skip';
     const again = { ...message, lateAccepted: true };
@@ -223,12 +223,12 @@ export class ExecuteService {
     return 'requeue';
   }
 
-  private dueAt(job: JobItem, execution: ExecutionItem): number {
+  private dueAt(job: JobRecord, execution: ExecutionRecord): number {
     if (execution.nextAttemptAt) return ms(execution.nextAttemptAt);
     return ms(execution.scheduledAt) + jitterOffsetMs(execution.executionId, job.jitterSeconds);
   }
 
-  private leaseFor(job: JobItem, dueAt: number, now: number) {
+  private leaseFor(job: JobRecord, dueAt: number, now: number) {
     const until = Math.max(dueAt, now) + job.timeoutSeconds * 1000 + this.leaseMarginMs;
     return { lease: { owner: this.owner, until }, ...pendingFields(job, until) };
   }
@@ -236,14 +236,14 @@ export class ExecuteService {
   /** Conditional claim: returns the execution now leased to this executor, or null for a duplicate. */
   private async claim(
     message: RunMessage,
-    job: JobItem,
+    job: JobRecord,
     now: number,
     token: string,
-  ): Promise<ExecutionItem | null> {
+  ): Promise<ExecutionRecord | null> {
     const { executions } = this.deps;
     const callbackTokenHash = hashToken(token);
     if (message.trigger === 'schedule' && message.attempt === 1) {
-      const fresh: ExecutionItem = {
+      const fresh: ExecutionRecord = {
         executionId: message.executionId,
         jobId: job.jobId,
         tenant: job.tenant,
@@ -296,17 +296,17 @@ export class ExecuteService {
     if (message.attempt !== current.attempts.length + 1) return null;
     const dueAt = this.dueAt(job, current);
     if (dueAt - now > MAX_QUEUE_DELAY_MS) return null; // too early: the reaper sends it closer to its time
-    const claimed: ExecutionItem = {
+    const claimed: ExecutionRecord = {
       ...current,
       status: 'running',
       rev: current.rev + 1,
       callbackTokenHash,
       ...this.leaseFor(job, dueAt, now),
     };
-    return (await this.write(claimed, current.rev)) ? claimed : null;
+    return (await this.deps.executions.claim(claimed, current.rev)) ? claimed : null;
   }
 
-  private async run(job: JobItem, claimed: ExecutionItem, token: string): Promise<RunOutcome> {
+  private async run(job: JobRecord, claimed: ExecutionRecord, token: string): Promise<RunOutcome> {
     const { clock } = this.deps;
     const dueAt = this.dueAt(job, claimed);
     await clock.sleep(Math.max(0, dueAt - clock.now()));
@@ -355,8 +355,8 @@ export class ExecuteService {
 
   /** The target took the run over (202 async): keep it running under a lease its heartbeats extend. */
   private async awaitCallback(
-    job: JobItem,
-    execution: ExecutionItem,
+    job: JobRecord,
+    execution: ExecutionRecord,
     attemptNo: number,
     started: number,
   ): Promise<RunOutcome> {
@@ -370,16 +370,17 @@ export class ExecuteService {
       error: null,
       durationMs: null,
     };
-    const waiting: ExecutionItem = {
+    const waiting: ExecutionRecord = {
       ...execution,
       rev: execution.rev + 1,
       awaitingCallback: true,
       attempts: [...execution.attempts, attempt],
       ...this.leaseFor(job, now, now),
     };
-    if (!(await this.write(waiting, execution.rev))) return this.settleLostWrite(job, waiting, attempt);
+    if (!(await this.deps.executions.extendLease(waiting, execution.rev)))
+      return this.settleLostWrite(job, waiting, attempt);
     if (job.concurrency && job.concurrency.overlap !== 'allow') {
-      await this.deps.jobs.acquireSlot(
+      await this.deps.slots.acquireSlot(
         job.jobId,
         execution.executionId,
         job.concurrency.max,
@@ -392,13 +393,13 @@ export class ExecuteService {
 
   /** A shutdown cut the call short: hand the run back for the next process, without spending its retry budget. */
   private async requeueAfterShutdown(
-    job: JobItem,
-    execution: ExecutionItem,
+    job: JobRecord,
+    execution: ExecutionRecord,
     attempt: Attempt,
   ): Promise<RunOutcome> {
     const now = this.deps.clock.now();
     const { lease: _l, ...rest } = execution;
-    const requeued: ExecutionItem = {
+    const requeued: ExecutionRecord = {
       ...rest,
       status: 'queued',
       rev: execution.rev + 1,
@@ -407,7 +408,8 @@ export class ExecuteService {
       nextAttemptAt: iso(now),
       ...pendingFields(job, now),
     };
-    if (await this.write(requeued, execution.rev)) await this.releaseSlot(job, execution.executionId);
+    if (await this.deps.executions.recordOutcome(requeued, execution.rev))
+      await this.releaseSlot(job, execution.executionId);
     return 'retrying';
   }
 
@@ -430,11 +432,15 @@ export class ExecuteService {
   }
 
   /** Writes the attempt and the resulting state: final, or queued again for a retry. */
-  private async recordOutcome(job: JobItem, execution: ExecutionItem, attempt: Attempt): Promise<RunOutcome> {
+  private async recordOutcome(
+    job: JobRecord,
+    execution: ExecutionRecord,
+    attempt: Attempt,
+  ): Promise<RunOutcome> {
     const now = this.deps.clock.now();
     const attempts = [...execution.attempts, attempt];
     const { awaitingCallback: _a, callbackTokenHash: _t, ...base } = execution;
-    const withAttempt: ExecutionItem = { ...base, attempts };
+    const withAttempt: ExecutionRecord = { ...base, attempts };
     if (attempt.status === 'cancelled') {
       return this.writeFinal(
         job,
@@ -460,14 +466,15 @@ export class ExecuteService {
         ? nextAttemptAt + REAP_SLACK_MS
         : nextAttemptAt - this.deps.settings.lookaheadSeconds * 1000;
       const { lease: _l, ...rest } = withAttempt;
-      const waiting: ExecutionItem = {
+      const waiting: ExecutionRecord = {
         ...rest,
         status: 'queued',
         rev: execution.rev + 1,
         nextAttemptAt: iso(nextAttemptAt),
         ...pendingFields(job, attention),
       };
-      if (!(await this.write(waiting, execution.rev))) return this.settleLostWrite(job, waiting, attempt);
+      if (!(await this.deps.executions.recordOutcome(waiting, execution.rev)))
+        return this.settleLostWrite(job, waiting, attempt);
       await this.releaseSlot(job, execution.executionId);
       if (onQueue) {
         const message = runMessage(job, execution.scheduledAt, execution.trigger, attempts.length + 1);
@@ -488,8 +495,9 @@ export class ExecuteService {
     return this.writeFinal(job, finalized(withAttempt, status, now, this.retention), execution.rev);
   }
 
-  private async writeFinal(job: JobItem, item: ExecutionItem, expectedRev: number): Promise<RunOutcome> {
-    if (!(await this.write(item, expectedRev))) return this.settleLostWrite(job, item, item.attempts.at(-1));
+  private async writeFinal(job: JobRecord, item: ExecutionRecord, expectedRev: number): Promise<RunOutcome> {
+    if (!(await this.deps.executions.recordOutcome(item, expectedRev)))
+      return this.settleLostWrite(job, item, item.attempts.at(-1));
     await this.releaseSlot(job, item.executionId);
     await this.afterFinal(job, item);
     return item.status;
@@ -501,8 +509,8 @@ export class ExecuteService {
    * expired — wins over us.
    */
   private async settleLostWrite(
-    job: JobItem,
-    item: ExecutionItem,
+    job: JobRecord,
+    item: ExecutionRecord,
     attempt: Attempt | undefined,
   ): Promise<RunOutcome> {
     const current = await this.deps.executions.getExecution(item.executionId);
@@ -516,7 +524,7 @@ export class ExecuteService {
     }
     const now = this.deps.clock.now();
     const succeeded = item.status === 'succeeded';
-    const base: ExecutionItem = {
+    const base: ExecutionRecord = {
       ...current,
       attempts: attempt ? [...current.attempts, attempt] : current.attempts,
     };
@@ -524,34 +532,24 @@ export class ExecuteService {
       ...finalized(base, succeeded ? 'succeeded' : 'cancelled', now, this.retention),
       ...(succeeded ? {} : { reason: 'cancelled' }),
     };
-    if (!(await this.write(final, current.rev))) return 'dropped';
+    if (!(await this.deps.executions.recordOutcome(final, current.rev))) return 'dropped';
     await this.releaseSlot(job, item.executionId);
     await this.afterFinal(job, final);
     return final.status;
   }
 
-  private async releaseSlot(job: JobItem, executionId: string): Promise<void> {
+  private async releaseSlot(job: JobRecord, executionId: string): Promise<void> {
     if (job.concurrency && job.concurrency.overlap !== 'allow')
-      await this.deps.jobs.releaseSlot(job.jobId, executionId);
+      await this.deps.slots.releaseSlot(job.jobId, executionId);
   }
 
-  private async write(item: ExecutionItem, expectedRev: number): Promise<boolean> {
-    try {
-      await this.deps.executions.replaceExecution(item, expectedRev);
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionFailed) return false;
-      throw error;
-    }
-  }
-
-  private async afterFinal(job: JobItem, execution: ExecutionItem): Promise<void> {
+  private async afterFinal(job: JobRecord, execution: ExecutionRecord): Promise<void> {
     await this.finishJobIfDone(job, execution);
     await emit(this.deps, (events) => events.finished(job, execution));
   }
 
   /** A job whose last scheduled run just finished ends: one-time jobs `completed` or `failed`. */
-  private async finishJobIfDone(job: JobItem, execution: ExecutionItem): Promise<void> {
+  private async finishJobIfDone(job: JobRecord, execution: ExecutionRecord): Promise<void> {
     if (execution.trigger !== 'schedule') return;
     const current = await this.deps.jobs.getJob(job.jobId);
     if (current?.status !== 'active' || current.nextRunAt !== undefined) return;
@@ -563,6 +561,7 @@ export class ExecuteService {
       await this.deps.jobs.replaceJob(
         { ...current, status, version: current.version + 1, updatedAt: iso(this.deps.clock.now()) },
         { version: current.version, nextRunAt: undefined },
+        this.deps.clock.now(),
       );
     } catch (error) {
       if (!(error instanceof ConditionFailed)) throw error;
@@ -604,14 +603,14 @@ export class ExecuteService {
       if (execution.status !== 'running' || !execution.awaitingCallback) {
         throw new InvalidState(`execution ${executionId} is ${execution.status}; it takes no heartbeat`);
       }
-      const extended: ExecutionItem = {
+      const extended: ExecutionRecord = {
         ...execution,
         rev: execution.rev + 1,
         ...this.leaseFor(job, now, now),
       };
-      if (await this.write(extended, execution.rev)) {
+      if (await this.deps.executions.extendLease(extended, execution.rev)) {
         if (job.concurrency && job.concurrency.overlap !== 'allow') {
-          await this.deps.jobs.acquireSlot(
+          await this.deps.slots.acquireSlot(
             job.jobId,
             executionId,
             job.concurrency.max,

@@ -1,4 +1,4 @@
-import type { ExecutionItem, JobItem } from '../../schemas/stored.js';
+import type { ExecutionRecord, JobRecord } from '../../schemas/records.js';
 import type { ExecutionEvents } from '../core/ports/execution-events.js';
 import type { NotificationQueue } from '../core/ports/notification-queue.js';
 import { DependencyTrigger } from './dependency-trigger.js';
@@ -22,15 +22,15 @@ export class SchedulerEvents implements ExecutionEvents {
     this.dependencies = new DependencyTrigger(deps);
   }
 
-  started(job: JobItem, execution: ExecutionItem, lateByMs: number): Promise<void> {
+  started(job: JobRecord, execution: ExecutionRecord, lateByMs: number): Promise<void> {
     return this.guard('notifications', () => this.notifications?.started(job, execution, lateByMs));
   }
 
-  attemptFailed(job: JobItem, execution: ExecutionItem): Promise<void> {
+  attemptFailed(job: JobRecord, execution: ExecutionRecord): Promise<void> {
     return this.guard('notifications', () => this.notifications?.attemptFailed(job, execution));
   }
 
-  async finished(job: JobItem, execution: ExecutionItem): Promise<void> {
+  async finished(job: JobRecord, execution: ExecutionRecord): Promise<void> {
     await Promise.all([
       this.guard('notifications', () => this.notifications?.finished(job, execution)),
       this.guard('dependencies', () => this.dependencies.upstreamFinished(job, execution)),

@@ -1,4 +1,4 @@
-import type { ExecutionItem } from '../../schemas/stored.js';
+import type { ExecutionRecord } from '../../schemas/records.js';
 import { InvalidCursor } from '../core/errors.js';
 import {
   boundedFilter,
@@ -26,7 +26,7 @@ export async function findExecution(
   deps: HistoryDeps,
   tenant: string,
   executionId: string,
-): Promise<ExecutionItem | null> {
+): Promise<ExecutionRecord | null> {
   const hot = await deps.executions.getExecution(executionId);
   if (hot && !isExpired(hot, deps.clock.now())) return hot.tenant === tenant ? hot : null;
   const archived = deps.archive ? await deps.archive.find(tenant, executionId) : null;
@@ -44,10 +44,10 @@ export async function listJobHistory(
   filter: ExecutionFilter,
   limit: number,
   cursor: string | undefined,
-): Promise<Page<ExecutionItem>> {
+): Promise<Page<ExecutionRecord>> {
   const now = deps.clock.now();
   const { archive, settings } = deps;
-  const page = await historyPage<ExecutionItem>(
+  const page = await historyPage<ExecutionRecord>(
     {
       hot: (before, max) => hotSlice(deps, jobId, filter, before, max, now),
       cold: async (before, max) => {
@@ -79,11 +79,11 @@ async function hotSlice(
   before: string | undefined,
   limit: number,
   now: number,
-): Promise<HistorySlice<ExecutionItem>> {
+): Promise<HistorySlice<ExecutionRecord>> {
   // An empty range (`from` after `to`, or a cursor past `from`): DynamoDB refuses such a BETWEEN.
   const query = boundedFilter(filter, before);
   if (!query) return EMPTY_SLICE;
-  const live: ExecutionItem[] = [];
+  const live: ExecutionRecord[] = [];
   let lastSeen: string | undefined;
   let cursor: string | undefined;
   for (let trip = 1; ; trip++) {

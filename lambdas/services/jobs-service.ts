@@ -1,6 +1,6 @@
 import type { Job, JobDefinition, JobPatch, JobStatus, Schedule } from '../../schemas/job.js';
-import type { ExecutionItem, JobItem } from '../../schemas/stored.js';
-import { dueBucketFor, dueKeyFor, shardOf } from '../core/buckets.js';
+import type { ExecutionRecord, JobRecord } from '../../schemas/records.js';
+import { shardOf } from '../core/buckets.js';
 import {
   ConditionFailed,
   ExecutionNotFound,
@@ -10,6 +10,7 @@ import {
   VersionConflict,
 } from '../core/errors.js';
 import { executionIdFor, newJobId } from '../core/ids.js';
+import { anchorOf, scheduleOf, withNextRun } from '../core/job-schedule.js';
 import {
   applyJobPatch,
   checkVersion,
@@ -43,19 +44,6 @@ import { jobView } from './views.js';
 
 const MAX_WRITE_RACES = 5;
 
-/** Places the job on the `due` index at `nextRunAt`, or takes it off. */
-export function withNextRun(job: JobItem, nextRunAt: number | null, now: number): JobItem {
-  const { nextRunAt: _n, dueBucket: _b, dueKey: _k, ...rest } = job;
-  if (nextRunAt === null) return rest;
-  const nextIso = iso(nextRunAt);
-  return {
-    ...rest,
-    nextRunAt: nextIso,
-    dueBucket: dueBucketFor(nextRunAt, job.shard, now),
-    dueKey: dueKeyFor(nextIso, job.jobId),
-  };
-}
-
 /** Job operations behind the API: create, read, list, cancel, trigger, and execution reads. */
 export class JobsService {
   constructor(private readonly deps: ServiceDeps) {}
@@ -64,7 +52,7 @@ export class JobsService {
    * Everything that can refuse the job is checked before it takes a place under the tenant's jobs
    * limit; a failure after that gives the place back unless the job was stored.
    */
-  async createJob(tenant: string, definition: JobDefinition): Promise<JobItem> {
+  async createJob(tenant: string, definition: JobDefinition): Promise<JobRecord> {
     const { clock, random } = this.deps;
     const now = clock.now();
     validateSchedule(definition.schedule, now);
@@ -75,7 +63,7 @@ export class JobsService {
     const stored = { done: false };
     try {
       return await this.storeNewJob(tenant, jobId, definition, now, async (job) => {
-        await this.deps.jobs.createJob(job);
+        await this.deps.jobs.createJob(job, now);
         stored.done = true;
       });
     } catch (error) {
@@ -89,15 +77,15 @@ export class JobsService {
     jobId: string,
     definition: JobDefinition,
     now: number,
-    insert: (job: JobItem) => Promise<void>,
-  ): Promise<JobItem> {
+    insert: (job: JobRecord) => Promise<void>,
+  ): Promise<JobRecord> {
     const { settings } = this.deps;
     // Edges first: one left behind by a failed create points at no job and is ignored, whereas a
     // job stored without its edges would silently never run after its upstreams.
-    await syncDependencyEdges(this.deps.jobs, jobId, [], definition.dependsOn);
+    await syncDependencyEdges(this.deps.dependencyEdges, jobId, [], definition.dependsOn);
     const anchorAt = rateAnchorFor(definition.schedule, now);
     const created = iso(now);
-    const base: JobItem = {
+    const base: JobRecord = {
       ...definition,
       jobId,
       tenant,
@@ -106,7 +94,6 @@ export class JobsService {
       shard: shardOf(jobId, settings.shards),
       createdAt: created,
       updatedAt: created,
-      createdKey: `${created}#${jobId}`,
       ...(anchorAt === undefined ? {} : { anchorAt: iso(anchorAt) }),
     };
     const first = firstRunAt(definition.schedule, now, anchorAt);
@@ -122,7 +109,7 @@ export class JobsService {
       ]);
     }
     if (first > now + settings.lookaheadSeconds * 1000) {
-      const job = withNextRun(base, first, now);
+      const job = withNextRun(base, first);
       await insert(job);
       return job;
     }
@@ -135,19 +122,19 @@ export class JobsService {
    * back on the `due` index so the watcher sends them instead.
    */
   private async createOnFastPath(
-    base: JobItem,
+    base: JobRecord,
     first: number,
     now: number,
-    insert: (job: JobItem) => Promise<void>,
-  ): Promise<JobItem> {
+    insert: (job: JobRecord) => Promise<void>,
+  ): Promise<JobRecord> {
     const plan = planDueRuns(
       { ...scheduleOf(base), nextRunAt: first },
       now,
       this.deps.settings.lookaheadSeconds * 1000,
     );
     const last = plan.runs.at(-1);
-    const advanced: JobItem = {
-      ...withNextRun(base, plan.nextRunAt, now),
+    const advanced: JobRecord = {
+      ...withNextRun(base, plan.nextRunAt),
       ...(last ? { enqueuedThrough: iso(last.scheduledAt) } : {}),
     };
     await insert(advanced);
@@ -163,26 +150,30 @@ export class JobsService {
         error,
       });
       const { enqueuedThrough: _e, ...rest } = advanced;
-      const fallback = withNextRun(rest, first, now);
-      await this.deps.jobs.replaceJob(fallback, { version: advanced.version, nextRunAt: advanced.nextRunAt });
+      const fallback = withNextRun(rest, first);
+      await this.deps.jobs.replaceJob(
+        fallback,
+        { version: advanced.version, nextRunAt: advanced.nextRunAt },
+        now,
+      );
       return fallback;
     }
   }
 
   /** The tenant's job, or JobNotFound (another tenant's job is indistinguishable from none). */
-  async getJob(tenant: string, jobId: string): Promise<JobItem> {
+  async getJob(tenant: string, jobId: string): Promise<JobRecord> {
     const job = await this.deps.jobs.getJob(jobId);
     if (!job || job.tenant !== tenant) throw new JobNotFound(jobId);
     return job;
   }
 
-  async lastRunOf(jobId: string): Promise<ExecutionItem | null> {
+  async lastRunOf(jobId: string): Promise<ExecutionRecord | null> {
     const page = await this.deps.executions.listByJob(jobId, {}, 1);
     return page.items[0] ?? null;
   }
 
   /** The public resource of a job: its last run, and the next run as a user would count it. */
-  async view(job: JobItem): Promise<Job> {
+  async view(job: JobRecord): Promise<Job> {
     return jobView(job, await this.lastRunOf(job.jobId), this.deps.clock.now());
   }
 
@@ -191,7 +182,7 @@ export class JobsService {
     filter: { status?: JobStatus; namePrefix?: string },
     limit: number,
     cursor?: string,
-  ): Promise<Page<JobItem>> {
+  ): Promise<Page<JobRecord>> {
     return this.deps.jobs.listJobs(tenant, filter, limit, cursor);
   }
 
@@ -199,9 +190,9 @@ export class JobsService {
    * DELETE: no further runs; queued runs are dropped and a running call is aborted. Repeatable;
    * only at a version `If-Match` names (412), like PATCH, pause and resume.
    */
-  async cancelJob(tenant: string, jobId: string, match?: VersionMatch): Promise<JobItem> {
+  async cancelJob(tenant: string, jobId: string, match?: VersionMatch): Promise<JobRecord> {
     let cancelledNow = false;
-    const job = await this.updateJob(tenant, jobId, (current, now) => {
+    const job = await this.updateJob(tenant, jobId, (current, _now) => {
       cancelledNow = false;
       checkVersion(current, match);
       if (current.status === 'cancelled') return null;
@@ -209,7 +200,7 @@ export class JobsService {
         throw new InvalidState(`job ${jobId} is already ${current.status}`);
       }
       cancelledNow = true;
-      return withNewPlan({ ...withNextRun(current, null, now), status: 'cancelled' as const });
+      return withNewPlan({ ...withNextRun(current, null), status: 'cancelled' as const });
     });
     if (cancelledNow) await releaseJobPlace(this.deps.policy, tenant);
     await this.cancelInFlight(job);
@@ -223,9 +214,9 @@ export class JobsService {
   async updateJob(
     tenant: string,
     jobId: string,
-    change: (current: JobItem, now: number) => JobItem | null,
+    change: (current: JobRecord, now: number) => JobRecord | null,
     expectedVersion?: number,
-  ): Promise<JobItem> {
+  ): Promise<JobRecord> {
     for (let race = 0; ; race++) {
       const current = await this.getJob(tenant, jobId);
       if (expectedVersion !== undefined && current.version !== expectedVersion) {
@@ -234,9 +225,13 @@ export class JobsService {
       const now = this.deps.clock.now();
       const next = change(current, now);
       if (next === null) return current;
-      const updated: JobItem = { ...next, version: current.version + 1, updatedAt: iso(now) };
+      const updated: JobRecord = { ...next, version: current.version + 1, updatedAt: iso(now) };
       try {
-        await this.deps.jobs.replaceJob(updated, { version: current.version, nextRunAt: current.nextRunAt });
+        await this.deps.jobs.replaceJob(
+          updated,
+          { version: current.version, nextRunAt: current.nextRunAt },
+          now,
+        );
         return updated;
       } catch (error) {
         if (!(error instanceof ConditionFailed) || race >= MAX_WRITE_RACES) throw error;
@@ -244,13 +239,13 @@ export class JobsService {
     }
   }
 
-  private async cancelInFlight(job: JobItem): Promise<void> {
+  private async cancelInFlight(job: JobRecord): Promise<void> {
     const pending = await this.deps.executions.queryPending(job.shard, '9999', 100, { jobId: job.jobId });
     await Promise.all(pending.items.map((execution) => this.requestCancel(execution).catch(() => undefined)));
   }
 
   /** POST /v1/jobs/{id}/trigger: one run now, outside the schedule. */
-  async triggerJob(tenant: string, jobId: string): Promise<ExecutionItem> {
+  async triggerJob(tenant: string, jobId: string): Promise<ExecutionRecord> {
     const job = await this.getJob(tenant, jobId);
     if (isJobFinished(job.status))
       throw new InvalidState(`job ${jobId} is ${job.status}; it cannot be triggered`);
@@ -272,7 +267,7 @@ export class JobsService {
   }
 
   /** An execution past the hot window is read from the archive (one LIST and its date's GETs in S3). */
-  async getExecution(tenant: string, executionId: string): Promise<ExecutionItem> {
+  async getExecution(tenant: string, executionId: string): Promise<ExecutionRecord> {
     const execution = await findExecution(this.deps, tenant, executionId);
     if (!execution) throw new ExecutionNotFound(executionId);
     return execution;
@@ -284,13 +279,13 @@ export class JobsService {
     filter: ExecutionFilter,
     limit: number,
     cursor?: string,
-  ): Promise<Page<ExecutionItem>> {
+  ): Promise<Page<ExecutionRecord>> {
     await this.getJob(tenant, jobId);
     return listJobHistory(this.deps, tenant, jobId, filter, limit, cursor);
   }
 
   /** POST /v1/executions/{id}/cancel: a queued run is cancelled at once, a running call is aborted by its executor. */
-  async cancelExecution(tenant: string, executionId: string): Promise<ExecutionItem> {
+  async cancelExecution(tenant: string, executionId: string): Promise<ExecutionRecord> {
     let execution = await this.deps.executions.getExecution(executionId);
     if (execution && execution.tenant !== tenant) throw new ExecutionNotFound(executionId);
     if (!execution) {
@@ -331,19 +326,21 @@ export class JobsService {
    * A queued run, or one an async target holds, is cancelled at once (no executor is on it);
    * a call in flight gets a cancel request that its executor sees within a second and aborts.
    */
-  private async requestCancel(execution: ExecutionItem): Promise<ExecutionItem> {
+  private async requestCancel(execution: ExecutionRecord): Promise<ExecutionRecord> {
     const now = this.deps.clock.now();
     const immediate = execution.status === 'queued' || execution.awaitingCallback === true;
-    const next: ExecutionItem = immediate
+    const next: ExecutionRecord = immediate
       ? {
           ...finalized(execution, 'cancelled', now, this.deps.settings.hotRetentionSeconds),
           reason: 'cancelled',
         }
       : { ...execution, rev: execution.rev + 1, cancelRequestedAt: iso(now) };
-    await this.deps.executions.replaceExecution(next, execution.rev);
+    if (!(await this.deps.executions.requestCancel(next, execution.rev))) {
+      throw new ConditionFailed(`execution ${execution.executionId} changed concurrently`);
+    }
     if (immediate) {
       const job = await this.deps.jobs.getJob(execution.jobId);
-      if (job?.concurrency) await this.deps.jobs.releaseSlot(job.jobId, execution.executionId);
+      if (job?.concurrency) await this.deps.slots.releaseSlot(job.jobId, execution.executionId);
       // No executor will finish this one: the `cancelled` notification is ours to raise.
       if (job) await emit(this.deps, (events) => events.finished(job, next));
     }
@@ -351,12 +348,12 @@ export class JobsService {
   }
 
   /** GET /v1/dead-letters: executions that exhausted their retries, newest first. */
-  listDeadLetters(tenant: string, limit: number, cursor?: string): Promise<Page<ExecutionItem>> {
+  listDeadLetters(tenant: string, limit: number, cursor?: string): Promise<Page<ExecutionRecord>> {
     return this.deps.executions.listDead(tenant, limit, cursor);
   }
 
   /** POST /v1/dead-letters/{id}/replay: runs a dead execution again with a fresh retry budget. */
-  async replayDeadLetter(tenant: string, executionId: string): Promise<ExecutionItem> {
+  async replayDeadLetter(tenant: string, executionId: string): Promise<ExecutionRecord> {
     const execution = await this.getExecution(tenant, executionId);
     if (execution.status !== 'dead') {
       throw new InvalidState(
@@ -367,8 +364,8 @@ export class JobsService {
     if (job.status === 'cancelled')
       throw new InvalidState(`job ${job.jobId} is cancelled; its runs cannot be replayed`);
     const now = this.deps.clock.now();
-    const { deadTenant: _d, finishedAt: _f, expiresAt: _e, ...rest } = execution;
-    const replayed: ExecutionItem = {
+    const { finishedAt: _f, expiresAt: _e, ...rest } = execution;
+    const replayed: ExecutionRecord = {
       ...rest,
       status: 'queued',
       rev: execution.rev + 1,
@@ -377,7 +374,9 @@ export class JobsService {
       nextAttemptAt: iso(now),
       ...pendingFields(job, now + REAP_SLACK_MS),
     };
-    await this.deps.executions.replaceExecution(replayed, execution.rev);
+    if (!(await this.deps.executions.replay(replayed, execution.rev))) {
+      throw new ConditionFailed(`execution ${executionId} changed concurrently`);
+    }
     const message = runMessage(job, execution.scheduledAt, 'replay', execution.attempts.length + 1);
     await this.deps.queue.send([outgoing(job, message, now, now)]).catch((error) => {
       this.deps.log.error('replay enqueue failed; the reaper will resend', {
@@ -395,7 +394,7 @@ export class JobsService {
    * on create); it starts a new plan, so runs already queued for the old schedule are dropped by the
    * executor (isRunOfCurrentPlan). A paused job keeps its new schedule until resumed. Finished jobs: 409.
    */
-  async patchJob(tenant: string, jobId: string, patch: JobPatch, match?: VersionMatch): Promise<JobItem> {
+  async patchJob(tenant: string, jobId: string, patch: JobPatch, match?: VersionMatch): Promise<JobRecord> {
     if (patch.schedule) validateSchedule(patch.schedule, this.deps.clock.now());
     const before = await this.getJob(tenant, jobId);
     assertChangeable(before, 'changed');
@@ -414,7 +413,7 @@ export class JobsService {
         schedule: patch.schedule ?? before.schedule,
       });
     }
-    const staged: { placement?: Placement; previous: JobItem; now: number } = { previous: before, now: 0 };
+    const staged: { placement?: Placement; previous: JobRecord; now: number } = { previous: before, now: 0 };
     const job = await this.updateJob(tenant, jobId, (current, now) => {
       assertChangeable(current, 'changed');
       checkVersion(current, match);
@@ -450,7 +449,7 @@ export class JobsService {
       return staged.placement.job;
     });
     if (patch.dependsOn !== undefined)
-      await syncDependencyEdges(this.deps.jobs, jobId, staged.previous.dependsOn, job.dependsOn);
+      await syncDependencyEdges(this.deps.dependencyEdges, jobId, staged.previous.dependsOn, job.dependsOn);
     return staged.placement ? this.dispatch(job, staged.placement, staged.now) : job;
   }
 
@@ -459,13 +458,13 @@ export class JobsService {
    * queued are dropped by the executor (now and after a resume), a run in flight (and its retries)
    * finishes. Pausing a paused job changes nothing.
    */
-  pauseJob(tenant: string, jobId: string, match?: VersionMatch): Promise<JobItem> {
+  pauseJob(tenant: string, jobId: string, match?: VersionMatch): Promise<JobRecord> {
     return this.updateJob(tenant, jobId, (current, now) => {
       assertChangeable(current, 'paused');
       checkVersion(current, match);
       if (current.status === 'paused') return null;
       return withNewPlan({
-        ...withNextRun(current, null, now),
+        ...withNextRun(current, null),
         status: 'paused' as const,
         pausedAt: iso(now),
       });
@@ -478,7 +477,7 @@ export class JobsService {
    * the latest, catch_up each up to 100); a one-time job whose run is still owed runs (or is
    * skipped) the same way. Resuming an active job changes nothing.
    */
-  async resumeJob(tenant: string, jobId: string, match?: VersionMatch): Promise<JobItem> {
+  async resumeJob(tenant: string, jobId: string, match?: VersionMatch): Promise<JobRecord> {
     const before = await this.getJob(tenant, jobId);
     const oneTime = oneTimeRunAt(before);
     // Read first: the run of a one-time job may have finished while it was paused.
@@ -492,7 +491,7 @@ export class JobsService {
       staged.now = now;
       if (current.status === 'active') return null;
       const { pausedAt: _p, enqueuedThrough: _e, ...rest } = current;
-      const resumed: JobItem = withNewPlan({ ...withNextRun(rest, null, now), status: 'active' as const });
+      const resumed: JobRecord = withNewPlan({ ...withNextRun(rest, null), status: 'active' as const });
       if (oneTime !== null) {
         if (oneTimeRun && isFinal(oneTimeRun.status)) {
           const ok = oneTimeRun.status === 'succeeded' || oneTimeRun.status === 'skipped';
@@ -517,17 +516,17 @@ export class JobsService {
    * within it, or already missed, is planned now under the misfire policy and the job is stored
    * already advanced — the same plan the watcher would make, without waiting for its tick.
    */
-  private place(job: JobItem, first: number | null, now: number): Placement {
+  private place(job: JobRecord, first: number | null, now: number): Placement {
     const lookaheadMs = this.deps.settings.lookaheadSeconds * 1000;
     if (first === null || first > now + lookaheadMs) {
-      return { job: withNextRun(job, first, now), first, plan: null };
+      return { job: withNextRun(job, first), first, plan: null };
     }
     const plan = planDueRuns({ ...scheduleOf(job), nextRunAt: first }, now, lookaheadMs);
     const last = plan.runs.at(-1);
     const ended = plan.nextRunAt === null && plan.runs.length === 0;
     return {
       job: {
-        ...withNextRun(job, plan.nextRunAt, now),
+        ...withNextRun(job, plan.nextRunAt),
         ...(last ? { enqueuedThrough: iso(last.scheduledAt) } : {}),
         ...(ended ? { status: 'completed' as const } : {}),
       },
@@ -540,7 +539,7 @@ export class JobsService {
    * After the write: records the plan's skipped runs and sends its runs. If sending fails, the job
    * goes back on the `due` index at its first run, and the watcher sends them instead.
    */
-  private async dispatch(job: JobItem, placement: Placement, now: number): Promise<JobItem> {
+  private async dispatch(job: JobRecord, placement: Placement, now: number): Promise<JobRecord> {
     const { plan, first } = placement;
     if (!plan) return job;
     // The `missed` digest re-plans from the next run this plan started at, as a watcher tick would.
@@ -563,9 +562,9 @@ export class JobsService {
         error: String(error),
       });
       const { enqueuedThrough: _e, ...rest } = job;
-      const fallback = withNextRun(rest, first, now);
+      const fallback = withNextRun(rest, first);
       try {
-        await this.deps.jobs.replaceJob(fallback, { version: job.version, nextRunAt: job.nextRunAt });
+        await this.deps.jobs.replaceJob(fallback, { version: job.version, nextRunAt: job.nextRunAt }, now);
         return fallback;
       } catch (raced) {
         if (!(raced instanceof ConditionFailed)) throw raced;
@@ -575,7 +574,7 @@ export class JobsService {
   }
 
   /** Missed runs the policy drops become `skipped` executions, as the watcher records them. */
-  private async recordMissed(job: JobItem, plan: DuePlan, now: number): Promise<void> {
+  private async recordMissed(job: JobRecord, plan: DuePlan, now: number): Promise<void> {
     await recordSkippedRuns(this.deps, job, plan, now);
   }
 
@@ -590,27 +589,14 @@ export class JobsService {
 
 /** A job being (re)scheduled: the job as it will be written, and the runs to send once it is. */
 interface Placement {
-  job: JobItem;
+  job: JobRecord;
   first: number | null;
   plan: DuePlan | null;
 }
 
-function anchorOf(job: JobItem): number | undefined {
-  return job.anchorAt ? ms(job.anchorAt) : undefined;
-}
-
 /** Finished jobs (cancelled, completed, failed) take no PATCH, pause or resume: 409. */
-function assertChangeable(job: JobItem, what: 'changed' | 'paused' | 'resumed'): void {
+function assertChangeable(job: JobRecord, what: 'changed' | 'paused' | 'resumed'): void {
   if (isJobFinished(job.status)) {
     throw new InvalidState(`job ${job.jobId} is ${job.status}; it cannot be ${what}`);
   }
-}
-
-export function scheduleOf(job: JobItem) {
-  return {
-    schedule: job.schedule,
-    misfire: job.misfire,
-    misfireGraceSeconds: job.misfireGraceSeconds,
-    ...(job.anchorAt ? { anchorAt: ms(job.anchorAt) } : {}),
-  };
 }

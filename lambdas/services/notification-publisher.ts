@@ -1,12 +1,12 @@
 import type { ExecutionStatus } from '../../schemas/job.js';
 import type { NotificationMessage, NotificationPayload } from '../../schemas/notification.js';
-import type { ExecutionItem, JobItem } from '../../schemas/stored.js';
+import type { ExecutionRecord, JobRecord } from '../../schemas/records.js';
+import { scheduleOf } from '../core/job-schedule.js';
 import { planDueRuns } from '../core/misfire.js';
 import type { NotificationQueue } from '../core/ports/notification-queue.js';
 import { iso, ms } from '../core/time.js';
 import { isDependencySkip } from './dependency-trigger.js';
 import type { ServiceDeps } from './deps.js';
-import { scheduleOf } from './jobs-service.js';
 
 type NotificationEvent = NotificationPayload['event'];
 
@@ -27,7 +27,7 @@ export interface MissedDigest {
  * that did run there are not recorded again), and a run not recorded now is not reported. A skip
  * that is not part of such a plan (the executor found a queued run too late) stands alone.
  */
-export function missedDigest(job: JobItem, execution: ExecutionItem, lookaheadMs: number): MissedDigest {
+export function missedDigest(job: JobRecord, execution: ExecutionRecord, lookaheadMs: number): MissedDigest {
   const single = {
     notify: true,
     count: 1,
@@ -53,7 +53,7 @@ export function missedDigest(job: JobItem, execution: ExecutionItem, lookaheadMs
 }
 
 /** The event a final status announces; `failed`/`timed_out` were announced attempt by attempt already. */
-function eventOfFinal(execution: ExecutionItem): NotificationEvent | null {
+function eventOfFinal(execution: ExecutionRecord): NotificationEvent | null {
   switch (execution.status) {
     case 'succeeded':
       return 'succeeded';
@@ -80,7 +80,7 @@ export class NotificationPublisher {
     private readonly queue: NotificationQueue,
   ) {}
 
-  async started(job: JobItem, execution: ExecutionItem, lateByMs: number): Promise<void> {
+  async started(job: JobRecord, execution: ExecutionRecord, lateByMs: number): Promise<void> {
     const late = job.notifications.filter(
       (n) => n.on.includes('late') && lateByMs > (n.lateAfterSeconds ?? 60) * 1000,
     );
@@ -89,7 +89,7 @@ export class NotificationPublisher {
     await this.publish(job, late, payload);
   }
 
-  async attemptFailed(job: JobItem, execution: ExecutionItem): Promise<void> {
+  async attemptFailed(job: JobRecord, execution: ExecutionRecord): Promise<void> {
     if (!subscribed(job, 'failed')) return;
     const attempt = execution.attempts.at(-1);
     const status: ExecutionStatus = attempt?.status === 'timed_out' ? 'timed_out' : 'failed';
@@ -101,7 +101,7 @@ export class NotificationPublisher {
     );
   }
 
-  async finished(job: JobItem, execution: ExecutionItem): Promise<void> {
+  async finished(job: JobRecord, execution: ExecutionRecord): Promise<void> {
     const event = eventOfFinal(execution);
     if (event === null || !subscribed(job, event)) return;
     let payload = this.payload(job, execution, event, `${execution.executionId}#${event}`);
@@ -115,8 +115,8 @@ export class NotificationPublisher {
   }
 
   private payload(
-    job: JobItem,
-    execution: ExecutionItem,
+    job: JobRecord,
+    execution: ExecutionRecord,
     event: NotificationEvent,
     id: string,
   ): NotificationPayload {
@@ -152,8 +152,8 @@ export class NotificationPublisher {
   }
 
   private async publish(
-    job: JobItem,
-    subscriptions: JobItem['notifications'],
+    job: JobRecord,
+    subscriptions: JobRecord['notifications'],
     payload: NotificationPayload,
   ): Promise<void> {
     const messages = subscriptions.map(
@@ -168,10 +168,10 @@ export class NotificationPublisher {
   }
 }
 
-function subscribed(job: JobItem, event: NotificationEvent): boolean {
+function subscribed(job: JobRecord, event: NotificationEvent): boolean {
   return job.notifications.some((n) => n.on.includes(event));
 }
 
-function forEvent(job: JobItem, event: NotificationEvent): JobItem['notifications'] {
+function forEvent(job: JobRecord, event: NotificationEvent): JobRecord['notifications'] {
   return job.notifications.filter((n) => n.on.includes(event));
 }

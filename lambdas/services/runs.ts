@@ -1,7 +1,7 @@
 import type { Trigger } from '../../schemas/execution.js';
 import type { ExecutionStatus } from '../../schemas/job.js';
 import type { RunMessage } from '../../schemas/messages.js';
-import type { ExecutionItem, JobItem } from '../../schemas/stored.js';
+import type { ExecutionRecord, JobRecord } from '../../schemas/records.js';
 import { executionIdFor } from '../core/ids.js';
 import type { DuePlan } from '../core/misfire.js';
 import type { OutgoingRun } from '../core/ports/run-queue.js';
@@ -12,7 +12,7 @@ import { emit, type ServiceDeps } from './deps.js';
 export const REAP_SLACK_MS = 2 * 60 * 1000;
 
 export function runMessage(
-  job: JobItem,
+  job: JobRecord,
   scheduledAt: string,
   trigger: Trigger,
   attempt = 1,
@@ -32,25 +32,26 @@ export function runMessage(
 }
 
 /** DelaySeconds that makes a message visible at most a second before it is due; the executor waits the rest. */
-export function outgoing(job: JobItem, message: RunMessage, dueAt: number, now: number): OutgoingRun {
+export function outgoing(job: JobRecord, message: RunMessage, dueAt: number, now: number): OutgoingRun {
   return { message, priority: job.priority, delaySeconds: Math.max(0, Math.floor((dueAt - now) / 1000)) };
 }
 
-export function pendingFields(job: Pick<JobItem, 'shard'>, attentionAt: number) {
-  return { pendingShard: String(job.shard), pendingAt: iso(attentionAt) };
+/** The execution waits on the job shard's watcher from `attentionAt`, if no message moves it first. */
+export function pendingFields(job: Pick<JobRecord, 'shard'>, attentionAt: number) {
+  return { pending: { shard: job.shard, at: iso(attentionAt) } };
 }
 
 /** A new execution record (manual triggers, skipped runs, cancelled-before-run). */
 export function newExecution(
-  job: JobItem,
+  job: JobRecord,
   scheduledAt: string,
   trigger: Trigger,
   status: ExecutionStatus,
   now: number,
   hotRetentionSeconds: number,
   reason?: string,
-): ExecutionItem {
-  const item: ExecutionItem = {
+): ExecutionRecord {
+  const item: ExecutionRecord = {
     executionId: executionIdFor(job.jobId, scheduledAt),
     jobId: job.jobId,
     tenant: job.tenant,
@@ -71,21 +72,20 @@ export function expiryFor(finishedAt: number, hotRetentionSeconds: number): numb
   return Math.floor(finishedAt / 1000) + hotRetentionSeconds;
 }
 
-/** Strips the index and lease fields of a finished execution and stamps its expiry. */
+/** Takes a finished execution off the watcher's and the lease's hands and stamps its expiry. */
 export function finalized(
-  item: ExecutionItem,
+  item: ExecutionRecord,
   status: ExecutionStatus,
   now: number,
   hotRetentionSeconds: number,
-): ExecutionItem {
-  const { pendingShard: _s, pendingAt: _a, lease: _l, nextAttemptAt: _n, ...rest } = item;
+): ExecutionRecord {
+  const { pending: _p, lease: _l, nextAttemptAt: _n, ...rest } = item;
   return {
     ...rest,
     status,
     rev: item.rev + 1,
     finishedAt: iso(now),
     expiresAt: expiryFor(now, hotRetentionSeconds),
-    ...(status === 'dead' ? { deadTenant: item.tenant } : {}),
   };
 }
 
@@ -96,7 +96,7 @@ export function finalized(
  */
 export async function recordSkippedRuns(
   deps: Pick<ServiceDeps, 'executions' | 'settings' | 'events' | 'log'>,
-  job: JobItem,
+  job: JobRecord,
   plan: DuePlan,
   now: number,
 ): Promise<number> {

@@ -1,4 +1,4 @@
-import type { ExecutionItem, JobItem } from '../../schemas/stored.js';
+import type { ExecutionRecord, JobRecord } from '../../schemas/records.js';
 import { awsCallFor, PERMANENT_PREFIX } from '../core/aws-targets.js';
 import { type DeliveryContext, fillPlaceholders } from '../core/placeholders.js';
 import type { TargetOutcome } from '../core/ports/aws-target-caller.js';
@@ -6,8 +6,8 @@ import { signatureHeader } from '../core/signing.js';
 import type { ServiceDeps } from './deps.js';
 
 export interface TargetAttempt {
-  job: JobItem;
-  execution: ExecutionItem;
+  job: JobRecord;
+  execution: ExecutionRecord;
   attempt: number;
   /** The execution's callback token (async HTTP targets heartbeat and complete with it). */
   token: string;

@@ -1,10 +1,11 @@
-import type { ExecutionItem, JobItem } from '../../schemas/stored.js';
-import { dueKeyFor, hourOf, hoursBetween } from '../core/buckets.js';
+import type { ExecutionRecord } from '../../schemas/records.js';
+import { hourOf } from '../core/buckets.js';
 import { ConditionFailed } from '../core/errors.js';
+import { scheduleOf } from '../core/job-schedule.js';
 import { planDueRuns } from '../core/misfire.js';
+import type { DueJob } from '../core/ports/due-index.js';
 import { HOUR, iso, ms } from '../core/time.js';
 import type { ServiceDeps } from './deps.js';
-import { scheduleOf } from './jobs-service.js';
 import { outgoing, pendingFields, REAP_SLACK_MS, recordSkippedRuns, runMessage } from './runs.js';
 
 const PAGE = 100;
@@ -31,7 +32,7 @@ export class WatchService {
   constructor(private readonly deps: ServiceDeps) {}
 
   async watchShard(shard: number): Promise<WatchReport> {
-    const { clock, jobs, settings } = this.deps;
+    const { clock, dueIndex, watermarks, settings } = this.deps;
     const started = clock.now();
     const upTo = started + settings.lookaheadSeconds * 1000;
     const report: WatchReport = {
@@ -43,38 +44,32 @@ export class WatchService {
       reaped: 0,
       durationMs: 0,
     };
-    const watermark = (await jobs.getWatermark(shard)) ?? hourOf(started - HOUR);
+    const watermark = (await watermarks.getWatermark(shard)) ?? hourOf(started - HOUR);
     let oldestLeft: string | null = null;
-    for (const hour of hoursBetween(watermark, upTo)) {
-      const bucket = `${hour}#${shard}`;
-      let cursor: string | undefined;
-      do {
-        const page = await jobs.queryDue(bucket, dueKeyFor(iso(upTo), '~'), PAGE, cursor);
-        cursor = page.nextCursor ?? undefined;
-        for (let i = 0; i < page.items.length; i += PARALLEL_JOBS) {
-          const results = await Promise.allSettled(
-            page.items.slice(i, i + PARALLEL_JOBS).map((job) => this.sendDueRuns(job, report)),
-          );
-          for (const result of results) {
-            if (result.status === 'rejected') {
-              oldestLeft ??= hour;
-              this.deps.log.error('due job not advanced', { shard, error: String(result.reason) });
-            }
+    for await (const page of dueIndex.dueJobs(shard, watermark, upTo)) {
+      for (let i = 0; i < page.jobs.length; i += PARALLEL_JOBS) {
+        const results = await Promise.allSettled(
+          page.jobs.slice(i, i + PARALLEL_JOBS).map((job) => this.sendDueRuns(job, report)),
+        );
+        for (const result of results) {
+          if (result.status === 'rejected') {
+            oldestLeft ??= page.hour;
+            this.deps.log.error('due job not advanced', { shard, error: String(result.reason) });
           }
         }
-      } while (cursor);
+      }
     }
     // Older buckets are empty now (every due job moved to a later bucket), unless one failed.
     const current = hourOf(started);
     const next = oldestLeft !== null && oldestLeft < current ? oldestLeft : current;
-    if (next !== watermark) await jobs.setWatermark(shard, next);
+    if (next !== watermark) await watermarks.setWatermark(shard, next);
     report.reaped = await this.reapPending(shard, started);
     report.durationMs = clock.now() - started;
     return report;
   }
 
-  private async sendDueRuns(indexed: JobItem, report: WatchReport): Promise<void> {
-    const { jobs, queue, clock, settings } = this.deps;
+  private async sendDueRuns(indexed: DueJob, report: WatchReport): Promise<void> {
+    const { jobs, dueIndex, queue, clock, settings } = this.deps;
     // The index is eventually consistent: act on a fresh read, and only if it is still due.
     const job = await jobs.getJob(indexed.jobId);
     if (job?.status !== 'active' || job.nextRunAt === undefined || job.nextRunAt !== indexed.nextRunAt)
@@ -100,7 +95,7 @@ export class WatchService {
     report.runsEnqueued += plan.runs.length;
     const last = plan.runs.at(-1);
     try {
-      await jobs.advanceJob(job, {
+      await dueIndex.advanceJob(job, {
         expectedNextRunAt: job.nextRunAt,
         expectedVersion: job.version,
         nextRunAt: plan.nextRunAt,
@@ -132,17 +127,12 @@ export class WatchService {
         if (due === null || due - now > MAX_QUEUE_DELAY_MS) continue;
         const job = await jobs.getJob(execution.jobId);
         if (!job) continue;
-        const bumped: ExecutionItem = {
+        const bumped: ExecutionRecord = {
           ...execution,
           rev: execution.rev + 1,
           ...pendingFields(job, Math.max(due, now) + REAP_SLACK_MS),
         };
-        try {
-          await executions.replaceExecution(bumped, execution.rev);
-        } catch (error) {
-          if (error instanceof ConditionFailed) continue;
-          throw error;
-        }
+        if (!(await executions.deferSweep(bumped, execution.rev))) continue;
         const message = runMessage(
           job,
           execution.scheduledAt,
@@ -158,7 +148,7 @@ export class WatchService {
 }
 
 /** When a pending execution should next be delivered, or null when it is in good hands. */
-function attentionAt(execution: ExecutionItem, now: number): number | null {
+function attentionAt(execution: ExecutionRecord, now: number): number | null {
   if (execution.status === 'running') {
     return execution.lease && execution.lease.until > now ? null : now;
   }

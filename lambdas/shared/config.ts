@@ -33,32 +33,6 @@ export const ENV = {
   publicUrl: 'SCHEDULER_PUBLIC_URL',
 } as const;
 
-/** Table, index and attribute names shared by the adapters and the CDK storage construct. */
-export const TABLES = {
-  jobs: {
-    partitionKey: 'jobId',
-    dueIndex: 'due',
-    dueIndexPartitionKey: 'dueBucket',
-    dueIndexSortKey: 'dueKey',
-    byTenantIndex: 'byTenant',
-    byTenantPartitionKey: 'tenant',
-    byTenantSortKey: 'createdKey',
-  },
-  executions: {
-    partitionKey: 'executionId',
-    byJobIndex: 'byJob',
-    byJobPartitionKey: 'jobId',
-    byJobSortKey: 'scheduledAt',
-    pendingIndex: 'pending',
-    pendingPartitionKey: 'pendingShard',
-    pendingSortKey: 'pendingAt',
-    deadIndex: 'dead',
-    deadPartitionKey: 'deadTenant',
-    deadSortKey: 'finishedAt',
-    ttlAttribute: 'expiresAt',
-  },
-} as const;
-
 export interface SchedulerConfig {
   jobsTable: string;
   executionsTable: string;

@@ -3,10 +3,15 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { RoleCredentials, SdkAwsTargetCaller } from '../adapters/aws-target-caller.js';
+import { DynamoConcurrencySlots } from '../adapters/dynamo-concurrency-slots.js';
+import { DynamoDependencyEdges } from '../adapters/dynamo-dependency-edges.js';
+import { DynamoDependencyRounds } from '../adapters/dynamo-dependency-rounds.js';
+import { DynamoDueIndex } from '../adapters/dynamo-due-index.js';
 import { DynamoExecutionStore } from '../adapters/dynamo-execution-store.js';
 import { DynamoIdempotencyStore } from '../adapters/dynamo-idempotency-store.js';
 import { DynamoJobStore } from '../adapters/dynamo-job-store.js';
 import { DynamoExecutionWindowCounter, DynamoTenantJobCounter } from '../adapters/dynamo-tenant-counters.js';
+import { DynamoWatermarks } from '../adapters/dynamo-watermarks.js';
 import { GuardedHttpCaller } from '../adapters/guarded-http-caller.js';
 import { SqsNotificationQueue } from '../adapters/sqs-notification-queue.js';
 import { SqsRunQueue } from '../adapters/sqs-run-queue.js';
@@ -66,6 +71,11 @@ export function serviceDeps(options: {
   const policy = tenantPolicy(options);
   const deps: ServiceDeps = {
     jobs: new DynamoJobStore(options.dynamo, config.jobsTable),
+    dueIndex: new DynamoDueIndex(options.dynamo, config.jobsTable),
+    watermarks: new DynamoWatermarks(options.dynamo, config.jobsTable),
+    slots: new DynamoConcurrencySlots(options.dynamo, config.jobsTable),
+    dependencyEdges: new DynamoDependencyEdges(options.dynamo, config.jobsTable),
+    dependencyRounds: new DynamoDependencyRounds(options.dynamo, config.jobsTable),
     executions: new DynamoExecutionStore(options.dynamo, config.executionsTable),
     queue: new SqsRunQueue(options.sqs, config.runQueues),
     http: options.http ?? new GuardedHttpCaller({ allowlist: policy.allowlist }),

@@ -215,7 +215,7 @@ describe('fault injection', () => {
     const [run] = w.queue.take();
     let failures = 1;
     w.executions.beforeWrite = (op) => {
-      if (op === 'replaceExecution' && failures-- > 0) throw new Error('InternalServerError');
+      if (op === 'recordOutcome' && failures-- > 0) throw new Error('InternalServerError');
     };
     await expect(w.executors[0]!.handle(run!.message)).rejects.toThrow('InternalServerError');
     const stuck = await w.executions.getExecution(run!.message.executionId);

@@ -14,7 +14,7 @@ import { silentLogger } from '../../lambdas/core/ports/logger.js';
 import { dynamoClient, type Emulator, startDynamo } from '../../local/emulators.js';
 import { ensureTables } from '../../local/tables.js';
 import { TtlSweeper } from '../../local/ttl-sweeper.js';
-import type { ExecutionItem } from '../../schemas/stored.js';
+import type { ExecutionRecord } from '../../schemas/records.js';
 import type { StreamRecord } from '../../schemas/stream.js';
 import { aFinishedExecution } from '../support/history-fixtures.js';
 import { FakeClock } from '../support/memory.js';
@@ -71,7 +71,7 @@ const rowsIn = (store: MemoryArchiveStore) =>
   store.keys().flatMap((key) => decodeRows(store.objects.get(key)!, key));
 
 const job = 'job_01JSWEEPER0000000000000000';
-const expiring = (minute: number, expiresAt: number): ExecutionItem =>
+const expiring = (minute: number, expiresAt: number): ExecutionRecord =>
   aFinishedExecution(job, new Date(Date.UTC(2026, 2, 8, 10, minute)).toISOString(), { expiresAt });
 
 describe('TtlSweeper', () => {

@@ -31,6 +31,11 @@ export function fakeDeps(now: number, overrides: { log?: Logger } = {}) {
   let tokens = 0;
   const deps: ServiceDeps = {
     jobs,
+    dueIndex: jobs,
+    watermarks: jobs,
+    slots: jobs,
+    dependencyEdges: jobs,
+    dependencyRounds: jobs,
     executions,
     queue,
     http,

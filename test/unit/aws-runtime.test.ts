@@ -18,7 +18,7 @@ import {
   SecretsManagerSigningKeys,
   SIGNING_SECRET_MAX_AGE_SECONDS,
 } from '../../lambdas/shared/signing-secrets.js';
-import type { ExecutionItem, JobItem } from '../../schemas/stored.js';
+import type { ExecutionRecord, JobRecord } from '../../schemas/records.js';
 import { MemoryRunQueue } from '../support/memory.js';
 import { aDeadNotification } from '../support/notification-fixtures.js';
 
@@ -230,11 +230,11 @@ describe('withOutcomeMetrics', () => {
       },
       (metric) => counted.push(metric),
     );
-    const job = {} as JobItem;
+    const job = {} as JobRecord;
     for (const status of ['succeeded', 'failed', 'timed_out', 'dead', 'cancelled', 'skipped']) {
-      await events.finished(job, { status } as ExecutionItem);
+      await events.finished(job, { status } as ExecutionRecord);
     }
-    await events.started(job, {} as ExecutionItem, 5);
+    await events.started(job, {} as ExecutionRecord, 5);
     expect(counted).toEqual([
       'ExecutionsSucceeded',
       'ExecutionsFailed',

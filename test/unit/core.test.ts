@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelayMs, isRetryable } from '../../lambdas/core/backoff.js';
-import { dueBucketFor, dueKeyFor, hourOf, hoursBetween, shardOf } from '../../lambdas/core/buckets.js';
+import { hourOf, hoursBetween, shardOf } from '../../lambdas/core/buckets.js';
 import { executionIdFor, jobIdOfExecution, newJobId } from '../../lambdas/core/ids.js';
 import { jitterOffsetMs } from '../../lambdas/core/jitter.js';
 import { signatureHeader, verifySignature } from '../../lambdas/core/signing.js';
@@ -16,18 +16,6 @@ describe('buckets', () => {
     ['2024-02-29T23:59:59.999Z', '2024-02-29T23'],
   ])('hourOf(%s) is %s', (instant, hour) => {
     expect(hourOf(Date.parse(instant))).toBe(hour);
-  });
-
-  it('files a future run under its own hour and a past run under the current hour', () => {
-    expect(dueBucketFor(Date.parse('2026-03-08T09:15:00.000Z'), 3, T0)).toBe('2026-03-08T09#3');
-    expect(dueBucketFor(Date.parse('2026-03-08T01:00:00.000Z'), 3, T0)).toBe('2026-03-08T06#3');
-  });
-
-  it('orders due keys by instant, then job id', () => {
-    const a = dueKeyFor('2026-03-08T07:00:00.000Z', 'job_B');
-    const b = dueKeyFor('2026-03-08T07:00:00.001Z', 'job_A');
-    expect(a < b).toBe(true);
-    expect(a < dueKeyFor('2026-03-08T07:00:00.000Z', '~')).toBe(true);
   });
 
   it('lists the hours from a watermark through an instant, across a day boundary', () => {

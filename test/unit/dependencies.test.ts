@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { describeCycle, findCycle } from '../../lambdas/core/dependency-graph.js';
 import { ValidationFailed } from '../../lambdas/core/errors.js';
-import type { DependencyRound } from '../../lambdas/core/ports/job-store.js';
+import type { DependencyRound } from '../../lambdas/core/ports/dependency-rounds.js';
 import { validateDependencies } from '../../lambdas/services/dependencies.js';
 import { upstreamOutcome } from '../../lambdas/services/dependency-trigger.js';
 import { ExecuteService } from '../../lambdas/services/execute-service.js';
 import { withExecutionEvents } from '../../lambdas/services/execution-events.js';
 import { JobsService } from '../../lambdas/services/jobs-service.js';
 import { CreateJobBody } from '../../schemas/job.js';
-import type { ExecutionItem, JobItem } from '../../schemas/stored.js';
+import type { ExecutionRecord, JobRecord } from '../../schemas/records.js';
 import { MemoryJobStore } from '../support/memory.js';
 import { fakeDeps } from '../support/services.js';
 
@@ -62,14 +62,14 @@ function setup(options: { interleave?: boolean } = {}) {
     }
     return outcomes;
   };
-  const history = async (job: JobItem) =>
+  const history = async (job: JobRecord) =>
     (await f.executions.listByJob(job.jobId, {}, 100)).items.sort((a, b) =>
       a.scheduledAt < b.scheduledAt ? -1 : 1,
     );
   return { ...f, service, executor, create, drain, history };
 }
 
-function finishedRun(job: JobItem, at: string, status: ExecutionItem['status']): ExecutionItem {
+function finishedRun(job: JobRecord, at: string, status: ExecutionRecord['status']): ExecutionRecord {
   return {
     executionId: `${job.jobId}:${at}`,
     jobId: job.jobId,
@@ -269,12 +269,17 @@ describe('DependencyTrigger', () => {
     const a = await s.create({});
     const b = await s.create({ schedule: { type: 'dependency' }, dependsOn: [a.jobId] });
     const c = await s.create({ schedule: { type: 'dependency' }, dependsOn: [a.jobId] });
-    await s.jobs.replaceJob({ ...b, status: 'paused', version: 2 }, { version: 1, nextRunAt: undefined });
+    await s.jobs.replaceJob(
+      { ...b, status: 'paused', version: 2 },
+      { version: 1, nextRunAt: undefined },
+      s.clock.now(),
+    );
     const other = await s.create({});
     // c no longer depends on a (as after a PATCH), though the edge is still there.
     await s.jobs.replaceJob(
       { ...c, dependsOn: [other.jobId], version: 2 },
       { version: 1, nextRunAt: undefined },
+      s.clock.now(),
     );
     await s.deps.events!.finished(a, finishedRun(a, '2026-05-01T12:00:00.000Z', 'succeeded'));
     await s.deps.events!.finished(a, finishedRun(a, '2026-05-01T12:00:01.000Z', 'cancelled'));
@@ -320,7 +325,7 @@ describe('DependencyTrigger', () => {
     'an upstream run %s (trigger %s, reason %s) counts as %s',
     (status, trigger, reason, expected) => {
       const run = {
-        ...finishedRun({ jobId: 'job_x', tenant: 't' } as JobItem, 'x', status),
+        ...finishedRun({ jobId: 'job_x', tenant: 't' } as JobRecord, 'x', status),
         trigger,
         ...(reason ? { reason } : {}),
       };

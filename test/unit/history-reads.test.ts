@@ -11,7 +11,7 @@ import { decodeHistoryCursor, encodeHistoryCursor } from '../../lambdas/services
 import { JobsService } from '../../lambdas/services/jobs-service.js';
 import { executionView } from '../../lambdas/services/views.js';
 import type { ExecutionStatus } from '../../schemas/job.js';
-import type { ExecutionItem } from '../../schemas/stored.js';
+import type { ExecutionRecord } from '../../schemas/records.js';
 import { aJob } from '../integration/store-conformance.js';
 import { aFinishedExecution } from '../support/history-fixtures.js';
 import { FakeClock } from '../support/memory.js';
@@ -49,7 +49,7 @@ function finished(
 }
 
 /** What the archiver does with a batch of TTL removals: one staging object. */
-async function archiveBatch(archive: ObjectHistoryArchive, items: ExecutionItem[]) {
+async function archiveBatch(archive: ObjectHistoryArchive, items: ExecutionRecord[]) {
   await archive.stage({
     removedAt: Math.min(...items.map((i) => i.expiresAt! * 1000)),
     rows: items.map(archiveRowOf),
@@ -62,7 +62,7 @@ async function archiveBatch(archive: ObjectHistoryArchive, items: ExecutionItem[
  */
 async function archiveInBatches(
   archive: ObjectHistoryArchive,
-  items: ExecutionItem[],
+  items: ExecutionRecord[],
   perBatch: number,
   regrouped: boolean,
 ) {
@@ -74,7 +74,7 @@ async function archiveInBatches(
 }
 
 async function listAll(service: JobsService, jobId: string, filter: ExecutionFilter, limit: number) {
-  const seen: ExecutionItem[] = [];
+  const seen: ExecutionRecord[] = [];
   let cursor: string | undefined;
   for (let pages = 0; pages < 500; pages++) {
     const page = await service.listExecutions('team-a', jobId, filter, limit, cursor);
@@ -299,8 +299,8 @@ describe('JobsService history reads', () => {
           fc.constantFrom('staged', 'compacted', 'died-before-deleting', 'half-later'),
           async (runs, status, fromAge, toAge, limit, perBatch, regrouped, compaction) => {
             const s = setup();
-            const visible: ExecutionItem[] = [];
-            const archived: ExecutionItem[] = [];
+            const visible: ExecutionRecord[] = [];
+            const archived: ExecutionRecord[] = [];
             for (const r of runs) {
               const scheduledAt = NOW - r.ageMs;
               const item = finished(s.job.jobId, scheduledAt, Math.min(NOW, scheduledAt + r.runMs), r.status);

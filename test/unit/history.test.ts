@@ -10,12 +10,12 @@ import {
   sliceOf,
   spanMeets,
 } from '../../lambdas/core/history.js';
-import type { ExecutionItem } from '../../schemas/stored.js';
+import type { ExecutionRecord } from '../../schemas/records.js';
 import { aFinishedExecution } from '../support/history-fixtures.js';
 
 const JOB = 'job_01JHISTORY0000000000000000';
 const at = (minute: number) => new Date(Date.UTC(2026, 2, 8, 12, minute)).toISOString();
-const exec = (minute: number, overrides: Partial<ExecutionItem> = {}) =>
+const exec = (minute: number, overrides: Partial<ExecutionRecord> = {}) =>
   aFinishedExecution(JOB, at(minute), overrides);
 
 describe('isExpired', () => {
@@ -62,8 +62,8 @@ describe('sliceOf', () => {
 
 describe('combineSlices', () => {
   it('keeps items only down to where every source is complete', () => {
-    const stopped: HistorySlice<ExecutionItem> = { items: [exec(50)], completeTo: at(45) };
-    const complete: HistorySlice<ExecutionItem> = { items: [exec(46), exec(10)], completeTo: null };
+    const stopped: HistorySlice<ExecutionRecord> = { items: [exec(50)], completeTo: at(45) };
+    const complete: HistorySlice<ExecutionRecord> = { items: [exec(46), exec(10)], completeTo: null };
     expect(combineSlices([stopped, complete], 5)).toEqual({
       items: [exec(50), exec(46)],
       completeTo: at(45),
@@ -83,11 +83,11 @@ describe('combineSlices', () => {
  * A source over a fixed list, honouring `before` and `limit` like the real ones. `hidden` items are
  * examined but never returned (expired hot items); a source examines at most `maxExamined` per call.
  */
-function listSource(all: ExecutionItem[], options: { hidden?: string[]; maxExamined?: number } = {}) {
+function listSource(all: ExecutionRecord[], options: { hidden?: string[]; maxExamined?: number } = {}) {
   const sorted = [...all].sort((a, b) => (a.scheduledAt < b.scheduledAt ? 1 : -1));
   const hidden = new Set(options.hidden ?? []);
-  return vi.fn(async (before: string | undefined, limit: number): Promise<HistorySlice<ExecutionItem>> => {
-    const items: ExecutionItem[] = [];
+  return vi.fn(async (before: string | undefined, limit: number): Promise<HistorySlice<ExecutionRecord>> => {
+    const items: ExecutionRecord[] = [];
     let examined = 0;
     for (const item of sorted) {
       if (before !== undefined && item.scheduledAt >= before) continue;
@@ -103,7 +103,7 @@ function listSource(all: ExecutionItem[], options: { hidden?: string[]; maxExami
 }
 
 async function walk(
-  sources: Parameters<typeof historyPage<ExecutionItem>>[0],
+  sources: Parameters<typeof historyPage<ExecutionRecord>>[0],
   limit: number,
   horizon = at(59),
 ): Promise<{ pages: string[][]; ids: string[] }> {

@@ -14,7 +14,7 @@ import { JobsService } from '../../lambdas/services/jobs-service.js';
 import { WatchService } from '../../lambdas/services/watch-service.js';
 import { CreateJobBody, type MisfirePolicy, PatchJobBody } from '../../schemas/job.js';
 import type { RunMessage } from '../../schemas/messages.js';
-import type { JobItem } from '../../schemas/stored.js';
+import type { JobRecord } from '../../schemas/records.js';
 import { fakeDeps } from '../support/services.js';
 
 const NOW = Date.parse('2026-05-01T12:00:00.000Z');
@@ -68,7 +68,7 @@ describe('JobsService lifecycle', () => {
       expect(patched.concurrency).toBeUndefined();
       // The schedule did not change: the job keeps its place on the due index.
       expect(patched.nextRunAt).toBe(job.nextRunAt);
-      expect(patched.dueKey).toBe(job.dueKey);
+      expect(s.jobs.dueHourOf(job.jobId)).toBe('2026-05-01T12');
       expect(patched.enqueuedThrough).toBe(job.enqueuedThrough);
       expect(await s.jobs.getJob(job.jobId)).toEqual(patched);
       expect(s.queue.sent).toEqual([]);
@@ -89,6 +89,7 @@ describe('JobsService lifecycle', () => {
     it('moves a job to its new schedule in one write: nextRunAt from now, new due bucket, no old enqueuedThrough', async () => {
       const s = setup();
       const job = await everyMinute(s);
+      const dueHourBefore = s.jobs.dueHourOf(job.jobId);
       s.clock.current = at('2026-05-01T12:00:30.000Z');
       const writes: string[] = [];
       s.jobs.beforeWrite = (operation) => writes.push(operation);
@@ -99,14 +100,13 @@ describe('JobsService lifecycle', () => {
       );
       // One write, conditioned on the version and nextRunAt it read, moves the job between buckets.
       expect(writes).toEqual(['replaceJob']);
-      expect(job.dueBucket).toBe(`2026-05-01T12#${job.shard}`);
+      expect(dueHourBefore).toBe('2026-05-01T12');
       expect(patched).toMatchObject({
         version: 2,
         nextRunAt: '2026-05-01T15:00:00.000Z',
-        dueBucket: `2026-05-01T15#${job.shard}`,
-        dueKey: `2026-05-01T15:00:00.000Z#${job.jobId}`,
         scheduleChangedAt: '2026-05-01T12:00:30.000Z',
       });
+      expect(s.jobs.dueHourOf(job.jobId)).toBe('2026-05-01T15');
       expect(patched.enqueuedThrough).toBeUndefined();
       expect(patched.anchorAt).toBeUndefined();
       expect(s.queue.sent).toEqual([]);
@@ -252,7 +252,7 @@ describe('JobsService lifecycle', () => {
       const paused = await s.service.pauseJob('t', job.jobId);
       expect(paused).toMatchObject({ status: 'paused', pausedAt: '2026-05-01T12:00:10.000Z', version: 2 });
       expect(paused.nextRunAt).toBeUndefined();
-      expect(paused.dueBucket).toBeUndefined();
+      expect(s.jobs.dueHourOf(job.jobId)).toBeNull();
       const again = await s.service.pauseJob('t', job.jobId);
       expect(again).toEqual(paused);
       s.clock.current = at('2026-05-01T12:30:00.000Z');
@@ -579,7 +579,7 @@ describe('ExecuteService: runs of a superseded plan', () => {
       ...(await s.executions.getExecution(first!.message.executionId))!,
       status: 'dead' as const,
     };
-    s.executions.items.set(dead.executionId, { ...dead, deadTenant: 't' });
+    s.executions.items.set(dead.executionId, dead);
     await s.service.patchJob('t', job.jobId, patchOf({ schedule: { type: 'rate', everySeconds: 3600 } }));
     s.queue.take();
     await s.service.replayDeadLetter('t', dead.executionId);
@@ -629,7 +629,7 @@ describe('lifecycle core', () => {
       jobId: 'job_x',
       name: 'a',
       retry: { maxAttempts: 3, backoff: 'exponential', initialDelaySeconds: 1 },
-    } as unknown as JobItem;
+    } as unknown as JobRecord;
     const { job: next, changed } = applyJobPatch(
       job,
       PatchJobBody.parse({ name: null, retry: { initialDelaySeconds: 1, maxAttempts: 3 } }),

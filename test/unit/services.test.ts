@@ -30,7 +30,7 @@ describe('JobsService', () => {
         body({ schedule: { type: 'once', at: '2026-05-01T13:00:00.000Z' } }),
       );
       expect(job.nextRunAt).toBe('2026-05-01T13:00:00.000Z');
-      expect(job.dueBucket).toBe(`2026-05-01T13#${job.shard}`);
+      expect(s.jobs.dueHourOf(job.jobId)).toBe('2026-05-01T13');
       expect(s.queue.sent).toEqual([]);
     });
 
@@ -109,7 +109,7 @@ describe('ExecuteService', () => {
     expect(s.clock.now()).toBeGreaterThanOrEqual(Date.parse('2026-05-01T12:00:01.000Z'));
     const execution = await s.executions.getExecution(run.message.executionId);
     expect(execution).toMatchObject({ status: 'succeeded', lateByMs: 0 });
-    expect(execution?.pendingShard).toBeUndefined();
+    expect(execution?.pending).toBeUndefined();
     expect(execution?.expiresAt).toBeGreaterThan(NOW / 1000);
     expect((await s.jobs.getJob(job.jobId))?.status).toBe('completed');
   });
@@ -143,7 +143,9 @@ describe('ExecuteService', () => {
       [2, 503, 'failed'],
       [3, 503, 'failed'],
     ]);
-    expect(execution?.deadTenant).toBe('t');
+    expect((await s.executions.listDead('t', 10)).items.map((e) => e.executionId)).toEqual([
+      run.message.executionId,
+    ]);
     expect((await s.jobs.getJob(job.jobId))?.status).toBe('failed');
     expect(s.http.requests).toHaveLength(3);
   });

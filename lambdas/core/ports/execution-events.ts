@@ -1,4 +1,4 @@
-import type { ExecutionItem, JobItem } from '../../../schemas/stored.js';
+import type { ExecutionRecord, JobRecord } from '../../../schemas/records.js';
 
 /**
  * What happened to executions, for notifications and job dependencies. Implementations must be
@@ -6,9 +6,9 @@ import type { ExecutionItem, JobItem } from '../../../schemas/stored.js';
  */
 export interface ExecutionEvents {
   /** The first attempt is about to call the target, `lateByMs` after its due time. */
-  started(job: JobItem, execution: ExecutionItem, lateByMs: number): Promise<void>;
+  started(job: JobRecord, execution: ExecutionRecord, lateByMs: number): Promise<void>;
   /** An attempt failed (whether or not a retry follows). */
-  attemptFailed(job: JobItem, execution: ExecutionItem): Promise<void>;
+  attemptFailed(job: JobRecord, execution: ExecutionRecord): Promise<void>;
   /** The execution reached a final status (succeeded, failed, timed_out, dead, cancelled, skipped). */
-  finished(job: JobItem, execution: ExecutionItem): Promise<void>;
+  finished(job: JobRecord, execution: ExecutionRecord): Promise<void>;
 }
