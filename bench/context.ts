@@ -1,4 +1,4 @@
-import { WatchService } from '../lambdas/services/watch-service.js';
+import { WatcherService } from '../lambdas/services/watcher/watcher-service.js';
 import { consoleLogger } from '../local/logger.js';
 import { WatchTimers } from '../local/watch-timers.js';
 import type { Bench } from './harness.js';
@@ -59,7 +59,7 @@ export async function metered<T>(
 export function watchTimers(ctx: BenchContext, intervalMs: number): WatchTimers {
   const { runtime } = ctx.bench;
   return new WatchTimers(
-    new WatchService(runtime.deps),
+    new WatcherService(runtime.deps),
     runtime.deps.settings.shards,
     intervalMs,
     consoleLogger('error'),

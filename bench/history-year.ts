@@ -1,6 +1,6 @@
 /**
  * What a year of one job's history costs to read through the API (`GET /v1/jobs/{id}/executions`,
- * every page of 100, newest first): the real JobsService over a stand-in of the `byJob` index that
+ * every page of 100, newest first): the real QueryService over a stand-in of the `byJob` index that
  * counts the items each Query reads and their read units, and the real archive (staging objects
  * and compacted parts written by the real archiver and compactor) in an in-memory S3 bucket that
  * counts every request. Used by bench/archive-cost.ts and test/integration/history-cost.test.ts.
@@ -12,8 +12,8 @@ import { S3ArchiveStore } from '../lambdas/adapters/s3-archive-store.js';
 import type { ExecutionFilter } from '../lambdas/core/ports/execution-store.js';
 import { silentLogger } from '../lambdas/core/ports/logger.js';
 import type { Page } from '../lambdas/core/ports/page.js';
-import { archiveRowOf } from '../lambdas/services/archive-service.js';
-import { JobsService } from '../lambdas/services/jobs-service.js';
+import { archiveRowOf } from '../lambdas/services/history/archive-rows.js';
+import { QueryService } from '../lambdas/services/jobs/query-service.js';
 import type { ExecutionRecord } from '../schemas/records.js';
 import { aJob } from '../test/integration/store-conformance.js';
 import { aFinishedExecution } from '../test/support/history-fixtures.js';
@@ -189,7 +189,7 @@ export async function oneJobsYear(everyMs: number, compactedDays = YEAR_DAYS - H
     Object.assign(index.counters, { queries: 0, itemsRead: 0, rru: 0 });
   };
   return {
-    service: new JobsService(f.deps),
+    service: new QueryService(f.deps),
     job,
     newestFirst,
     hot,
@@ -207,7 +207,7 @@ export type JobYear = Awaited<ReturnType<typeof oneJobsYear>>;
 
 /** Every page of a job's history with `filter`, newest first; `afterPage` sees each page's items. */
 export async function walk(
-  service: JobsService,
+  service: QueryService,
   jobId: string,
   filter: ExecutionFilter = {},
   afterPage: (items: ExecutionRecord[]) => void = () => {},

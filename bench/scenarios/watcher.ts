@@ -1,4 +1,4 @@
-import { WatchService } from '../../lambdas/services/watch-service.js';
+import { WatcherService } from '../../lambdas/services/watcher/watcher-service.js';
 import { type BenchContext, createJob, metered, secondAfter, setLookahead, sleep } from '../context.js';
 import { total } from '../meter.js';
 import { runPool, type Summary, summarize } from '../stats.js';
@@ -36,7 +36,7 @@ export interface WatcherLevel {
 const round = (n: number) => Math.round(n * 1000) / 1000;
 
 /**
- * Calls WatchService.watchShard directly (a fresh service on the runtime's deps; the runtime's own
+ * Calls WatcherService.watchShard directly (a fresh service on the runtime's deps; the runtime's own
  * timers are stopped): first with nothing due, then with `perShard` due one-time runs per shard,
  * created on the index (look-ahead 0 while creating) and due soon after the tick.
  */
@@ -46,7 +46,7 @@ export async function watcherAt(
   perShard: number,
 ): Promise<WatcherLevel> {
   const { bench } = ctx;
-  const watch = new WatchService(bench.runtime.deps);
+  const watch = new WatcherService(bench.runtime.deps);
   const shards = bench.runtime.deps.settings.shards;
   const savedLookahead = bench.runtime.deps.settings.lookaheadSeconds;
 

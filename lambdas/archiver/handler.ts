@@ -7,17 +7,16 @@ import middy from '@middy/core';
 import { StreamEvent } from '../../schemas/stream.js';
 import { ObjectHistoryArchive } from '../adapters/object-history-archive.js';
 import { S3ArchiveStore } from '../adapters/s3-archive-store.js';
+import { ENV, requiredEnv } from '../composition/config.js';
+import { logger, metrics, serviceLogger, tracer } from '../composition/lambda-context.js';
 import type { HistoryArchive } from '../core/ports/history-archive.js';
-import { ENV } from '../shared/config.js';
-import { logger, metrics, serviceLogger, tracer } from '../shared/lambda-context.js';
 import { archiveStreamBatch } from './stream-batch.js';
 
 let archive: HistoryArchive | undefined;
 
 /** Built once per container; needs only the bucket (not the tables and queues the other handlers read). */
 function historyArchive(): HistoryArchive {
-  const bucket = process.env[ENV.archiveBucket];
-  if (!bucket) throw new Error(`environment variable ${ENV.archiveBucket} is required`);
+  const bucket = requiredEnv(ENV.archiveBucket);
   archive ??= new ObjectHistoryArchive(new S3ArchiveStore(new S3Client({}), bucket));
   return archive;
 }

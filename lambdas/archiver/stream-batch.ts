@@ -3,9 +3,10 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ExecutionRecord } from '../../schemas/records.js';
 import { type StreamRecord, TTL_PRINCIPAL } from '../../schemas/stream.js';
 import { executionOfItem } from '../adapters/dynamo-execution-items.js';
+import { processStreamBatch } from '../batch/partial-batch.js';
 import type { HistoryArchive } from '../core/ports/history-archive.js';
 import type { Logger } from '../core/ports/logger.js';
-import { archiveRemovals } from '../services/archive-service.js';
+import { archiveRemovals } from '../services/history/archive-rows.js';
 
 export interface StreamBatchReport {
   /** Sequence numbers of the records to retry (Lambda's partial batch response for streams). */
@@ -67,21 +68,38 @@ export async function archiveStreamBatch(
       });
     }
   }
-  if (removals.length === 0) return report;
+  const unarchived = await writeRemovals(archive, removals, report, log);
+  // The one write covers the whole batch: its removals stand or fall together, and Lambda retries
+  // the stream from the first that fell. Powertools turns that into the batch response.
+  const { batchItemFailures } = await processStreamBatch(records, async (record) => {
+    if (unarchived.has(record)) throw new Error('the batch archive write failed');
+  });
+  report.batchItemFailures = batchItemFailures;
+  return report;
+}
+
+/** Writes the removals as one staging object; returns the records left unarchived (all of them, when the write failed). */
+async function writeRemovals(
+  archive: HistoryArchive,
+  removals: { record: StreamRecord; execution: ExecutionRecord }[],
+  report: StreamBatchReport,
+  log: Logger,
+): Promise<Set<StreamRecord>> {
+  if (removals.length === 0) return new Set();
   try {
     report.archived = await archiveRemovals(archive, {
       removedAt: removals.map(removedAt).reduce((a, b) => Math.min(a, b)),
       executions: removals.map((r) => r.execution),
     });
     report.objects = 1;
+    return new Set();
   } catch (error) {
     log.error('archive write failed; the batch will be retried', {
       records: removals.length,
       error: String(error),
     });
-    report.batchItemFailures = removals.map((r) => ({ itemIdentifier: r.record.dynamodb.SequenceNumber }));
+    return new Set(removals.map((r) => r.record));
   }
-  return report;
 }
 
 /**

@@ -7,8 +7,8 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { ArchiveCompactor } from '../adapters/archive-compactor.js';
 import { S3ArchiveStore } from '../adapters/s3-archive-store.js';
-import { ENV } from '../shared/config.js';
-import { logger, metrics, serviceLogger, tracer } from '../shared/lambda-context.js';
+import { ENV, requiredEnv } from '../composition/config.js';
+import { logger, metrics, serviceLogger, tracer } from '../composition/lambda-context.js';
 
 /**
  * Time left unused at the end of an invocation: a shard starts only before it, so the last one
@@ -19,8 +19,7 @@ export const SHARD_START_MARGIN_MS = 5 * 60_000;
 let compactor: ArchiveCompactor | undefined;
 
 function archiveCompactor(): ArchiveCompactor {
-  const bucket = process.env[ENV.archiveBucket];
-  if (!bucket) throw new Error(`environment variable ${ENV.archiveBucket} is required`);
+  const bucket = requiredEnv(ENV.archiveBucket);
   compactor ??= new ArchiveCompactor(new S3ArchiveStore(new S3Client({}), bucket), {
     clock: { now: () => Date.now() },
     log: serviceLogger,

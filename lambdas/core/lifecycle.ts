@@ -1,8 +1,9 @@
-import type { JobPatch } from '../../schemas/job.js';
+import type { ExecutionStatus, JobPatch, JobStatus } from '../../schemas/job.js';
 import type { RunMessage } from '../../schemas/messages.js';
 import type { JobRecord } from '../../schemas/records.js';
 import { VersionConflict } from './errors.js';
 import { onceInstant, rateAnchorFor } from './schedule.js';
+import { assertJobTransition } from './states.js';
 import { iso, ms } from './time.js';
 
 /**
@@ -122,4 +123,20 @@ export function oneTimeRunAt(
   if (job.schedule.type === 'once') return Math.max(onceInstant(job.schedule), setAt);
   if (job.schedule.type === 'immediate') return setAt;
   return null;
+}
+
+/** The job in status `to`, if the state table allows the change (InvalidState otherwise). */
+export function withStatus<J extends Pick<JobRecord, 'jobId' | 'status'>>(job: J, to: JobStatus): J {
+  assertJobTransition(job.jobId, job.status, to);
+  return { ...job, status: to };
+}
+
+/**
+ * The job ended by the last run of its schedule, at `now`: a one-time job whose run did not succeed
+ * (nor was skipped) `failed`, every other `completed`.
+ */
+export function finishedJob(job: JobRecord, lastRun: ExecutionStatus, now: number): JobRecord {
+  const oneTime = job.schedule.type === 'once' || job.schedule.type === 'immediate';
+  const status = oneTime && lastRun !== 'succeeded' && lastRun !== 'skipped' ? 'failed' : 'completed';
+  return { ...withStatus(job, status), version: job.version + 1, updatedAt: iso(now) };
 }

@@ -1,10 +1,10 @@
 import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { redeliverySpanSeconds } from '../../lambdas/batch/redelivery.js';
 import { MAX_SHARDS } from '../../lambdas/core/watcher-schedule.js';
 import { RUN_REDELIVERY } from '../../lambdas/executor/redelivery.js';
 import { NOTIFICATION_REDELIVERY } from '../../lambdas/notifier/redelivery.js';
-import { redeliverySpanSeconds } from '../../lambdas/shared/redelivery.js';
 import { EXECUTOR_OVERHEAD } from '../../lib/constructs/executors.js';
 import {
   CLOUDFORMATION_RESOURCE_LIMIT,

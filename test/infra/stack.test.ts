@@ -243,7 +243,7 @@ describe('functions', () => {
     expect(retained).toEqual([logicalId(s.stack, s.stack.api.node.findChild('AccessLogs'))]);
   });
 
-  it('each gets the configuration every handler requires (lambdas/shared/config.ts)', () => {
+  it('each gets the configuration every handler requires (lambdas/composition/config.ts)', () => {
     for (const fn of functions()) {
       const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
       expect(Object.keys(variables)).toEqual(

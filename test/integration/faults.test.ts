@@ -3,9 +3,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { HttpRequest } from '../../lambdas/core/ports/http-caller.js';
 import { silentLogger } from '../../lambdas/core/ports/logger.js';
 import { processRunBatch } from '../../lambdas/executor/batch.js';
-import { ExecuteService } from '../../lambdas/services/execute-service.js';
-import { JobsService } from '../../lambdas/services/jobs-service.js';
-import { WatchService } from '../../lambdas/services/watch-service.js';
+import { ExecutorService } from '../../lambdas/services/executor/executor-service.js';
+import { JobService } from '../../lambdas/services/jobs/job-service.js';
+import { WatcherService } from '../../lambdas/services/watcher/watcher-service.js';
 import { CreateJobBody } from '../../schemas/job.js';
 import type { RunMessage } from '../../schemas/messages.js';
 import { fakeDeps } from '../support/services.js';
@@ -19,9 +19,9 @@ const NOW = Date.parse('2026-05-01T12:00:00.000Z');
 
 function world() {
   const f = fakeDeps(NOW);
-  const jobs = new JobsService(f.deps);
-  const watch = new WatchService(f.deps);
-  const executors = [new ExecuteService(f.deps, 'exec-a'), new ExecuteService(f.deps, 'exec-b')];
+  const jobs = new JobService(f.deps);
+  const watch = new WatcherService(f.deps);
+  const executors = [new ExecutorService(f.deps, 'exec-a'), new ExecutorService(f.deps, 'exec-b')];
   /** Delivers every queued message once (in send order) to alternating executors; returns how many. */
   const deliverAll = async (copies = 1) => {
     let delivered = 0;

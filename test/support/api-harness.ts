@@ -1,10 +1,12 @@
-import { createApi } from '../../lambdas/api/app.js';
+import { type ApiDeps, createApi } from '../../lambdas/api/app.js';
 import { silentLogger } from '../../lambdas/core/ports/logger.js';
-import { ExecuteService } from '../../lambdas/services/execute-service.js';
-import { JobsService } from '../../lambdas/services/jobs-service.js';
-import { WatchService } from '../../lambdas/services/watch-service.js';
+import { CallbackService } from '../../lambdas/services/executor/callback-service.js';
+import { ExecutionService } from '../../lambdas/services/jobs/execution-service.js';
+import { JobService } from '../../lambdas/services/jobs/job-service.js';
+import { QueryService } from '../../lambdas/services/jobs/query-service.js';
+import type { ServiceDeps } from '../../lambdas/services/service-deps.js';
 import { apiGatewayEvent } from './lambda-events.js';
-import { fakeDeps } from './services.js';
+import { setup } from './scheduler.js';
 
 export interface HarnessResponse {
   status: number;
@@ -13,20 +15,26 @@ export interface HarnessResponse {
   body: any;
 }
 
+/** createApi over these deps, as the composition root wires it, with `extra` on top (a rate limiter, an idempotency store). */
+export function apiOver(deps: ServiceDeps, extra: Partial<ApiDeps> = {}) {
+  return createApi({
+    jobs: new JobService(deps),
+    queries: new QueryService(deps),
+    executions: new ExecutionService(deps),
+    callbacks: new CallbackService(deps, 'exec-api'),
+    health: async () => {},
+    log: deps.log,
+    ...extra,
+  });
+}
+
 /**
  * The API's request handler (createApi) over the in-memory stores and a fake clock: handler-level
  * tests of routes, status codes and headers without a server or emulators.
  */
 export function apiHarness(now: number) {
-  const f = fakeDeps(now);
-  const service = new JobsService(f.deps);
-  const api = createApi({
-    service,
-    callbacks: new ExecuteService(f.deps, 'exec-api'),
-    health: async () => {},
-    log: silentLogger,
-    idempotency: { store: f.idempotency, clock: f.clock },
-  });
+  const s = setup({ now });
+  const api = apiOver(s.deps, { log: silentLogger, idempotency: { store: s.idempotency, clock: s.clock } });
   async function request(
     method: string,
     path: string,
@@ -43,5 +51,5 @@ export function apiHarness(now: number) {
       body: text ? JSON.parse(text) : undefined,
     };
   }
-  return { ...f, service, watch: new WatchService(f.deps), request };
+  return { ...s, request };
 }

@@ -1,6 +1,6 @@
 import type { HttpCaller, HttpOutcome, HttpRequest } from '../../lambdas/core/ports/http-caller.js';
 import { type Logger, silentLogger } from '../../lambdas/core/ports/logger.js';
-import type { ServiceDeps } from '../../lambdas/services/deps.js';
+import type { ServiceDeps } from '../../lambdas/services/service-deps.js';
 import { FakeClock, MemoryExecutionStore, MemoryJobStore, MemoryRunQueue } from './memory.js';
 import { MemoryIdempotencyStore } from './memory-idempotency.js';
 
@@ -20,8 +20,8 @@ export class ScriptedHttp implements HttpCaller {
   }
 }
 
-export function fakeDeps(now: number, overrides: { log?: Logger } = {}) {
-  const jobs = new MemoryJobStore();
+export function fakeDeps(now: number, overrides: { log?: Logger; jobs?: MemoryJobStore } = {}) {
+  const jobs = overrides.jobs ?? new MemoryJobStore();
   const executions = new MemoryExecutionStore();
   const queue = new MemoryRunQueue();
   const http = new ScriptedHttp();

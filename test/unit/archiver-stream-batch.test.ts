@@ -8,7 +8,7 @@ import {
   isTtlRemoval,
 } from '../../lambdas/archiver/stream-batch.js';
 import { silentLogger } from '../../lambdas/core/ports/logger.js';
-import { archiveRowOf } from '../../lambdas/services/archive-service.js';
+import { archiveRowOf } from '../../lambdas/services/history/archive-rows.js';
 import type { StreamRecord } from '../../schemas/stream.js';
 import { aFinishedExecution } from '../support/history-fixtures.js';
 import { MemoryArchiveStore } from '../support/memory-archive-store.js';

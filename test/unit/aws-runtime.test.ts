@@ -3,21 +3,21 @@ import { ChangeMessageVisibilityBatchCommand, SQSClient } from '@aws-sdk/client-
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  SecretsManagerSigningKeys,
+  SIGNING_SECRET_MAX_AGE_SECONDS,
+} from '../../lambdas/adapters/secrets-manager-signing-keys.js';
 import { SqsRunQueue } from '../../lambdas/adapters/sqs-run-queue.js';
 import { cachedHealth } from '../../lambdas/api/health-cache.js';
+import { redeliveryDelaySeconds, redeliverySpanSeconds } from '../../lambdas/batch/redelivery.js';
+import { withOutcomeMetrics } from '../../lambdas/composition/metric-listeners.js';
 import { silentLogger } from '../../lambdas/core/ports/logger.js';
 import { priorityOfQueueArn, processRunBatch } from '../../lambdas/executor/batch.js';
 import { RUN_REDELIVERY } from '../../lambdas/executor/redelivery.js';
 import { processNotificationBatch } from '../../lambdas/notifier/batch.js';
 import { NOTIFICATION_REDELIVERY } from '../../lambdas/notifier/redelivery.js';
-import type { ExecuteService } from '../../lambdas/services/execute-service.js';
-import type { NotifierService } from '../../lambdas/services/notifier-service.js';
-import { withOutcomeMetrics } from '../../lambdas/shared/outcome-metrics.js';
-import { redeliveryDelaySeconds, redeliverySpanSeconds } from '../../lambdas/shared/redelivery.js';
-import {
-  SecretsManagerSigningKeys,
-  SIGNING_SECRET_MAX_AGE_SECONDS,
-} from '../../lambdas/shared/signing-secrets.js';
+import type { ExecutorService } from '../../lambdas/services/executor/executor-service.js';
+import type { NotifierService } from '../../lambdas/services/notifications/notifier-service.js';
 import type { ExecutionRecord, JobRecord } from '../../schemas/records.js';
 import { MemoryRunQueue } from '../support/memory.js';
 import { aDeadNotification } from '../support/notification-fixtures.js';
@@ -81,7 +81,7 @@ describe('processNotificationBatch', () => {
 describe('processRunBatch', () => {
   const failing = {
     handle: async () => Promise.reject(new Error('store unavailable')),
-  } as unknown as ExecuteService;
+  } as unknown as ExecutorService;
 
   it('hands each failed run back to its own queue after the delay of its receive count', async () => {
     // Prepare

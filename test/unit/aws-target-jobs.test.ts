@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AwsTargetRequest, TargetOutcome } from '../../lambdas/core/ports/aws-target-caller.js';
 import { signatureHeader } from '../../lambdas/core/signing.js';
-import { ExecuteService } from '../../lambdas/services/execute-service.js';
 import { apiHarness } from '../support/api-harness.js';
 
 const NOW = Date.parse('2026-05-01T12:00:00.200Z');
@@ -26,7 +25,7 @@ function setup(answer: (r: AwsTargetRequest) => TargetOutcome = () => ok) {
   const h = apiHarness(NOW);
   const aws = scriptedAws(answer);
   h.deps.aws = aws.caller;
-  return { ...h, aws, executor: new ExecuteService(h.deps, 'exec-a') };
+  return { ...h, aws };
 }
 
 const ok: TargetOutcome = {

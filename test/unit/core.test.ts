@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelayMs, isRetryable } from '../../lambdas/core/backoff.js';
 import { hourOf, hoursBetween, shardOf } from '../../lambdas/core/buckets.js';
-import { executionIdFor, jobIdOfExecution, newJobId } from '../../lambdas/core/ids.js';
+import { executionIdFor, newJobId, scheduledRunOf } from '../../lambdas/core/ids.js';
 import { jitterOffsetMs } from '../../lambdas/core/jitter.js';
 import { signatureHeader, verifySignature } from '../../lambdas/core/signing.js';
-import { canTransitionExecution, canTransitionJob, isFinal } from '../../lambdas/core/transitions.js';
+import { canTransitionExecution, canTransitionJob, isFinal } from '../../lambdas/core/states.js';
 import { RetryPolicy } from '../../schemas/job.js';
 
 const T0 = Date.parse('2026-03-08T06:59:30.250Z');
@@ -53,7 +53,9 @@ describe('ids', () => {
   it('derives the execution id from job and scheduled instant, and back', () => {
     const id = executionIdFor('job_X', '2026-03-08T07:00:00.000Z');
     expect(id).toBe('job_X:2026-03-08T07:00:00.000Z');
-    expect(jobIdOfExecution(id)).toBe('job_X');
+    expect(scheduledRunOf(id)).toEqual({ jobId: 'job_X', scheduledAt: '2026-03-08T07:00:00.000Z' });
+    expect(scheduledRunOf('job_X')).toBeNull();
+    expect(scheduledRunOf('job_X:not-a-time')).toBeNull();
   });
 });
 

@@ -2,17 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { describeCycle, findCycle } from '../../lambdas/core/dependency-graph.js';
 import { ValidationFailed } from '../../lambdas/core/errors.js';
 import type { DependencyRound } from '../../lambdas/core/ports/dependency-rounds.js';
-import { validateDependencies } from '../../lambdas/services/dependencies.js';
-import { upstreamOutcome } from '../../lambdas/services/dependency-trigger.js';
-import { ExecuteService } from '../../lambdas/services/execute-service.js';
-import { withExecutionEvents } from '../../lambdas/services/execution-events.js';
-import { JobsService } from '../../lambdas/services/jobs-service.js';
-import { CreateJobBody } from '../../schemas/job.js';
+import { validateDependencies } from '../../lambdas/services/dependencies/dependency-checks.js';
+import { upstreamOutcome } from '../../lambdas/services/dependencies/dependency-service.js';
 import type { ExecutionRecord, JobRecord } from '../../schemas/records.js';
 import { MemoryJobStore } from '../support/memory.js';
-import { fakeDeps } from '../support/services.js';
+import { jobBody, setup } from '../support/scheduler.js';
 
-const NOW = Date.parse('2026-05-01T12:00:00.000Z');
+const _NOW = Date.parse('2026-05-01T12:00:00.000Z');
 const TENANT = 'team-a';
 
 /** A job store that yields to the event loop inside every round operation, so concurrent callers interleave. */
@@ -34,39 +30,26 @@ class InterleavingJobStore extends MemoryJobStore {
   }
 }
 
-function setup(options: { interleave?: boolean } = {}) {
-  const f = fakeDeps(NOW);
-  if (options.interleave) {
-    const jobs = new InterleavingJobStore();
-    f.deps.jobs = jobs;
-    f.jobs = jobs;
-  }
-  withExecutionEvents(f.deps);
-  const service = new JobsService(f.deps);
-  const executor = new ExecuteService(f.deps, 'exec-a');
+/** The shared setup with the listeners on, a create of dependency-test jobs and a job's history oldest first. */
+function dependencyWorld(options: { interleave?: boolean } = {}) {
+  const s = setup({
+    listeners: true,
+    ...(options.interleave ? { jobs: new InterleavingJobStore() } : {}),
+  });
   const create = (overrides: Record<string, unknown>, tenant = TENANT) =>
-    service.createJob(
+    s.jobService.createJob(
       tenant,
-      CreateJobBody.parse({
-        target: { url: 'https://example.com/hook' },
+      jobBody({
         schedule: { type: 'cron', expression: '0 0 1 1 *' },
         retry: { maxAttempts: 1 },
         ...overrides,
       }),
     );
-  /** Delivers every queued run message to the executor, as the run queue would, until none is left. */
-  const drain = async () => {
-    const outcomes: string[] = [];
-    for (let runs = f.queue.take(); runs.length > 0; runs = f.queue.take()) {
-      for (const run of runs) outcomes.push(`${run.message.jobId}:${await executor.handle(run.message)}`);
-    }
-    return outcomes;
-  };
   const history = async (job: JobRecord) =>
-    (await f.executions.listByJob(job.jobId, {}, 100)).items.sort((a, b) =>
+    (await s.executions.listByJob(job.jobId, {}, 100)).items.sort((a, b) =>
       a.scheduledAt < b.scheduledAt ? -1 : 1,
     );
-  return { ...f, service, executor, create, drain, history };
+  return { ...s, create, history };
 }
 
 function finishedRun(job: JobRecord, at: string, status: ExecutionRecord['status']): ExecutionRecord {
@@ -114,7 +97,7 @@ describe('findCycle', () => {
 
 describe('validateDependencies', () => {
   it('refuses a missing upstream and another tenant’s job alike, naming the field', async () => {
-    const s = setup();
+    const s = dependencyWorld();
     const theirs = await s.create({}, 'team-b');
     const error = await s
       .create({ dependsOn: ['job_01J0000000000000000000000Z', theirs.jobId] })
@@ -128,7 +111,7 @@ describe('validateDependencies', () => {
   });
 
   it('refuses an upstream listed twice and a dependency schedule without upstreams', async () => {
-    const s = setup();
+    const s = dependencyWorld();
     const a = await s.create({});
     await expect(s.create({ dependsOn: [a.jobId, a.jobId] })).rejects.toThrow(/listed twice/);
     await expect(s.create({ schedule: { type: 'dependency' } })).rejects.toThrow(
@@ -137,7 +120,7 @@ describe('validateDependencies', () => {
   });
 
   it('names the cycle a change of dependsOn would close, over the whole upstream graph', async () => {
-    const s = setup();
+    const s = dependencyWorld();
     const a = await s.create({});
     const b = await s.create({ schedule: { type: 'dependency' }, dependsOn: [a.jobId] });
     const c = await s.create({ schedule: { type: 'dependency' }, dependsOn: [b.jobId] });
@@ -163,7 +146,7 @@ describe('validateDependencies', () => {
 
 describe('JobsService.createJob with dependencies', () => {
   it('keeps a dependency-scheduled job active with no next run, and registers its reverse edges', async () => {
-    const s = setup();
+    const s = dependencyWorld();
     const a = await s.create({});
     const b = await s.create({});
     const d = await s.create({ schedule: { type: 'dependency' }, dependsOn: [a.jobId, b.jobId] });
@@ -175,13 +158,13 @@ describe('JobsService.createJob with dependencies', () => {
   });
 });
 
-describe('DependencyTrigger', () => {
+describe('DependencyService', () => {
   it('runs A → B → C in order, each dependent with trigger "dependency"', async () => {
-    const s = setup();
+    const s = dependencyWorld();
     const a = await s.create({});
     const b = await s.create({ schedule: { type: 'dependency' }, dependsOn: [a.jobId] });
     const c = await s.create({ schedule: { type: 'dependency' }, dependsOn: [b.jobId] });
-    await s.service.triggerJob(TENANT, a.jobId);
+    await s.jobService.triggerJob(TENANT, a.jobId);
     expect(await s.drain()).toEqual([`${a.jobId}:succeeded`, `${b.jobId}:succeeded`, `${c.jobId}:succeeded`]);
     const [bRun] = await s.history(b);
     expect(bRun).toMatchObject({ trigger: 'dependency', status: 'succeeded' });
@@ -189,11 +172,11 @@ describe('DependencyTrigger', () => {
   });
 
   it('runs a dependent that keeps its own schedule after its upstream too', async () => {
-    const s = setup();
+    const s = dependencyWorld();
     const a = await s.create({});
     const b = await s.create({ schedule: { type: 'rate', everySeconds: 3600 }, dependsOn: [a.jobId] });
     expect(b.nextRunAt).toBe('2026-05-01T13:00:00.000Z');
-    await s.service.triggerJob(TENANT, a.jobId);
+    await s.jobService.triggerJob(TENANT, a.jobId);
     expect(await s.drain()).toEqual([`${a.jobId}:succeeded`, `${b.jobId}:succeeded`]);
     const [bRun] = await s.history(b);
     expect(bRun).toMatchObject({ trigger: 'dependency', status: 'succeeded' });
@@ -202,7 +185,7 @@ describe('DependencyTrigger', () => {
 
   it('waits for every upstream, and two upstreams finishing at once fire the dependent exactly once', async () => {
     for (let round = 0; round < 10; round++) {
-      const s = setup({ interleave: true });
+      const s = dependencyWorld({ interleave: true });
       const a1 = await s.create({});
       const a2 = await s.create({});
       const b = await s.create({ schedule: { type: 'dependency' }, dependsOn: [a1.jobId, a2.jobId] });
@@ -230,12 +213,12 @@ describe('DependencyTrigger', () => {
   });
 
   it('skips the dependent of a failed upstream under "skip", down the chain, naming the upstream', async () => {
-    const s = setup();
+    const s = dependencyWorld();
     const a = await s.create({});
     const b = await s.create({ schedule: { type: 'dependency' }, dependsOn: [a.jobId] });
     const c = await s.create({ schedule: { type: 'dependency' }, dependsOn: [b.jobId] });
     s.http.answer = () => ({ kind: 'response', statusCode: 500, body: '', durationMs: 3 });
-    const aRun = await s.service.triggerJob(TENANT, a.jobId);
+    const aRun = await s.jobService.triggerJob(TENANT, a.jobId);
     expect(await s.drain()).toEqual([`${a.jobId}:failed`]);
     const [bRun] = await s.history(b);
     expect(bRun).toMatchObject({
@@ -249,7 +232,7 @@ describe('DependencyTrigger', () => {
   });
 
   it('runs the dependent of a failed upstream under "run"', async () => {
-    const s = setup();
+    const s = dependencyWorld();
     const a = await s.create({});
     const b = await s.create({
       schedule: { type: 'dependency' },
@@ -260,12 +243,12 @@ describe('DependencyTrigger', () => {
       request.headers['x-scheduler-job-id'] === a.jobId
         ? { kind: 'error', error: 'connection refused', timedOut: false, aborted: false, durationMs: 1 }
         : { kind: 'response', statusCode: 200, body: '', durationMs: 1 };
-    await s.service.triggerJob(TENANT, a.jobId);
+    await s.jobService.triggerJob(TENANT, a.jobId);
     expect(await s.drain()).toEqual([`${a.jobId}:failed`, `${b.jobId}:succeeded`]);
   });
 
   it('ignores a paused dependent, a stale edge and upstream runs that never ran', async () => {
-    const s = setup();
+    const s = dependencyWorld();
     const a = await s.create({});
     const b = await s.create({ schedule: { type: 'dependency' }, dependsOn: [a.jobId] });
     const c = await s.create({ schedule: { type: 'dependency' }, dependsOn: [a.jobId] });
@@ -289,7 +272,7 @@ describe('DependencyTrigger', () => {
   });
 
   it('passes on no failure for a dependent run its own overlap policy dropped', async () => {
-    const s = setup();
+    const s = dependencyWorld();
     const a = await s.create({});
     const b = await s.create({
       schedule: { type: 'dependency' },
@@ -302,10 +285,10 @@ describe('DependencyTrigger', () => {
       request.headers['x-scheduler-job-id'] === b.jobId
         ? { kind: 'response', statusCode: 202, body: '{"async":true}', durationMs: 1 }
         : { kind: 'response', statusCode: 200, body: '', durationMs: 1 };
-    await s.service.triggerJob(TENANT, a.jobId);
+    await s.jobService.triggerJob(TENANT, a.jobId);
     expect(await s.drain()).toEqual([`${a.jobId}:succeeded`, `${b.jobId}:running`]);
     s.clock.advance(1000);
-    await s.service.triggerJob(TENANT, a.jobId);
+    await s.jobService.triggerJob(TENANT, a.jobId);
     expect(await s.drain()).toEqual([`${a.jobId}:succeeded`, `${b.jobId}:skipped`]);
     const [, dropped] = await s.history(b);
     expect(dropped).toMatchObject({ trigger: 'dependency', status: 'skipped' });

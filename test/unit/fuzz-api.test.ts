@@ -2,13 +2,11 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeCursor } from '../../lambdas/adapters/dynamo-common.js';
-import { createApi } from '../../lambdas/api/app.js';
 import { TenantRateLimiter } from '../../lambdas/api/rate-limit.js';
 import { InvalidCursor } from '../../lambdas/core/errors.js';
 import { silentLogger } from '../../lambdas/core/ports/logger.js';
-import { ExecuteService } from '../../lambdas/services/execute-service.js';
-import { JobsService } from '../../lambdas/services/jobs-service.js';
 import { MAX_TIMEOUT_SECONDS } from '../../schemas/job.js';
+import { apiOver } from '../support/api-harness.js';
 import { fakeDeps } from '../support/services.js';
 
 /**
@@ -399,10 +397,7 @@ interface Answer {
 /** createApi over the memory stores (as test/support/api-harness.ts), taking raw and base64 bodies. */
 function fuzzApi() {
   const f = fakeDeps(NOW);
-  const api = createApi({
-    service: new JobsService(f.deps),
-    callbacks: new ExecuteService(f.deps, 'exec-fuzz'),
-    health: async () => {},
+  const api = apiOver(f.deps, {
     log: silentLogger,
     idempotency: { store: f.idempotency, clock: f.clock },
     // The fuzz sends thousands of requests as one tenant: the rate limit is not what it tests.

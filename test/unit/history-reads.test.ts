@@ -6,9 +6,9 @@ import { ObjectHistoryArchive } from '../../lambdas/adapters/object-history-arch
 import { ExecutionNotFound, InvalidCursor } from '../../lambdas/core/errors.js';
 import type { ExecutionFilter } from '../../lambdas/core/ports/execution-store.js';
 import { silentLogger } from '../../lambdas/core/ports/logger.js';
-import { archiveRowOf, executionOfRow } from '../../lambdas/services/archive-service.js';
-import { decodeHistoryCursor, encodeHistoryCursor } from '../../lambdas/services/history-reads.js';
-import { JobsService } from '../../lambdas/services/jobs-service.js';
+import { archiveRowOf, executionOfRow } from '../../lambdas/services/history/archive-rows.js';
+import { decodeHistoryCursor, encodeHistoryCursor } from '../../lambdas/services/history/history-reads.js';
+import type { QueryService } from '../../lambdas/services/jobs/query-service.js';
 import { executionView } from '../../lambdas/services/views.js';
 import type { ExecutionStatus } from '../../schemas/job.js';
 import type { ExecutionRecord } from '../../schemas/records.js';
@@ -16,14 +16,15 @@ import { aJob } from '../integration/store-conformance.js';
 import { aFinishedExecution } from '../support/history-fixtures.js';
 import { FakeClock } from '../support/memory.js';
 import { MemoryArchiveStore } from '../support/memory-archive-store.js';
-import { fakeDeps } from '../support/services.js';
+import { setup } from '../support/scheduler.js';
 
 const NOW = Date.parse('2026-06-01T12:00:00.000Z');
 const HOT_SECONDS = 3600; // fakeDeps' hotRetentionSeconds
 const DAY = 86_400_000;
 
-function setup() {
-  const f = fakeDeps(NOW);
+/** The shared setup with a job of team-a and the archive on memory objects. */
+function withArchive() {
+  const f = setup({ now: NOW });
   const store = new MemoryArchiveStore();
   const archive = new ObjectHistoryArchive(store);
   f.deps.archive = archive;
@@ -31,7 +32,7 @@ function setup() {
   f.jobs.items.set(job.jobId, job);
   // The compactor's own clock: every removal date of these tests has settled by then.
   const compactor = new ArchiveCompactor(store, { clock: new FakeClock(NOW + 3 * DAY), log: silentLogger });
-  return { ...f, store, archive, compactor, job, service: new JobsService(f.deps) };
+  return { ...f, store, archive, compactor, job };
 }
 
 /** A finished execution `finishedAgoMs` before NOW, with the expiry the executor gives it. */
@@ -73,7 +74,7 @@ async function archiveInBatches(
   }
 }
 
-async function listAll(service: JobsService, jobId: string, filter: ExecutionFilter, limit: number) {
+async function listAll(service: QueryService, jobId: string, filter: ExecutionFilter, limit: number) {
   const seen: ExecutionRecord[] = [];
   let cursor: string | undefined;
   for (let pages = 0; pages < 500; pages++) {
@@ -100,62 +101,62 @@ describe('history cursors', () => {
   });
 });
 
-describe('JobsService history reads', () => {
+describe('QueryService history reads', () => {
   describe('getExecution', () => {
     it('returns a hot execution, and the archived one once its hot copy expired', async () => {
-      const s = setup();
+      const s = withArchive();
       const item = finished(s.job.jobId, NOW - 2 * DAY, NOW - 2 * DAY + 500);
       await s.executions.createExecution(item);
       await archiveBatch(s.archive, [item]);
 
       // Expired but not yet removed (TTL is lazy): readers ignore the hot copy and read the archive.
-      const found = await s.service.getExecution('team-a', item.executionId);
+      const found = await s.queries.getExecution('team-a', item.executionId);
       expect(found).toMatchObject({ executionId: item.executionId, status: 'succeeded', rev: 0 });
       expect(found.attempts).toEqual(item.attempts);
 
       s.executions.items.delete(item.executionId);
-      expect((await s.service.getExecution('team-a', item.executionId)).rev).toBe(0);
+      expect((await s.queries.getExecution('team-a', item.executionId)).rev).toBe(0);
       await s.compactor.compact();
       expect(s.store.keys(STAGING_PREFIX)).toEqual([]);
-      expect(executionView(await s.service.getExecution('team-a', item.executionId))).toEqual(
+      expect(executionView(await s.queries.getExecution('team-a', item.executionId))).toEqual(
         executionView(item),
       );
     });
 
     it('prefers the live hot copy', async () => {
-      const s = setup();
+      const s = withArchive();
       const item = finished(s.job.jobId, NOW - 60_000, NOW - 30_000);
       await s.executions.createExecution(item);
-      expect((await s.service.getExecution('team-a', item.executionId)).rev).toBe(item.rev);
+      expect((await s.queries.getExecution('team-a', item.executionId)).rev).toBe(item.rev);
       expect(s.store.calls).toMatchObject({ list: 0, get: 0 });
     });
 
     it('is not found for an expired execution not archived yet, another tenant, or a malformed id', async () => {
-      const s = setup();
+      const s = withArchive();
       const expired = finished(s.job.jobId, NOW - 2 * DAY, NOW - 2 * DAY);
       await s.executions.createExecution(expired);
-      await expect(s.service.getExecution('team-a', expired.executionId)).rejects.toBeInstanceOf(
+      await expect(s.queries.getExecution('team-a', expired.executionId)).rejects.toBeInstanceOf(
         ExecutionNotFound,
       );
 
       await archiveBatch(s.archive, [expired]);
-      await expect(s.service.getExecution('team-b', expired.executionId)).rejects.toBeInstanceOf(
+      await expect(s.queries.getExecution('team-b', expired.executionId)).rejects.toBeInstanceOf(
         ExecutionNotFound,
       );
       const live = finished(s.job.jobId, NOW - 1000, NOW - 500);
       await s.executions.createExecution(live);
-      await expect(s.service.getExecution('team-b', live.executionId)).rejects.toBeInstanceOf(
+      await expect(s.queries.getExecution('team-b', live.executionId)).rejects.toBeInstanceOf(
         ExecutionNotFound,
       );
       for (const id of ['nonsense', `${s.job.jobId}:not-a-date`, ':2026-01-01T00:00:00.000Z']) {
-        await expect(s.service.getExecution('team-a', id)).rejects.toBeInstanceOf(ExecutionNotFound);
+        await expect(s.queries.getExecution('team-a', id)).rejects.toBeInstanceOf(ExecutionNotFound);
       }
     });
   });
 
   describe('archive reads', () => {
     /** A day of archived runs every ten minutes, removed one per stream batch. */
-    async function archivedDay(s: ReturnType<typeof setup>) {
+    async function archivedDay(s: ReturnType<typeof withArchive>) {
       const day = Date.parse('2026-03-08T00:00:00.000Z');
       const items = Array.from({ length: 144 }, (_, i) =>
         finished(s.job.jobId, day + i * 600_000, day + i * 600_000 + 500),
@@ -165,7 +166,7 @@ describe('JobsService history reads', () => {
     }
 
     it('pages a day of archived runs the same before and after its compaction', async () => {
-      const s = setup();
+      const s = withArchive();
       const items = await archivedDay(s);
       const newest = (from: number, n: number) =>
         items
@@ -174,24 +175,24 @@ describe('JobsService history reads', () => {
           .map((e) => e.scheduledAt);
       for (const stage of ['staged', 'compacted']) {
         if (stage === 'compacted') await s.compactor.compact();
-        const page = await s.service.listExecutions('team-a', s.job.jobId, {}, 10);
+        const page = await s.queries.listExecutions('team-a', s.job.jobId, {}, 10);
         expect(
           page.items.map((e) => e.scheduledAt),
           stage,
         ).toEqual(newest(144, 10));
-        const next = await s.service.listExecutions('team-a', s.job.jobId, {}, 10, page.nextCursor!);
+        const next = await s.queries.listExecutions('team-a', s.job.jobId, {}, 10, page.nextCursor!);
         expect(
           next.items.map((e) => e.scheduledAt),
           stage,
         ).toEqual(newest(134, 10));
         const window = { from: items[20]!.scheduledAt, to: items[24]!.scheduledAt };
-        const inWindow = await s.service.listExecutions('team-a', s.job.jobId, window, 10);
+        const inWindow = await s.queries.listExecutions('team-a', s.job.jobId, window, 10);
         expect(
           inWindow.items.map((e) => e.scheduledAt),
           stage,
         ).toEqual(newest(25, 5));
-        expect((await listAll(s.service, s.job.jobId, {}, 50)).length, stage).toBe(144);
-        expect((await s.service.getExecution('team-a', items[77]!.executionId)).executionId).toBe(
+        expect((await listAll(s.queries, s.job.jobId, {}, 50)).length, stage).toBe(144);
+        expect((await s.queries.getExecution('team-a', items[77]!.executionId)).executionId).toBe(
           items[77]!.executionId,
         );
       }
@@ -199,9 +200,9 @@ describe('JobsService history reads', () => {
     });
 
     it('answers 404, not 500, for an id whose instant names no archive date', async () => {
-      const s = setup();
+      const s = withArchive();
       await expect(
-        s.service.getExecution('team-a', `${s.job.jobId}:+275760-09-13T00:00:00.000Z`),
+        s.queries.getExecution('team-a', `${s.job.jobId}:+275760-09-13T00:00:00.000Z`),
       ).rejects.toBeInstanceOf(ExecutionNotFound);
     });
 
@@ -219,7 +220,7 @@ describe('JobsService history reads', () => {
 
   describe('listExecutions', () => {
     it('filters by status, from and to across the hot/cold boundary, one item per page', async () => {
-      const s = setup();
+      const s = withArchive();
       const jobId = s.job.jobId;
       const statuses: ExecutionStatus[] = ['failed', 'succeeded', 'failed', 'succeeded', 'failed', 'failed'];
       // Six daily runs: the four older ones are archived, the two newest are hot.
@@ -231,42 +232,42 @@ describe('JobsService history reads', () => {
       const hot = items.slice(4).map((item) => ({ ...item, expiresAt: Math.floor(NOW / 1000) + 600 }));
       for (const item of hot) await s.executions.createExecution(item);
 
-      const failed = await listAll(s.service, jobId, { status: 'failed' }, 1);
+      const failed = await listAll(s.queries, jobId, { status: 'failed' }, 1);
       expect(failed.map((e) => e.scheduledAt)).toEqual(
         [hot[1]!, hot[0]!, items[2]!, items[0]!].map((e) => e.scheduledAt),
       );
 
       const window = { from: items[1]!.scheduledAt, to: hot[0]!.scheduledAt };
-      const inWindow = await listAll(s.service, jobId, window, 2);
+      const inWindow = await listAll(s.queries, jobId, window, 2);
       expect(inWindow.map((e) => e.scheduledAt)).toEqual(
         [hot[0]!, items[3]!, items[2]!, items[1]!].map((e) => e.scheduledAt),
       );
 
-      const both = await listAll(s.service, jobId, { ...window, status: 'succeeded' }, 1);
+      const both = await listAll(s.queries, jobId, { ...window, status: 'succeeded' }, 1);
       expect(both.map((e) => e.scheduledAt)).toEqual([items[3]!, items[1]!].map((e) => e.scheduledAt));
     });
 
     it('serves recent pages from the hot table alone', async () => {
-      const s = setup();
+      const s = withArchive();
       // A day hot: a full page of the last minutes is newer than anything archived can be.
       s.deps.settings.hotRetentionSeconds = 86_400;
       for (let i = 0; i < 5; i++)
         await s.executions.createExecution(finished(s.job.jobId, NOW - i * 60_000, NOW - i * 60_000));
-      const page = await s.service.listExecutions('team-a', s.job.jobId, {}, 3);
+      const page = await s.queries.listExecutions('team-a', s.job.jobId, {}, 3);
       expect(page.items).toHaveLength(3);
       expect(page.nextCursor).not.toBeNull();
       expect(s.store.calls.list).toBe(0);
     });
 
     it('refuses a cursor issued for another job', async () => {
-      const s = setup();
+      const s = withArchive();
       const other = aJob({ tenant: 'team-a' });
       s.jobs.items.set(other.jobId, other);
       for (let i = 0; i < 3; i++)
         await s.executions.createExecution(finished(other.jobId, NOW - i * 1000, NOW - i * 1000));
-      const page = await s.service.listExecutions('team-a', other.jobId, {}, 1);
+      const page = await s.queries.listExecutions('team-a', other.jobId, {}, 1);
       await expect(
-        s.service.listExecutions('team-a', s.job.jobId, {}, 1, page.nextCursor!),
+        s.queries.listExecutions('team-a', s.job.jobId, {}, 1, page.nextCursor!),
       ).rejects.toBeInstanceOf(InvalidCursor);
     });
 
@@ -298,7 +299,7 @@ describe('JobsService history reads', () => {
           // before deleting staging), or half compacted and half staged after.
           fc.constantFrom('staged', 'compacted', 'died-before-deleting', 'half-later'),
           async (runs, status, fromAge, toAge, limit, perBatch, regrouped, compaction) => {
-            const s = setup();
+            const s = withArchive();
             const visible: ExecutionRecord[] = [];
             const archived: ExecutionRecord[] = [];
             for (const r of runs) {
@@ -337,7 +338,7 @@ describe('JobsService history reads', () => {
               .map((e) => e.executionId)
               .sort()
               .reverse();
-            const listed = await listAll(s.service, s.job.jobId, filter, limit);
+            const listed = await listAll(s.queries, s.job.jobId, filter, limit);
             expect(listed.map((e) => e.executionId)).toEqual(expected);
           },
         ),

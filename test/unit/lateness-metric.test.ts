@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { withLatenessMetric } from '../../lambdas/composition/metric-listeners.js';
 import type { ExecutionEvents } from '../../lambdas/core/ports/execution-events.js';
-import { withLatenessMetric } from '../../lambdas/executor/lateness-metric.js';
-import { ExecuteService } from '../../lambdas/services/execute-service.js';
-import { JobsService } from '../../lambdas/services/jobs-service.js';
+import { ExecutorService } from '../../lambdas/services/executor/executor-service.js';
+import { JobService } from '../../lambdas/services/jobs/job-service.js';
 import { CreateJobBody } from '../../schemas/job.js';
 import { fakeDeps } from '../support/services.js';
 
@@ -19,8 +19,8 @@ describe('executor StartLatenessMs metric', () => {
     };
     const recorded: number[] = [];
     f.deps.events = withLatenessMetric(inner, (ms) => recorded.push(ms));
-    const jobs = new JobsService(f.deps);
-    const executor = new ExecuteService(f.deps, 'exec-a');
+    const jobs = new JobService(f.deps);
+    const executor = new ExecutorService(f.deps, 'exec-a');
     await jobs.createJob(
       't',
       CreateJobBody.parse({

@@ -8,38 +8,23 @@ import {
   withNewPlan,
 } from '../../lambdas/core/lifecycle.js';
 import { SKIPPED_RECORD_LIMIT } from '../../lambdas/core/misfire.js';
-import { ExecuteService } from '../../lambdas/services/execute-service.js';
-import { withExecutionEvents } from '../../lambdas/services/execution-events.js';
-import { JobsService } from '../../lambdas/services/jobs-service.js';
-import { WatchService } from '../../lambdas/services/watch-service.js';
+import { withExecutionListeners } from '../../lambdas/services/execution-listeners.js';
 import { CreateJobBody, type MisfirePolicy, PatchJobBody } from '../../schemas/job.js';
 import type { RunMessage } from '../../schemas/messages.js';
 import type { JobRecord } from '../../schemas/records.js';
-import { fakeDeps } from '../support/services.js';
+import { jobBody, type Scheduler, setup } from '../support/scheduler.js';
 
-const NOW = Date.parse('2026-05-01T12:00:00.000Z');
 const at = (s: string) => Date.parse(s);
 
-function setup() {
-  const f = fakeDeps(NOW);
-  return {
-    ...f,
-    service: new JobsService(f.deps),
-    watch: new WatchService(f.deps),
-    executor: new ExecuteService(f.deps, 'exec-a'),
-  };
-}
-type Setup = ReturnType<typeof setup>;
+type Setup = Scheduler;
 
-const body = (overrides: Record<string, unknown>) =>
-  CreateJobBody.parse({ target: { url: 'https://example.com/hook' }, ...overrides });
 const patchOf = (value: Record<string, unknown>) => PatchJobBody.parse(value);
 
 /** A job running every minute from 12:01 (its first two runs are sent at create, the look-ahead being 2 min). */
 async function everyMinute(s: Setup, overrides: Record<string, unknown> = {}) {
-  const job = await s.service.createJob(
+  const job = await s.jobService.createJob(
     't',
-    body({ schedule: { type: 'rate', everySeconds: 60 }, misfireGraceSeconds: 30, ...overrides }),
+    jobBody({ schedule: { type: 'rate', everySeconds: 60 }, misfireGraceSeconds: 30, ...overrides }),
   );
   s.queue.take();
   return job;
@@ -58,7 +43,7 @@ describe('JobsService lifecycle', () => {
     it('replaces only the given fields and bumps the version', async () => {
       const s = setup();
       const job = await everyMinute(s, { name: 'old', concurrency: { max: 2 } });
-      const patched = await s.service.patchJob(
+      const patched = await s.jobService.patchJob(
         't',
         job.jobId,
         patchOf({ name: 'new', timeoutSeconds: 5, retry: { maxAttempts: 1 }, concurrency: null }),
@@ -77,7 +62,7 @@ describe('JobsService lifecycle', () => {
     it('changes nothing, not even the version, when every field given has its current value', async () => {
       const s = setup();
       const job = await everyMinute(s, { name: 'same' });
-      const patched = await s.service.patchJob(
+      const patched = await s.jobService.patchJob(
         't',
         job.jobId,
         patchOf({ name: 'same', schedule: { everySeconds: 60, type: 'rate' } }),
@@ -93,7 +78,7 @@ describe('JobsService lifecycle', () => {
       s.clock.current = at('2026-05-01T12:00:30.000Z');
       const writes: string[] = [];
       s.jobs.beforeWrite = (operation) => writes.push(operation);
-      const patched = await s.service.patchJob(
+      const patched = await s.jobService.patchJob(
         't',
         job.jobId,
         patchOf({ schedule: { type: 'cron', expression: '0 15 * * *', timezone: 'UTC' } }),
@@ -116,12 +101,12 @@ describe('JobsService lifecycle', () => {
 
     it('sends the first runs of a new schedule inside the look-ahead at once, anchored at the change', async () => {
       const s = setup();
-      const job = await s.service.createJob(
+      const job = await s.jobService.createJob(
         't',
-        body({ schedule: { type: 'cron', expression: '0 15 * * *', timezone: 'UTC' } }),
+        jobBody({ schedule: { type: 'cron', expression: '0 15 * * *', timezone: 'UTC' } }),
       );
       s.clock.current = at('2026-05-01T12:00:00.500Z');
-      const patched = await s.service.patchJob(
+      const patched = await s.jobService.patchJob(
         't',
         job.jobId,
         patchOf({ schedule: { type: 'rate', everySeconds: 30 } }),
@@ -142,11 +127,11 @@ describe('JobsService lifecycle', () => {
       const s = setup();
       const job = await everyMinute(s);
       s.queue.failNext = 1;
-      await s.service.patchJob('t', job.jobId, patchOf({ schedule: { type: 'rate', everySeconds: 20 } }));
+      await s.jobService.patchJob('t', job.jobId, patchOf({ schedule: { type: 'rate', everySeconds: 20 } }));
       const stored = await s.jobs.getJob(job.jobId);
       expect(stored?.nextRunAt).toBe('2026-05-01T12:00:20.000Z');
       expect(stored?.enqueuedThrough).toBeUndefined();
-      const report = await s.watch.watchShard(stored!.shard);
+      const report = await s.watcher.watchShard(stored!.shard);
       expect(report.runsEnqueued).toBe(6);
     });
 
@@ -160,7 +145,7 @@ describe('JobsService lifecycle', () => {
         const current = s.jobs.items.get(jobId)!;
         s.jobs.items.set(jobId, { ...current, nextRunAt: '2026-05-01T12:04:00.000Z' });
       };
-      const patched = await s.service.patchJob('t', job.jobId, patchOf({ priority: 'high' }));
+      const patched = await s.jobService.patchJob('t', job.jobId, patchOf({ priority: 'high' }));
       expect(raced).toBe(true);
       expect(patched).toMatchObject({ priority: 'high', version: 2, nextRunAt: '2026-05-01T12:04:00.000Z' });
     });
@@ -169,27 +154,27 @@ describe('JobsService lifecycle', () => {
       const s = setup();
       const job = await everyMinute(s);
       await expect(
-        s.service.patchJob('t', job.jobId, patchOf({ name: 'x' }), { versions: [7] }),
+        s.jobService.patchJob('t', job.jobId, patchOf({ name: 'x' }), { versions: [7] }),
       ).rejects.toBeInstanceOf(VersionConflict);
       expect(await s.jobs.getJob(job.jobId)).toEqual(job);
-      const ok = await s.service.patchJob('t', job.jobId, patchOf({ name: 'x' }), { versions: [1] });
+      const ok = await s.jobService.patchJob('t', job.jobId, patchOf({ name: 'x' }), { versions: [1] });
       expect(ok.version).toBe(2);
-      const any = await s.service.patchJob('t', job.jobId, patchOf({ name: 'y' }), { any: true });
+      const any = await s.jobService.patchJob('t', job.jobId, patchOf({ name: 'y' }), { any: true });
       expect(any.version).toBe(3);
     });
 
     it('refuses to change a cancelled, completed or failed job and writes nothing', async () => {
       const s = setup();
       const job = await everyMinute(s);
-      const cancelled = await s.service.cancelJob('t', job.jobId);
-      await expect(s.service.patchJob('t', job.jobId, patchOf({ name: 'x' }))).rejects.toBeInstanceOf(
+      const cancelled = await s.jobService.cancelJob('t', job.jobId);
+      await expect(s.jobService.patchJob('t', job.jobId, patchOf({ name: 'x' }))).rejects.toBeInstanceOf(
         InvalidState,
       );
       for (const status of ['completed', 'failed'] as const) {
         const other = await everyMinute(s);
         const finished = { ...(await s.jobs.getJob(other.jobId))!, status };
         s.jobs.items.set(other.jobId, finished);
-        await expect(s.service.patchJob('t', other.jobId, patchOf({ name: 'x' }))).rejects.toThrow(
+        await expect(s.jobService.patchJob('t', other.jobId, patchOf({ name: 'x' }))).rejects.toThrow(
           `is ${status}`,
         );
         expect(await s.jobs.getJob(other.jobId)).toEqual(finished);
@@ -201,7 +186,7 @@ describe('JobsService lifecycle', () => {
       const s = setup();
       const job = await everyMinute(s);
       await expect(
-        s.service.patchJob(
+        s.jobService.patchJob(
           't',
           job.jobId,
           patchOf({ schedule: { type: 'cron', expression: '0 9 * * *', timezone: 'Mars/Olympus' } }),
@@ -213,9 +198,9 @@ describe('JobsService lifecycle', () => {
     it('keeps a paused job off the index when its schedule changes; resume counts from the change', async () => {
       const s = setup();
       const job = await everyMinute(s, { misfire: 'skip' });
-      await s.service.pauseJob('t', job.jobId);
+      await s.jobService.pauseJob('t', job.jobId);
       s.clock.current = at('2026-05-01T12:10:30.000Z');
-      const patched = await s.service.patchJob(
+      const patched = await s.jobService.patchJob(
         't',
         job.jobId,
         patchOf({ schedule: { type: 'cron', expression: '*/5 * * * *', timezone: 'UTC' } }),
@@ -223,7 +208,7 @@ describe('JobsService lifecycle', () => {
       expect(patched).toMatchObject({ status: 'paused', scheduleChangedAt: '2026-05-01T12:10:30.000Z' });
       expect(patched.nextRunAt).toBeUndefined();
       s.clock.current = at('2026-05-01T12:21:00.000Z');
-      const resumed = await s.service.resumeJob('t', job.jobId);
+      const resumed = await s.jobService.resumeJob('t', job.jobId);
       // 12:15 and 12:20 fell after the change and before the resume: missed under `skip`.
       expect(await skippedTimes(s, job.jobId)).toEqual([
         '2026-05-01T12:15:00.000Z',
@@ -237,9 +222,9 @@ describe('JobsService lifecycle', () => {
       const s = setup();
       const upstream = await everyMinute(s);
       const job = await everyMinute(s);
-      await s.service.patchJob('t', job.jobId, patchOf({ dependsOn: [upstream.jobId] }));
+      await s.jobService.patchJob('t', job.jobId, patchOf({ dependsOn: [upstream.jobId] }));
       expect(await s.jobs.getDependents(upstream.jobId)).toEqual([job.jobId]);
-      await s.service.patchJob('t', job.jobId, patchOf({ dependsOn: [] }));
+      await s.jobService.patchJob('t', job.jobId, patchOf({ dependsOn: [] }));
       expect(await s.jobs.getDependents(upstream.jobId)).toEqual([]);
     });
   });
@@ -249,14 +234,14 @@ describe('JobsService lifecycle', () => {
       const s = setup();
       const job = await everyMinute(s);
       s.clock.current = at('2026-05-01T12:00:10.000Z');
-      const paused = await s.service.pauseJob('t', job.jobId);
+      const paused = await s.jobService.pauseJob('t', job.jobId);
       expect(paused).toMatchObject({ status: 'paused', pausedAt: '2026-05-01T12:00:10.000Z', version: 2 });
       expect(paused.nextRunAt).toBeUndefined();
       expect(s.jobs.dueHourOf(job.jobId)).toBeNull();
-      const again = await s.service.pauseJob('t', job.jobId);
+      const again = await s.jobService.pauseJob('t', job.jobId);
       expect(again).toEqual(paused);
       s.clock.current = at('2026-05-01T12:30:00.000Z');
-      const report = await s.watch.watchShard(job.shard);
+      const report = await s.watcher.watchShard(job.shard);
       expect(report.dueJobs).toBe(0);
       expect(s.queue.sent).toEqual([]);
     });
@@ -264,9 +249,9 @@ describe('JobsService lifecycle', () => {
     it('refuses a cancelled job', async () => {
       const s = setup();
       const job = await everyMinute(s);
-      await s.service.cancelJob('t', job.jobId);
-      await expect(s.service.pauseJob('t', job.jobId)).rejects.toBeInstanceOf(InvalidState);
-      await expect(s.service.resumeJob('t', job.jobId)).rejects.toBeInstanceOf(InvalidState);
+      await s.jobService.cancelJob('t', job.jobId);
+      await expect(s.jobService.pauseJob('t', job.jobId)).rejects.toBeInstanceOf(InvalidState);
+      await expect(s.jobService.resumeJob('t', job.jobId)).rejects.toBeInstanceOf(InvalidState);
     });
   });
 
@@ -311,9 +296,9 @@ describe('JobsService lifecycle', () => {
         const s = setup();
         const job = await everyMinute(s, { misfire: policy });
         s.clock.current = at('2026-05-01T12:02:30.000Z');
-        await s.service.pauseJob('t', job.jobId);
+        await s.jobService.pauseJob('t', job.jobId);
         s.clock.current = at('2026-05-01T12:10:10.000Z');
-        const resumed = await s.service.resumeJob('t', job.jobId);
+        const resumed = await s.jobService.resumeJob('t', job.jobId);
         expect(resumed).toMatchObject({
           status: 'active',
           version: 3,
@@ -330,9 +315,9 @@ describe('JobsService lifecycle', () => {
       const s = setup();
       const job = await everyMinute(s, { misfire: 'catch_up' });
       s.clock.current = at('2026-05-01T12:02:30.000Z');
-      await s.service.pauseJob('t', job.jobId);
+      await s.jobService.pauseJob('t', job.jobId);
       s.clock.current = at('2026-05-01T15:00:10.000Z');
-      await s.service.resumeJob('t', job.jobId);
+      await s.jobService.resumeJob('t', job.jobId);
       const late = s.queue.sent.filter((r) => r.message.lateAccepted);
       expect(late.map((r) => r.message.scheduledAt)).toEqual(['2026-05-01T14:59:00.000Z']);
       const skipped = await s.executions.listByJob(job.jobId, { status: 'skipped' }, 1000);
@@ -342,17 +327,17 @@ describe('JobsService lifecycle', () => {
 
     it('hands a run dropped while paused back to the queue when resumed within its grace', async () => {
       const s = setup();
-      const job = await s.service.createJob(
+      const job = await s.jobService.createJob(
         't',
-        body({ schedule: { type: 'rate', everySeconds: 60 }, misfireGraceSeconds: 60 }),
+        jobBody({ schedule: { type: 'rate', everySeconds: 60 }, misfireGraceSeconds: 60 }),
       );
       const queued = s.queue.take();
       s.clock.current = at('2026-05-01T12:00:59.500Z');
-      await s.service.pauseJob('t', job.jobId);
+      await s.jobService.pauseJob('t', job.jobId);
       s.clock.current = at('2026-05-01T12:01:00.000Z');
       expect(await s.executor.handle(queued[0]!.message)).toBe('dropped');
       s.clock.current = at('2026-05-01T12:01:20.000Z');
-      await s.service.resumeJob('t', job.jobId);
+      await s.jobService.resumeJob('t', job.jobId);
       const again = s.queue.take();
       expect(again[0]?.message.scheduledAt).toBe('2026-05-01T12:01:00.000Z');
       expect(await s.executor.handle(again[0]!.message)).toBe('succeeded');
@@ -362,7 +347,7 @@ describe('JobsService lifecycle', () => {
     it('leaves a job that is not paused as it is', async () => {
       const s = setup();
       const job = await everyMinute(s);
-      expect(await s.service.resumeJob('t', job.jobId)).toEqual(job);
+      expect(await s.jobService.resumeJob('t', job.jobId)).toEqual(job);
       expect(s.queue.sent).toEqual([]);
     });
 
@@ -372,13 +357,13 @@ describe('JobsService lifecycle', () => {
         ['skip', 'completed'],
       ] as const) {
         const s = setup();
-        const job = await s.service.createJob(
+        const job = await s.jobService.createJob(
           't',
-          body({ schedule: { type: 'once', at: '2026-05-01T13:00:00.000Z' }, misfire: policy }),
+          jobBody({ schedule: { type: 'once', at: '2026-05-01T13:00:00.000Z' }, misfire: policy }),
         );
-        await s.service.pauseJob('t', job.jobId);
+        await s.jobService.pauseJob('t', job.jobId);
         s.clock.current = at('2026-05-01T14:00:00.000Z');
-        const resumed = await s.service.resumeJob('t', job.jobId);
+        const resumed = await s.jobService.resumeJob('t', job.jobId);
         expect(resumed.status).toBe(expected);
         if (policy === 'skip') {
           expect(await skippedTimes(s, job.jobId)).toEqual(['2026-05-01T13:00:00.000Z']);
@@ -393,18 +378,18 @@ describe('JobsService lifecycle', () => {
 
     it('completes a one-time job whose run finished while it was paused', async () => {
       const s = setup();
-      const job = await s.service.createJob(
+      const job = await s.jobService.createJob(
         't',
-        body({ schedule: { type: 'once', at: '2026-05-01T12:00:05.000Z' } }),
+        jobBody({ schedule: { type: 'once', at: '2026-05-01T12:00:05.000Z' } }),
       );
       const [run] = s.queue.take();
       s.clock.current = at('2026-05-01T12:00:05.000Z');
       // The run was claimed just before the pause and finishes while the job is paused.
       const handling = s.executor.handle(run!.message);
-      await s.service.pauseJob('t', job.jobId);
+      await s.jobService.pauseJob('t', job.jobId);
       expect(await handling).toBe('succeeded');
       expect((await s.jobs.getJob(job.jobId))?.status).toBe('paused');
-      const resumed = await s.service.resumeJob('t', job.jobId);
+      const resumed = await s.jobService.resumeJob('t', job.jobId);
       expect(resumed.status).toBe('completed');
       expect(s.queue.sent).toEqual([]);
     });
@@ -425,10 +410,10 @@ describe('ExecuteService: runs of a superseded plan', () => {
 
   it('drops, and records nothing for, runs queued before a schedule change', async () => {
     const s = setup();
-    const job = await s.service.createJob('t', body({ schedule: { type: 'rate', everySeconds: 60 } }));
+    const job = await s.jobService.createJob('t', jobBody({ schedule: { type: 'rate', everySeconds: 60 } }));
     const old = s.queue.take(); // 12:01 and 12:02, sent at create
     s.clock.current = at('2026-05-01T12:00:30.000Z');
-    await s.service.patchJob(
+    await s.jobService.patchJob(
       't',
       job.jobId,
       patchOf({ schedule: { type: 'cron', expression: '0 15 * * *', timezone: 'UTC' } }),
@@ -443,12 +428,12 @@ describe('ExecuteService: runs of a superseded plan', () => {
 
   it('drops the old instant of a once-job whose `at` moved, and runs the new one once', async () => {
     const s = setup();
-    const job = await s.service.createJob(
+    const job = await s.jobService.createJob(
       't',
-      body({ schedule: { type: 'once', at: '2026-05-01T12:00:08.000Z' } }),
+      jobBody({ schedule: { type: 'once', at: '2026-05-01T12:00:08.000Z' } }),
     );
     const old = s.queue.take();
-    await s.service.patchJob(
+    await s.jobService.patchJob(
       't',
       job.jobId,
       patchOf({ schedule: { type: 'once', at: '2026-05-01T12:00:16.000Z' } }),
@@ -465,10 +450,10 @@ describe('ExecuteService: runs of a superseded plan', () => {
   it('drops runs of the old plan when only the timezone or the window changed, even at the same instants', async () => {
     const s = setup();
     const hourly = { type: 'cron', expression: '*/1 * * * *', timezone: 'UTC' };
-    const job = await s.service.createJob('t', body({ schedule: hourly }));
+    const job = await s.jobService.createJob('t', jobBody({ schedule: hourly }));
     const old = s.queue.take();
     // New York is a whole number of hours from UTC: the new plan has the very same instants.
-    await s.service.patchJob(
+    await s.jobService.patchJob(
       't',
       job.jobId,
       patchOf({ schedule: { ...hourly, timezone: 'America/New_York' } }),
@@ -481,9 +466,9 @@ describe('ExecuteService: runs of a superseded plan', () => {
     ]);
     expect(s.http.requests).toHaveLength(replanned.length);
 
-    const windowed = await s.service.createJob('t', body({ schedule: hourly }));
+    const windowed = await s.jobService.createJob('t', jobBody({ schedule: hourly }));
     const queued = s.queue.take();
-    await s.service.patchJob(
+    await s.jobService.patchJob(
       't',
       windowed.jobId,
       patchOf({ schedule: { ...hourly, endAt: '2026-05-01T12:30:00.000Z' } }),
@@ -494,10 +479,10 @@ describe('ExecuteService: runs of a superseded plan', () => {
 
   it('keeps runs queued before a change of anything but the schedule (a name, the target, the version)', async () => {
     const s = setup();
-    const job = await s.service.createJob('t', body({ schedule: { type: 'rate', everySeconds: 60 } }));
+    const job = await s.jobService.createJob('t', jobBody({ schedule: { type: 'rate', everySeconds: 60 } }));
     const queued = s.queue.take();
-    await s.service.patchJob('t', job.jobId, patchOf({ name: 'renamed', timeoutSeconds: 7 }));
-    await s.service.patchJob('t', job.jobId, patchOf({ target: { url: 'https://example.com/other' } }));
+    await s.jobService.patchJob('t', job.jobId, patchOf({ name: 'renamed', timeoutSeconds: 7 }));
+    await s.jobService.patchJob('t', job.jobId, patchOf({ target: { url: 'https://example.com/other' } }));
     expect((await s.jobs.getJob(job.jobId))?.version).toBe(3);
     expect(outcomesOnly(await deliver(s, queued))).toEqual(['succeeded', 'succeeded']);
     expect(s.http.requests.map((r) => r.url)).toEqual([
@@ -508,12 +493,12 @@ describe('ExecuteService: runs of a superseded plan', () => {
 
   it('drops runs queued before a pause even after the resume, which sends its own', async () => {
     const s = setup();
-    const job = await s.service.createJob('t', body({ schedule: { type: 'rate', everySeconds: 60 } }));
+    const job = await s.jobService.createJob('t', jobBody({ schedule: { type: 'rate', everySeconds: 60 } }));
     const beforePause = s.queue.take();
     s.clock.current = at('2026-05-01T12:00:10.000Z');
-    await s.service.pauseJob('t', job.jobId);
+    await s.jobService.pauseJob('t', job.jobId);
     s.clock.current = at('2026-05-01T12:00:20.000Z');
-    await s.service.resumeJob('t', job.jobId);
+    await s.jobService.resumeJob('t', job.jobId);
     const afterResume = s.queue.take();
     expect(afterResume.map((r) => r.message.scheduledAt)).toEqual(
       beforePause.map((r) => r.message.scheduledAt),
@@ -529,18 +514,18 @@ describe('ExecuteService: runs of a superseded plan', () => {
 
   it('lets manual triggers, retries, replays and dependency runs through a schedule change', async () => {
     const s = setup();
-    withExecutionEvents(s.deps);
+    withExecutionListeners(s.deps);
     s.http.answer = () => ({ kind: 'response', statusCode: 503, body: '', durationMs: 1 });
-    const upstream = await s.service.createJob('t', body({ schedule: { type: 'immediate' } }));
-    const job = await s.service.createJob(
+    const upstream = await s.jobService.createJob('t', jobBody({ schedule: { type: 'immediate' } }));
+    const job = await s.jobService.createJob(
       't',
-      body({
+      jobBody({
         schedule: { type: 'rate', everySeconds: 60 },
         dependsOn: [upstream.jobId],
         retry: { maxAttempts: 2, initialDelaySeconds: 1, jitter: 'none' },
       }),
     );
-    const manual = await s.service.triggerJob('t', job.jobId);
+    const manual = await s.jobService.triggerJob('t', job.jobId);
     const [up, first, second, triggered] = s.queue.take();
     expect(triggered!.message.trigger).toBe('manual');
     // The 12:01 run fails once: its retry is queued as attempt 2.
@@ -549,7 +534,7 @@ describe('ExecuteService: runs of a superseded plan', () => {
     const [retry] = s.queue.take();
     expect(retry!.message.attempt).toBe(2);
 
-    await s.service.patchJob('t', job.jobId, patchOf({ schedule: { type: 'rate', everySeconds: 3600 } }));
+    await s.jobService.patchJob('t', job.jobId, patchOf({ schedule: { type: 'rate', everySeconds: 3600 } }));
     s.queue.take();
     s.http.answer = () => ({ kind: 'response', statusCode: 200, body: '', durationMs: 1 });
     expect(await s.executor.handle(second!.message)).toBe('dropped');
@@ -568,9 +553,9 @@ describe('ExecuteService: runs of a superseded plan', () => {
   it('lets a replayed dead letter run after a schedule change', async () => {
     const s = setup();
     s.http.answer = () => ({ kind: 'response', statusCode: 503, body: '', durationMs: 1 });
-    const job = await s.service.createJob(
+    const job = await s.jobService.createJob(
       't',
-      body({ schedule: { type: 'rate', everySeconds: 60 }, retry: { maxAttempts: 1 } }),
+      jobBody({ schedule: { type: 'rate', everySeconds: 60 }, retry: { maxAttempts: 1 } }),
     );
     const [first] = s.queue.take();
     s.clock.current = at(first!.message.scheduledAt);
@@ -580,9 +565,9 @@ describe('ExecuteService: runs of a superseded plan', () => {
       status: 'dead' as const,
     };
     s.executions.items.set(dead.executionId, dead);
-    await s.service.patchJob('t', job.jobId, patchOf({ schedule: { type: 'rate', everySeconds: 3600 } }));
+    await s.jobService.patchJob('t', job.jobId, patchOf({ schedule: { type: 'rate', everySeconds: 3600 } }));
     s.queue.take();
-    await s.service.replayDeadLetter('t', dead.executionId);
+    await s.executionService.replayDeadLetter('t', dead.executionId);
     const [replay] = s.queue.take();
     s.http.answer = () => ({ kind: 'response', statusCode: 200, body: '', durationMs: 1 });
     expect(await s.executor.handle(replay!.message)).toBe('succeeded');

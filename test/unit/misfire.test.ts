@@ -3,9 +3,9 @@ import { InvalidSchedule } from '../../lambdas/core/errors.js';
 import { jitterOffsetMs } from '../../lambdas/core/jitter.js';
 import { lateRunDecision, planDueRuns, runsToResend, type ScheduledJob } from '../../lambdas/core/misfire.js';
 import { firstRunAt, nextRunAfter, upcomingRuns, validateSchedule } from '../../lambdas/core/schedule.js';
-import { ExecuteService } from '../../lambdas/services/execute-service.js';
-import { JobsService } from '../../lambdas/services/jobs-service.js';
-import { WatchService } from '../../lambdas/services/watch-service.js';
+import { ExecutorService } from '../../lambdas/services/executor/executor-service.js';
+import { JobService } from '../../lambdas/services/jobs/job-service.js';
+import { WatcherService } from '../../lambdas/services/watcher/watcher-service.js';
 import { recoverLostRuns } from '../../local/recovery.js';
 import { CreateJobBody } from '../../schemas/job.js';
 import { fakeDeps } from '../support/services.js';
@@ -203,10 +203,10 @@ describe('recoverLostRuns', () => {
 
   async function lostQueue(overrides: Record<string, unknown>) {
     const f = fakeDeps(NOW);
-    const jobs = new JobsService(f.deps);
+    const jobs = new JobService(f.deps);
     const job = await jobs.createJob('t', body(overrides));
     const handed = f.queue.take(); // the queue is lost with the process
-    return { ...f, job, handed, watch: new WatchService(f.deps) };
+    return { ...f, job, handed, watch: new WatcherService(f.deps) };
   }
 
   it('sends again the runs the job handed to the lost queue, none from before the job existed', async () => {
@@ -226,7 +226,7 @@ describe('recoverLostRuns', () => {
   it('does not resend a run that has a record', async () => {
     const s = await lostQueue({ schedule: { type: 'cron', expression: '* * * * *', timezone: 'UTC' } });
     s.clock.current = at('2026-05-01T12:01:00.000Z');
-    await new ExecuteService(s.deps, 'exec').handle(s.handed[0]!.message);
+    await new ExecutorService(s.deps, 'exec').handle(s.handed[0]!.message);
     expect((await recoverLostRuns(s.deps, s.watch)).scheduledResent).toBe(1);
     expect(s.queue.take().map((r) => r.message.scheduledAt)).toEqual(['2026-05-01T12:02:00.000Z']);
   });
@@ -246,7 +246,7 @@ describe('jitter at the executor', () => {
   /** Delivers the job's run at `deliveredAt` on fresh stores; returns when the target was called. */
   async function calledAt(deliveredAt: number, jitterSeconds: number): Promise<{ id: string; at: number }> {
     const f = fakeDeps(NOW);
-    const job = await new JobsService(f.deps).createJob(
+    const job = await new JobService(f.deps).createJob(
       't',
       CreateJobBody.parse({
         target: { url: 'https://example.com/hook' },
@@ -256,7 +256,7 @@ describe('jitter at the executor', () => {
     );
     const [run] = f.queue.take();
     f.clock.current = deliveredAt;
-    expect(await new ExecuteService(f.deps, 'exec').handle(run!.message)).toBe('succeeded');
+    expect(await new ExecutorService(f.deps, 'exec').handle(run!.message)).toBe('succeeded');
     expect(job.jitterSeconds).toBe(jitterSeconds);
     // The attempt's start: the instant the call went out (the fake clock moves on while it runs).
     const execution = await f.executions.getExecution(run!.message.executionId);
@@ -304,9 +304,9 @@ describe('windows and the end of a job', () => {
 
   it('completes a recurring job after the last run of its window', async () => {
     const f = fakeDeps(NOW);
-    const service = new JobsService(f.deps);
-    const watch = new WatchService(f.deps);
-    const executor = new ExecuteService(f.deps, 'exec');
+    const service = new JobService(f.deps);
+    const watch = new WatcherService(f.deps);
+    const executor = new ExecutorService(f.deps, 'exec');
     const job = await service.createJob(
       't',
       CreateJobBody.parse({
@@ -337,12 +337,12 @@ describe('windows and the end of a job', () => {
       [404, 'failed'],
     ] as const) {
       const f = fakeDeps(NOW);
-      const job = await new JobsService(f.deps).createJob(
+      const job = await new JobService(f.deps).createJob(
         't',
         CreateJobBody.parse({ target: { url: 'https://example.com/hook' }, schedule: { type: 'immediate' } }),
       );
       f.http.answer = () => ({ kind: 'response', statusCode, body: '', durationMs: 1 });
-      await new ExecuteService(f.deps, 'exec').handle(f.queue.take()[0]!.message);
+      await new ExecutorService(f.deps, 'exec').handle(f.queue.take()[0]!.message);
       expect((await f.jobs.getJob(job.jobId))?.status).toBe(expected);
     }
   });

@@ -4,50 +4,36 @@ import { renderEml } from '../../lambdas/adapters/file-email-sender.js';
 import { type Logger, silentLogger } from '../../lambdas/core/ports/logger.js';
 import { verifySignature } from '../../lambdas/core/signing.js';
 import { processNotificationBatch } from '../../lambdas/notifier/batch.js';
-import { ExecuteService } from '../../lambdas/services/execute-service.js';
-import { withExecutionEvents } from '../../lambdas/services/execution-events.js';
-import { JobsService } from '../../lambdas/services/jobs-service.js';
-import { NotifierService, notificationRetryDelaySeconds } from '../../lambdas/services/notifier-service.js';
-import { WatchService } from '../../lambdas/services/watch-service.js';
-import { CreateJobBody } from '../../schemas/job.js';
+import {
+  NotifierService,
+  notificationRetryDelaySeconds,
+} from '../../lambdas/services/notifications/notifier-service.js';
 import { NotificationMessage, NotificationPayload } from '../../schemas/notification.js';
 import { MemoryEmailSender, MemoryNotificationQueue } from '../support/memory-notifications.js';
 import { aDeadNotification } from '../support/notification-fixtures.js';
+import { jobBody, setup } from '../support/scheduler.js';
 import { fakeDeps } from '../support/services.js';
 
 const NOW = Date.parse('2026-05-01T12:00:00.000Z');
 const TENANT = 'team-a';
 const HOOK = 'https://hooks.example.com/scheduler';
 
-function setup(log: Logger = silentLogger) {
-  const f = fakeDeps(NOW, { log });
+/** The shared setup with notifications published to a queue in memory, and a create of nightly jobs. */
+function notifying(log: Logger = silentLogger) {
   const notifications = new MemoryNotificationQueue();
-  withExecutionEvents(f.deps, notifications);
-  const service = new JobsService(f.deps);
-  const executor = new ExecuteService(f.deps, 'exec-a');
-  const watch = new WatchService(f.deps);
+  const s = setup({ log, notifications });
   const create = (overrides: Record<string, unknown>) =>
-    service.createJob(
+    s.jobService.createJob(
       TENANT,
-      CreateJobBody.parse({
-        name: 'nightly',
-        target: { url: 'https://example.com/hook' },
-        schedule: { type: 'cron', expression: '0 0 1 1 *' },
-        ...overrides,
-      }),
+      jobBody({ name: 'nightly', schedule: { type: 'cron', expression: '0 0 1 1 *' }, ...overrides }),
     );
-  const drain = async () => {
-    for (let runs = f.queue.take(); runs.length > 0; runs = f.queue.take()) {
-      for (const run of runs) await executor.handle(run.message);
-    }
-  };
   const published = () => notifications.take().map((n) => NotificationMessage.parse(n.message));
-  return { ...f, notifications, service, executor, watch, create, drain, published };
+  return { ...s, notifications, create, published };
 }
 
-describe('NotificationPublisher', () => {
+describe('NotificationService', () => {
   it('announces each failed attempt and the dead end, to every subscribed receiver', async () => {
-    const s = setup();
+    const s = notifying();
     const job = await s.create({
       retry: { maxAttempts: 2, initialDelaySeconds: 0, maxDelaySeconds: 0 },
       notifications: [
@@ -56,7 +42,7 @@ describe('NotificationPublisher', () => {
       ],
     });
     s.http.answer = () => ({ kind: 'response', statusCode: 503, body: '', durationMs: 2 });
-    const run = await s.service.triggerJob(TENANT, job.jobId);
+    const run = await s.jobService.triggerJob(TENANT, job.jobId);
     await s.drain();
     const messages = s.published();
     expect(messages.map((m) => [m.payload.event, 'webhook' in m.channel ? 'webhook' : 'email'])).toEqual([
@@ -90,22 +76,22 @@ describe('NotificationPublisher', () => {
   });
 
   it('sends nothing for events no subscription names', async () => {
-    const s = setup();
+    const s = notifying();
     const job = await s.create({ notifications: [{ on: ['dead'], webhook: HOOK }] });
-    await s.service.triggerJob(TENANT, job.jobId);
+    await s.jobService.triggerJob(TENANT, job.jobId);
     await s.drain();
     expect(s.published()).toEqual([]);
   });
 
   it('announces `late` only past the subscription’s threshold', async () => {
-    const s = setup();
+    const s = notifying();
     const job = await s.create({
       notifications: [
         { on: ['late'], webhook: HOOK, lateAfterSeconds: 5 },
         { on: ['late'], email: 'ops@example.com' },
       ],
     });
-    const run = await s.service.triggerJob(TENANT, job.jobId);
+    const run = await s.jobService.triggerJob(TENANT, job.jobId);
     const [message] = s.queue.take();
     s.clock.advance(7000); // picked up 7 s after it was due: past 5 s, not past the default 60 s
     await s.executor.handle(message!.message);
@@ -118,7 +104,7 @@ describe('NotificationPublisher', () => {
   });
 
   const missedSetup = async () => {
-    const s = setup();
+    const s = notifying();
     const job = await s.create({
       schedule: { type: 'rate', everySeconds: 1 },
       misfire: 'skip',
@@ -131,7 +117,7 @@ describe('NotificationPublisher', () => {
   it('sums up the runs one watcher tick dropped in a single `missed` notification', async () => {
     const { s, job, firstMissed } = await missedSetup();
     s.clock.advance(4 * 60_000); // down for four minutes: runs older than the 60 s grace are missed
-    const report = await s.watch.watchShard(job.shard);
+    const report = await s.watcher.watchShard(job.shard);
     expect(report.skippedRecorded).toBe(59);
     const missed = s.published();
     expect(missed).toHaveLength(1);
@@ -148,7 +134,7 @@ describe('NotificationPublisher', () => {
   it('keeps to one notification when a long outage drops more runs than it records', async () => {
     const { s, job, firstMissed } = await missedSetup();
     s.clock.advance(10 * 60_000);
-    const report = await s.watch.watchShard(job.shard);
+    const report = await s.watcher.watchShard(job.shard);
     expect(report.skippedRecorded).toBe(100);
     const missed = s.published();
     expect(missed).toHaveLength(1);
@@ -161,7 +147,7 @@ describe('NotificationPublisher', () => {
   });
 
   it('announces a run the executor found too late on its own', async () => {
-    const s = setup();
+    const s = notifying();
     const job = await s.create({
       schedule: { type: 'once', at: '2026-05-01T12:00:30.000Z' },
       misfire: 'skip',
@@ -180,9 +166,9 @@ describe('NotificationPublisher', () => {
 
   it('sums up the runs a resume drops in a single `missed` notification', async () => {
     const { s, job } = await missedSetup();
-    await s.service.pauseJob(TENANT, job.jobId);
+    await s.jobService.pauseJob(TENANT, job.jobId);
     s.clock.advance(2 * 60_000); // paused two minutes: the runs of the first are past the 60 s grace
-    await s.service.resumeJob(TENANT, job.jobId);
+    await s.jobService.resumeJob(TENANT, job.jobId);
     const skipped = (await s.executions.listByJob(job.jobId, { status: 'skipped' }, 1000)).items;
     expect(skipped.length).toBeGreaterThan(50);
     const missed = s.published();
@@ -197,7 +183,7 @@ describe('NotificationPublisher', () => {
   });
 
   it('still sends the `missed` digest when the runs just before a pause did run', async () => {
-    const s = setup();
+    const s = notifying();
     const job = await s.create({
       schedule: { type: 'rate', everySeconds: 1 },
       misfire: 'skip',
@@ -207,9 +193,9 @@ describe('NotificationPublisher', () => {
     const due = s.queue.take().filter((run) => Date.parse(run.message.scheduledAt) <= s.clock.now());
     for (const run of due) expect(await s.executor.handle(run.message)).toBe('succeeded');
     expect(due.length).toBeGreaterThanOrEqual(3);
-    await s.service.pauseJob(TENANT, job.jobId);
+    await s.jobService.pauseJob(TENANT, job.jobId);
     s.clock.advance(2 * 60_000);
-    await s.service.resumeJob(TENANT, job.jobId);
+    await s.jobService.resumeJob(TENANT, job.jobId);
     const skipped = (await s.executions.listByJob(job.jobId, { status: 'skipped' }, 1000)).items;
     const newest = skipped
       .map((e) => e.scheduledAt)
@@ -225,7 +211,7 @@ describe('NotificationPublisher', () => {
 
   describe('cancelled', () => {
     const cancelSetup = async () => {
-      const s = setup();
+      const s = notifying();
       const job = await s.create({
         schedule: { type: 'rate', everySeconds: 60 },
         notifications: [{ on: ['cancelled'], webhook: HOOK }],
@@ -235,8 +221,8 @@ describe('NotificationPublisher', () => {
 
     it('announces a queued run cancelled through the API', async () => {
       const { s, job } = await cancelSetup();
-      const run = await s.service.triggerJob(TENANT, job.jobId);
-      await s.service.cancelExecution(TENANT, run.executionId);
+      const run = await s.jobService.triggerJob(TENANT, job.jobId);
+      await s.executionService.cancelExecution(TENANT, run.executionId);
       const [cancelled, ...rest] = s.published();
       expect(rest).toEqual([]);
       expect(cancelled!.payload).toMatchObject({
@@ -252,7 +238,7 @@ describe('NotificationPublisher', () => {
     it('announces a scheduled run cancelled on the queue before it had a record', async () => {
       const { s, job } = await cancelSetup();
       const executionId = `${job.jobId}:${job.enqueuedThrough}`;
-      await s.service.cancelExecution(TENANT, executionId);
+      await s.executionService.cancelExecution(TENANT, executionId);
       const [cancelled] = s.published();
       expect(cancelled!.payload).toMatchObject({
         event: 'cancelled',
@@ -263,8 +249,8 @@ describe('NotificationPublisher', () => {
 
     it('announces the queued runs a job cancel takes down', async () => {
       const { s, job } = await cancelSetup();
-      const queued = await s.service.triggerJob(TENANT, job.jobId);
-      await s.service.cancelJob(TENANT, job.jobId);
+      const queued = await s.jobService.triggerJob(TENANT, job.jobId);
+      await s.jobService.cancelJob(TENANT, job.jobId);
       expect(s.published().map((m) => [m.payload.event, m.payload.execution.id])).toEqual([
         ['cancelled', queued.executionId],
       ]);
@@ -273,10 +259,10 @@ describe('NotificationPublisher', () => {
 
   it('keeps the run going when the notifications queue fails', async () => {
     const errors: string[] = [];
-    const s = setup({ ...silentLogger, error: (message) => errors.push(message) });
+    const s = notifying({ ...silentLogger, error: (message) => errors.push(message) });
     const job = await s.create({ notifications: [{ on: ['succeeded'], webhook: HOOK }] });
     s.notifications.failNext = 1;
-    await s.service.triggerJob(TENANT, job.jobId);
+    await s.jobService.triggerJob(TENANT, job.jobId);
     const [run] = s.queue.take();
     expect(await s.executor.handle(run!.message)).toBe('succeeded');
     expect(errors).toEqual(['notifications listener failed']);

@@ -85,7 +85,7 @@ function refsIn(value: unknown, out: string[] = []): string[] {
 
 /** `METHOD /path/{}` for each route the API serves, read from its route table. */
 function servedRoutes(): string[] {
-  const source = readFileSync(new URL('../../lambdas/api/app.ts', import.meta.url), 'utf8');
+  const source = readFileSync(new URL('../../lambdas/api/routes.ts', import.meta.url), 'utf8');
   return [...source.matchAll(/route\(\s*'([A-Z]+)',\s*'([^']+)'/g)].map(
     ([, method, path]) => `${method} ${path!.replace(/\{\w+\}/g, '{}')}`,
   );

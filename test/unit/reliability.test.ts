@@ -1,30 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ExecuteService, hashToken } from '../../lambdas/services/execute-service.js';
-import { JobsService } from '../../lambdas/services/jobs-service.js';
-import { WatchService } from '../../lambdas/services/watch-service.js';
-import { CreateJobBody } from '../../schemas/job.js';
-import { fakeDeps } from '../support/services.js';
+import { hashToken } from '../../lambdas/core/execution/callback-token.js';
+import { jobBody, type Scheduler, setup } from '../support/scheduler.js';
 
-const NOW = Date.parse('2026-05-01T12:00:00.000Z');
+const _NOW = Date.parse('2026-05-01T12:00:00.000Z');
 
-function setup() {
-  const f = fakeDeps(NOW);
-  return {
-    ...f,
-    service: new JobsService(f.deps),
-    watch: new WatchService(f.deps),
-    executor: new ExecuteService(f.deps, 'exec-a'),
-    other: new ExecuteService(f.deps, 'exec-b'),
-  };
-}
-
-const body = (overrides: Record<string, unknown>) =>
-  CreateJobBody.parse({ target: { url: 'https://example.com/hook' }, ...overrides });
-
-async function onceRun(s: ReturnType<typeof setup>, overrides: Record<string, unknown> = {}) {
-  const job = await s.service.createJob(
+async function onceRun(s: Scheduler, overrides: Record<string, unknown> = {}) {
+  const job = await s.jobService.createJob(
     't',
-    body({ schedule: { type: 'once', at: '2026-05-01T12:00:01.000Z' }, ...overrides }),
+    jobBody({ schedule: { type: 'once', at: '2026-05-01T12:00:01.000Z' }, ...overrides }),
   );
   const [run] = s.queue.take();
   return { job, run: run! };
@@ -64,11 +47,11 @@ describe('ExecuteService async targets', () => {
     ]);
 
     s.clock.advance(50_000);
-    const beat = await s.executor.heartbeat(run.message.executionId, token);
+    const beat = await s.callbacks.heartbeat(run.message.executionId, token);
     expect(beat).toEqual({ leaseUntil: new Date(s.clock.now() + 60_000 + 30_000).toISOString() });
 
     s.clock.advance(10_000);
-    expect(await s.executor.complete(run.message.executionId, token, { status: 'succeeded' })).toEqual({
+    expect(await s.callbacks.complete(run.message.executionId, token, { status: 'succeeded' })).toEqual({
       status: 'succeeded',
     });
     const done = await s.executions.getExecution(run.message.executionId);
@@ -79,7 +62,7 @@ describe('ExecuteService async targets', () => {
     expect(attempt.durationMs).toBeGreaterThanOrEqual(60_000);
     expect(done?.callbackTokenHash).toBeUndefined();
     await expect(
-      s.executor.complete(run.message.executionId, token, { status: 'succeeded' }),
+      s.callbacks.complete(run.message.executionId, token, { status: 'succeeded' }),
     ).rejects.toThrow(/token/);
   });
 
@@ -88,13 +71,13 @@ describe('ExecuteService async targets', () => {
     const { run } = await onceRun(s);
     s.http.answer = asyncAccepted;
     await s.executor.handle(run.message);
-    await expect(s.executor.heartbeat(run.message.executionId, 'guess')).rejects.toMatchObject({
+    await expect(s.callbacks.heartbeat(run.message.executionId, 'guess')).rejects.toMatchObject({
       code: 'unauthorized',
     });
-    await expect(s.executor.heartbeat(run.message.executionId, undefined)).rejects.toMatchObject({
+    await expect(s.callbacks.heartbeat(run.message.executionId, undefined)).rejects.toMatchObject({
       code: 'unauthorized',
     });
-    await expect(s.executor.heartbeat('job_x:2026-01-01T00:00:00.000Z', 'guess')).rejects.toMatchObject({
+    await expect(s.callbacks.heartbeat('job_x:2026-01-01T00:00:00.000Z', 'guess')).rejects.toMatchObject({
       code: 'unauthorized',
     });
   });
@@ -105,10 +88,10 @@ describe('ExecuteService async targets', () => {
     s.http.answer = asyncAccepted;
     await s.executor.handle(run.message);
     const token = s.http.requests[0]!.headers['x-scheduler-callback-token']!;
-    const cancelled = await s.service.cancelExecution('t', run.message.executionId);
+    const cancelled = await s.executionService.cancelExecution('t', run.message.executionId);
     expect(cancelled.status).toBe('cancelled');
-    expect(await s.executor.heartbeat(run.message.executionId, token)).toEqual({ cancelled: true });
-    expect(await s.executor.complete(run.message.executionId, token, { status: 'succeeded' })).toEqual({
+    expect(await s.callbacks.heartbeat(run.message.executionId, token)).toEqual({ cancelled: true });
+    expect(await s.callbacks.complete(run.message.executionId, token, { status: 'succeeded' })).toEqual({
       cancelled: true,
     });
   });
@@ -120,7 +103,7 @@ describe('ExecuteService async targets', () => {
     await s.executor.handle(run.message);
     const token = s.http.requests[0]!.headers['x-scheduler-callback-token']!;
     expect(
-      await s.executor.complete(run.message.executionId, token, { status: 'failed', error: 'disk full' }),
+      await s.callbacks.complete(run.message.executionId, token, { status: 'failed', error: 'disk full' }),
     ).toEqual({
       status: 'retrying',
     });
@@ -141,9 +124,9 @@ describe('ExecuteService async targets', () => {
     s.http.answer = asyncAccepted;
     await s.executor.handle(run.message);
     s.clock.advance(5_000 + 30_000 + 1);
-    expect(await s.watch.reapPending(job.shard, s.clock.now())).toBe(1);
+    expect(await s.watcher.reapPending(job.shard, s.clock.now())).toBe(1);
     const [resent] = s.queue.take();
-    expect(await s.other.handle(resent!.message)).toBe('dropped'); // records the lost attempt, schedules the retry
+    expect(await s.otherExecutor.handle(resent!.message)).toBe('dropped'); // records the lost attempt, schedules the retry
     const after = await s.executions.getExecution(run.message.executionId);
     expect(after?.status).toBe('queued');
     expect(after?.attempts).toMatchObject([
@@ -214,17 +197,19 @@ describe('dead letters', () => {
     expect(await s.executor.handle(second.run.message)).toBe('retrying');
     const [retry] = s.queue.take();
     expect(await s.executor.handle(retry!.message)).toBe('dead');
-    const dead = await s.service.listDeadLetters('t', 10);
+    const dead = await s.queries.listDeadLetters('t', 10);
     expect(dead.items.map((e) => e.executionId)).toEqual([second.run.message.executionId]);
-    expect((await s.service.listDeadLetters('other', 10)).items).toEqual([]);
-    await expect(s.service.replayDeadLetter('t', run.message.executionId)).rejects.toThrow(/only dead/);
-    await expect(s.service.replayDeadLetter('other', second.run.message.executionId)).rejects.toThrow(
-      /not found/,
+    expect((await s.queries.listDeadLetters('other', 10)).items).toEqual([]);
+    await expect(s.executionService.replayDeadLetter('t', run.message.executionId)).rejects.toThrow(
+      /only dead/,
     );
+    await expect(
+      s.executionService.replayDeadLetter('other', second.run.message.executionId),
+    ).rejects.toThrow(/not found/);
 
-    const replayed = await s.service.replayDeadLetter('t', second.run.message.executionId);
+    const replayed = await s.executionService.replayDeadLetter('t', second.run.message.executionId);
     expect(replayed).toMatchObject({ status: 'queued', attemptBase: 2 });
-    expect((await s.service.listDeadLetters('t', 10)).items).toEqual([]);
+    expect((await s.queries.listDeadLetters('t', 10)).items).toEqual([]);
     s.http.answer = () => ({ kind: 'response', statusCode: 200, body: '', durationMs: 1 });
     const [replay] = s.queue.take();
     expect(replay?.message).toMatchObject({ trigger: 'replay', attempt: 3 });
@@ -235,14 +220,17 @@ describe('dead letters', () => {
 });
 
 describe('per-job concurrency', () => {
-  async function manualRuns(s: ReturnType<typeof setup>, overlap: 'skip' | 'queue' | 'allow') {
-    const job = await s.service.createJob(
+  async function manualRuns(s: Scheduler, overlap: 'skip' | 'queue' | 'allow') {
+    const job = await s.jobService.createJob(
       't',
-      body({ schedule: { type: 'once', at: '2026-06-01T00:00:00.000Z' }, concurrency: { max: 1, overlap } }),
+      jobBody({
+        schedule: { type: 'once', at: '2026-06-01T00:00:00.000Z' },
+        concurrency: { max: 1, overlap },
+      }),
     );
-    await s.service.triggerJob('t', job.jobId);
+    await s.jobService.triggerJob('t', job.jobId);
     s.clock.advance(1);
-    await s.service.triggerJob('t', job.jobId);
+    await s.jobService.triggerJob('t', job.jobId);
     return { job, runs: s.queue.take() };
   }
 
@@ -256,7 +244,7 @@ describe('per-job concurrency', () => {
       });
     const first = s.executor.handle(runs[0]!.message);
     await until(() => s.http.requests.length === 1);
-    expect(await s.other.handle(runs[1]!.message)).toBe('skipped');
+    expect(await s.otherExecutor.handle(runs[1]!.message)).toBe('skipped');
     finish();
     expect(await first).toBe('succeeded');
     expect((await s.executions.getExecution(runs[1]!.message.executionId))?.reason).toMatch(/overlap/);
@@ -272,13 +260,13 @@ describe('per-job concurrency', () => {
       });
     const first = s.executor.handle(runs[0]!.message);
     await until(() => s.http.requests.length === 1);
-    expect(await s.other.handle(runs[1]!.message)).toBe('requeued');
+    expect(await s.otherExecutor.handle(runs[1]!.message)).toBe('requeued');
     const [again] = s.queue.take();
     expect(again).toMatchObject({ delaySeconds: 2, message: { executionId: runs[1]!.message.executionId } });
     finish();
     await first;
     s.http.answer = () => ({ kind: 'response', statusCode: 200, body: '', durationMs: 1 });
-    expect(await s.other.handle(again!.message)).toBe('succeeded');
+    expect(await s.otherExecutor.handle(again!.message)).toBe('succeeded');
   });
 
   it('allow: runs overlap freely', async () => {
@@ -288,7 +276,7 @@ describe('per-job concurrency', () => {
     void s.executor.handle(runs[0]!.message);
     await until(() => s.http.requests.length === 1);
     s.http.answer = () => ({ kind: 'response', statusCode: 200, body: '', durationMs: 1 });
-    expect(await s.other.handle(runs[1]!.message)).toBe('succeeded');
+    expect(await s.otherExecutor.handle(runs[1]!.message)).toBe('succeeded');
   });
 
   it('frees the slot of a crashed executor once its lease has passed', async () => {
@@ -300,7 +288,7 @@ describe('per-job concurrency', () => {
     const held = await s.executions.getExecution(runs[0]!.message.executionId);
     s.clock.current = held!.lease!.until + 1;
     s.http.answer = () => ({ kind: 'response', statusCode: 200, body: '', durationMs: 1 });
-    expect(await s.other.handle(runs[1]!.message)).toBe('succeeded');
+    expect(await s.otherExecutor.handle(runs[1]!.message)).toBe('succeeded');
   });
 
   it('releases the slot on every exit: failure, retry wait and success', async () => {
@@ -333,9 +321,9 @@ describe('shutdown', () => {
     expect(handedBack).toMatchObject({ status: 'queued', attemptBase: 1 });
     expect(handedBack?.attempts[0]?.error).toMatch(/shutting down/);
     // The next process finds it on the pending index and runs it (the budget of 1 attempt is intact).
-    expect(await s.watch.reapPending(job.shard, s.clock.now(), s.clock.now() + 1)).toBe(1);
+    expect(await s.watcher.reapPending(job.shard, s.clock.now(), s.clock.now() + 1)).toBe(1);
     s.http.answer = () => ({ kind: 'response', statusCode: 200, body: '', durationMs: 1 });
     const [resent] = s.queue.take();
-    expect(await s.other.handle(resent!.message)).toBe('succeeded');
+    expect(await s.otherExecutor.handle(resent!.message)).toBe('succeeded');
   });
 });

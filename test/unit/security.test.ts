@@ -5,19 +5,17 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { GuardedHttpCaller } from '../../lambdas/adapters/guarded-http-caller.js';
 import { MemoryExecutionWindowCounter } from '../../lambdas/adapters/memory-execution-window-counter.js';
-import { createApi } from '../../lambdas/api/app.js';
 import { TenantRateLimiter } from '../../lambdas/api/rate-limit.js';
+import { signingKeysFrom } from '../../lambdas/composition/runtime-deps.js';
 import type { Logger } from '../../lambdas/core/ports/logger.js';
 import { REDACTED } from '../../lambdas/core/redaction.js';
-import { signatureHeader, verifySignature } from '../../lambdas/core/signing.js';
+import { parseSigningSecrets, signatureHeader, verifySignature } from '../../lambdas/core/signing.js';
 import { EMPTY_ALLOWLIST } from '../../lambdas/core/ssrf.js';
-import { ExecuteService } from '../../lambdas/services/execute-service.js';
-import { JobsService } from '../../lambdas/services/jobs-service.js';
+import { ExecutorService } from '../../lambdas/services/executor/executor-service.js';
+import { JobService } from '../../lambdas/services/jobs/job-service.js';
 import { ExecutionGate } from '../../lambdas/services/tenant-policy.js';
-import { parseSigningSecrets } from '../../lambdas/shared/config.js';
-import { signingKeysFrom } from '../../lambdas/shared/runtime-deps.js';
 import { CreateJobBody } from '../../schemas/job.js';
-import { apiHarness } from '../support/api-harness.js';
+import { apiHarness, apiOver } from '../support/api-harness.js';
 import { MemoryTenantJobCounter } from '../support/memory-tenant-counters.js';
 import { fakeDeps } from '../support/services.js';
 
@@ -40,12 +38,7 @@ function capturingLogger() {
 
 /** A POST /v1/jobs whose request has a body and no Content-Type header at all. */
 async function apiHarnessWithoutContentType(h: ReturnType<typeof apiHarness>, body: string) {
-  const api = createApi({
-    service: h.service,
-    callbacks: new ExecuteService(h.deps, 'exec-api'),
-    health: async () => {},
-    log: h.deps.log,
-  });
+  const api = apiOver(h.deps);
   const result = await api({
     version: '2.0',
     rawPath: '/v1/jobs',
@@ -62,13 +55,7 @@ async function apiHarnessWithoutContentType(h: ReturnType<typeof apiHarness>, bo
 
 /** createApi over fake deps, with the options the harness does not expose. */
 function customApi(f: ReturnType<typeof fakeDeps>, rateLimit?: TenantRateLimiter) {
-  const api = createApi({
-    service: new JobsService(f.deps),
-    callbacks: new ExecuteService(f.deps, 'exec-api'),
-    health: async () => {},
-    log: f.deps.log,
-    ...(rateLimit ? { rateLimit } : {}),
-  });
+  const api = apiOver(f.deps, rateLimit ? { rateLimit } : {});
   return async (method: string, path: string, tenant: string | null, body?: unknown) => {
     const event = {
       version: '2.0',
@@ -141,7 +128,7 @@ describe('tenancy', () => {
     expect(created.status).toBe(201);
     const run = f.queue.take()[0]!;
     f.http.answer = () => ({ kind: 'response', statusCode: 202, body: '{"async":true}', durationMs: 1 });
-    expect(await new ExecuteService(f.deps, 'exec-1').handle(run.message)).toBe('running');
+    expect(await new ExecutorService(f.deps, 'exec-1').handle(run.message)).toBe('running');
 
     // The owning tenant's identity is not a callback credential.
     const path = `/v1/executions/${encodeURIComponent(run.message.executionId)}`;
@@ -171,7 +158,7 @@ describe('credentials in job definitions', () => {
     expect((await h.jobs.getJob(id))?.target).toMatchObject({ headers });
 
     const run = h.queue.take()[0]!;
-    await new ExecuteService(h.deps, 'exec-1').handle(run.message);
+    await new ExecutorService(h.deps, 'exec-1').handle(run.message);
     expect(h.http.requests[0]?.headers).toMatchObject(headers);
   });
 
@@ -224,7 +211,7 @@ describe('credentials in job definitions', () => {
       aborted: false,
       durationMs: 1,
     });
-    const executor = new ExecuteService(f.deps, 'exec-1');
+    const executor = new ExecutorService(f.deps, 'exec-1');
     f.queue.failNext = 1; // the retry's enqueue fails and is logged
     await executor.handle(f.queue.take()[0]!.message);
     const execution = await call('GET', `/v1/jobs/${created.body.id}/executions`, 'team-a');
@@ -434,8 +421,8 @@ describe('limits', () => {
       allowlist: EMPTY_ALLOWLIST,
       executions: new ExecutionGate(new MemoryExecutionWindowCounter(), 3, () => 0.5),
     };
-    const jobs = new JobsService(f.deps);
-    const executor = new ExecuteService(f.deps, 'exec-1');
+    const jobs = new JobService(f.deps);
+    const executor = new ExecutorService(f.deps, 'exec-1');
     const immediate = CreateJobBody.parse({ schedule: { type: 'immediate' }, target });
     for (let i = 0; i < 5; i++) await jobs.createJob('noisy', immediate);
     await jobs.createJob('quiet', immediate);
@@ -477,7 +464,7 @@ describe('SSRF at call time', () => {
         return [{ address: '10.1.2.3', family: 4 }];
       },
     });
-    const job = await new JobsService(f.deps).createJob(
+    const job = await new JobService(f.deps).createJob(
       'team-a',
       CreateJobBody.parse({
         schedule: { type: 'immediate' },
@@ -487,7 +474,7 @@ describe('SSRF at call time', () => {
     );
     const run = f.queue.take()[0]!;
 
-    expect(await new ExecuteService(f.deps, 'exec-1').handle(run.message)).toBe('failed');
+    expect(await new ExecutorService(f.deps, 'exec-1').handle(run.message)).toBe('failed');
 
     const execution = await f.executions.getExecution(run.message.executionId);
     expect(execution?.attempts).toHaveLength(1);
@@ -517,8 +504,8 @@ describe('signing', () => {
   it('signs with the tenant’s own first secret; a `*` entry covers the others', async () => {
     const f = fakeDeps(NOW);
     f.deps.signing = signingKeysFrom(parseSigningSecrets('team-a=a-new|a-old,*=shared'));
-    const jobs = new JobsService(f.deps);
-    const executor = new ExecuteService(f.deps, 'exec-1');
+    const jobs = new JobService(f.deps);
+    const executor = new ExecutorService(f.deps, 'exec-1');
     const immediate = CreateJobBody.parse({ schedule: { type: 'immediate' }, target, name: 'x' });
     await jobs.createJob('team-a', immediate);
     await jobs.createJob('team-b', immediate);

@@ -1,33 +1,15 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ExecuteService } from '../../lambdas/services/execute-service.js';
-import { JobsService } from '../../lambdas/services/jobs-service.js';
-import { WatchService } from '../../lambdas/services/watch-service.js';
-import { CreateJobBody } from '../../schemas/job.js';
-import { fakeDeps } from '../support/services.js';
+import { jobBody, type Scheduler, setup } from '../support/scheduler.js';
 
 const NOW = Date.parse('2026-05-01T12:00:00.200Z');
-
-function setup() {
-  const f = fakeDeps(NOW);
-  return {
-    ...f,
-    jobsService: new JobsService(f.deps),
-    watch: new WatchService(f.deps),
-    executor: new ExecuteService(f.deps, 'exec-a'),
-    otherExecutor: new ExecuteService(f.deps, 'exec-b'),
-  };
-}
-
-const body = (overrides: Record<string, unknown>) =>
-  CreateJobBody.parse({ target: { url: 'https://example.com/hook' }, ...overrides });
 
 describe('JobsService', () => {
   describe('createJob', () => {
     it('stores a far-off job on the due index without sending anything', async () => {
-      const s = setup();
-      const job = await s.jobsService.createJob(
+      const s = setup({ now: NOW });
+      const job = await s.jobService.createJob(
         't',
-        body({ schedule: { type: 'once', at: '2026-05-01T13:00:00.000Z' } }),
+        jobBody({ schedule: { type: 'once', at: '2026-05-01T13:00:00.000Z' } }),
       );
       expect(job.nextRunAt).toBe('2026-05-01T13:00:00.000Z');
       expect(s.jobs.dueHourOf(job.jobId)).toBe('2026-05-01T13');
@@ -35,10 +17,10 @@ describe('JobsService', () => {
     });
 
     it('sends a run inside the look-ahead at once and stores the job already advanced', async () => {
-      const s = setup();
-      const job = await s.jobsService.createJob(
+      const s = setup({ now: NOW });
+      const job = await s.jobService.createJob(
         't',
-        body({ schedule: { type: 'once', at: '2026-05-01T12:00:03.000Z' } }),
+        jobBody({ schedule: { type: 'once', at: '2026-05-01T12:00:03.000Z' } }),
       );
       expect(job.nextRunAt).toBeUndefined();
       expect(job.enqueuedThrough).toBe('2026-05-01T12:00:03.000Z');
@@ -51,13 +33,13 @@ describe('JobsService', () => {
     });
 
     it('puts the job back on the due index when the fast-path send fails', async () => {
-      const s = setup();
+      const s = setup({ now: NOW });
       s.queue.failNext = 1;
-      const job = await s.jobsService.createJob('t', body({ schedule: { type: 'immediate' } }));
+      const job = await s.jobService.createJob('t', jobBody({ schedule: { type: 'immediate' } }));
       const stored = await s.jobs.getJob(job.jobId);
       expect(stored?.nextRunAt).toBe('2026-05-01T12:00:00.200Z');
       expect(stored?.enqueuedThrough).toBeUndefined();
-      const report = await s.watch.watchShard(stored!.shard);
+      const report = await s.watcher.watchShard(stored!.shard);
       expect(report.runsEnqueued).toBe(1);
       expect(s.queue.sent).toHaveLength(1);
     });
@@ -65,35 +47,35 @@ describe('JobsService', () => {
 
   describe('triggerJob', () => {
     it('records a queued manual execution and sends it with no delay', async () => {
-      const s = setup();
-      const job = await s.jobsService.createJob(
+      const s = setup({ now: NOW });
+      const job = await s.jobService.createJob(
         't',
-        body({ schedule: { type: 'once', at: '2026-06-01T00:00:00.000Z' } }),
+        jobBody({ schedule: { type: 'once', at: '2026-06-01T00:00:00.000Z' } }),
       );
-      const execution = await s.jobsService.triggerJob('t', job.jobId);
+      const execution = await s.jobService.triggerJob('t', job.jobId);
       expect(execution).toMatchObject({
         status: 'queued',
         trigger: 'manual',
         scheduledAt: '2026-05-01T12:00:00.200Z',
       });
-      const second = await s.jobsService.triggerJob('t', job.jobId);
+      const second = await s.jobService.triggerJob('t', job.jobId);
       expect(second.executionId).not.toBe(execution.executionId);
       expect(s.queue.sent.map((r) => r.delaySeconds)).toEqual([0, 0]);
-      await expect(s.jobsService.triggerJob('other', job.jobId)).rejects.toThrow(/not found/);
+      await expect(s.jobService.triggerJob('other', job.jobId)).rejects.toThrow(/not found/);
     });
   });
 });
 
 describe('ExecuteService', () => {
-  let s: ReturnType<typeof setup>;
+  let s: Scheduler;
   beforeEach(() => {
-    s = setup();
+    s = setup({ now: NOW });
   });
 
   async function onceJob(overrides: Record<string, unknown> = {}) {
-    const job = await s.jobsService.createJob(
+    const job = await s.jobService.createJob(
       't',
-      body({ schedule: { type: 'once', at: '2026-05-01T12:00:01.000Z' }, ...overrides }),
+      jobBody({ schedule: { type: 'once', at: '2026-05-01T12:00:01.000Z' }, ...overrides }),
     );
     const [run] = s.queue.take();
     return { job, run: run! };
@@ -170,9 +152,9 @@ describe('ExecuteService', () => {
   });
 
   it('skips a run picked up after its grace period (run_once: a later run is also late)', async () => {
-    const job = await s.jobsService.createJob(
+    const job = await s.jobService.createJob(
       't',
-      body({ schedule: { type: 'rate', everySeconds: 10 }, misfireGraceSeconds: 5 }),
+      jobBody({ schedule: { type: 'rate', everySeconds: 10 }, misfireGraceSeconds: 5 }),
     );
     const [first, second] = s.queue.take();
     s.clock.advance(60_000);
@@ -185,7 +167,7 @@ describe('ExecuteService', () => {
 
   it('drops runs of a cancelled job without calling it', async () => {
     const { job, run } = await onceJob();
-    await s.jobsService.cancelJob('t', job.jobId);
+    await s.jobService.cancelJob('t', job.jobId);
     expect(await s.executor.handle(run.message)).toBe('dropped');
     expect(s.http.requests).toHaveLength(0);
   });
@@ -203,7 +185,7 @@ describe('ExecuteService', () => {
             durationMs: 1,
           }),
         );
-        void s.jobsService.cancelExecution('t', run.message.executionId);
+        void s.executionService.cancelExecution('t', run.message.executionId);
       });
     expect(await s.executor.handle(run.message)).toBe('cancelled');
     expect((await s.executions.getExecution(run.message.executionId))?.status).toBe('cancelled');
@@ -233,26 +215,26 @@ describe('ExecuteService', () => {
   });
 });
 
-describe('WatchService', () => {
+describe('WatcherService', () => {
   it('sends due runs first, then advances; a crash in between only causes a duplicate the claim absorbs', async () => {
-    const s = setup();
-    const job = await s.jobsService.createJob(
+    const s = setup({ now: NOW });
+    const job = await s.jobService.createJob(
       't',
-      body({ schedule: { type: 'rate', everySeconds: 60, startAt: '2026-05-01T12:05:00.000Z' } }),
+      jobBody({ schedule: { type: 'rate', everySeconds: 60, startAt: '2026-05-01T12:05:00.000Z' } }),
     );
     expect(job.nextRunAt).toBe('2026-05-01T12:05:00.000Z');
     s.clock.current = Date.parse('2026-05-01T12:04:00.000Z');
     s.jobs.beforeWrite = (op) => {
       if (op === 'advanceJob') throw new Error('crash between send and advance');
     };
-    await s.watch.watchShard(job.shard);
+    await s.watcher.watchShard(job.shard);
     const firstTick = s.queue.take();
     expect(firstTick.map((r) => r.message.scheduledAt)).toEqual([
       '2026-05-01T12:05:00.000Z',
       '2026-05-01T12:06:00.000Z',
     ]);
     s.jobs.beforeWrite = () => {};
-    await s.watch.watchShard(job.shard);
+    await s.watcher.watchShard(job.shard);
     const secondTick = s.queue.take();
     expect(secondTick.map((r) => r.message.executionId)).toEqual(firstTick.map((r) => r.message.executionId));
     for (const run of [...firstTick, ...secondTick]) await s.executor.handle(run.message);
@@ -261,16 +243,16 @@ describe('WatchService', () => {
   });
 
   it('applies the misfire policy after downtime and records skipped runs', async () => {
-    const s = setup();
-    const job = await s.jobsService.createJob(
+    const s = setup({ now: NOW });
+    const job = await s.jobService.createJob(
       't',
-      body({
+      jobBody({
         schedule: { type: 'rate', everySeconds: 60, startAt: '2026-05-01T12:05:00.000Z' },
         misfire: 'skip',
       }),
     );
     s.clock.current = Date.parse('2026-05-01T12:10:30.000Z');
-    const report = await s.watch.watchShard(job.shard);
+    const report = await s.watcher.watchShard(job.shard);
     expect(report.skippedRecorded).toBe(5);
     expect(s.queue.take().map((r) => r.message.scheduledAt)).toEqual([
       '2026-05-01T12:10:00.000Z',
@@ -282,14 +264,14 @@ describe('WatchService', () => {
   });
 
   it('finds jobs left in older hour buckets after hours of downtime', async () => {
-    const s = setup();
-    const job = await s.jobsService.createJob(
+    const s = setup({ now: NOW });
+    const job = await s.jobService.createJob(
       't',
-      body({ schedule: { type: 'rate', everySeconds: 3600, startAt: '2026-05-01T12:30:00.000Z' } }),
+      jobBody({ schedule: { type: 'rate', everySeconds: 3600, startAt: '2026-05-01T12:30:00.000Z' } }),
     );
-    await s.watch.watchShard(job.shard); // sets the watermark at 12:00
+    await s.watcher.watchShard(job.shard); // sets the watermark at 12:00
     s.clock.current = Date.parse('2026-05-01T17:45:00.000Z');
-    await s.watch.watchShard(job.shard);
+    await s.watcher.watchShard(job.shard);
     const sent = s.queue.take();
     expect(sent.map((r) => [r.message.scheduledAt, r.message.lateAccepted ?? false])).toEqual([
       ['2026-05-01T17:30:00.000Z', true],
@@ -298,18 +280,18 @@ describe('WatchService', () => {
   });
 
   it('re-sends a manual run whose message was lost, once its slack has passed', async () => {
-    const s = setup();
-    const job = await s.jobsService.createJob(
+    const s = setup({ now: NOW });
+    const job = await s.jobService.createJob(
       't',
-      body({ schedule: { type: 'once', at: '2026-06-01T00:00:00.000Z' } }),
+      jobBody({ schedule: { type: 'once', at: '2026-06-01T00:00:00.000Z' } }),
     );
-    await s.jobsService.triggerJob('t', job.jobId);
+    await s.jobService.triggerJob('t', job.jobId);
     s.queue.take(); // lost
-    expect(await s.watch.reapPending(job.shard, s.clock.now())).toBe(0);
+    expect(await s.watcher.reapPending(job.shard, s.clock.now())).toBe(0);
     s.clock.advance(3 * 60_000);
-    expect(await s.watch.reapPending(job.shard, s.clock.now())).toBe(1);
+    expect(await s.watcher.reapPending(job.shard, s.clock.now())).toBe(1);
     const [resent] = s.queue.take();
     expect(await s.executor.handle(resent!.message)).toBe('succeeded');
-    expect(await s.watch.reapPending(job.shard, s.clock.now() + 10 * 60_000)).toBe(0);
+    expect(await s.watcher.reapPending(job.shard, s.clock.now() + 10 * 60_000)).toBe(0);
   });
 });

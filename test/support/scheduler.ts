@@ -1,0 +1,64 @@
+import type { Logger } from '../../lambdas/core/ports/logger.js';
+import type { NotificationQueue } from '../../lambdas/core/ports/notification-queue.js';
+import { withExecutionListeners } from '../../lambdas/services/execution-listeners.js';
+import { CallbackService } from '../../lambdas/services/executor/callback-service.js';
+import { ExecutorService } from '../../lambdas/services/executor/executor-service.js';
+import { ExecutionService } from '../../lambdas/services/jobs/execution-service.js';
+import { JobService } from '../../lambdas/services/jobs/job-service.js';
+import { QueryService } from '../../lambdas/services/jobs/query-service.js';
+import { WatcherService } from '../../lambdas/services/watcher/watcher-service.js';
+import { CreateJobBody, type JobDefinition } from '../../schemas/job.js';
+import type { MemoryJobStore } from './memory.js';
+import { fakeDeps } from './services.js';
+
+/** The instant service-level tests start at (their fake clock moves from here). */
+export const NOW = Date.parse('2026-05-01T12:00:00.000Z');
+
+/** A job definition as the API would accept it: an HTTP target and every default, with `overrides` on top. */
+export function jobBody(overrides: Record<string, unknown> = {}): JobDefinition {
+  return CreateJobBody.parse({ target: { url: 'https://example.com/hook' }, ...overrides });
+}
+
+export interface SetupOptions {
+  now?: number;
+  log?: Logger;
+  /** Attach the execution listeners (dependencies, and notifications when a queue is given). */
+  listeners?: boolean;
+  notifications?: NotificationQueue;
+  /** A job store of the test's own (one that interleaves, or fails on cue) for every port of the Jobs table. */
+  jobs?: MemoryJobStore;
+}
+
+/**
+ * The scheduler's services over the in-memory stores, queue and fake clock: the one setup of the
+ * service-level tests. Two executors (owners `exec-a` and `exec-b`) play concurrent deliveries;
+ * the callbacks answer as `exec-a`.
+ */
+export function setup(options: SetupOptions = {}) {
+  const f = fakeDeps(options.now ?? NOW, {
+    ...(options.log ? { log: options.log } : {}),
+    ...(options.jobs ? { jobs: options.jobs } : {}),
+  });
+  if (options.listeners || options.notifications) withExecutionListeners(f.deps, options.notifications);
+  const executor = new ExecutorService(f.deps, 'exec-a');
+  return {
+    ...f,
+    jobService: new JobService(f.deps),
+    queries: new QueryService(f.deps),
+    executionService: new ExecutionService(f.deps),
+    executor,
+    otherExecutor: new ExecutorService(f.deps, 'exec-b'),
+    callbacks: new CallbackService(f.deps, 'exec-a'),
+    watcher: new WatcherService(f.deps),
+    /** Delivers every queued run message to `exec-a`, as the run queue would, until none is left; returns `<jobId>:<outcome>` of each. */
+    drain: async () => {
+      const outcomes: string[] = [];
+      for (let runs = f.queue.take(); runs.length > 0; runs = f.queue.take()) {
+        for (const run of runs) outcomes.push(`${run.message.jobId}:${await executor.handle(run.message)}`);
+      }
+      return outcomes;
+    },
+  };
+}
+
+export type Scheduler = ReturnType<typeof setup>;
