@@ -4,9 +4,9 @@ import { hoursBetween } from '../core/buckets.js';
 import { ConditionFailed } from '../core/errors.js';
 import type { DueAdvance, DueIndex, DuePage } from '../core/ports/due-index.js';
 import { iso } from '../core/time.js';
-import { decodeCursor, isConditionFailed } from './dynamo-common.js';
+import { isConditionFailed } from './dynamo-common.js';
 import { dueBucketOf, dueKeyFor, dueKeysOf, jobOfItem } from './dynamo-job-items.js';
-import { queryPage } from './dynamo-query.js';
+import { queryIndex } from './dynamo-query.js';
 import { TABLES } from './dynamo-tables.js';
 
 const T = TABLES.jobs;
@@ -25,22 +25,15 @@ export class DynamoDueIndex implements DueIndex {
       const bucket = dueBucketOf(hour, shard);
       let cursor: string | undefined;
       do {
-        const page = await queryPage(
-          this.client,
-          {
-            TableName: this.table,
-            IndexName: T.dueIndex,
-            KeyConditionExpression: '#b = :bucket AND #k <= :upTo',
-            ExpressionAttributeNames: { '#b': T.dueIndexPartitionKey, '#k': T.dueIndexSortKey },
-            ExpressionAttributeValues: { ':bucket': bucket, ':upTo': upToKey },
-          },
-          PAGE,
-          jobOfItem,
-          decodeCursor(cursor, {
-            keys: [T.partitionKey, T.dueIndexPartitionKey, T.dueIndexSortKey],
-            partition: { name: T.dueIndexPartitionKey, value: bucket },
-          }),
-        );
+        const query = {
+          table: this.table,
+          index: T.dueIndex,
+          keys: { table: T.partitionKey, partition: T.dueIndexPartitionKey, sort: T.dueIndexSortKey },
+          partition: bucket,
+          sortKey: { expression: '#sk <= :upTo', values: { ':upTo': upToKey } },
+          parse: jobOfItem,
+        };
+        const page = await queryIndex(this.client, query, PAGE, cursor);
         cursor = page.nextCursor ?? undefined;
         yield { hour, jobs: page.items.flatMap(dueJobOf) };
       } while (cursor);

@@ -8,12 +8,24 @@ import {
 import type { ExecutionRecord } from '../../schemas/records.js';
 import type { ExecutionFilter, ExecutionStore } from '../core/ports/execution-store.js';
 import type { Page } from '../core/ports/page.js';
-import { decodeCursor, isConditionFailed } from './dynamo-common.js';
+import { isConditionFailed } from './dynamo-common.js';
 import { executionItemOf, executionOfItem } from './dynamo-execution-items.js';
-import { queryPage } from './dynamo-query.js';
+import { queryIndex, statusIs } from './dynamo-query.js';
 import { TABLES } from './dynamo-tables.js';
 
 const T = TABLES.executions;
+
+/** The condition on `scheduledAt` (the byJob sort key) of a history query, or none. */
+function sortKeyRange(
+  filter: ExecutionFilter,
+): { expression: string; values: Record<string, string> } | null {
+  if (filter.from && filter.to) {
+    return { expression: '#sk BETWEEN :from AND :to', values: { ':from': filter.from, ':to': filter.to } };
+  }
+  if (filter.from) return { expression: '#sk >= :from', values: { ':from': filter.from } };
+  if (filter.to) return { expression: '#sk <= :to', values: { ':to': filter.to } };
+  return null;
+}
 
 /**
  * Executions in their table: a job's history on the `byJob` index, what a watcher may have to
@@ -116,43 +128,18 @@ export class DynamoExecutionStore implements ExecutionStore {
     limit: number,
     cursor?: string,
   ): Promise<Page<ExecutionRecord>> {
-    const names: Record<string, string> = { '#j': T.byJobPartitionKey };
-    const values: Record<string, unknown> = { ':job': jobId };
-    let range = '';
-    if (filter.from && filter.to) {
-      range = ' AND #s BETWEEN :from AND :to';
-      values[':from'] = filter.from;
-      values[':to'] = filter.to;
-    } else if (filter.from) {
-      range = ' AND #s >= :from';
-      values[':from'] = filter.from;
-    } else if (filter.to) {
-      range = ' AND #s <= :to';
-      values[':to'] = filter.to;
-    }
-    if (range) names['#s'] = T.byJobSortKey;
-    if (filter.status) {
-      names['#status'] = 'status';
-      values[':status'] = filter.status;
-    }
-    return queryPage(
-      this.client,
-      {
-        TableName: this.table,
-        IndexName: T.byJobIndex,
-        KeyConditionExpression: `#j = :job${range}`,
-        FilterExpression: filter.status ? '#status = :status' : undefined,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ScanIndexForward: false,
-      },
-      limit,
-      executionOfItem,
-      decodeCursor(cursor, {
-        keys: [T.partitionKey, T.byJobPartitionKey, T.byJobSortKey],
-        partition: { name: T.byJobPartitionKey, value: jobId },
-      }),
-    );
+    const sortKey = sortKeyRange(filter);
+    const query = {
+      table: this.table,
+      index: T.byJobIndex,
+      keys: { table: T.partitionKey, partition: T.byJobPartitionKey, sort: T.byJobSortKey },
+      partition: jobId,
+      ...(sortKey ? { sortKey } : {}),
+      filters: [statusIs(filter.status)],
+      newestFirst: true,
+      parse: executionOfItem,
+    };
+    return queryIndex(this.client, query, limit, cursor);
   }
 
   async queryPending(
@@ -161,47 +148,30 @@ export class DynamoExecutionStore implements ExecutionStore {
     limit: number,
     options: { jobId?: string; cursor?: string } = {},
   ): Promise<Page<ExecutionRecord>> {
-    return queryPage(
-      this.client,
-      {
-        TableName: this.table,
-        IndexName: T.pendingIndex,
-        KeyConditionExpression: '#p = :shard AND #a <= :upTo',
-        FilterExpression: options.jobId ? 'jobId = :job' : undefined,
-        ExpressionAttributeNames: { '#p': T.pendingPartitionKey, '#a': T.pendingSortKey },
-        ExpressionAttributeValues: {
-          ':shard': String(shard),
-          ':upTo': upTo,
-          ...(options.jobId ? { ':job': options.jobId } : {}),
-        },
-      },
-      limit,
-      executionOfItem,
-      decodeCursor(options.cursor, {
-        keys: [T.partitionKey, T.pendingPartitionKey, T.pendingSortKey],
-        partition: { name: T.pendingPartitionKey, value: String(shard) },
-      }),
-    );
+    const query = {
+      table: this.table,
+      index: T.pendingIndex,
+      keys: { table: T.partitionKey, partition: T.pendingPartitionKey, sort: T.pendingSortKey },
+      partition: String(shard),
+      sortKey: { expression: '#sk <= :upTo', values: { ':upTo': upTo } },
+      filters: [
+        options.jobId ? { expression: 'jobId = :job', names: {}, values: { ':job': options.jobId } } : null,
+      ],
+      parse: executionOfItem,
+    };
+    return queryIndex(this.client, query, limit, options.cursor);
   }
 
   async listDead(tenant: string, limit: number, cursor?: string): Promise<Page<ExecutionRecord>> {
-    return queryPage(
-      this.client,
-      {
-        TableName: this.table,
-        IndexName: T.deadIndex,
-        KeyConditionExpression: '#d = :tenant',
-        ExpressionAttributeNames: { '#d': T.deadPartitionKey },
-        ExpressionAttributeValues: { ':tenant': tenant },
-        ScanIndexForward: false,
-      },
-      limit,
-      executionOfItem,
-      decodeCursor(cursor, {
-        keys: [T.partitionKey, T.deadPartitionKey, T.deadSortKey],
-        partition: { name: T.deadPartitionKey, value: tenant },
-      }),
-    );
+    const query = {
+      table: this.table,
+      index: T.deadIndex,
+      keys: { table: T.partitionKey, partition: T.deadPartitionKey, sort: T.deadSortKey },
+      partition: tenant,
+      newestFirst: true,
+      parse: executionOfItem,
+    };
+    return queryIndex(this.client, query, limit, cursor);
   }
 
   async ping(): Promise<void> {

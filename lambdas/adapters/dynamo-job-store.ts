@@ -5,7 +5,7 @@ import type { JobStore } from '../core/ports/job-store.js';
 import type { Page } from '../core/ports/page.js';
 import { decodeCursor, encodeCursor, isConditionFailed } from './dynamo-common.js';
 import { isJobItem, jobItemOf, jobOfItem } from './dynamo-job-items.js';
-import { queryPage } from './dynamo-query.js';
+import { type Condition, queryIndex, statusIs } from './dynamo-query.js';
 import { TABLES } from './dynamo-tables.js';
 
 const T = TABLES.jobs;
@@ -70,37 +70,23 @@ export class DynamoJobStore implements JobStore {
     limit: number,
     cursor?: string,
   ): Promise<Page<JobRecord>> {
-    const conditions: string[] = [];
-    const names: Record<string, string> = { '#t': T.byTenantPartitionKey };
-    const values: Record<string, unknown> = { ':tenant': tenant };
-    if (filter.status) {
-      conditions.push('#status = :status');
-      names['#status'] = 'status';
-      values[':status'] = filter.status;
-    }
-    if (filter.namePrefix) {
-      conditions.push('begins_with(#name, :prefix)');
-      names['#name'] = 'name';
-      values[':prefix'] = filter.namePrefix;
-    }
-    return queryPage(
-      this.client,
-      {
-        TableName: this.table,
-        IndexName: T.byTenantIndex,
-        KeyConditionExpression: '#t = :tenant',
-        FilterExpression: conditions.length ? conditions.join(' AND ') : undefined,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ScanIndexForward: false,
-      },
-      limit,
-      jobOfItem,
-      decodeCursor(cursor, {
-        keys: [T.partitionKey, T.byTenantPartitionKey, T.byTenantSortKey],
-        partition: { name: T.byTenantPartitionKey, value: tenant },
-      }),
-    );
+    const namePrefix: Condition | null = filter.namePrefix
+      ? {
+          expression: 'begins_with(#name, :prefix)',
+          names: { '#name': 'name' },
+          values: { ':prefix': filter.namePrefix },
+        }
+      : null;
+    const query = {
+      table: this.table,
+      index: T.byTenantIndex,
+      keys: { table: T.partitionKey, partition: T.byTenantPartitionKey, sort: T.byTenantSortKey },
+      partition: tenant,
+      filters: [statusIs(filter.status), namePrefix],
+      newestFirst: true,
+      parse: jobOfItem,
+    };
+    return queryIndex(this.client, query, limit, cursor);
   }
 
   async scanJobs(cursor?: string): Promise<Page<JobRecord>> {

@@ -1,9 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { Tracer } from '@aws-lambda-powertools/tracer';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { MiddlewareObj } from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { Context } from 'aws-lambda';
 import { documentClient } from '../adapters/dynamo-common.js';
 import { ObjectHistoryArchive } from '../adapters/object-history-archive.js';
 import { S3ArchiveStore } from '../adapters/s3-archive-store.js';
@@ -73,4 +77,20 @@ export function refreshSigningSecrets(keys: () => SigningKeys): MiddlewareObj {
       if (current instanceof SecretsManagerSigningKeys) await current.refresh();
     },
   };
+}
+
+/**
+ * A handler as every function runs it: traced (responses never captured: they may carry job data),
+ * logging with the Lambda context, its metrics flushed at the end; with `signing`, the signing
+ * secrets fresh before it signs anything.
+ */
+export function instrumented<E, R>(
+  fn: (event: E, context: Context) => Promise<R>,
+  options: { signing?: boolean } = {},
+) {
+  const handler = middy(fn)
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics));
+  return options.signing ? handler.use(refreshSigningSecrets(lambdaSigningKeys)) : handler;
 }

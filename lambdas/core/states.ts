@@ -1,4 +1,4 @@
-import type { ExecutionStatus, JobStatus } from '../../schemas/job.js';
+import { ExecutionStatus, type JobStatus } from '../../schemas/job.js';
 import { InvalidState } from './errors.js';
 
 /**
@@ -7,14 +7,8 @@ import { InvalidState } from './errors.js';
  * refuse any other with InvalidState.
  */
 
-const FINAL: ReadonlySet<ExecutionStatus> = new Set([
-  'succeeded',
-  'failed',
-  'timed_out',
-  'cancelled',
-  'dead',
-  'skipped',
-]);
+/** Every status but the two a run passes through: queued and running. */
+const FINAL: ReadonlySet<ExecutionStatus> = new Set(ExecutionStatus.exclude(['queued', 'running']).options);
 
 export function isFinal(status: ExecutionStatus): boolean {
   return FINAL.has(status);

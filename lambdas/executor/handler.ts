@@ -1,19 +1,7 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import middy from '@middy/core';
 import type { SQSEvent } from 'aws-lambda';
 import { configFromEnv } from '../composition/config.js';
-import {
-  lambdaDeps,
-  lambdaSigningKeys,
-  logger,
-  metrics,
-  refreshSigningSecrets,
-  serviceLogger,
-  tracer,
-} from '../composition/lambda-context.js';
+import { instrumented, lambdaDeps, metrics, serviceLogger } from '../composition/lambda-context.js';
 import { withLatenessMetric } from '../composition/metric-listeners.js';
 import { newOwnerId } from '../core/ids.js';
 import { ExecutorService } from '../services/executor/executor-service.js';
@@ -35,8 +23,4 @@ async function execute(event: SQSEvent) {
   return processRunBatch(event, service, serviceLogger, undefined, handBack);
 }
 
-export const handler = middy(execute)
-  .use(captureLambdaHandler(tracer, { captureResponse: false }))
-  .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics))
-  .use(refreshSigningSecrets(lambdaSigningKeys));
+export const handler = instrumented(execute, { signing: true });

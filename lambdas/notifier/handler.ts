@@ -1,23 +1,11 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import middy from '@middy/core';
 import type { SQSEvent } from 'aws-lambda';
 import { SesEmailSender } from '../adapters/ses-email-sender.js';
 import { redeliverLater } from '../adapters/sqs-visibility.js';
 import { ENV, requiredEnv } from '../composition/config.js';
-import {
-  lambdaDeps,
-  lambdaSigningKeys,
-  logger,
-  metrics,
-  refreshSigningSecrets,
-  serviceLogger,
-  tracer,
-} from '../composition/lambda-context.js';
+import { instrumented, lambdaDeps, metrics, serviceLogger } from '../composition/lambda-context.js';
 import type { EmailSender } from '../core/ports/email-sender.js';
 import { NotifierService } from '../services/notifications/notifier-service.js';
 import { processNotificationBatch } from './batch.js';
@@ -66,8 +54,4 @@ async function notify(event: SQSEvent) {
   });
 }
 
-export const handler = middy(notify)
-  .use(captureLambdaHandler(tracer, { captureResponse: false }))
-  .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics))
-  .use(refreshSigningSecrets(lambdaSigningKeys));
+export const handler = instrumented(notify, { signing: true });

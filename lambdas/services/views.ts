@@ -50,6 +50,15 @@ export function jobView(item: JobRecord, lastRun: ExecutionRecord | null, now: n
   };
 }
 
+/** When an execution started and finished, and how late it started: null where it has not. */
+export function timesOf(item: ExecutionRecord): Pick<Execution, 'startedAt' | 'finishedAt' | 'lateByMs'> {
+  return {
+    startedAt: item.startedAt ?? null,
+    finishedAt: item.finishedAt ?? null,
+    lateByMs: item.lateByMs ?? null,
+  };
+}
+
 /** The public Execution resource of a stored execution. */
 export function executionView(item: ExecutionRecord): Execution {
   return {
@@ -59,9 +68,7 @@ export function executionView(item: ExecutionRecord): Execution {
     trigger: item.trigger,
     status: item.status,
     attempts: item.attempts,
-    startedAt: item.startedAt ?? null,
-    finishedAt: item.finishedAt ?? null,
-    lateByMs: item.lateByMs ?? null,
+    ...timesOf(item),
     ...(item.nextAttemptAt ? { nextAttemptAt: item.nextAttemptAt } : {}),
     ...(item.reason ? { reason: item.reason } : {}),
   };

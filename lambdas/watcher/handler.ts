@@ -1,10 +1,6 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import middy from '@middy/core';
 import { z } from 'zod';
-import { lambdaDeps, logger, metrics, tracer } from '../composition/lambda-context.js';
+import { instrumented, lambdaDeps, logger, metrics } from '../composition/lambda-context.js';
 import { WatcherService } from '../services/watcher/watcher-service.js';
 
 /** EventBridge Scheduler invokes one watcher per shard with `{"shard": n}`. */
@@ -18,7 +14,4 @@ async function watch(event: unknown) {
   return report;
 }
 
-export const handler = middy(watch)
-  .use(captureLambdaHandler(tracer, { captureResponse: false }))
-  .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics));
+export const handler = instrumented(watch);

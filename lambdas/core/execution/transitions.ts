@@ -126,6 +126,16 @@ export function waitingForRetry(
   nextAttemptAt: number,
   attentionAt: number,
 ): ExecutionRecord {
+  return queuedAgain(execution, job, nextAttemptAt, attentionAt);
+}
+
+/** Back in the queue for its next attempt at `nextAttemptAt`, no longer leased to anyone. */
+function queuedAgain(
+  execution: ExecutionRecord,
+  job: JobRecord,
+  nextAttemptAt: number,
+  attentionAt: number,
+): ExecutionRecord {
   moved(execution, 'queued');
   const { lease: _l, ...rest } = execution;
   return {
@@ -144,16 +154,11 @@ export function requeuedAfterShutdown(
   attempt: Attempt,
   now: number,
 ): ExecutionRecord {
-  moved(execution, 'queued');
-  const { lease: _l, ...rest } = execution;
+  const queued = queuedAgain(execution, job, now, now);
   return {
-    ...rest,
-    status: 'queued',
-    rev: execution.rev + 1,
+    ...queued,
     attempts: [...execution.attempts, attempt],
     attemptBase: (execution.attemptBase ?? 0) + 1,
-    nextAttemptAt: iso(now),
-    ...pendingFields(job, now),
   };
 }
 

@@ -81,7 +81,7 @@ export class OutcomeRecorder {
   }
 
   /** Cancels the execution for good (a cancel request that its executor or a callback acts on). */
-  cancel(job: JobRecord, execution: ExecutionRecord): Promise<RunOutcome> {
+  async cancel(job: JobRecord, execution: ExecutionRecord): Promise<RunOutcome> {
     const cancelled = cancelledExecution(execution, this.deps.clock.now(), this.retention);
     return this.writeFinal(job, cancelled, execution.rev);
   }

@@ -7,6 +7,7 @@ import type { NotificationQueue } from '../../core/ports/notification-queue.js';
 import { iso, ms } from '../../core/time.js';
 import { isDependencySkip } from '../dependencies/dependency-service.js';
 import type { ServiceDeps } from '../service-deps.js';
+import { timesOf } from '../views.js';
 
 type NotificationEvent = NotificationPayload['event'];
 
@@ -137,9 +138,7 @@ export class NotificationService {
         id: execution.executionId,
         scheduledAt: execution.scheduledAt,
         trigger: execution.trigger,
-        startedAt: execution.startedAt ?? null,
-        finishedAt: execution.finishedAt ?? null,
-        lateByMs: execution.lateByMs ?? null,
+        ...timesOf(execution),
       },
       status: execution.status,
       attempts: execution.attempts.length,
