@@ -62,3 +62,30 @@ export function setup(options: SetupOptions = {}) {
 }
 
 export type Scheduler = ReturnType<typeof setup>;
+
+/** A one-time job due at 12:00:01 (`overrides` on top), created now: its run is taken off the queue for the test to deliver. */
+export async function onceRun(s: Scheduler, overrides: Record<string, unknown> = {}) {
+  const job = await s.jobService.createJob(
+    't',
+    jobBody({ schedule: { type: 'once', at: '2026-05-01T12:00:01.000Z' }, ...overrides }),
+  );
+  const [run] = s.queue.take();
+  return { job, run: run! };
+}
+
+/** Lets the executor run until `condition` holds (its fake clock's sleeps yield to setImmediate). */
+export async function until(condition: () => boolean) {
+  for (let i = 0; i < 200; i++) {
+    if (condition()) return;
+    await new Promise((r) => setImmediate(r));
+  }
+  throw new Error('condition never held');
+}
+
+/** A target's answer that takes the run over: 202 {"async":true}. */
+export const asyncAccepted = () => ({
+  kind: 'response' as const,
+  statusCode: 202,
+  body: '{"async":true}',
+  durationMs: 2,
+});

@@ -1,12 +1,40 @@
 import { describe, expect, it } from 'vitest';
-import { withLatenessMetric } from '../../lambdas/composition/metric-listeners.js';
+import { withLatenessMetric, withOutcomeMetrics } from '../../lambdas/composition/metric-listeners.js';
 import type { ExecutionEvents } from '../../lambdas/core/ports/execution-events.js';
 import { ExecutorService } from '../../lambdas/services/executor/executor-service.js';
 import { JobService } from '../../lambdas/services/jobs/job-service.js';
 import { CreateJobBody } from '../../schemas/job.js';
+import type { ExecutionRecord, JobRecord } from '../../schemas/records.js';
 import { fakeDeps } from '../support/services.js';
 
 const NOW = Date.parse('2026-05-01T12:00:00.000Z');
+
+describe('withOutcomeMetrics', () => {
+  it('counts each final status in its metric and passes every event on', async () => {
+    const counted: string[] = [];
+    const seen: string[] = [];
+    const events = withOutcomeMetrics(
+      {
+        started: async () => void seen.push('started'),
+        attemptFailed: async () => void seen.push('attemptFailed'),
+        finished: async (_job, execution) => void seen.push(execution.status),
+      },
+      (metric) => counted.push(metric),
+    );
+    const job = {} as JobRecord;
+    for (const status of ['succeeded', 'failed', 'timed_out', 'dead', 'cancelled', 'skipped']) {
+      await events.finished(job, { status } as ExecutionRecord);
+    }
+    await events.started(job, {} as ExecutionRecord, 5);
+    expect(counted).toEqual([
+      'ExecutionsSucceeded',
+      'ExecutionsFailed',
+      'ExecutionsFailed',
+      'ExecutionsDead',
+    ]);
+    expect(seen).toEqual(['succeeded', 'failed', 'timed_out', 'dead', 'cancelled', 'skipped', 'started']);
+  });
+});
 
 describe('executor StartLatenessMs metric', () => {
   it('records the lateness of the first attempt once per execution and passes every event on', async () => {

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidSchedule } from '../../lambdas/core/errors.js';
-import { firstRunAt, nextRunAfter, upcomingRuns, validateSchedule } from '../../lambdas/core/schedule.js';
-import { iso, ms } from '../../lambdas/core/time.js';
-import type { Schedule } from '../../schemas/job.js';
-import { thrown } from '../support/errors.js';
+import { InvalidSchedule } from '../../../lambdas/core/errors.js';
+import { firstRunAt, nextRunAfter, upcomingRuns, validateSchedule } from '../../../lambdas/core/schedule.js';
+import { iso, ms } from '../../../lambdas/core/time.js';
+import type { Schedule } from '../../../schemas/job.js';
+import { thrown } from '../../support/errors.js';
+
+const at = (s: string) => Date.parse(s);
 
 const NOW = ms('2026-05-01T12:00:00.000Z');
 const cron = (expression: string, extra: Partial<Schedule> = {}): Schedule =>
@@ -69,5 +71,53 @@ describe('schedule', () => {
       expect(error).toMatchObject({ details: [{ path, message }] });
       expect((error as Error).message).toContain(message);
     });
+  });
+});
+
+describe('schedule', () => {
+  it('runs a rate schedule on its anchor grid, respecting the window', () => {
+    const schedule = {
+      type: 'rate' as const,
+      everySeconds: 90,
+      startAt: '2026-01-01T00:00:00.000Z',
+      endAt: '2026-01-01T00:05:00.000Z',
+    };
+    const anchor = at('2026-01-01T00:00:00.000Z');
+    expect(upcomingRuns(schedule, at('2025-12-31T00:00:00.000Z'), 10, anchor).map(iso)).toEqual([
+      '2026-01-01T00:00:00.000Z',
+      '2026-01-01T00:01:30.000Z',
+      '2026-01-01T00:03:00.000Z',
+      '2026-01-01T00:04:30.000Z',
+    ]);
+    expect(nextRunAfter(schedule, at('2026-01-01T00:01:30.000Z'), anchor)).toBe(
+      at('2026-01-01T00:03:00.000Z'),
+    );
+  });
+
+  it('runs a once schedule at its instant, or now when that has passed', () => {
+    const now = at('2026-05-01T12:00:00.000Z');
+    expect(firstRunAt({ type: 'once', at: '2026-05-01T12:00:05.000Z' }, now)).toBe(
+      at('2026-05-01T12:00:05.000Z'),
+    );
+    expect(firstRunAt({ type: 'once', at: '2026-05-01T11:00:00.000Z' }, now)).toBe(now);
+    expect(firstRunAt({ type: 'immediate' }, now)).toBe(now);
+    expect(nextRunAfter({ type: 'once', at: '2026-05-01T12:00:05.000Z' }, now)).toBeNull();
+  });
+
+  it.each([
+    [{ type: 'once', at: '2040-01-01T00:00:00.000Z' }, 'more than 10 years'],
+    [
+      {
+        type: 'rate',
+        everySeconds: 5,
+        startAt: '2026-06-01T00:00:00.000Z',
+        endAt: '2026-05-01T00:00:00.000Z',
+      },
+      'endAt must be after',
+    ],
+    [{ type: 'rate', everySeconds: 5, endAt: '2026-01-01T00:00:00.000Z' }, 'in the past'],
+  ] as const)('refuses %j', (schedule, message) => {
+    expect(() => validateSchedule(schedule, at('2026-05-01T12:00:00.000Z'))).toThrow(InvalidSchedule);
+    expect(() => validateSchedule(schedule, at('2026-05-01T12:00:00.000Z'))).toThrow(message);
   });
 });

@@ -1,0 +1,101 @@
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../lambdas/core/ports/logger.js';
+import { processNotificationBatch } from '../../lambdas/notifier/batch.js';
+import {
+  type NotifierService,
+  notificationRetryDelaySeconds,
+} from '../../lambdas/services/notifications/notifier-service.js';
+import { aDeadNotification, notificationTo, notifierAt } from '../support/notification-fixtures.js';
+
+const _NOW = Date.parse('2026-05-01T12:00:00.000Z');
+const HOOK = 'https://hooks.example.com/scheduler';
+
+const NOW = Date.parse('2026-05-01T12:00:00.000Z');
+const URLS = {
+  high: 'https://sqs.us-east-1.amazonaws.com/123456789012/Scheduler-RunHigh',
+  normal: 'https://sqs.us-east-1.amazonaws.com/123456789012/Scheduler-RunNormal',
+  low: 'https://sqs.us-east-1.amazonaws.com/123456789012/Scheduler-RunLow',
+};
+const arnOf = (url: string) => `arn:aws:sqs:us-east-1:123456789012:${url.split('/').pop()}`;
+const record = (id: string, queueUrl: string, receiveCount: number, body = 'not json'): SQSRecord =>
+  ({
+    messageId: id,
+    receiptHandle: `rh-${id}`,
+    body,
+    attributes: { ApproximateReceiveCount: String(receiveCount) },
+    eventSourceARN: arnOf(queueUrl),
+  }) as unknown as SQSRecord;
+
+describe('processNotificationBatch', () => {
+  const record = (body: string, receiveCount: number, id = 'm1'): SQSRecord =>
+    ({
+      messageId: id,
+      receiptHandle: `rh-${id}`,
+      body,
+      attributes: { ApproximateReceiveCount: String(receiveCount) },
+    }) as unknown as SQSRecord;
+
+  it('reports failed deliveries and hides them longer each time; delivered ones pass', async () => {
+    const n = notifierAt(NOW);
+    n.http.answer = (request) =>
+      request.url.endsWith('/down')
+        ? { kind: 'error', error: 'ECONNREFUSED', timedOut: false, aborted: false, durationMs: 1 }
+        : { kind: 'response', statusCode: 204, body: '', durationMs: 1 };
+    const delays: [string, number][] = [];
+    const outcomes: string[] = [];
+    const event: SQSEvent = {
+      Records: [
+        record(JSON.stringify(notificationTo({ webhook: `${HOOK}/down` })), 3, 'down'),
+        record(JSON.stringify(notificationTo({ webhook: HOOK })), 1, 'up'),
+        record('{"not":"a notification"}', 1, 'junk'),
+      ],
+    };
+    const result = await processNotificationBatch(event, n.service, {
+      log: silentLogger,
+      retryLater: async (r, seconds) => {
+        delays.push([r.messageId, seconds]);
+      },
+      onOutcome: (o) => outcomes.push(o),
+    });
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'down' }, { itemIdentifier: 'junk' }]);
+    expect(delays).toEqual([['down', 20]]);
+    expect(outcomes.sort()).toEqual(['delivered', 'retrying', 'unparseable']);
+    expect(
+      n.http.requests.find((r) => r.url.endsWith('/down'))?.headers['x-scheduler-delivery-attempt'],
+    ).toBe('3');
+  });
+
+  it.each([
+    [1, 5],
+    [2, 10],
+    [5, 80],
+    [20, 900],
+  ])('waits before try %i+1: %i s', (attempt, seconds) => {
+    expect(notificationRetryDelaySeconds(attempt)).toBe(seconds);
+  });
+});
+
+describe('processNotificationBatch: backoff', () => {
+  it('backs a failing webhook off by doubling, at most 5 minutes apart', async () => {
+    // Prepare
+    const body = JSON.stringify(aDeadNotification('team-a', { webhook: 'https://hooks.example.com/x' }));
+    const down = {
+      deliver: async () => ({ delivered: false, error: 'HTTP 503' }),
+    } as unknown as NotifierService;
+    const delays: number[] = [];
+    // Act
+    for (const receiveCount of [1, 6, 7, 8]) {
+      await processNotificationBatch(
+        { Records: [record(`n${receiveCount}`, URLS.normal, receiveCount, body)] },
+        down,
+        {
+          log: silentLogger,
+          retryLater: async (_record, seconds) => void delays.push(seconds),
+        },
+      );
+    }
+    // Assess
+    expect(delays).toEqual([5, 160, 300, 300]);
+  });
+});
