@@ -1,4 +1,6 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { type ApiDeps, createApi } from '../../lambdas/api/app.js';
+import type { TenantRateLimiter } from '../../lambdas/api/rate-limit.js';
 import { silentLogger } from '../../lambdas/core/ports/logger.js';
 import { CallbackService } from '../../lambdas/services/executor/callback-service.js';
 import { ExecutionService } from '../../lambdas/services/jobs/execution-service.js';
@@ -7,6 +9,7 @@ import { QueryService } from '../../lambdas/services/jobs/query-service.js';
 import type { ServiceDeps } from '../../lambdas/services/service-deps.js';
 import { apiGatewayEvent } from './lambda-events.js';
 import { setup } from './scheduler.js';
+import type { fakeDeps } from './services.js';
 
 export interface HarnessResponse {
   status: number;
@@ -52,4 +55,28 @@ export function apiHarness(now: number) {
     };
   }
   return { ...s, request };
+}
+
+/** createApi over fake deps, with the options the harness does not expose. */
+export function customApi(f: ReturnType<typeof fakeDeps>, rateLimit?: TenantRateLimiter) {
+  const api = apiOver(f.deps, rateLimit ? { rateLimit } : {});
+  return async (method: string, path: string, tenant: string | null, body?: unknown) => {
+    const event = {
+      version: '2.0',
+      rawPath: path,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      requestContext: {
+        http: { method, path },
+        ...(tenant === null ? {} : { authorizer: { lambda: { tenant } } }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      isBase64Encoded: false,
+    } as unknown as APIGatewayProxyEventV2;
+    const result = await api(event);
+    return {
+      status: result.statusCode ?? 200,
+      headers: (result.headers ?? {}) as Record<string, string>,
+      body: result.body ? JSON.parse(result.body) : undefined,
+    };
+  };
 }

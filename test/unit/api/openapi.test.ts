@@ -2,14 +2,14 @@ import { readFileSync } from 'node:fs';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { type FetchLike, SchedulerClient } from '../../client/index.js';
-import { openApiDocument, openApiDocumentFor, requestOrigin } from '../../lambdas/api/openapi.js';
-import { CompleteBody, PreviewBody } from '../../schemas/api.js';
-import { Execution } from '../../schemas/execution.js';
-import { CreateJobBody, Job, PatchJobBody } from '../../schemas/job.js';
-import { NotificationPayload } from '../../schemas/notification.js';
-import { OPENAPI_PATH, openApiText } from '../../scripts/openapi.js';
-import { apiHarness } from '../support/api-harness.js';
+import { type FetchLike, SchedulerClient } from '../../../client/index.js';
+import { openApiDocument, openApiDocumentFor, requestOrigin } from '../../../lambdas/api/openapi.js';
+import { CompleteBody, PreviewBody } from '../../../schemas/api.js';
+import { Execution } from '../../../schemas/execution.js';
+import { CreateJobBody, Job, PatchJobBody } from '../../../schemas/job.js';
+import { NotificationPayload } from '../../../schemas/notification.js';
+import { OPENAPI_PATH, openApiText } from '../../../scripts/openapi.js';
+import { apiHarness } from '../../support/api-harness.js';
 
 type Schema = {
   $ref?: string;
@@ -85,7 +85,7 @@ function refsIn(value: unknown, out: string[] = []): string[] {
 
 /** `METHOD /path/{}` for each route the API serves, read from its route table. */
 function servedRoutes(): string[] {
-  const source = readFileSync(new URL('../../lambdas/api/routes.ts', import.meta.url), 'utf8');
+  const source = readFileSync(new URL('../../../lambdas/api/routes.ts', import.meta.url), 'utf8');
   return [...source.matchAll(/route\(\s*'([A-Z]+)',\s*'([^']+)'/g)].map(
     ([, method, path]) => `${method} ${path!.replace(/\{\w+\}/g, '{}')}`,
   );

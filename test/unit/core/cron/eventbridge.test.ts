@@ -1,14 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cronRunsBetween, instantOfLocal, nextCronRun, validateCron } from '../../lambdas/core/cron.js';
-import { InvalidSchedule } from '../../lambdas/core/errors.js';
+import { cronRunsBetween, instantOfLocal, nextCronRun, validateCron } from '../../../../lambdas/core/cron.js';
+import { InvalidSchedule } from '../../../../lambdas/core/errors.js';
 import {
   isAtExpression,
   parseAtExpression,
   parseRateExpression,
-} from '../../lambdas/core/eventbridge-expressions.js';
-import { DAY, HOUR, iso, ms } from '../../lambdas/core/time.js';
-import { thrown } from '../support/errors.js';
+} from '../../../../lambdas/core/eventbridge-expressions.js';
+import { DAY, HOUR, iso, ms } from '../../../../lambdas/core/time.js';
+import { thrown } from '../../../support/errors.js';
 
 /**
  * EventBridge Scheduler expressions, read as its documentation says (docs/decisions/cron-engine.md

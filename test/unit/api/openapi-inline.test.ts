@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { oas31 } from 'zod-openapi';
-import { inlineRequestSchemas, mapDiscriminators } from '../../lambdas/api/openapi-inline.js';
+import { inlineRequestSchemas, mapDiscriminators } from '../../../lambdas/api/openapi-inline.js';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });

@@ -9,9 +9,9 @@ import {
   matches,
   sliceOf,
   spanMeets,
-} from '../../lambdas/core/history.js';
-import type { ExecutionRecord } from '../../schemas/records.js';
-import { aFinishedExecution } from '../support/history-fixtures.js';
+} from '../../../lambdas/core/history.js';
+import type { ExecutionRecord } from '../../../schemas/records.js';
+import { aFinishedExecution } from '../../support/history-fixtures.js';
 
 const JOB = 'job_01JHISTORY0000000000000000';
 const at = (minute: number) => new Date(Date.UTC(2026, 2, 8, 12, minute)).toISOString();

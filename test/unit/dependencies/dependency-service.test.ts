@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { describeCycle, findCycle } from '../../lambdas/core/dependency-graph.js';
-import { ValidationFailed } from '../../lambdas/core/errors.js';
-import type { DependencyRound } from '../../lambdas/core/ports/dependency-rounds.js';
-import { validateDependencies } from '../../lambdas/services/dependencies/dependency-checks.js';
-import { upstreamOutcome } from '../../lambdas/services/dependencies/dependency-service.js';
-import type { ExecutionRecord, JobRecord } from '../../schemas/records.js';
-import { MemoryJobStore } from '../support/memory.js';
-import { jobBody, setup } from '../support/scheduler.js';
+import type { DependencyRound } from '../../../lambdas/core/ports/dependency-rounds.js';
+import { upstreamOutcome } from '../../../lambdas/services/dependencies/dependency-service.js';
+import type { ExecutionRecord, JobRecord } from '../../../schemas/records.js';
+import { MemoryJobStore } from '../../support/memory.js';
+import { jobBody, setup } from '../../support/scheduler.js';
 
-const _NOW = Date.parse('2026-05-01T12:00:00.000Z');
 const TENANT = 'team-a';
 
 /** A job store that yields to the event loop inside every round operation, so concurrent callers interleave. */
@@ -65,98 +61,6 @@ function finishedRun(job: JobRecord, at: string, status: ExecutionRecord['status
     finishedAt: at,
   };
 }
-
-describe('findCycle', () => {
-  const graph = (edges: Record<string, string[]>) => new Map(Object.entries(edges));
-
-  it.each([
-    ['no edges', {}, 'A', null],
-    ['a chain', { A: ['B'], B: ['C'] }, 'A', null],
-    ['a diamond', { A: ['B', 'C'], B: ['D'], C: ['D'] }, 'A', null],
-    ['a self-loop', { A: ['A'] }, 'A', ['A', 'A']],
-    ['two jobs', { A: ['B'], B: ['A'] }, 'A', ['A', 'B', 'A']],
-    ['three jobs', { A: ['B'], B: ['C'], C: ['A'] }, 'A', ['A', 'B', 'C', 'A']],
-    ['a cycle upstream, not through the start', { A: ['B'], B: ['C'], C: ['B'] }, 'A', ['B', 'C', 'B']],
-    ['a cycle behind a diamond', { A: ['B', 'C'], B: ['D'], C: ['D'], D: ['C'] }, 'A', ['D', 'C', 'D']],
-  ])('%s', (_name, edges, start, expected) => {
-    expect(findCycle(graph(edges as Record<string, string[]>), start)).toEqual(expected);
-  });
-
-  it('walks a 20,000-job chain without overflowing the stack', () => {
-    const edges = new Map<string, string[]>();
-    for (let i = 0; i < 20_000; i++) edges.set(`J${i}`, [`J${i + 1}`]);
-    expect(findCycle(edges, 'J0')).toBeNull();
-    edges.set('J20000', ['J0']);
-    expect(findCycle(edges, 'J0')).toHaveLength(20_002);
-  });
-
-  it('names a cycle the way the API reports it', () => {
-    expect(describeCycle(['job_A', 'job_B', 'job_A'])).toBe('job_A → job_B → job_A');
-  });
-});
-
-describe('validateDependencies', () => {
-  it('refuses a missing upstream and another tenant’s job alike, naming the field', async () => {
-    const s = dependencyWorld();
-    const theirs = await s.create({}, 'team-b');
-    const error = await s
-      .create({ dependsOn: ['job_01J0000000000000000000000Z', theirs.jobId] })
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ValidationFailed);
-    expect((error as ValidationFailed).details).toEqual([
-      { path: 'dependsOn[0]', message: 'job job_01J0000000000000000000000Z not found' },
-      { path: 'dependsOn[1]', message: `job ${theirs.jobId} not found` },
-    ]);
-    expect(s.jobs.dependents.size).toBe(0);
-  });
-
-  it('refuses an upstream listed twice and a dependency schedule without upstreams', async () => {
-    const s = dependencyWorld();
-    const a = await s.create({});
-    await expect(s.create({ dependsOn: [a.jobId, a.jobId] })).rejects.toThrow(/listed twice/);
-    await expect(s.create({ schedule: { type: 'dependency' } })).rejects.toThrow(
-      /dependency schedule needs at least one job/,
-    );
-  });
-
-  it('names the cycle a change of dependsOn would close, over the whole upstream graph', async () => {
-    const s = dependencyWorld();
-    const a = await s.create({});
-    const b = await s.create({ schedule: { type: 'dependency' }, dependsOn: [a.jobId] });
-    const c = await s.create({ schedule: { type: 'dependency' }, dependsOn: [b.jobId] });
-    // What a PATCH of A to depend on C would do: A → C → B → A.
-    const error = await validateDependencies(s.jobs, TENANT, a.jobId, {
-      dependsOn: [c.jobId],
-      schedule: a.schedule,
-    }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ValidationFailed);
-    expect((error as Error).message).toBe(
-      `dependency cycle: ${a.jobId} → ${c.jobId} → ${b.jobId} → ${a.jobId}`,
-    );
-    await expect(
-      validateDependencies(s.jobs, TENANT, a.jobId, { dependsOn: [a.jobId], schedule: a.schedule }),
-    ).rejects.toThrow(`dependency cycle: ${a.jobId} → ${a.jobId}`);
-    // A diamond is fine.
-    await validateDependencies(s.jobs, TENANT, c.jobId, {
-      dependsOn: [a.jobId, b.jobId],
-      schedule: c.schedule,
-    });
-  });
-});
-
-describe('JobsService.createJob with dependencies', () => {
-  it('keeps a dependency-scheduled job active with no next run, and registers its reverse edges', async () => {
-    const s = dependencyWorld();
-    const a = await s.create({});
-    const b = await s.create({});
-    const d = await s.create({ schedule: { type: 'dependency' }, dependsOn: [a.jobId, b.jobId] });
-    expect(d.status).toBe('active');
-    expect(d.nextRunAt).toBeUndefined();
-    expect(s.queue.sent).toEqual([]);
-    expect(await s.jobs.getDependents(a.jobId)).toEqual([d.jobId]);
-    expect(await s.jobs.getDependents(b.jobId)).toEqual([d.jobId]);
-  });
-});
 
 describe('DependencyService', () => {
   it('runs A → B → C in order, each dependent with trigger "dependency"', async () => {

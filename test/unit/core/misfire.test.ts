@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { lateRunDecision, planDueRuns, runsToResend, type ScheduledJob } from '../../lambdas/core/misfire.js';
+import {
+  lateRunDecision,
+  planDueRuns,
+  runsToResend,
+  type ScheduledJob,
+} from '../../../lambdas/core/misfire.js';
 
 const at = (s: string) => Date.parse(s);
 const iso = (n: number) => new Date(n).toISOString();

@@ -10,7 +10,7 @@ import {
   parseCidr,
   parseIp,
   refusalMessage,
-} from '../../lambdas/core/ssrf.js';
+} from '../../../lambdas/core/ssrf.js';
 
 describe('ssrf', () => {
   describe('parseIp', () => {

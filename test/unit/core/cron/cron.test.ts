@@ -9,9 +9,9 @@ import {
   latestCronRunAtOrBefore,
   nextCronRun,
   validateCron,
-} from '../../lambdas/core/cron.js';
-import { InvalidSchedule } from '../../lambdas/core/errors.js';
-import { iso, ms } from '../../lambdas/core/time.js';
+} from '../../../../lambdas/core/cron.js';
+import { InvalidSchedule } from '../../../../lambdas/core/errors.js';
+import { iso, ms } from '../../../../lambdas/core/time.js';
 
 const isoOrNull = (instant: number | null) => (instant === null ? null : iso(instant));
 

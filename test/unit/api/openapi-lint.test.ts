@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openApiText } from '../../scripts/openapi.js';
+import { openApiText } from '../../../scripts/openapi.js';
 
 const REDOCLY = createRequire(import.meta.url).resolve('@redocly/cli/bin/cli.js');
-const CONFIG = fileURLToPath(new URL('../../redocly.yaml', import.meta.url));
+const CONFIG = fileURLToPath(new URL('../../../redocly.yaml', import.meta.url));
 
 interface LintReport {
   totals: { errors: number; warnings: number; ignored: number };

@@ -5,11 +5,11 @@ import {
   missedSince,
   RESUME_LOOKBACK_MS,
   withNewPlan,
-} from '../../lambdas/core/lifecycle.js';
-import { CreateJobBody, PatchJobBody } from '../../schemas/job.js';
-import type { RunMessage } from '../../schemas/messages.js';
-import type { JobRecord } from '../../schemas/records.js';
-import { jobBody, type Scheduler } from '../support/scheduler.js';
+} from '../../../lambdas/core/lifecycle.js';
+import { CreateJobBody, PatchJobBody } from '../../../schemas/job.js';
+import type { RunMessage } from '../../../schemas/messages.js';
+import type { JobRecord } from '../../../schemas/records.js';
+import { jobBody, type Scheduler } from '../../support/scheduler.js';
 
 const at = (s: string) => Date.parse(s);
 

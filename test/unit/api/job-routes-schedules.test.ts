@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { apiHarness } from '../support/api-harness.js';
+import { apiHarness } from '../../support/api-harness.js';
 
 const NOW = Date.parse('2026-05-01T12:00:00.000Z');
 const target = { url: 'https://example.com/hook' };

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createJobExamples } from '../../lambdas/api/openapi-examples.js';
-import { CreateJobBody, HttpTarget } from '../../schemas/job.js';
-import { OPENAPI_TYPES_PATH, openApiTypesText } from '../../scripts/openapi.js';
+import { createJobExamples } from '../../../lambdas/api/openapi-examples.js';
+import { CreateJobBody, HttpTarget } from '../../../schemas/job.js';
+import { OPENAPI_TYPES_PATH, openApiTypesText } from '../../../scripts/openapi.js';
 
 /** The smallest body the API accepts (issue 18's example). */
 const SMALLEST = {

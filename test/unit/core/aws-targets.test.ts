@@ -6,7 +6,7 @@ import {
   DEFAULT_TARGET_ROLE_PATTERN,
   parseArn,
   roleArnProblem,
-} from '../../lambdas/core/aws-arns.js';
+} from '../../../lambdas/core/aws-arns.js';
 import {
   awsCallFor,
   classifyAwsError,
@@ -14,10 +14,10 @@ import {
   roleSessionName,
   snippet,
   stateMachineExecutionName,
-} from '../../lambdas/core/aws-targets.js';
-import { type DeliveryContext, fillPlaceholders } from '../../lambdas/core/placeholders.js';
-import { CreateJobBody } from '../../schemas/job.js';
-import type { AwsTarget } from '../../schemas/targets.js';
+} from '../../../lambdas/core/aws-targets.js';
+import { type DeliveryContext, fillPlaceholders } from '../../../lambdas/core/placeholders.js';
+import { CreateJobBody } from '../../../schemas/job.js';
+import type { AwsTarget } from '../../../schemas/targets.js';
 
 const POLICY = { pattern: DEFAULT_TARGET_ROLE_PATTERN };
 const ROLE = 'arn:aws:iam::123456789012:role/scheduler-target-orders';
