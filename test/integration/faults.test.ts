@@ -6,8 +6,8 @@ import { processRunBatch } from '../../lambdas/executor/batch.js';
 import { ExecutorService } from '../../lambdas/services/executor/executor-service.js';
 import { JobService } from '../../lambdas/services/jobs/job-service.js';
 import { WatcherService } from '../../lambdas/services/watcher/watcher-service.js';
-import { CreateJobBody } from '../../schemas/job.js';
 import type { RunMessage } from '../../schemas/messages.js';
+import { jobBody } from '../support/scheduler.js';
 import { fakeDeps } from '../support/services.js';
 
 /**
@@ -103,12 +103,9 @@ async function assertExactlyOnce(w: World, expectedIds: string[]) {
   expect([...counts.keys()].sort()).toEqual([...expectedIds].sort());
 }
 
-const body = (overrides: Record<string, unknown>) =>
-  CreateJobBody.parse({ target: { url: 'https://example.com/hook' }, ...overrides });
-
 /** A rate job beyond the create-time look-ahead, so only the watcher sends its runs. */
 async function rateJob(w: World, startAt = '2026-05-01T12:05:00.000Z') {
-  return w.service.createJob('t', body({ schedule: { type: 'rate', everySeconds: 60, startAt } }));
+  return w.service.createJob('t', jobBody({ schedule: { type: 'rate', everySeconds: 60, startAt } }));
 }
 
 describe('fault injection', () => {
@@ -116,7 +113,7 @@ describe('fault injection', () => {
     const w = world();
     const job = await w.service.createJob(
       't',
-      body({ schedule: { type: 'once', at: '2026-05-01T12:00:01.000Z' } }),
+      jobBody({ schedule: { type: 'once', at: '2026-05-01T12:00:01.000Z' } }),
     );
     const [run] = w.queue.take();
     const outcomes = await Promise.all([1, 2, 3].map((i) => w.executors[i % 2]!.handle(run!.message)));
@@ -164,7 +161,7 @@ describe('fault injection', () => {
     const w = world();
     const job = await w.service.createJob(
       't',
-      body({ schedule: { type: 'once', at: '2026-05-01T12:00:01.000Z' }, timeoutSeconds: 10 }),
+      jobBody({ schedule: { type: 'once', at: '2026-05-01T12:00:01.000Z' }, timeoutSeconds: 10 }),
     );
     const [run] = w.queue.take();
     w.http.answer = () => new Promise(() => {}); // the call never returns: the process "died"
@@ -191,7 +188,7 @@ describe('fault injection', () => {
     const w = world();
     const job = await w.service.createJob(
       't',
-      body({ schedule: { type: 'once', at: '2026-05-01T12:00:01.000Z' } }),
+      jobBody({ schedule: { type: 'once', at: '2026-05-01T12:00:01.000Z' } }),
     );
     const [run] = w.queue.take();
     let throttles = 2;
@@ -210,7 +207,7 @@ describe('fault injection', () => {
     const w = world();
     await w.service.createJob(
       't',
-      body({ schedule: { type: 'once', at: '2026-05-01T12:00:01.000Z' }, timeoutSeconds: 5 }),
+      jobBody({ schedule: { type: 'once', at: '2026-05-01T12:00:01.000Z' }, timeoutSeconds: 5 }),
     );
     const [run] = w.queue.take();
     let failures = 1;
@@ -252,7 +249,7 @@ describe('fault injection', () => {
     const w = world();
     const job = await w.service.createJob(
       't',
-      body({
+      jobBody({
         schedule: { type: 'once', at: '2026-05-01T12:00:01.000Z' },
         timeoutSeconds: 2,
         retry: { maxAttempts: 3, jitter: 'none' },
@@ -282,7 +279,7 @@ describe('fault injection', () => {
     const w = world();
     const job = await w.service.createJob(
       't',
-      body({ schedule: { type: 'once', at: '2026-05-01T12:00:01.000Z' } }),
+      jobBody({ schedule: { type: 'once', at: '2026-05-01T12:00:01.000Z' } }),
     );
     const [run] = w.queue.take();
     const record = (id: string, text: string) =>

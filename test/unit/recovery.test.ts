@@ -3,20 +3,18 @@ import { ExecutorService } from '../../lambdas/services/executor/executor-servic
 import { JobService } from '../../lambdas/services/jobs/job-service.js';
 import { WatcherService } from '../../lambdas/services/watcher/watcher-service.js';
 import { recoverLostRuns } from '../../local/recovery.js';
-import { CreateJobBody } from '../../schemas/job.js';
+import { jobBody } from '../support/scheduler.js';
 import { fakeDeps } from '../support/services.js';
 
 const at = (s: string) => Date.parse(s);
 
 describe('recoverLostRuns', () => {
   const NOW = at('2026-05-01T12:00:30.000Z');
-  const body = (overrides: Record<string, unknown>) =>
-    CreateJobBody.parse({ target: { url: 'https://example.com/hook' }, ...overrides });
 
   async function lostQueue(overrides: Record<string, unknown>) {
     const f = fakeDeps(NOW);
     const jobs = new JobService(f.deps);
-    const job = await jobs.createJob('t', body(overrides));
+    const job = await jobs.createJob('t', jobBody(overrides));
     const handed = f.queue.take(); // the queue is lost with the process
     return { ...f, job, handed, watch: new WatcherService(f.deps) };
   }

@@ -5,13 +5,13 @@ import { withExecutionListeners } from '../../../lambdas/services/execution-list
 import { ExecutorService } from '../../../lambdas/services/executor/executor-service.js';
 import { JobService } from '../../../lambdas/services/jobs/job-service.js';
 import { ExecutionGate } from '../../../lambdas/services/tenant-policy.js';
-import { CreateJobBody, PatchJobBody } from '../../../schemas/job.js';
+import { PatchJobBody } from '../../../schemas/job.js';
 import { jobBody, onceRun, type Scheduler, setup } from '../../support/scheduler.js';
 import { fakeDeps } from '../../support/services.js';
 
 const at = (s: string) => Date.parse(s);
 const NOW = Date.parse('2026-05-01T12:00:00.000Z');
-const target = { url: 'https://example.com/hook' };
+const _target = { url: 'https://example.com/hook' };
 type Setup = Scheduler;
 const NOW_200 = Date.parse('2026-05-01T12:00:00.200Z');
 const patchOf = (value: Record<string, unknown>) => PatchJobBody.parse(value);
@@ -64,7 +64,7 @@ describe('run admission: the tenant\u2019s executions per minute', () => {
     };
     const jobs = new JobService(f.deps);
     const executor = new ExecutorService(f.deps, 'exec-1');
-    const immediate = CreateJobBody.parse({ schedule: { type: 'immediate' }, target });
+    const immediate = jobBody({ schedule: { type: 'immediate' } });
     for (let i = 0; i < 5; i++) await jobs.createJob('noisy', immediate);
     await jobs.createJob('quiet', immediate);
 

@@ -2,8 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { jitterOffsetMs } from '../../../lambdas/core/jitter.js';
 import { ExecutorService } from '../../../lambdas/services/executor/executor-service.js';
 import { JobService } from '../../../lambdas/services/jobs/job-service.js';
-import { CreateJobBody } from '../../../schemas/job.js';
-import { onceRun, type Scheduler, setup, until } from '../../support/scheduler.js';
+import { jobBody, onceRun, type Scheduler, setup, until } from '../../support/scheduler.js';
 import { fakeDeps } from '../../support/services.js';
 
 const at = (s: string) => Date.parse(s);
@@ -84,8 +83,7 @@ describe('jitter at the executor', () => {
     const f = fakeDeps(NOW);
     const job = await new JobService(f.deps).createJob(
       't',
-      CreateJobBody.parse({
-        target: { url: 'https://example.com/hook' },
+      jobBody({
         schedule: { type: 'once', at: '2026-05-01T12:01:00.000Z' },
         jitterSeconds,
       }),

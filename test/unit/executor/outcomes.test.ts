@@ -3,8 +3,7 @@ import { upcomingRuns } from '../../../lambdas/core/schedule.js';
 import { ExecutorService } from '../../../lambdas/services/executor/executor-service.js';
 import { JobService } from '../../../lambdas/services/jobs/job-service.js';
 import { WatcherService } from '../../../lambdas/services/watcher/watcher-service.js';
-import { CreateJobBody } from '../../../schemas/job.js';
-import { onceRun, type Scheduler, setup } from '../../support/scheduler.js';
+import { jobBody, onceRun, type Scheduler, setup } from '../../support/scheduler.js';
 import { fakeDeps } from '../../support/services.js';
 
 const at = (s: string) => Date.parse(s);
@@ -136,8 +135,7 @@ describe('windows and the end of a job', () => {
     const executor = new ExecutorService(f.deps, 'exec');
     const job = await service.createJob(
       't',
-      CreateJobBody.parse({
-        target: { url: 'https://example.com/hook' },
+      jobBody({
         schedule: { type: 'rate', everySeconds: 60, endAt: '2026-05-01T12:03:30.000Z' },
       }),
     );
@@ -164,10 +162,7 @@ describe('windows and the end of a job', () => {
       [404, 'failed'],
     ] as const) {
       const f = fakeDeps(NOW);
-      const job = await new JobService(f.deps).createJob(
-        't',
-        CreateJobBody.parse({ target: { url: 'https://example.com/hook' }, schedule: { type: 'immediate' } }),
-      );
+      const job = await new JobService(f.deps).createJob('t', jobBody({ schedule: { type: 'immediate' } }));
       f.http.answer = () => ({ kind: 'response', statusCode, body: '', durationMs: 1 });
       await new ExecutorService(f.deps, 'exec').handle(f.queue.take()[0]!.message);
       expect((await f.jobs.getJob(job.jobId))?.status).toBe(expected);

@@ -9,10 +9,11 @@ import { EMPTY_ALLOWLIST } from '../../../lambdas/core/ssrf.js';
 import { ExecutorService } from '../../../lambdas/services/executor/executor-service.js';
 import { JobService } from '../../../lambdas/services/jobs/job-service.js';
 import { CreateJobBody } from '../../../schemas/job.js';
+import { jobBody } from '../../support/scheduler.js';
 import { fakeDeps } from '../../support/services.js';
 
 const NOW = Date.parse('2026-05-01T12:00:00.000Z');
-const target = { url: 'https://example.com/hook' };
+const _target = { url: 'https://example.com/hook' };
 
 type Verify = (header: string, body: string, secrets: string[], toleranceSeconds?: number) => boolean;
 
@@ -70,7 +71,7 @@ describe('signing', () => {
     f.deps.signing = signingKeysFrom(parseSigningSecrets('team-a=a-new|a-old,*=shared'));
     const jobs = new JobService(f.deps);
     const executor = new ExecutorService(f.deps, 'exec-1');
-    const immediate = CreateJobBody.parse({ schedule: { type: 'immediate' }, target, name: 'x' });
+    const immediate = jobBody({ schedule: { type: 'immediate' }, name: 'x' });
     await jobs.createJob('team-a', immediate);
     await jobs.createJob('team-b', immediate);
     for (const run of f.queue.take()) await executor.handle(run.message);
