@@ -1,7 +1,7 @@
 /**
  * The shape the code keeps (issue 16), measured from the source: no source file over 400 lines, no
  * function over 80, a pure core, and no module under lambdas/ that production code never imports.
- * test/unit/structure.test.ts asserts that each list is empty; `npx tsx scripts/structure-check.ts`
+ * test/unit/structure-check.test.ts asserts that each list is empty; `npx tsx scripts/structure-check.ts`
  * prints them.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';

@@ -94,7 +94,7 @@ describe('run admission: the tenant\u2019s executions per minute', () => {
   });
 });
 
-describe('ExecuteService: runs of a superseded plan', () => {
+describe('run admission: runs of a superseded plan', () => {
   /** Delivers each message at its scheduled time, in order; returns `<scheduledAt> <outcome>` for each. */
   async function deliver(s: Setup, runs: ReturnType<Setup['queue']['take']>) {
     const outcomes: string[] = [];

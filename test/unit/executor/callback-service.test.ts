@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { hashToken } from '../../../lambdas/core/execution/callback-token.js';
 import { asyncAccepted, onceRun, setup } from '../../support/scheduler.js';
 
-describe('ExecuteService async targets', () => {
+describe('CallbackService: async targets', () => {
   it('keeps an execution running after 202 {"async":true}, extends its lease on heartbeat, completes it', async () => {
     const s = setup();
     const { run } = await onceRun(s, { timeoutSeconds: 60 });
