@@ -10,7 +10,7 @@ import { INDEX_PREFIX, PARTS_PREFIX, STAGING_PREFIX } from '../lambdas/adapters/
 import { ObjectHistoryArchive } from '../lambdas/adapters/object-history-archive.js';
 import { S3ArchiveStore } from '../lambdas/adapters/s3-archive-store.js';
 import type { ExecutionFilter } from '../lambdas/core/ports/execution-store.js';
-import { silentLogger } from '../lambdas/core/ports/logger.js';
+import { silentLogger } from '../test/support/services.js';
 import type { Page } from '../lambdas/core/ports/page.js';
 import { archiveRowOf } from '../lambdas/services/history/archive-rows.js';
 import { QueryService } from '../lambdas/services/jobs/query-service.js';

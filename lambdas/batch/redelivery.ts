@@ -17,15 +17,6 @@ export function redeliveryDelaySeconds(policy: RedeliveryPolicy, receiveCount: n
   return Math.min(policy.maxDelaySeconds, policy.firstDelaySeconds * 2 ** exponent);
 }
 
-/** From the first receive to the last one before the dead-letter queue, when every try fails at once. */
-export function redeliverySpanSeconds(policy: RedeliveryPolicy): number {
-  let total = 0;
-  for (let receive = 1; receive < policy.maxReceiveCount; receive++) {
-    total += redeliveryDelaySeconds(policy, receive);
-  }
-  return total;
-}
-
 /** `ApproximateReceiveCount` of an SQS record (1 when absent or unreadable). */
 export function receiveCountOf(record: { attributes?: { ApproximateReceiveCount?: string } }): number {
   return Math.max(1, Number(record.attributes?.ApproximateReceiveCount ?? 1) || 1);

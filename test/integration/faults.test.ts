@@ -1,14 +1,13 @@
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { HttpRequest } from '../../lambdas/core/ports/http-caller.js';
-import { silentLogger } from '../../lambdas/core/ports/logger.js';
 import { processRunBatch } from '../../lambdas/executor/batch.js';
 import { ExecutorService } from '../../lambdas/services/executor/executor-service.js';
 import { JobService } from '../../lambdas/services/jobs/job-service.js';
 import { WatcherService } from '../../lambdas/services/watcher/watcher-service.js';
 import type { RunMessage } from '../../schemas/messages.js';
 import { jobBody } from '../support/scheduler.js';
-import { fakeDeps } from '../support/services.js';
+import { fakeDeps, silentLogger } from '../support/services.js';
 
 /**
  * Fault injection: each case injects one fault and asserts, at the target, no lost run and no

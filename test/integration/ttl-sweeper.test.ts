@@ -10,7 +10,6 @@ import { FileArchiveStore } from '../../lambdas/adapters/file-archive-store.js';
 import { ObjectHistoryArchive } from '../../lambdas/adapters/object-history-archive.js';
 import { archiveStreamBatch } from '../../lambdas/archiver/stream-batch.js';
 import type { ArchiveStore } from '../../lambdas/core/ports/archive-store.js';
-import { silentLogger } from '../../lambdas/core/ports/logger.js';
 import { dynamoClient, type Emulator, startDynamo } from '../../local/emulators.js';
 import { ensureTables } from '../../local/tables.js';
 import { TtlSweeper } from '../../local/ttl-sweeper.js';
@@ -20,6 +19,7 @@ import { aFinishedExecution } from '../support/history-fixtures.js';
 import { FakeClock } from '../support/memory.js';
 import { MemoryArchiveStore } from '../support/memory-archive-store.js';
 import { tempDataDir } from '../support/runtime.js';
+import { silentLogger } from '../support/services.js';
 import { waitFor } from '../support/sink.js';
 
 const NOW = Date.parse('2026-06-01T12:00:00.000Z');

@@ -2,10 +2,9 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import { TenantRateLimiter } from '../../lambdas/api/rate-limit.js';
-import { silentLogger } from '../../lambdas/core/ports/logger.js';
 import { MAX_TIMEOUT_SECONDS } from '../../schemas/job.js';
 import { apiOver } from './api-harness.js';
-import { fakeDeps } from './services.js';
+import { fakeDeps, silentLogger } from './services.js';
 
 /**
  * Property-based fuzzing of the API in process (createApi over the memory stores): hostile bodies

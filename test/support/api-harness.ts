@@ -1,7 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { type ApiDeps, createApi } from '../../lambdas/api/app.js';
 import type { TenantRateLimiter } from '../../lambdas/api/rate-limit.js';
-import { silentLogger } from '../../lambdas/core/ports/logger.js';
 import { CallbackService } from '../../lambdas/services/executor/callback-service.js';
 import { ExecutionService } from '../../lambdas/services/jobs/execution-service.js';
 import { JobService } from '../../lambdas/services/jobs/job-service.js';
@@ -10,6 +9,7 @@ import type { ServiceDeps } from '../../lambdas/services/service-deps.js';
 import { apiGatewayEvent } from './lambda-events.js';
 import { setup } from './scheduler.js';
 import type { fakeDeps } from './services.js';
+import { silentLogger } from './services.js';
 
 export interface HarnessResponse {
   status: number;

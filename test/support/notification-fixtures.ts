@@ -1,8 +1,7 @@
-import { silentLogger } from '../../lambdas/core/ports/logger.js';
 import { NotifierService } from '../../lambdas/services/notifications/notifier-service.js';
 import type { NotificationMessage } from '../../schemas/notification.js';
 import { MemoryEmailSender } from './memory-notifications.js';
-import { fakeDeps } from './services.js';
+import { fakeDeps, silentLogger } from './services.js';
 
 /** A `dead` notification of job_x's 12:00 run, as the notifications queue carries it. */
 export function aDeadNotification(

@@ -1,5 +1,5 @@
 import type { HttpCaller, HttpOutcome, HttpRequest } from '../../lambdas/core/ports/http-caller.js';
-import { type Logger, silentLogger } from '../../lambdas/core/ports/logger.js';
+import type { Logger } from '../../lambdas/core/ports/logger.js';
 import type { ServiceDeps } from '../../lambdas/services/service-deps.js';
 import { FakeClock, MemoryExecutionStore, MemoryJobStore, MemoryRunQueue } from './memory.js';
 import { MemoryIdempotencyStore } from './memory-idempotency.js';
@@ -52,3 +52,6 @@ export function fakeDeps(now: number, overrides: { log?: Logger; jobs?: MemoryJo
   };
   return { deps, jobs, executions, queue, http, clock, idempotency };
 }
+
+/** A logger that drops every line. */
+export const silentLogger: Logger = { info() {}, warn() {}, error() {} };

@@ -1,9 +1,9 @@
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../lambdas/core/ports/logger.js';
 import { priorityOfQueueArn, processRunBatch } from '../../lambdas/executor/batch.js';
 import type { ExecutorService } from '../../lambdas/services/executor/executor-service.js';
 import { MemoryRunQueue } from '../support/memory.js';
+import { silentLogger } from '../support/services.js';
 
 const URLS = {
   high: 'https://sqs.us-east-1.amazonaws.com/123456789012/Scheduler-RunHigh',

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../lambdas/core/ports/logger.js';
 import type { WatcherService, WatchReport } from '../../lambdas/services/watcher/watcher-service.js';
 import { LocalWatcherControl } from '../../local/local-watcher-control.js';
 import { WatchTimers } from '../../local/watch-timers.js';
+import { silentLogger } from '../support/services.js';
 
 function timers(shards: number) {
   const ticked: number[] = [];

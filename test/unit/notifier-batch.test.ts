@@ -1,14 +1,10 @@
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../lambdas/core/ports/logger.js';
 import { processNotificationBatch } from '../../lambdas/notifier/batch.js';
-import {
-  type NotifierService,
-  notificationRetryDelaySeconds,
-} from '../../lambdas/services/notifications/notifier-service.js';
+import type { NotifierService } from '../../lambdas/services/notifications/notifier-service.js';
 import { aDeadNotification, notificationTo, notifierAt } from '../support/notification-fixtures.js';
+import { silentLogger } from '../support/services.js';
 
-const _NOW = Date.parse('2026-05-01T12:00:00.000Z');
 const HOOK = 'https://hooks.example.com/scheduler';
 
 const NOW = Date.parse('2026-05-01T12:00:00.000Z');
@@ -64,15 +60,6 @@ describe('processNotificationBatch', () => {
     expect(
       n.http.requests.find((r) => r.url.endsWith('/down'))?.headers['x-scheduler-delivery-attempt'],
     ).toBe('3');
-  });
-
-  it.each([
-    [1, 5],
-    [2, 10],
-    [5, 80],
-    [20, 900],
-  ])('waits before try %i+1: %i s', (attempt, seconds) => {
-    expect(notificationRetryDelaySeconds(attempt)).toBe(seconds);
   });
 });
 

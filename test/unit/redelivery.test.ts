@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { redeliveryDelaySeconds, redeliverySpanSeconds } from '../../lambdas/batch/redelivery.js';
+import { redeliveryDelaySeconds } from '../../lambdas/batch/redelivery.js';
 import { RUN_REDELIVERY } from '../../lambdas/executor/redelivery.js';
 import { NOTIFICATION_REDELIVERY } from '../../lambdas/notifier/redelivery.js';
+import { redeliverySpanSeconds } from '../support/redelivery.js';
 
 describe('redelivery policies', () => {
   it.each([

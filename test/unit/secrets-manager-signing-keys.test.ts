@@ -5,7 +5,7 @@ import {
   SecretsManagerSigningKeys,
   SIGNING_SECRET_MAX_AGE_SECONDS,
 } from '../../lambdas/adapters/secrets-manager-signing-keys.js';
-import { silentLogger } from '../../lambdas/core/ports/logger.js';
+import { silentLogger } from '../support/services.js';
 
 describe('SecretsManagerSigningKeys', () => {
   const secrets = mockClient(SecretsManagerClient);

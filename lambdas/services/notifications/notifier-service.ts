@@ -8,8 +8,6 @@ import { signatureHeader } from '../../core/signing.js';
 
 /** A webhook receiver gets this long to answer one delivery. */
 export const WEBHOOK_TIMEOUT_MS = 10_000;
-/** SQS cannot hide a message longer than 12 h; deliveries back off to 15 min at most. */
-const MAX_RETRY_DELAY_SECONDS = 900;
 
 export interface NotifierDeps {
   http: HttpCaller;
@@ -20,11 +18,6 @@ export interface NotifierDeps {
 }
 
 export type DeliveryResult = { delivered: true } | { delivered: false; error: string };
-
-/** How long a failed delivery waits before its next try: doubling from `baseSeconds`, capped at 15 min. */
-export function notificationRetryDelaySeconds(deliveryAttempt: number, baseSeconds = 5): number {
-  return Math.min(MAX_RETRY_DELAY_SECONDS, baseSeconds * 2 ** Math.max(0, deliveryAttempt - 1));
-}
 
 export function emailSubject(payload: NotificationPayload): string {
   const what =

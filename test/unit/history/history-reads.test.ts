@@ -5,7 +5,6 @@ import { STAGING_PREFIX } from '../../../lambdas/adapters/archive-layout.js';
 import { ObjectHistoryArchive } from '../../../lambdas/adapters/object-history-archive.js';
 import { ExecutionNotFound, InvalidCursor } from '../../../lambdas/core/errors.js';
 import type { ExecutionFilter } from '../../../lambdas/core/ports/execution-store.js';
-import { silentLogger } from '../../../lambdas/core/ports/logger.js';
 import { archiveRowOf, executionOfRow } from '../../../lambdas/services/history/archive-rows.js';
 import { decodeHistoryCursor, encodeHistoryCursor } from '../../../lambdas/services/history/history-reads.js';
 import type { QueryService } from '../../../lambdas/services/jobs/query-service.js';
@@ -17,6 +16,7 @@ import { aFinishedExecution } from '../../support/history-fixtures.js';
 import { FakeClock } from '../../support/memory.js';
 import { MemoryArchiveStore } from '../../support/memory-archive-store.js';
 import { setup } from '../../support/scheduler.js';
+import { silentLogger } from '../../support/services.js';
 
 const NOW = Date.parse('2026-06-01T12:00:00.000Z');
 const HOT_SECONDS = 3600; // fakeDeps' hotRetentionSeconds

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { type Logger, silentLogger } from '../../../lambdas/core/ports/logger.js';
+import type { Logger } from '../../../lambdas/core/ports/logger.js';
 import { NotificationMessage, NotificationPayload } from '../../../schemas/notification.js';
 import { MemoryNotificationQueue } from '../../support/memory-notifications.js';
 import { jobBody, setup } from '../../support/scheduler.js';
+import { silentLogger } from '../../support/services.js';
 
 const _NOW = Date.parse('2026-05-01T12:00:00.000Z');
 const TENANT = 'team-a';
