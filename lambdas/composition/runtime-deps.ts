@@ -49,7 +49,7 @@ export function signingKeysFrom(secrets: Record<string, string[]>): SigningKeys 
   return { secretsFor: (tenant) => secrets[tenant] ?? secrets['*'] ?? [] };
 }
 
-/** Wires the services' ports to DynamoDB, SQS and fetch — shared by the Lambda handlers and the local runtime. */
+/** Wires the services' ports to DynamoDB, SQS and the SSRF-guarded HTTP caller — shared by the Lambda handlers and the local runtime. */
 export function serviceDeps(options: {
   config: SchedulerConfig;
   dynamo: DynamoDBDocumentClient;
