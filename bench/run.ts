@@ -24,6 +24,8 @@ import {
   type ExecutionUsage,
   hotStoragePerMillion,
   PRICES,
+  PROVISIONING,
+  provisionedCostPerMillion,
 } from './pricing.js';
 import { startProfile } from './profile.js';
 import { type BaselineResult, type BurstResult, baseline, burst } from './scenarios/burst.js';
@@ -31,6 +33,7 @@ import { type RegistrationResult, registration, tableSizes } from './scenarios/r
 import { type SustainedResult, sustained } from './scenarios/sustained.js';
 import { type TriggerResult, trigger } from './scenarios/trigger.js';
 import { type WatcherLevel, watcherAt } from './scenarios/watcher.js';
+import { requestsPerRun, unitsByTarget } from './usage.js';
 
 const quick = process.argv.includes('--quick');
 const onlyArg = process.argv.find((a) => a.startsWith('--only='));
@@ -176,6 +179,14 @@ async function main(): Promise<void> {
     const archiveRequests = archive?.usdPerMillion.total ?? 0;
     const archiveStorage = archive?.storageUsdPerMillion ?? 0;
     const steady = sus?.perExecution ?? bst?.perExecution;
+    // Provisioned capacity for the sustained scenario's steady rate (runs that arrived per second of the window).
+    const provisioned = sus
+      ? provisionedCostPerMillion(
+          unitsByTarget(sus.steadyCounts, sus.arrived),
+          sus.arrived / (sus.minutes * 60),
+          sus.perExecution.costPerMillionUsd,
+        )
+      : undefined;
 
     const scenarios = {
       registration: reg,
@@ -197,7 +208,12 @@ async function main(): Promise<void> {
       basis: {
         lateness: 'burst scenario: sink arrival minus scheduled instant',
         duplicatesLostExecutions: 'burst scenario (see allScenarios for every scenario together)',
-        costPerMillionUsd: 'burst + sustained execution windows together, per successful execution',
+        costPerMillionUsd:
+          'burst execution window + sustained steady state (requests attributed to the runs they serve), per successful execution',
+        steadyState:
+          'sustained scenario: every request attributed to the runs it serves (bench/attribution.ts), plus the overhead made during the window, per run that arrived',
+        costPerMillionUsdProvisioned:
+          'sustained steady state, provisioned capacity per table and GSI for its measured rate at 70 % utilisation',
       },
       lateness: {
         p50Ms: bst?.lateness.p50Ms ?? null,
@@ -208,6 +224,17 @@ async function main(): Promise<void> {
       lost: bst?.lost ?? 0,
       executions: bst?.executions ?? 0,
       costPerMillionUsd: cost.total,
+      costPerMillionUsdProvisioned: provisioned?.total ?? null,
+      dynamodbRequestsPerRun: steady && {
+        basis: sus ? 'sustained steady state' : 'burst',
+        ...requestsPerRun(steady.ddbCalls),
+      },
+      sqsRequestsPerRun: steady && {
+        basis: sus ? 'sustained steady state' : 'burst',
+        total: steady.sqs.billedRequests,
+        byOperation: steady.sqsCalls,
+        messagesPerReceive: steady.sqs.messagesPerReceive,
+      },
       latenessVsBaseline:
         bst && base
           ? {
@@ -230,17 +257,22 @@ async function main(): Promise<void> {
       },
       wruPerExecution: steady
         ? {
-            basis: sus ? 'sustained' : 'burst',
+            basis: sus ? 'sustained steady state' : 'burst',
             total: steady.wru.total,
             baseTable: steady.wru.baseTable,
             gsi: steady.wru.gsi,
             byIndex: steady.wru.byIndex,
-            target: 3,
+            byTable: steady.wru.byTable,
+            conditionFailed: steady.wru.conditionFailed,
+            rru: steady.rru.total,
+            target: 2.5,
+            windowedTotal: sus?.perExecutionWindowed.wru.total ?? null,
           }
         : null,
       cost: {
         perMillionExecutions: cost,
         usage: aggregate,
+        provisioned: provisioned && { ...provisioned, assumptions: PROVISIONING },
         allIn: {
           requests: cost.total,
           hotStorage90Days: storage,
@@ -306,8 +338,10 @@ async function main(): Promise<void> {
         runsPerJobPerMinute: sus.runsPerJobPerMinute,
         executions: sus.executions,
         expected: sus.expected,
+        arrived: sus.arrived,
         lost: sus.lost,
         skippedByMisfire: sus.skippedByMisfire,
+        nothingSkipped: sus.nothingSkipped,
         stopReason: sus.stopReason,
         drainAfterWindowMs: sus.drainAfterWindowMs,
         duplicates: sus.duplicates,
@@ -319,6 +353,13 @@ async function main(): Promise<void> {
         queue: sus.queue,
         wruPerExecution: sus.perExecution.wru.total,
         costPerMillionUsd: sus.perExecution.costPerMillionUsd.total,
+        attribution: sus.attribution,
+        windowed: {
+          wruPerExecution: sus.perExecutionWindowed.wru.total,
+          ddbCallsPerExecution: sus.perExecutionWindowed.ddbCalls.total,
+          sqsRequestsPerExecution: sus.perExecutionWindowed.sqs.billedRequests,
+          costPerMillionUsd: sus.perExecutionWindowed.costPerMillionUsd.total,
+        },
       },
     };
 

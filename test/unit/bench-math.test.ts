@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { itemSize, shapeOf, writeCost } from '../../bench/capacity.js';
+import { type IndexDef, itemSize, shapeOf, writeCost } from '../../bench/capacity.js';
 import { areaOf } from '../../bench/hotspots.js';
-import { ASSUMPTIONS, costPerMillion } from '../../bench/pricing.js';
+import { ASSUMPTIONS, costPerMillion, provisionedCostPerMillion } from '../../bench/pricing.js';
 import { countDuplicates, countLost, histogram, percentile, summarize, windows } from '../../bench/stats.js';
+import { requestsPerRun, unitsByTarget } from '../../bench/usage.js';
 
 // The benchmark's figures are only as good as this arithmetic: percentiles, duplicates/lost, the
 // DynamoDB write-unit rules and the price per million.
@@ -70,6 +71,58 @@ describe('bench write units', () => {
   });
 });
 
+describe('bench write units with projections', () => {
+  const key = { partitionKey: 'jobId' };
+  const index = (projection: IndexDef['projection']): IndexDef[] => [
+    { name: 'due', partitionKey: 'dueBucket', sortKey: 'dueKey', projection },
+  ];
+  const job = (indexes: IndexDef[], dueKey: string, next: string, body = 'x'.repeat(1500)) =>
+    shapeOf(
+      {
+        jobId: { S: 'j1' },
+        dueBucket: { S: 'b' },
+        dueKey: { S: dueKey },
+        next: { S: next },
+        body: { S: body },
+      },
+      indexes,
+      key,
+    );
+
+  it('bills an index per started KB of its entry, not of the item', () => {
+    const keysOnly = index({ type: 'KEYS_ONLY' });
+    // a 1.5 KB item: 2 units in the table, 1 in a KEYS_ONLY index (the keys are a few bytes)
+    expect(writeCost(undefined, job(keysOnly, 'k1', 'n1'), keysOnly)).toEqual({
+      table: 2,
+      indexes: { due: 1 },
+    });
+    expect(writeCost(undefined, job(index(undefined), 'k1', 'n1'), index(undefined))).toEqual({
+      table: 2,
+      indexes: { due: 2 },
+    });
+  });
+
+  it('writes no index an update leaves unchanged, and one that holds a changed attribute', () => {
+    const keysOnly = index({ type: 'KEYS_ONLY' });
+    const include = index({ type: 'INCLUDE', attributes: ['next'] });
+    const all = index({ type: 'ALL' });
+    // `next` changes, keys stay
+    expect(writeCost(job(keysOnly, 'k1', 'n1'), job(keysOnly, 'k1', 'n2'), keysOnly).indexes).toEqual({});
+    expect(writeCost(job(include, 'k1', 'n1'), job(include, 'k1', 'n2'), include).indexes).toEqual({
+      due: 1,
+    });
+    expect(writeCost(job(all, 'k1', 'n1'), job(all, 'k1', 'n2'), all).indexes).toEqual({ due: 2 });
+    // only the body changes: the INCLUDE index does not hold it
+    expect(writeCost(job(include, 'k1', 'n1'), job(include, 'k1', 'n1', 'y'), include).indexes).toEqual({});
+    // the same image written again costs the table only
+    expect(writeCost(job(all, 'k1', 'n1'), job(all, 'k1', 'n1'), all)).toEqual({ table: 2, indexes: {} });
+    // the key moves: a delete and a put of the entry, whatever the projection
+    expect(writeCost(job(keysOnly, 'k1', 'n1'), job(keysOnly, 'k2', 'n1'), keysOnly).indexes).toEqual({
+      due: 2,
+    });
+  });
+});
+
 describe('bench pricing', () => {
   it('prices a million executions from measured usage at list prices', () => {
     const usage = {
@@ -99,5 +152,45 @@ describe('bench pricing', () => {
     expect(areaOf('file:///w/node_modules/dynalite/index.js', 'f')).toBe('dynalite');
     expect(areaOf('file:///w/lambdas/services/watch-service.ts', 'f')).toBe('lambdas/services');
     expect(areaOf('', '(garbage collector)')).toBe('(garbage collector)');
+  });
+
+  it('sizes provisioned capacity per table and index for the steady rate at 70 % and prices it per million runs', () => {
+    const counts = {
+      'ddb.wru.table.jobs': 100,
+      'ddb.wru.index.jobs/due': 50,
+      'ddb.wru.conditionFailed.jobs': 10,
+      'ddb.rru.jobs': 40,
+      'ddb.call.GetItem': 40,
+      'ddb.call.PutItem': 60,
+    };
+    const perRun = unitsByTarget(counts, 100);
+    expect(perRun).toEqual({ wru: { jobs: 1.1, 'jobs/due': 0.5 }, rru: { jobs: 0.4 } });
+    const onDemand = costPerMillion({
+      executions: 100,
+      wru: 160,
+      rru: 40,
+      ddbCalls: 100,
+      sqsRequests: 100,
+      messagesPerInvocation: 10,
+    });
+    // 1,000 runs/s: jobs 1,100 WRU/s ÷ 0.7 → 1,572 WCU; due 500 → 715; reads 400 → 572 RCU; due reads → 1 (minimum)
+    const p = provisionedCostPerMillion(perRun, 1000, onDemand);
+    expect(p.capacity.jobs).toEqual({ wruPerRun: 1.1, rruPerRun: 0.4, wcu: 1572, rcu: 572 });
+    expect(p.capacity['jobs/due']).toEqual({ wruPerRun: 0.5, rruPerRun: 0, wcu: 715, rcu: 1 });
+    const perHour = (1572 + 715) * 0.00065 + (572 + 1) * 0.00013;
+    expect(p.usdPerHour).toBeCloseTo(perHour, 4);
+    expect(p.dynamodbWrites).toBeCloseTo((((1572 + 715) * 0.00065) / 3.6e6) * 1e6, 4);
+    expect(p.total).toBeCloseTo(
+      onDemand.total - onDemand.dynamodbWrites - onDemand.dynamodbReads + p.dynamodbWrites + p.dynamodbReads,
+      3,
+    );
+    // at a steady load provisioned capacity is cheaper than paying per request
+    expect(p.total).toBeLessThan(onDemand.total);
+    // a trickle still pays one unit per table and index: dearer per run than on demand
+    expect(provisionedCostPerMillion(perRun, 0.01, onDemand).total).toBeGreaterThan(onDemand.total);
+    expect(requestsPerRun({ total: 1, GetItem: 0.4, PutItem: 0.6 })).toEqual({
+      total: 1,
+      byOperation: { GetItem: 0.4, PutItem: 0.6 },
+    });
   });
 });
