@@ -143,8 +143,12 @@ export interface SteadyState {
   runs: number;
   /** Of those runs, how many a planning cycle reached and how many named requests reached. */
   coverage: { planned: number; named: number };
-  /** Overhead requests made during the window (charged to its runs) and requests serving no run at all. */
+  /**
+   * Overhead requests made during the window (charged to its runs; their counters are
+   * `overheadCounts`) and requests serving no run at all, in or out of the window.
+   */
   overhead: { requestsInWindow: number; unattributedRequests: number };
+  overheadCounts: Counts;
 }
 
 /**
@@ -167,9 +171,11 @@ export function steadyState(
     for (const share of shares) addScaled(counts, share.record.counts, share.fraction);
   }
   let requestsInWindow = 0;
+  const overheadCounts: Counts = {};
   for (const { record, fraction } of attribution.unattributed) {
     if (record.at < window.from || record.at >= window.to) continue;
     addScaled(counts, record.counts, fraction);
+    addScaled(overheadCounts, record.counts, fraction);
     requestsInWindow += fraction;
   }
   return {
@@ -181,5 +187,6 @@ export function steadyState(
       unattributedRequests:
         Math.round(attribution.unattributed.reduce((s, u) => s + u.fraction, 0) * 1000) / 1000,
     },
+    overheadCounts,
   };
 }

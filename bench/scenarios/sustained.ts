@@ -10,7 +10,7 @@ import {
   sleep,
   watchTimers,
 } from '../context.js';
-import type { Counts } from '../meter.js';
+import { type Counts, total } from '../meter.js';
 import {
   countDuplicates,
   countLost,
@@ -81,7 +81,11 @@ export interface SustainedResult {
   perExecution: PerExecution;
   /** The old basis, for comparison: every request from the first watcher tick to the drain, per success. */
   perExecutionWindowed: PerExecution;
-  attribution: Omit<SteadyState, 'counts'> & { records: number };
+  attribution: Omit<SteadyState, 'counts' | 'overheadCounts'> & {
+    records: number;
+    /** Of the figures per run, what the window's overhead adds (it shrinks as the rate grows). */
+    overheadPerRun: { ddbRequests: number; sqsRequests: number; wru: number; rru: number };
+  };
   /** Attributed counters of the window's runs (for the provisioned sizing and the JSON). */
   steadyCounts: Counts;
 }
@@ -237,7 +241,14 @@ export async function sustained(
     if ((res.body as { status?: string } | undefined)?.status === 'skipped') skippedByMisfire++;
   });
   const steady = steadyState(attribute(records), expected, { from: start, to: end });
-  const { counts: steadyCounts, ...attribution } = steady;
+  const { counts: steadyCounts, overheadCounts, ...attribution } = steady;
+  const perRun = (n: number) => Math.round((n / Math.max(1, seen.size)) * 1000) / 1000;
+  const overheadPerRun = {
+    ddbRequests: perRun(total(overheadCounts, 'ddb.call.')),
+    sqsRequests: perRun(overheadCounts['sqs.billedRequests'] ?? 0),
+    wru: perRun(total(overheadCounts, 'ddb.wru.')),
+    rru: perRun(total(overheadCounts, 'ddb.rru.')),
+  };
   const points = arrivals.map((a) => ({ at: a.scheduledAt, value: a.at - a.scheduledAt }));
   const during = samples.filter((s) => s.t >= 0 && s.t <= end - start + 5000);
   const mean = (xs: number[]) =>
@@ -275,7 +286,7 @@ export async function sustained(
     outcomes,
     perExecution: perExecution(steadyCounts, seen.size),
     perExecutionWindowed: perExecution(window.counts, outcomes.succeeded ?? 0),
-    attribution: { ...attribution, records: records.length },
+    attribution: { ...attribution, records: records.length, overheadPerRun },
     steadyCounts,
   };
   ctx.log(

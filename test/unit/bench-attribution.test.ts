@@ -165,6 +165,7 @@ describe('cost attribution', () => {
     expect(steady.counts).toEqual(expected);
     expect(steady.coverage).toEqual({ planned: 1, named: 1 });
     expect(steady.overhead).toEqual({ requestsInWindow: 1, unattributedRequests: 2 });
+    expect(steady.overheadCounts).toEqual({ 'sqs.call.ReceiveMessage': 1, 'ddb.wru.table.t': 1 });
   });
 });
 
