@@ -11,11 +11,13 @@ import type { Counts, RequestRecord } from './meter.js';
  *   while one of that job's run messages is held by the executor (received, not yet deleted) is
  *   the executor's: it goes to the run(s) held (`in-flight`);
  * - otherwise it is the planner's (`plan`): the job's planning requests are grouped into cycles,
- *   each ending at a write to the job (its advance) with no run held, or with runs sent since the
- *   last one; a cycle's requests are split over the runs sent for the job in that cycle. A cycle
- *   that sent nothing (an advance written before its send, a PATCH) carries its requests to the
- *   next cycle's runs; the cycle still open at the end goes to the runs it sent, or else to the
- *   previous cycle's;
+ *   each ending at a write to the job (its advance) made with no run held, or with runs sent
+ *   since the last one; a cycle's requests are split over the runs sent for the job in that cycle.
+ *   A cycle that ends before any send (the API writes a new job, then sends its first runs; an
+ *   advance written before its send) takes the runs sent right after it, up to the job's next
+ *   planning request; one that sends nothing at all (a PATCH) carries its requests to the next
+ *   cycle. The cycle still open at the end goes to the runs it sent, or else to the previous
+ *   cycle's;
  * - what names nothing (empty receives, watermarks, an empty due query) and a job's requests
  *   when the job has no runs at all are overhead: `steadyState` charges the overhead made during
  *   the measured window to that window's runs.
@@ -36,11 +38,14 @@ export interface Attribution {
   unattributed: { record: RequestRecord; fraction: number }[];
 }
 
+type Charges = { record: RequestRecord; fraction: number }[];
+
 interface Cycle {
-  open: { record: RequestRecord; fraction: number }[];
-  carry: { record: RequestRecord; fraction: number }[];
+  open: Charges;
   sent: string[];
   last: string[];
+  /** A cycle that ended before sending: it takes the sends that follow, until the next planning request. */
+  awaiting?: { charges: Charges; sent: string[] };
 }
 
 const isSend = (r: RequestRecord) => r.service === 'sqs' && r.operation.startsWith('SendMessage');
@@ -63,25 +68,34 @@ export function attribute(records: readonly RequestRecord[]): Attribution {
   const cycleOf = (job: string) => {
     let cycle = cycles.get(job);
     if (!cycle) {
-      cycle = { open: [], carry: [], sent: [], last: [] };
+      cycle = { open: [], sent: [], last: [] };
       cycles.set(job, cycle);
     }
     return cycle;
   };
-  const spread = (charges: Cycle['open'], runs: readonly string[]) => {
+  const spread = (charges: Charges, runs: readonly string[]) => {
     for (const { record, fraction } of charges) {
       for (const run of runs) give(run, record, fraction / runs.length, 'plan');
     }
   };
+  /** The cycle that ended before sending gets the runs sent after it, or joins the open cycle. */
+  const settleAwaiting = (cycle: Cycle) => {
+    const { awaiting } = cycle;
+    if (!awaiting) return;
+    cycle.awaiting = undefined;
+    if (awaiting.sent.length > 0) {
+      spread(awaiting.charges, awaiting.sent);
+      cycle.last = awaiting.sent;
+    } else cycle.open.unshift(...awaiting.charges);
+  };
   const close = (cycle: Cycle) => {
-    const charges = [...cycle.carry, ...cycle.open];
+    const charges = cycle.open;
     cycle.open = [];
     if (cycle.sent.length > 0) {
       spread(charges, cycle.sent);
       cycle.last = cycle.sent;
       cycle.sent = [];
-      cycle.carry = [];
-    } else cycle.carry = charges;
+    } else cycle.awaiting = { charges, sent: [] };
   };
 
   const ordered = [...records].sort((a, b) => a.seq - b.seq);
@@ -96,7 +110,8 @@ export function attribute(records: readonly RequestRecord[]): Attribution {
       give(run, record, fraction, 'run');
       if (isSend(record)) {
         const cycle = cycleOf(job);
-        if (!cycle.sent.includes(run)) cycle.sent.push(run);
+        const sent = cycle.awaiting?.sent ?? cycle.sent;
+        if (!sent.includes(run)) sent.push(run);
       }
     }
     for (const job of record.jobs) {
@@ -107,6 +122,7 @@ export function attribute(records: readonly RequestRecord[]): Attribution {
         for (const run of holding) give(run, record, fraction / holding.length, 'in-flight');
         continue;
       }
+      settleAwaiting(cycle);
       cycle.open.push({ record, fraction });
       if (record.write) close(cycle);
     }
@@ -124,7 +140,8 @@ export function attribute(records: readonly RequestRecord[]): Attribution {
   }
 
   for (const cycle of cycles.values()) {
-    const charges = [...cycle.carry, ...cycle.open];
+    settleAwaiting(cycle);
+    const charges = cycle.open;
     if (charges.length === 0) continue;
     const runs = cycle.sent.length > 0 ? cycle.sent : cycle.last;
     if (runs.length > 0) spread(charges, runs);

@@ -11,6 +11,7 @@ import {
   watchTimers,
 } from '../context.js';
 import { type Counts, total } from '../meter.js';
+import { spreadCron, spreadRuns } from '../spread-crons.js';
 import {
   countDuplicates,
   countLost,
@@ -128,7 +129,7 @@ export async function sustained(
       name: `sustained-${i}`,
       schedule: {
         type: 'cron',
-        expression: runsPerJob === 1 ? `${i % 60} * * * * *` : `${i % period}/${period} * * * * *`,
+        expression: spreadCron(i, period),
         timezone: 'UTC',
         startAt: new Date(start).toISOString(),
       },
@@ -136,18 +137,8 @@ export async function sustained(
     });
     jobIds[i] = job.id;
   });
-  const expected: string[] = [];
-  const expectedSet = new Set<string>();
-  const startSecond = new Date(start).getUTCSeconds();
-  jobIds.forEach((id, i) => {
-    const offsetSeconds = ((((i % period) - startSecond) % period) + period) % period;
-    const first = start + offsetSeconds * 1000;
-    for (let k = 0; k < minutes * runsPerJob; k++) {
-      const key = `${id}:${new Date(first + k * period * 1000).toISOString()}`;
-      expected.push(key);
-      expectedSet.add(key);
-    }
-  });
+  const expected = jobIds.flatMap((id, i) => spreadRuns(id, i, period, start, end));
+  const expectedSet = new Set(expected);
 
   const statsBefore = (await bench.runtime.stats()).outcomes;
   const timers = watchTimers(ctx, WATCH_INTERVAL_MS);

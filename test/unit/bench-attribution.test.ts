@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { attribute, steadyState } from '../../bench/attribution.js';
 import type { Item } from '../../bench/capacity.js';
+import { formatLedger, runLedger, shareText } from '../../bench/ledger-format.js';
 import { AwsMeter, type Counts, type MiddlewareHost, type RequestRecord } from '../../bench/meter.js';
 import { jobSubject, messageSubject, runSubject, subjectResolver } from '../../bench/subjects.js';
 
@@ -100,16 +101,30 @@ describe('cost attribution', () => {
     expect(out['K:1']?.GetItem).toBe(1);
   });
 
-  it('carries an advance written before its send to the runs sent after it', () => {
+  it('gives a write made before its send (a create on the fast path, an advance first) the runs sent right after it', () => {
     const { out } = sharesByRun([
-      rec('UpdateItem', { jobs: ['J'] }), // advance first …
-      rec('SendMessageBatch', { runs: ['J:1'] }), // … send after
+      rec('PutItem', { jobs: ['J'] }), // the API creates the job …
+      rec('SendMessageBatch', { runs: ['J:1', 'J:2'] }), // … and sends its first runs
+      rec('Query', { jobs: ['J'] }), // a later watcher tick plans the third
+      rec('GetItem', { jobs: ['J'] }),
+      rec('SendMessageBatch', { runs: ['J:3'] }),
       rec('UpdateItem', { jobs: ['J'] }),
-      rec('SendMessageBatch', { runs: ['J:2'] }),
+      rec('UpdateItem', { jobs: ['J'] }), // then an advance written before its send
+      rec('SendMessageBatch', { runs: ['J:4'] }),
     ]);
-    // one cycle late: the first runs bear two advances, the last none; the total is right
-    expect(out['J:1']?.UpdateItem).toBe(2);
-    expect(out['J:2']).toEqual({ SendMessageBatch: 1 });
+    expect(out['J:1']).toEqual({ PutItem: 0.5, SendMessageBatch: 0.5 });
+    expect(out['J:3']).toEqual({ Query: 1, GetItem: 1, SendMessageBatch: 1, UpdateItem: 1 });
+    expect(out['J:4']).toEqual({ SendMessageBatch: 1, UpdateItem: 1 });
+  });
+
+  it('carries a write that sends nothing (a PATCH) to the runs of the next cycle', () => {
+    const { out } = sharesByRun([
+      rec('UpdateItem', { jobs: ['J'] }), // PATCH
+      rec('Query', { jobs: ['J'] }),
+      rec('SendMessageBatch', { runs: ['J:1'] }),
+      rec('UpdateItem', { jobs: ['J'] }),
+    ]);
+    expect(out['J:1']).toEqual({ UpdateItem: 2, Query: 1, SendMessageBatch: 1 });
   });
 
   it('charges an advance made while a run is held to the runs it sent, not to the held run', () => {
@@ -166,6 +181,40 @@ describe('cost attribution', () => {
     expect(steady.coverage).toEqual({ planned: 1, named: 1 });
     expect(steady.overhead).toEqual({ requestsInWindow: 1, unattributedRequests: 2 });
     expect(steady.overheadCounts).toEqual({ 'sqs.call.ReceiveMessage': 1, 'ddb.wru.table.t': 1 });
+  });
+});
+
+describe('the per-run ledger', () => {
+  it('lists a run’s requests in order with who made them, their share and their units, and sums what the run bears', () => {
+    const withUnits = (r: RequestRecord, counts: Counts) => ({ ...r, counts: { ...r.counts, ...counts } });
+    const records = [
+      withUnits(rec('PutItem', { jobs: ['J'] }, { at: 100 }), {
+        'ddb.wru.table.t': 1,
+        'ddb.wru.index.t/byTenant': 1,
+      }),
+      rec(
+        'SendMessageBatch',
+        { runs: ['J:1', 'J:2'] },
+        { at: 110, counts: { 'sqs.call.SendMessageBatch': 1, 'sqs.billedRequests': 1 } },
+      ),
+      rec(
+        'ReceiveMessage',
+        { runs: ['J:1'] },
+        { at: 900, received: ['J:1'], counts: { 'sqs.call.ReceiveMessage': 1, 'sqs.billedRequests': 1 } },
+      ),
+      withUnits(rec('PutItem', { runs: ['J:1'] }, { at: 910 }), { 'ddb.wru.index.t/pending': 1 }),
+    ];
+    const { byRun } = attribute(records);
+    const ledger = runLedger('cron', 'J:1', byRun.get('J:1') ?? [], 1000, [{ from: 90, to: 120 }]);
+    expect(ledger.lines.map((l) => [l.atMs, l.source, l.operation, l.fraction, l.writes])).toEqual([
+      [-900, 'api', 'PutItem', 0.5, 'table 1, byTenant 1'],
+      [-890, 'api', 'SendMessageBatch', 0.5, ''],
+      [-100, 'executor', 'ReceiveMessage', 1, ''],
+      [-90, 'executor', 'PutItem', 1, 'table 1, pending 1'],
+    ]);
+    expect(ledger.totals).toMatchObject({ dynamodbRequests: 1.5, sqsRequests: 1.5, wru: 3 });
+    expect(formatLedger(ledger)).toContain('this run bears: 1.5 DynamoDB requests, 1.5 SQS requests');
+    expect([1, 0.5, 1 / 3, 0.4].map(shareText)).toEqual(['1', '1/2', '1/3', '0.400']);
   });
 });
 

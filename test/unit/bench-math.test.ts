@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type IndexDef, itemSize, shapeOf, writeCost } from '../../bench/capacity.js';
 import { areaOf } from '../../bench/hotspots.js';
 import { ASSUMPTIONS, costPerMillion, provisionedCostPerMillion } from '../../bench/pricing.js';
+import { spreadCron, spreadRuns } from '../../bench/spread-crons.js';
 import { countDuplicates, countLost, histogram, percentile, summarize, windows } from '../../bench/stats.js';
 import { requestsPerRun, unitsByTarget } from '../../bench/usage.js';
 
@@ -44,6 +45,23 @@ describe('bench stats', () => {
       [0, 2],
       [20_000, 1],
     ]);
+  });
+});
+
+describe('bench spread crons', () => {
+  it('gives job i the seconds ≡ i (mod period) and lists its runs in a window', () => {
+    expect(spreadCron(7, 60)).toBe('7 * * * * *');
+    expect(spreadCron(7, 15)).toBe('7/15 * * * * *');
+    expect(() => spreadCron(1, 7)).toThrow(/divides 60/);
+    const from = Date.parse('2026-01-01T00:00:10.000Z');
+    expect(spreadRuns('j', 7, 15, from, from + 60_000)).toEqual([
+      'j:2026-01-01T00:00:22.000Z',
+      'j:2026-01-01T00:00:37.000Z',
+      'j:2026-01-01T00:00:52.000Z',
+      'j:2026-01-01T00:01:07.000Z',
+    ]);
+    // a run exactly at `from` counts, one at `to` does not
+    expect(spreadRuns('j', 10, 60, from, from + 60_000)).toEqual(['j:2026-01-01T00:00:10.000Z']);
   });
 });
 
