@@ -11,8 +11,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '../local/runtime.js';
-import type { IndexDef, Item, Projection } from './capacity.js';
-import { itemSize } from './capacity.js';
+import { type IndexDef, type Item, itemSize, type Projection, projectedItem } from './capacity.js';
 import { startWorkerDynamo, type WorkerDynamo } from './dynamo-worker.js';
 import { AwsMeter, type MiddlewareHost, type TableDef } from './meter.js';
 import { type BenchSink, startBenchSink } from './sink.js';
@@ -223,6 +222,8 @@ export interface TableSize {
   bytes: number;
   /** Items per GSI (sparse indexes hold only some). */
   indexItems: Record<string, number>;
+  /** Billed bytes of the entries each GSI holds (its projection of the items, keys included). */
+  indexBytes: Record<string, number>;
   /** Items that are not jobs/executions (watermarks, slots). */
   otherItems: number;
 }
@@ -233,7 +234,7 @@ export async function tableSize(
   table: TableDef,
   isEntity: (item: Item) => boolean,
 ): Promise<TableSize> {
-  const size: TableSize = { items: 0, bytes: 0, indexItems: {}, otherItems: 0 };
+  const size: TableSize = { items: 0, bytes: 0, indexItems: {}, indexBytes: {}, otherItems: 0 };
   let start: Record<string, unknown> | undefined;
   do {
     const out = await bench.probe.dynamo.send(
@@ -250,6 +251,8 @@ export async function tableSize(
       for (const index of table.indexes) {
         if (item[index.partitionKey] && (!index.sortKey || item[index.sortKey])) {
           size.indexItems[index.name] = (size.indexItems[index.name] ?? 0) + 1;
+          size.indexBytes[index.name] =
+            (size.indexBytes[index.name] ?? 0) + itemSize(projectedItem(item, index, table.key));
         }
       }
     }

@@ -121,7 +121,22 @@ export function hotStoragePerMillion(
   indexesHoldingIt: number,
   a: Assumptions = ASSUMPTIONS,
 ) {
-  const bytes = (itemBytes + a.storageOverheadBytes) * (1 + indexesHoldingIt) * 1e6;
+  return hotStorageOfCopies(
+    Array.from({ length: 1 + indexesHoldingIt }, () => ({ bytes: itemBytes, share: 1 })),
+    a,
+  );
+}
+
+/**
+ * The same from measured copies: an execution's bytes in the table (share 1) and in each index (its
+ * projected entry, for the share of executions the index holds). Each copy pays DynamoDB's
+ * per-entry overhead.
+ */
+export function hotStorageOfCopies(
+  copies: readonly { bytes: number; share: number }[],
+  a: Assumptions = ASSUMPTIONS,
+) {
+  const bytes = copies.reduce((sum, c) => sum + (c.bytes + a.storageOverheadBytes) * c.share, 0) * 1e6;
   return usd((bytes / 2 ** 30) * (a.hotDays / 30) * PRICES.dynamodbStoragePerGbMonth);
 }
 

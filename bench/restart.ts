@@ -127,17 +127,21 @@ export function recoveryDone(body: Record<string, unknown> | undefined): boolean
 
 /**
  * Polls /healthz every 25 ms from the start of `child`: when it first answered 200, and when the
- * runtime first said its recovery was done (on /healthz or stdout), up to `timeoutMs`.
+ * runtime first said its recovery was done (on /healthz or stdout). With `untilRecovered`, it keeps
+ * polling after healthy while /healthz carries a `recovery` object or until a stdout line says so
+ * (up to `timeoutMs`); a /healthz without one is a runtime with no hook, and polling stops.
  */
-async function watchStartup(child: Child, url: string, timeoutMs: number) {
+async function watchStartup(child: Child, url: string, timeoutMs: number, untilRecovered: boolean) {
   let healthyAt: number | undefined;
   let recoveredAt: number | undefined;
   let recoveredBy: string | undefined;
+  let hook = false;
   const deadline = child.startedAt + timeoutMs;
   while (Date.now() < deadline && recoveredAt === undefined) {
     const h = await health(url);
     if (h?.status === 200) {
       healthyAt ??= Date.now();
+      hook ||= h.body?.recovery !== undefined;
       if (recoveryDone(h.body)) {
         recoveredAt = Date.now();
         recoveredBy = 'GET /healthz recovery.state';
@@ -148,7 +152,7 @@ async function watchStartup(child: Child, url: string, timeoutMs: number) {
       recoveredAt = line;
       recoveredBy = 'stdout "recovery finished" line';
     }
-    if (healthyAt !== undefined && recoveredAt === undefined && Date.now() - healthyAt > 60_000) break;
+    if (healthyAt !== undefined && (!untilRecovered || !hook)) break;
     await sleep(25);
   }
   return { healthyAt, recoveredAt, recoveredBy };
@@ -164,21 +168,39 @@ async function api(url: string, method: string, path: string, body?: unknown) {
   return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }
 
-/** How the duplicates fall: calls in flight at the kill made again after it, and the others. */
+/**
+ * How the duplicates fall: calls in flight at the kill made again after it, and the others; with
+ * up to five of each (arrival times from the kill, attempt numbers) to look into.
+ */
 export function duplicateKinds(arrivals: readonly SinkArrival[], killAt: number) {
-  const firstOk = new Map<string, number>();
+  const first = new Map<string, SinkArrival>();
+  const samples: {
+    kind: 'inFlightAtKill' | 'other';
+    key: string;
+    msFromKill: number[];
+    attempts: number[];
+  }[] = [];
   let inFlightAtKill = 0;
   let other = 0;
   for (const a of arrivals) {
-    const first = firstOk.get(a.key);
-    if (first === undefined) {
-      if (a.status >= 200 && a.status < 300) firstOk.set(a.key, a.at);
+    const earlier = first.get(a.key);
+    if (earlier === undefined) {
+      if (a.status >= 200 && a.status < 300) first.set(a.key, a);
       continue;
     }
-    if (first < killAt && a.at > killAt) inFlightAtKill++;
+    const kind = earlier.at < killAt && a.at > killAt ? 'inFlightAtKill' : 'other';
+    if (kind === 'inFlightAtKill') inFlightAtKill++;
     else other++;
+    if (samples.filter((s) => s.kind === kind).length < 5) {
+      samples.push({
+        kind,
+        key: a.key,
+        msFromKill: [earlier.at - killAt, a.at - killAt],
+        attempts: [earlier.attempt, a.attempt],
+      });
+    }
   }
-  return { total: countDuplicates(arrivals), inFlightAtKill, other };
+  return { total: countDuplicates(arrivals), inFlightAtKill, other, samples };
 }
 
 async function main(): Promise<void> {
@@ -205,8 +227,9 @@ async function main(): Promise<void> {
   );
   let child = startScheduler(env);
   try {
-    const first = await watchStartup(child, url, 60_000);
+    const first = await watchStartup(child, url, 60_000, false);
     if (first.healthyAt === undefined) throw new Error(`the scheduler did not start:\n${child.output()}`);
+    const freshStartHealthyMs = first.healthyAt - child.startedAt;
 
     const createdFrom = Date.now();
     const jobIds: string[] = new Array(JOBS);
@@ -239,7 +262,7 @@ async function main(): Promise<void> {
 
     child = startScheduler(env);
     const restartAt = child.startedAt;
-    const second = await watchStartup(child, url, 600_000);
+    const second = await watchStartup(child, url, 600_000, true);
     if (second.healthyAt === undefined)
       throw new Error(`the scheduler did not come back:\n${child.output()}`);
     const listeningAt = child.seen.get('listening');
@@ -262,28 +285,50 @@ async function main(): Promise<void> {
       for (const a of sink.arrivals)
         if (expectedSet.has(a.key) && !arrivedAt.has(a.key)) arrivedAt.set(a.key, a.at);
     };
-    const capAt = checkUntil + 120_000;
+    // A run whose executor was killed mid-call comes back once its lease has run out (call timeout +
+    // lease margin) and a watcher tick reaps it: allow 150 s past the window before calling a run lost.
+    const capAt = checkUntil + 150_000;
+    /** Skipped run -> when it was recorded as skipped. */
+    const skipped = new Map<string, number>();
+    const missingNow = () => expected.filter((k) => !arrivedAt.has(k) && !skipped.has(k));
+    const lookUpMissing = async (missing: string[]) => {
+      await runPool(missing.length, 8, async (i) => {
+        const res = await api(url, 'GET', `/v1/executions/${encodeURIComponent(missing[i]!)}`);
+        if (res.body.status === 'skipped') skipped.set(missing[i]!, Date.parse(String(res.body.finishedAt)));
+      });
+    };
     let lastCount = -1;
     let quietSince = Date.now();
     while (Date.now() < capAt) {
       scan();
-      if (arrivedAt.size >= expected.length && Date.now() > checkUntil) break;
+      if (arrivedAt.size + skipped.size >= expected.length && Date.now() > checkUntil) break;
       if (arrivedAt.size !== lastCount) {
         lastCount = arrivedAt.size;
         quietSince = Date.now();
-      } else if (Date.now() > checkUntil + 5000 && Date.now() - quietSince > 30_000) break;
+      } else if (Date.now() > checkUntil && Date.now() - quietSince > 20_000) {
+        // Quiet: are the runs still missing skipped by the misfire policy (final), or still to come?
+        const missing = missingNow();
+        if (missing.length <= 5000) await lookUpMissing(missing);
+        quietSince = Date.now();
+        continue;
+      }
       await sleep(500);
     }
     scan();
+    await lookUpMissing(missingNow());
     const missing = expected.filter((k) => !arrivedAt.has(k));
-    /** Skipped run -> when it was recorded as skipped. */
-    const skipped = new Map<string, number>();
-    await runPool(missing.length, 8, async (i) => {
-      const res = await api(url, 'GET', `/v1/executions/${encodeURIComponent(missing[i]!)}`);
-      if (res.body.status === 'skipped') skipped.set(missing[i]!, Date.parse(String(res.body.finishedAt)));
-    });
     const owedSettledAt = [...owed].map((k) => arrivedAt.get(k) ?? skipped.get(k) ?? Number.NaN);
     const owedDelivered = owedSettledAt.every((t) => Number.isFinite(t));
+    const attemptOf = new Map(sink.arrivals.map((a) => [a.key, a.attempt]));
+    const slowestOwed = [...owed]
+      .map((key, i) => ({ key, msAfterRestart: owedSettledAt[i]! - restartAt }))
+      .sort(
+        (a, b) =>
+          (Number.isNaN(b.msAfterRestart) ? Infinity : b.msAfterRestart) -
+          (Number.isNaN(a.msAfterRestart) ? Infinity : a.msAfterRestart),
+      )
+      .slice(0, 3)
+      .map((o) => ({ ...o, skipped: skipped.has(o.key), attempt: attemptOf.get(o.key) ?? null }));
     const arrivals = sink.arrivals.filter((a) => expectedSet.has(a.key));
     const dup = duplicateKinds(arrivals, killAt);
     const lateAfterKill = arrivals
@@ -303,11 +348,14 @@ async function main(): Promise<void> {
       beforeKillMs: BEFORE_KILL_MS,
       downMs: restartAt - killAt,
       timeToHealthyMs: second.healthyAt - restartAt,
+      /** The same on an empty data directory: what starting the process costs before any recovery. */
+      freshStartHealthyMs,
       timeToRecoveredMs: recoveredAt === undefined ? null : recoveredAt - restartAt,
       recoveredSignal,
       recoveredRunsReported: banner ? Number(banner[1]) : null,
       owedRuns: owed.size,
       owedRunsDeliveredMs: owedDelivered ? Math.max(restartAt, ...owedSettledAt) - restartAt : null,
+      slowestOwedRuns: slowestOwed,
       expected: expected.length,
       arrived: arrivedAt.size,
       skippedByMisfire: skipped.size,
@@ -315,6 +363,7 @@ async function main(): Promise<void> {
       duplicates: dup.total,
       duplicatesOfCallsInFlightAtKill: dup.inFlightAtKill,
       otherDuplicates: dup.other,
+      duplicateSamples: dup.samples,
       latenessOfRunsDueAfterKill: summarize(lateAfterKill),
       targets: { timeToHealthyMs: 3000, timeToRecoveredMs: 30_000, lost: 0, duplicates: 0 },
     };

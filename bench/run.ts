@@ -22,6 +22,7 @@ import {
   COMPARISON,
   costPerMillion,
   type ExecutionUsage,
+  hotStorageOfCopies,
   hotStoragePerMillion,
   PRICES,
   PROVISIONING,
@@ -172,8 +173,16 @@ async function main(): Promise<void> {
     const executionBytes = finalTables.executions.items
       ? Math.round(finalTables.executions.bytes / finalTables.executions.items)
       : 0;
-    // A finished execution stays in the table and in `byJob` (the `pending` and `dead` indexes are sparse).
-    const storage = hotStoragePerMillion(executionBytes, 1);
+    // A finished execution stays in the table and in the indexes that still hold it (measured at
+    // the end of the run: each index's projected bytes over all executions; sparse ones hold few).
+    const { items: executionItems, indexItems, indexBytes } = finalTables.executions;
+    const indexCopies = Object.entries(indexItems).map(([index, entries]) => ({
+      bytes: (indexBytes[index] ?? 0) / entries,
+      share: entries / Math.max(1, executionItems),
+    }));
+    const storage = executionItems
+      ? hotStorageOfCopies([{ bytes: executionBytes, share: 1 }, ...indexCopies])
+      : hotStoragePerMillion(executionBytes, 1);
     // A real archive pass (archiver + compactor, counted S3 requests) over the sustained executions.
     const archive = sus ? await measureArchive(bench, sus) : undefined;
     const archiveRequests = archive?.usdPerMillion.total ?? 0;
@@ -277,6 +286,12 @@ async function main(): Promise<void> {
           requests: cost.total,
           hotStorage90Days: storage,
           executionItemBytes: executionBytes,
+          executionIndexBytes: Object.fromEntries(
+            Object.entries(finalTables.executions.indexBytes).map(([k, v]) => [
+              k,
+              Math.round(v / executionItems),
+            ]),
+          ),
           archiveRequests,
           archiveStorage400Days: archiveStorage,
           archivePutsPerExecution: archive?.perExecution.puts ?? null,

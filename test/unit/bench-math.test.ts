@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { type IndexDef, itemSize, shapeOf, writeCost } from '../../bench/capacity.js';
 import { areaOf } from '../../bench/hotspots.js';
-import { ASSUMPTIONS, costPerMillion, provisionedCostPerMillion } from '../../bench/pricing.js';
+import {
+  ASSUMPTIONS,
+  costPerMillion,
+  hotStorageOfCopies,
+  hotStoragePerMillion,
+  provisionedCostPerMillion,
+} from '../../bench/pricing.js';
 import { spreadCron, spreadRuns } from '../../bench/spread-crons.js';
 import { countDuplicates, countLost, histogram, percentile, summarize, windows } from '../../bench/stats.js';
 import { requestsPerRun, unitsByTarget } from '../../bench/usage.js';
@@ -170,6 +176,23 @@ describe('bench pricing', () => {
     expect(areaOf('file:///w/node_modules/dynalite/index.js', 'f')).toBe('dynalite');
     expect(areaOf('file:///w/lambdas/services/watch-service.ts', 'f')).toBe('lambdas/services');
     expect(areaOf('', '(garbage collector)')).toBe('(garbage collector)');
+  });
+
+  it('prices hot storage from the copies an execution leaves in the table and its indexes', () => {
+    // the old rule (item + one ALL index) is two full copies
+    expect(hotStoragePerMillion(600, 1)).toBe(
+      hotStorageOfCopies([
+        { bytes: 600, share: 1 },
+        { bytes: 600, share: 1 },
+      ]),
+    );
+    // a KEYS_ONLY index of 80-byte entries holding a tenth of the executions costs far less than a full copy
+    const lean = hotStorageOfCopies([
+      { bytes: 600, share: 1 },
+      { bytes: 80, share: 0.1 },
+    ]);
+    expect(lean).toBeLessThan(hotStoragePerMillion(600, 1) * 0.6);
+    expect(lean).toBeCloseTo(((700 + 18) * 1e6 * 3 * 0.25) / 2 ** 30, 3);
   });
 
   it('sizes provisioned capacity per table and index for the steady rate at 70 % and prices it per million runs', () => {
