@@ -19,6 +19,7 @@ const cronRuns = Math.max(2, Number(arg('runs') ?? 3));
 const asJson = process.argv.includes('--json');
 
 async function main(): Promise<void> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const log = (m: string) => process.stderr.write(`[ledger] ${m}\n`);
   const bench = await startBench();
   const ctx: BenchContext = { bench, quick: true, createRate: 100, log };

@@ -112,6 +112,7 @@ function sumUsage(parts: ExecutionUsage[]): ExecutionUsage {
 }
 
 async function main(): Promise<void> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const startedAt = new Date();
   const host = machine();
   const log = (message: string) =>
