@@ -287,10 +287,14 @@ async function main(): Promise<void> {
           requests: cost.total,
           hotStorage90Days: storage,
           executionItemBytes: executionBytes,
-          executionIndexBytes: Object.fromEntries(
-            Object.entries(finalTables.executions.indexBytes).map(([k, v]) => [
-              k,
-              Math.round(v / executionItems),
+          /** Per index: the bytes of the entry an execution leaves there, and the share of executions it holds. */
+          executionIndexCopies: Object.fromEntries(
+            Object.keys(indexItems).map((index, i) => [
+              index,
+              {
+                bytes: Math.round(indexCopies[i]!.bytes),
+                share: Math.round(indexCopies[i]!.share * 1000) / 1000,
+              },
             ]),
           ),
           archiveRequests,

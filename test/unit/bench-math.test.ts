@@ -8,6 +8,7 @@ import {
   hotStoragePerMillion,
   provisionedCostPerMillion,
 } from '../../bench/pricing.js';
+import { duplicateKinds, recoveryDone } from '../../bench/restart.js';
 import { spreadCron, spreadRuns } from '../../bench/spread-crons.js';
 import { countDuplicates, countLost, histogram, percentile, summarize, windows } from '../../bench/stats.js';
 import { requestsPerRun, unitsByTarget } from '../../bench/usage.js';
@@ -68,6 +69,35 @@ describe('bench spread crons', () => {
     ]);
     // a run exactly at `from` counts, one at `to` does not
     expect(spreadRuns('j', 10, 60, from, from + 60_000)).toEqual(['j:2026-01-01T00:00:10.000Z']);
+  });
+});
+
+describe('bench restart', () => {
+  it('reads the end of recovery only from the runtime’s own word on /healthz', () => {
+    expect(recoveryDone({ status: 'ok' })).toBe(false);
+    expect(recoveryDone({ status: 'ok', recovery: { state: 'running' } })).toBe(false);
+    expect(recoveryDone({ status: 'ok', recovery: { state: 'done' } })).toBe(true);
+    expect(recoveryDone({ status: 'ok', recovery: { finishedAt: '2026-01-01T00:00:00Z' } })).toBe(true);
+  });
+
+  it('tells a call in flight at the kill made again after it from other duplicates', () => {
+    const at = (key: string, ms: number, status = 200) => ({
+      at: ms,
+      path: '/r',
+      key,
+      scheduledAt: 0,
+      attempt: 1,
+      status,
+    });
+    const kinds = duplicateKinds(
+      [at('a', 90), at('b', 95, 500), at('b', 96), at('c', 97), at('a', 120), at('c', 98)],
+      100,
+    );
+    expect(kinds).toMatchObject({ total: 2, inFlightAtKill: 1, other: 1 });
+    expect(kinds.samples.map((s) => [s.kind, s.key, s.msFromKill])).toEqual([
+      ['inFlightAtKill', 'a', [-10, 20]],
+      ['other', 'c', [-3, -2]],
+    ]);
   });
 });
 
