@@ -108,22 +108,18 @@ export function runLedger(
       };
     });
   const usage = perExecution(counts, 1);
-  const byOperation: Record<string, number> = {};
-  for (const [name, value] of Object.entries(counts)) {
-    const m = /^(ddb|sqs)\.call\.(.+)$/.exec(name);
-    if (m) byOperation[m[2]!] = r3((byOperation[m[2]!] ?? 0) + value);
-  }
+  const { total: dynamodbRequests, ...dynamodbByOperation } = usage.ddbCalls;
   return {
     label,
     run,
     lines,
     counts,
     totals: {
-      dynamodbRequests: r3(sumPrefix(counts, 'ddb.call.')),
-      sqsRequests: r3(counts['sqs.billedRequests'] ?? 0),
-      wru: r3(sumPrefix(counts, 'ddb.wru.')),
-      rru: r3(sumPrefix(counts, 'ddb.rru.')),
-      byOperation,
+      dynamodbRequests: dynamodbRequests ?? 0,
+      sqsRequests: usage.sqs.billedRequests,
+      wru: usage.wru.total,
+      rru: usage.rru.total,
+      byOperation: { ...dynamodbByOperation, ...usage.sqsCalls },
       wruByIndex: usage.wru.byIndex,
       costPerMillionUsd: usage.costPerMillionUsd.total,
     },
