@@ -133,7 +133,8 @@ export class ExecutionArchive extends Construct {
     // digits and coerces it (W9003). The value deploys as written.
     Validations.of(this.bucket).acknowledge({
       id: 'CloudFormation-Validate::W9003',
-      reason: 'ObjectSizeGreaterThan is written as a number by the S3 L2; CloudFormation coerces it to the string it expects.',
+      reason:
+        'ObjectSizeGreaterThan is written as a number by the S3 L2; CloudFormation coerces it to the string it expects.',
     });
 
     this.databaseName = `${Stack.of(this)
