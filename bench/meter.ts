@@ -228,7 +228,7 @@ export class AwsMeter {
             if ((error as Error).name === 'ConditionalCheckFailedException') {
               this.chargeFailedCondition(request, command, args.input);
             }
-          } else this.nameSqs(request, command, args.input, {});
+          } else this.nameSqs(request, command, args.input, {}, false);
           this.finish(request, service, command, args.input, false);
           throw error;
         }
@@ -433,8 +433,8 @@ export class AwsMeter {
       : undefined;
   }
 
-  /** Names the runs of the messages a queue request sends, receives or settles. */
-  private nameSqs(request: Pending, command: string, input: Input, output: Output): void {
+  /** Names the runs of the messages a queue request sends, receives or (when it succeeded) settles. */
+  private nameSqs(request: Pending, command: string, input: Input, output: Output, ok = true): void {
     if (command === 'SendMessageBatch') {
       for (const e of (input.Entries as { MessageBody?: string }[] | undefined) ?? []) {
         request.name(e.MessageBody === undefined ? undefined : this.resolver?.ofMessage(e.MessageBody));
@@ -453,18 +453,21 @@ export class AwsMeter {
       request.received = received;
     } else {
       // DeleteMessage(Batch), ChangeMessageVisibility(Batch): by receipt handle.
+      // A batch entry SQS refused (`Failed`) did not delete its message.
+      const failed = new Set(((output.Failed as { Id?: string }[] | undefined) ?? []).map((f) => f.Id));
       const handles = input.ReceiptHandle
-        ? [String(input.ReceiptHandle)]
-        : ((input.Entries as { ReceiptHandle?: string }[] | undefined) ?? []).map(
-            (e) => e.ReceiptHandle ?? '',
-          );
-      const deleting = command.startsWith('DeleteMessage');
+        ? [{ handle: String(input.ReceiptHandle), done: true }]
+        : ((input.Entries as { Id?: string; ReceiptHandle?: string }[] | undefined) ?? []).map((e) => ({
+            handle: e.ReceiptHandle ?? '',
+            done: !failed.has(e.Id),
+          }));
+      const deleting = ok && command.startsWith('DeleteMessage');
       const settled: string[] = [];
-      for (const handle of handles) {
+      for (const { handle, done } of handles) {
         const subject = this.receipts.get(handle);
         if (subject === undefined) continue;
         request.name(subject);
-        if (deleting) {
+        if (deleting && done) {
           settled.push(subject.run);
           this.receipts.delete(handle);
         }

@@ -375,7 +375,23 @@ describe('the meter', () => {
         ],
       },
     });
-    const [update, batch] = meter.stopLog();
+    const sqs = fakeClient();
+    meter.attach(sqs.host, 'sqs');
+    await sqs.send('ReceiveMessage', { QueueUrl: 'q' }, () => ({
+      Messages: [{ Body: '{"executionId":"J:T1"}', ReceiptHandle: 'h1' }],
+    }));
+    // SQS refused the entry: the message is still there, the run still held
+    await sqs.send(
+      'DeleteMessageBatch',
+      { QueueUrl: 'q', Entries: [{ Id: '0', ReceiptHandle: 'h1' }] },
+      () => ({
+        Failed: [{ Id: '0' }],
+      }),
+    );
+    await sqs.send('DeleteMessageBatch', { QueueUrl: 'q', Entries: [{ Id: '0', ReceiptHandle: 'h1' }] });
+    const [update, batch, , refused, deleted] = meter.stopLog();
+    expect(refused?.settled).toEqual([]);
+    expect(deleted?.settled).toEqual(['J:T1']);
     expect(update?.counts['ddb.wru.index.jobs/due']).toBe(1);
     expect(update?.counts['ddb.meterReadBacks']).toBe(1);
     expect(batch?.counts['ddb.wru.table.executions']).toBe(2);
