@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * DynamoDB capacity arithmetic, from the published sizing rules: the emulator (dynalite) reports
  * table units for successful writes but nothing for global secondary indexes or for writes whose
@@ -63,10 +65,27 @@ export const writeUnitsFor = (bytes: number) => Math.max(1, Math.ceil(bytes / 10
 export const readUnitsFor = (bytes: number, consistent: boolean) =>
   Math.max(1, Math.ceil(bytes / 4096)) * (consistent ? 1 : 0.5);
 
-export interface IndexDef {
-  name: string;
+/** What an index holds of an item besides its keys (the table's and its own keys are always in it). */
+export type Projection =
+  | { type: 'ALL' }
+  | { type: 'KEYS_ONLY' }
+  | { type: 'INCLUDE'; attributes: readonly string[] };
+
+export interface KeySchema {
   partitionKey: string;
   sortKey?: string;
+}
+
+export interface IndexDef extends KeySchema {
+  name: string;
+  /** Default ALL. */
+  projection?: Projection;
+}
+
+/** The entry an index holds for an item: its billed size and a digest of its content. */
+export interface IndexEntry {
+  size: number;
+  digest: string;
 }
 
 /** What the write arithmetic needs to remember about a stored item. */
@@ -74,6 +93,8 @@ export interface ItemShape {
   size: number;
   /** Index name -> the item's key in it, or null when the item is not in that (sparse) index. */
   indexKeys: Record<string, string | null>;
+  /** Index name -> the entry it holds for the item (only for the indexes that hold it). */
+  indexEntries: Record<string, IndexEntry>;
 }
 
 function keyPart(value: AttributeValue | undefined): string | null {
@@ -82,14 +103,54 @@ function keyPart(value: AttributeValue | undefined): string | null {
   return type === 'S' || type === 'N' || type === 'B' ? `${type}:${String(raw)}` : null;
 }
 
-export function shapeOf(item: Item, indexes: readonly IndexDef[]): ItemShape {
+/** A stable text of an attribute value (map keys sorted), for comparing images. */
+function canonical(value: unknown): string {
+  if (value instanceof Uint8Array) return `b:${Buffer.from(value).toString('base64')}`;
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The attributes of `item` that `index` holds: the table's keys, the index's keys, its projection. */
+export function projectedItem(item: Item, index: IndexDef, tableKey?: KeySchema): Item {
+  const projection = index.projection ?? { type: 'ALL' };
+  if (projection.type === 'ALL') return item;
+  const names = new Set(
+    [tableKey?.partitionKey, tableKey?.sortKey, index.partitionKey, index.sortKey].filter(
+      (n): n is string => n !== undefined,
+    ),
+  );
+  if (projection.type === 'INCLUDE') for (const name of projection.attributes) names.add(name);
+  const out: Item = {};
+  for (const name of names) if (item[name] !== undefined) out[name] = item[name];
+  return out;
+}
+
+/**
+ * The shape of `item` for the write arithmetic. `tableKey` names the table's key attributes, which
+ * every index entry carries (only the size of KEYS_ONLY and INCLUDE entries depends on it).
+ */
+export function shapeOf(item: Item, indexes: readonly IndexDef[], tableKey?: KeySchema): ItemShape {
   const indexKeys: Record<string, string | null> = {};
+  const indexEntries: Record<string, IndexEntry> = {};
   for (const index of indexes) {
     const pk = keyPart(item[index.partitionKey]);
     const sk = index.sortKey ? keyPart(item[index.sortKey]) : '';
-    indexKeys[index.name] = pk !== null && sk !== null ? `${pk}\u0000${sk}` : null;
+    const key = pk !== null && sk !== null ? `${pk}\u0000${sk}` : null;
+    indexKeys[index.name] = key;
+    if (key !== null) {
+      const entry = projectedItem(item, index, tableKey);
+      const text = canonical(entry);
+      indexEntries[index.name] = {
+        size: itemSize(entry),
+        digest: createHash('sha1').update(text).digest('base64'),
+      };
+    }
   }
-  return { size: itemSize(item), indexKeys };
+  return { size: itemSize(item), indexKeys, indexEntries };
 }
 
 export interface WriteCost {
@@ -100,9 +161,11 @@ export interface WriteCost {
 
 /**
  * Units of one successful write that turns `before` into `after` (either may be absent: a put of a
- * new item, a delete). The table pays for the larger image. Each index whose projection (ALL here)
- * holds the item pays one write for an insert, update or removal, and two when the item's index key
- * changes (a delete and a put).
+ * new item, a delete). The table pays for the larger image. An index pays, per started KB of its
+ * entry (the projected attributes, not the whole item): one write when the item enters or leaves it,
+ * two when the item's key in it changes (a delete and a put), one when the key stays and a
+ * projected attribute changes, and nothing when its entry is unchanged (a write that touches only
+ * attributes it does not project, or rewrites the same values).
  */
 export function writeCost(
   before: ItemShape | undefined,
@@ -114,14 +177,14 @@ export function writeCost(
   for (const { name } of indexes) {
     const was = before?.indexKeys[name] ?? null;
     const is = after?.indexKeys[name] ?? null;
+    const old = before?.indexEntries[name];
+    const now = after?.indexEntries[name];
     let units = 0;
-    if (was === null && is !== null) units = writeUnitsFor(after!.size);
-    else if (was !== null && is === null) units = writeUnitsFor(before!.size);
+    if (was === null && is !== null) units = writeUnitsFor(now?.size ?? 0);
+    else if (was !== null && is === null) units = writeUnitsFor(old?.size ?? 0);
     else if (was !== null && is !== null) {
-      units =
-        was === is
-          ? writeUnitsFor(Math.max(before!.size, after!.size))
-          : writeUnitsFor(before!.size) + writeUnitsFor(after!.size);
+      if (was !== is) units = writeUnitsFor(old?.size ?? 0) + writeUnitsFor(now?.size ?? 0);
+      else if (old?.digest !== now?.digest) units = writeUnitsFor(Math.max(old?.size ?? 0, now?.size ?? 0));
     }
     if (units > 0) cost.indexes[name] = units;
   }

@@ -1,6 +1,3 @@
-import { WatcherService } from '../lambdas/services/watcher/watcher-service.js';
-import { consoleLogger } from '../local/logger.js';
-import { WatchTimers } from '../local/watch-timers.js';
 import type { Bench } from './harness.js';
 import { type Counts, diff } from './meter.js';
 
@@ -55,16 +52,53 @@ export async function metered<T>(
   return { result, counts: diff(ctx.bench.meter.snapshot(), before) };
 }
 
-/** Watcher timers of our own (the runtime's are stopped): each scenario picks its tick interval. */
-export function watchTimers(ctx: BenchContext, intervalMs: number): WatchTimers {
-  const { runtime } = ctx.bench;
-  return new WatchTimers(
-    new WatcherService(runtime.deps),
-    runtime.deps.settings.shards,
-    intervalMs,
-    consoleLogger('error'),
-  );
+export interface BenchWatchTimers {
+  start(): void;
+  stop(): Promise<void>;
 }
+
+/**
+ * Watcher ticks at an interval of the scenario's choosing, through the runtime's own timers (their
+ * interval is stopped; `tick()` runs every shard once and joins a tick in progress, never overlaps).
+ */
+export function watchTimers(ctx: BenchContext, intervalMs: number): BenchWatchTimers {
+  const { watchers } = ctx.bench.runtime;
+  let timer: NodeJS.Timeout | undefined;
+  let last: Promise<unknown> = Promise.resolve();
+  const tick = () => {
+    last = watchers.tick().catch(() => undefined);
+  };
+  return {
+    start: () => {
+      tick();
+      timer = setInterval(tick, intervalMs);
+    },
+    stop: async () => {
+      clearInterval(timer);
+      await last;
+    },
+  };
+}
+
+/** One watcher invocation of one shard (the others disabled for it), as EventBridge Scheduler would run it. */
+export async function tickShard(ctx: BenchContext, shard: number) {
+  const { watchers } = ctx.bench.runtime;
+  const wasDisabled = new Set(watchers.disabled);
+  for (let s = 0; s < watchers.shardCount; s++) if (s !== shard) watchers.disabled.add(s);
+  try {
+    const [report] = await watchers.tick();
+    if (!report) throw new Error(`shard ${shard} did not tick`);
+    return report;
+  } finally {
+    watchers.disabled.clear();
+    for (const s of wasDisabled) watchers.disabled.add(s);
+  }
+}
+
+export const shardCount = (ctx: BenchContext) => ctx.bench.runtime.watchers.shardCount;
+
+/** The look-ahead the API's fast path and the watcher use now. */
+export const lookahead = (ctx: BenchContext) => ctx.bench.runtime.deps.settings.lookaheadSeconds;
 
 /** Sets the look-ahead the API's fast path and the watcher use (they read the shared settings per call). */
 export function setLookahead(ctx: BenchContext, seconds: number): void {

@@ -1,45 +1,79 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeTableCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  ListTablesCommand,
+  ScanCommand,
+  type TableDescription,
+} from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { TABLES } from '../lambdas/adapters/dynamo-tables.js';
-import { LOCAL_AWS } from '../local/emulators.js';
-import { consoleLogger } from '../local/logger.js';
 import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '../local/runtime.js';
-import type { Priority } from '../schemas/job.js';
-import { type Item, itemSize } from './capacity.js';
+import { type IndexDef, type Item, itemSize, type Projection, projectedItem } from './capacity.js';
 import { startWorkerDynamo, type WorkerDynamo } from './dynamo-worker.js';
 import { AwsMeter, type MiddlewareHost, type TableDef } from './meter.js';
 import { type BenchSink, startBenchSink } from './sink.js';
+import { subjectResolver } from './subjects.js';
 
 export const API_KEY = 'bench-key';
 export const TENANT = 'bench';
 export const JOBS_TABLE = 'scheduler-jobs';
 export const EXECUTIONS_TABLE = 'scheduler-executions';
 
-const J = TABLES.jobs;
-const E = TABLES.executions;
-/** The tables and GSIs of local/tables.ts (and the CDK stack), for the write-unit arithmetic. */
-export const METERED_TABLES: TableDef[] = [
-  {
-    name: JOBS_TABLE,
-    partitionKey: J.partitionKey,
-    indexes: [
-      { name: J.dueIndex, partitionKey: J.dueIndexPartitionKey, sortKey: J.dueIndexSortKey },
-      { name: J.byTenantIndex, partitionKey: J.byTenantPartitionKey, sortKey: J.byTenantSortKey },
-    ],
-  },
-  {
-    name: EXECUTIONS_TABLE,
-    partitionKey: E.partitionKey,
-    indexes: [
-      { name: E.byJobIndex, partitionKey: E.byJobPartitionKey, sortKey: E.byJobSortKey },
-      { name: E.pendingIndex, partitionKey: E.pendingPartitionKey, sortKey: E.pendingSortKey },
-      { name: E.deadIndex, partitionKey: E.deadPartitionKey, sortKey: E.deadSortKey },
-    ],
-  },
-];
+export type Priority = 'high' | 'normal' | 'low';
+
+/** The emulators accept any credentials; the region must be a real one. */
+const LOCAL_AWS = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+
+/** Errors only, on stderr: the runtime's log without the per-run lines. */
+const quietLog: NonNullable<LocalRuntimeOptions['log']> = {
+  info: () => undefined,
+  warn: () => undefined,
+  error: (message: string, extra?: Record<string, unknown>) =>
+    process.stderr.write(
+      `${new Date().toISOString()} error ${message}${extra ? ` ${JSON.stringify(extra)}` : ''}\n`,
+    ),
+};
+
+function projectionOf(
+  description: { ProjectionType?: string; NonKeyAttributes?: string[] } | undefined,
+): Projection {
+  if (description?.ProjectionType === 'KEYS_ONLY') return { type: 'KEYS_ONLY' };
+  if (description?.ProjectionType === 'INCLUDE')
+    return { type: 'INCLUDE', attributes: description.NonKeyAttributes ?? [] };
+  return { type: 'ALL' };
+}
+
+/** A table's key, GSIs and their projections as the write arithmetic needs them. */
+export function tableDefOf(table: TableDescription): TableDef {
+  const keyOf = (schema: { AttributeName?: string; KeyType?: string }[] = []) => {
+    const partitionKey = schema.find((k) => k.KeyType === 'HASH')?.AttributeName ?? '';
+    const sortKey = schema.find((k) => k.KeyType === 'RANGE')?.AttributeName;
+    return sortKey ? { partitionKey, sortKey } : { partitionKey };
+  };
+  const indexes: IndexDef[] = (table.GlobalSecondaryIndexes ?? []).map((index) => ({
+    name: index.IndexName ?? '',
+    ...keyOf(index.KeySchema),
+    projection: projectionOf(index.Projection),
+  }));
+  return { name: table.TableName ?? '', key: keyOf(table.KeySchema), indexes };
+}
+
+/**
+ * The tables as the emulator holds them (DescribeTable), not as the bench believes they are: a
+ * change of key schema, index or projection in the scheduler is metered without touching the bench.
+ */
+export async function describeTables(client: DynamoDBClient): Promise<TableDef[]> {
+  const names = (await client.send(new ListTablesCommand({}))).TableNames ?? [];
+  const tables: TableDef[] = [];
+  for (const name of names) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+    if (Table) tables.push(tableDefOf(Table));
+  }
+  return tables;
+}
 
 export interface ApiResult {
   status: number;
@@ -53,6 +87,8 @@ export interface Bench {
   meter: AwsMeter;
   /** One HTTP call to the API; `ms` is request to full response on this machine. */
   api(method: string, path: string, body?: unknown): Promise<ApiResult>;
+  /** The tables' keys, indexes and projections, read from the emulator. */
+  tables: TableDef[];
   /** Clients on the same emulators that the meter does not count (the bench's own measurements). */
   probe: { dynamo: DynamoDBClient; sqs: SQSClient };
   queueDepth(priority?: Priority): Promise<{ visible: number; inFlight: number; delayed: number }>;
@@ -77,7 +113,7 @@ export async function startBench(
   { dynamoInWorker = true }: { dynamoInWorker?: boolean } = {},
 ): Promise<Bench> {
   const dataDir = mkdtempSync(join(tmpdir(), 'scheduler-bench-'));
-  const meter = new AwsMeter(METERED_TABLES);
+  const meter = new AwsMeter();
   const sink = await startBenchSink();
   const worker: WorkerDynamo | undefined = dynamoInWorker ? await startWorkerDynamo(dataDir) : undefined;
   let ddb: DynamoDBClient | undefined;
@@ -98,7 +134,7 @@ export async function startBench(
       apiRatePerSecond: 1_000_000,
       apiBurst: 1_000_000,
     },
-    log: consoleLogger('error'),
+    log: quietLog,
     instrumentClient: (client, service) => {
       if (service === 'dynamodb') ddb = client as DynamoDBClient;
       meter.attach(client as unknown as MiddlewareHost, service);
@@ -109,6 +145,22 @@ export async function startBench(
     dynamo: new DynamoDBClient({ ...LOCAL_AWS, endpoint: await endpointOf(ddb!) }),
     sqs: new SQSClient({ ...LOCAL_AWS, endpoint: await endpointOf(runtime.queues.client) }),
   };
+  const tables = await describeTables(probe.dynamo);
+  const executions = tables.find((t) => t.name === EXECUTIONS_TABLE);
+  meter.configure({
+    tables,
+    resolver: subjectResolver({
+      jobs: JOBS_TABLE,
+      executions: EXECUTIONS_TABLE,
+      executionKey: [executions?.key.partitionKey, executions?.key.sortKey].filter((k): k is string => !!k),
+    }),
+    readBack: async (table, key) =>
+      (
+        await probe.dynamo.send(
+          new GetItemCommand({ TableName: table, Key: key as never, ConsistentRead: true }),
+        )
+      ).Item as Item | undefined,
+  });
   const api = async (method: string, path: string, body?: unknown): Promise<ApiResult> => {
     const started = performance.now();
     const response = await fetch(`${runtime.url}${path}`, {
@@ -134,6 +186,7 @@ export async function startBench(
     sink,
     meter,
     api,
+    tables,
     probe,
     queueDepth: async (priority = 'normal') => {
       const out = await probe.sqs.send(
@@ -169,6 +222,8 @@ export interface TableSize {
   bytes: number;
   /** Items per GSI (sparse indexes hold only some). */
   indexItems: Record<string, number>;
+  /** Billed bytes of the entries each GSI holds (its projection of the items, keys included). */
+  indexBytes: Record<string, number>;
   /** Items that are not jobs/executions (watermarks, slots). */
   otherItems: number;
 }
@@ -179,7 +234,7 @@ export async function tableSize(
   table: TableDef,
   isEntity: (item: Item) => boolean,
 ): Promise<TableSize> {
-  const size: TableSize = { items: 0, bytes: 0, indexItems: {}, otherItems: 0 };
+  const size: TableSize = { items: 0, bytes: 0, indexItems: {}, indexBytes: {}, otherItems: 0 };
   let start: Record<string, unknown> | undefined;
   do {
     const out = await bench.probe.dynamo.send(
@@ -196,6 +251,8 @@ export async function tableSize(
       for (const index of table.indexes) {
         if (item[index.partitionKey] && (!index.sortKey || item[index.sortKey])) {
           size.indexItems[index.name] = (size.indexItems[index.name] ?? 0) + 1;
+          size.indexBytes[index.name] =
+            (size.indexBytes[index.name] ?? 0) + itemSize(projectedItem(item, index, table.key));
         }
       }
     }

@@ -8,6 +8,9 @@ export const PRICES = {
   dynamodbPerMillionWru: 0.625,
   dynamodbPerMillionRru: 0.125,
   dynamodbStoragePerGbMonth: 0.25,
+  /** Provisioned capacity (standard table class), per unit-hour; every GSI is provisioned apart. */
+  dynamodbPerWcuHour: 0.00065,
+  dynamodbPerRcuHour: 0.00013,
   /** Standard queue; every 64 KB chunk of a request's payload is one request. */
   sqsPerMillionRequests: 0.4,
   lambdaArmPerGbSecond: 0.0000133334,
@@ -118,7 +121,22 @@ export function hotStoragePerMillion(
   indexesHoldingIt: number,
   a: Assumptions = ASSUMPTIONS,
 ) {
-  const bytes = (itemBytes + a.storageOverheadBytes) * (1 + indexesHoldingIt) * 1e6;
+  return hotStorageOfCopies(
+    Array.from({ length: 1 + indexesHoldingIt }, () => ({ bytes: itemBytes, share: 1 })),
+    a,
+  );
+}
+
+/**
+ * The same from measured copies: an execution's bytes in the table (share 1) and in each index (its
+ * projected entry, for the share of executions the index holds). Each copy pays DynamoDB's
+ * per-entry overhead.
+ */
+export function hotStorageOfCopies(
+  copies: readonly { bytes: number; share: number }[],
+  a: Assumptions = ASSUMPTIONS,
+) {
+  const bytes = copies.reduce((sum, c) => sum + (c.bytes + a.storageOverheadBytes) * c.share, 0) * 1e6;
   return usd((bytes / 2 ** 30) * (a.hotDays / 30) * PRICES.dynamodbStoragePerGbMonth);
 }
 
@@ -136,6 +154,71 @@ export function archiveRequestsPerMillion(perExecution: { puts: number; gets: nu
  */
 export function archiveStoragePerMillion(bytesPerExecution: number, retentionDays: number): number {
   return usd(((bytesPerExecution * 1e6) / 2 ** 30) * (retentionDays / 30) * PRICES.s3StandardPerGbMonth);
+}
+
+/** How provisioned capacity is sized for a steady load (docs/benchmarks.md, "Provisioned capacity"). */
+export const PROVISIONING = {
+  /** Auto scaling's target utilisation: capacity = steady units per second ÷ this. */
+  targetUtilisation: 0.7,
+  /** Each table and each GSI has its own read and write capacity, at least 1 unit each. */
+  minimumUnits: 1,
+  note:
+    'each table and GSI sized apart for the measured steady rate (units per run × runs per second ÷ 0.7, rounded up); ' +
+    'no reserved capacity, no free tier; bursts above it are served by DynamoDB burst capacity or throttled and retried',
+} as const;
+
+export interface ProvisionedCapacity {
+  /** Runs per second the capacity is sized for. */
+  runsPerSecond: number;
+  targetUtilisation: number;
+  /** Table or `table/index` -> units per run and the capacity provisioned for it. */
+  capacity: Record<string, { wruPerRun: number; rruPerRun: number; wcu: number; rcu: number }>;
+  usdPerHour: number;
+  dynamodbWrites: number;
+  dynamodbReads: number;
+  /** The on-demand breakdown with DynamoDB's part replaced by the provisioned one. */
+  total: number;
+}
+
+/**
+ * Dollars per million runs with provisioned capacity sized for `runsPerSecond`: per table and per
+ * GSI, ⌈units per run × runs per second ÷ utilisation⌉ capacity units (at least one), paid by the
+ * hour; SQS, Lambda and the watcher as in the on-demand breakdown.
+ */
+export function provisionedCostPerMillion(
+  perRun: { wru: Record<string, number>; rru: Record<string, number> },
+  runsPerSecond: number,
+  onDemand: CostBreakdown,
+  utilisation: number = PROVISIONING.targetUtilisation,
+): ProvisionedCapacity {
+  const targets = new Set([...Object.keys(perRun.wru), ...Object.keys(perRun.rru)]);
+  const size = (units: number) =>
+    Math.max(PROVISIONING.minimumUnits, Math.ceil((units * runsPerSecond) / utilisation - 1e-9));
+  const capacity: ProvisionedCapacity['capacity'] = {};
+  let wcuHour = 0;
+  let rcuHour = 0;
+  for (const target of [...targets].sort()) {
+    const wruPerRun = perRun.wru[target] ?? 0;
+    const rruPerRun = perRun.rru[target] ?? 0;
+    const wcu = size(wruPerRun);
+    const rcu = size(rruPerRun);
+    capacity[target] = { wruPerRun, rruPerRun, wcu, rcu };
+    wcuHour += wcu * PRICES.dynamodbPerWcuHour;
+    rcuHour += rcu * PRICES.dynamodbPerRcuHour;
+  }
+  const runsPerHour = Math.max(1e-9, runsPerSecond * 3600);
+  const dynamodbWrites = (wcuHour / runsPerHour) * 1e6;
+  const dynamodbReads = (rcuHour / runsPerHour) * 1e6;
+  const rest = onDemand.total - onDemand.dynamodbWrites - onDemand.dynamodbReads;
+  return {
+    runsPerSecond: Math.round(runsPerSecond * 100) / 100,
+    targetUtilisation: utilisation,
+    capacity,
+    usdPerHour: usd(wcuHour + rcuHour),
+    dynamodbWrites: usd(dynamodbWrites),
+    dynamodbReads: usd(dynamodbReads),
+    total: usd(rest + dynamodbWrites + dynamodbReads),
+  };
 }
 
 export const COMPARISON = {

@@ -22,8 +22,11 @@ import {
   COMPARISON,
   costPerMillion,
   type ExecutionUsage,
+  hotStorageOfCopies,
   hotStoragePerMillion,
   PRICES,
+  PROVISIONING,
+  provisionedCostPerMillion,
 } from './pricing.js';
 import { startProfile } from './profile.js';
 import { type BaselineResult, type BurstResult, baseline, burst } from './scenarios/burst.js';
@@ -31,6 +34,7 @@ import { type RegistrationResult, registration, tableSizes } from './scenarios/r
 import { type SustainedResult, sustained } from './scenarios/sustained.js';
 import { type TriggerResult, trigger } from './scenarios/trigger.js';
 import { type WatcherLevel, watcherAt } from './scenarios/watcher.js';
+import { requestsPerRun, unitsByTarget } from './usage.js';
 
 const quick = process.argv.includes('--quick');
 const onlyArg = process.argv.find((a) => a.startsWith('--only='));
@@ -108,6 +112,7 @@ function sumUsage(parts: ExecutionUsage[]): ExecutionUsage {
 }
 
 async function main(): Promise<void> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const startedAt = new Date();
   const host = machine();
   const log = (message: string) =>
@@ -169,13 +174,29 @@ async function main(): Promise<void> {
     const executionBytes = finalTables.executions.items
       ? Math.round(finalTables.executions.bytes / finalTables.executions.items)
       : 0;
-    // A finished execution stays in the table and in `byJob` (the `pending` and `dead` indexes are sparse).
-    const storage = hotStoragePerMillion(executionBytes, 1);
+    // A finished execution stays in the table and in the indexes that still hold it (measured at
+    // the end of the run: each index's projected bytes over all executions; sparse ones hold few).
+    const { items: executionItems, indexItems, indexBytes } = finalTables.executions;
+    const indexCopies = Object.entries(indexItems).map(([index, entries]) => ({
+      bytes: (indexBytes[index] ?? 0) / entries,
+      share: entries / Math.max(1, executionItems),
+    }));
+    const storage = executionItems
+      ? hotStorageOfCopies([{ bytes: executionBytes, share: 1 }, ...indexCopies])
+      : hotStoragePerMillion(executionBytes, 1);
     // A real archive pass (archiver + compactor, counted S3 requests) over the sustained executions.
     const archive = sus ? await measureArchive(bench, sus) : undefined;
     const archiveRequests = archive?.usdPerMillion.total ?? 0;
     const archiveStorage = archive?.storageUsdPerMillion ?? 0;
     const steady = sus?.perExecution ?? bst?.perExecution;
+    // Provisioned capacity for the sustained scenario's steady rate (runs that arrived per second of the window).
+    const provisioned = sus
+      ? provisionedCostPerMillion(
+          unitsByTarget(sus.steadyCounts, sus.arrived),
+          sus.arrived / (sus.minutes * 60),
+          sus.perExecution.costPerMillionUsd,
+        )
+      : undefined;
 
     const scenarios = {
       registration: reg,
@@ -197,7 +218,12 @@ async function main(): Promise<void> {
       basis: {
         lateness: 'burst scenario: sink arrival minus scheduled instant',
         duplicatesLostExecutions: 'burst scenario (see allScenarios for every scenario together)',
-        costPerMillionUsd: 'burst + sustained execution windows together, per successful execution',
+        costPerMillionUsd:
+          'burst execution window + sustained steady state (requests attributed to the runs they serve), per successful execution',
+        steadyState:
+          'sustained scenario: every request attributed to the runs it serves (bench/attribution.ts), plus the overhead made during the window, per run that arrived',
+        costPerMillionUsdProvisioned:
+          'sustained steady state, provisioned capacity per table and GSI for its measured rate at 70 % utilisation',
       },
       lateness: {
         p50Ms: bst?.lateness.p50Ms ?? null,
@@ -208,6 +234,17 @@ async function main(): Promise<void> {
       lost: bst?.lost ?? 0,
       executions: bst?.executions ?? 0,
       costPerMillionUsd: cost.total,
+      costPerMillionUsdProvisioned: provisioned?.total ?? null,
+      dynamodbRequestsPerRun: steady && {
+        basis: sus ? 'sustained steady state' : 'burst',
+        ...requestsPerRun(steady.ddbCalls),
+      },
+      sqsRequestsPerRun: steady && {
+        basis: sus ? 'sustained steady state' : 'burst',
+        total: steady.sqs.billedRequests,
+        byOperation: steady.sqsCalls,
+        messagesPerReceive: steady.sqs.messagesPerReceive,
+      },
       latenessVsBaseline:
         bst && base
           ? {
@@ -230,21 +267,36 @@ async function main(): Promise<void> {
       },
       wruPerExecution: steady
         ? {
-            basis: sus ? 'sustained' : 'burst',
+            basis: sus ? 'sustained steady state' : 'burst',
             total: steady.wru.total,
             baseTable: steady.wru.baseTable,
             gsi: steady.wru.gsi,
             byIndex: steady.wru.byIndex,
-            target: 3,
+            byTable: steady.wru.byTable,
+            conditionFailed: steady.wru.conditionFailed,
+            rru: steady.rru.total,
+            target: 2.5,
+            windowedTotal: sus?.perExecutionWindowed.wru.total ?? null,
           }
         : null,
       cost: {
         perMillionExecutions: cost,
         usage: aggregate,
+        provisioned: provisioned && { ...provisioned, assumptions: PROVISIONING },
         allIn: {
           requests: cost.total,
           hotStorage90Days: storage,
           executionItemBytes: executionBytes,
+          /** Per index: the bytes of the entry an execution leaves there, and the share of executions it holds. */
+          executionIndexCopies: Object.fromEntries(
+            Object.keys(indexItems).map((index, i) => [
+              index,
+              {
+                bytes: Math.round(indexCopies[i]!.bytes),
+                share: Math.round(indexCopies[i]!.share * 1000) / 1000,
+              },
+            ]),
+          ),
           archiveRequests,
           archiveStorage400Days: archiveStorage,
           archivePutsPerExecution: archive?.perExecution.puts ?? null,
@@ -306,8 +358,10 @@ async function main(): Promise<void> {
         runsPerJobPerMinute: sus.runsPerJobPerMinute,
         executions: sus.executions,
         expected: sus.expected,
+        arrived: sus.arrived,
         lost: sus.lost,
         skippedByMisfire: sus.skippedByMisfire,
+        nothingSkipped: sus.nothingSkipped,
         stopReason: sus.stopReason,
         drainAfterWindowMs: sus.drainAfterWindowMs,
         duplicates: sus.duplicates,
@@ -319,6 +373,13 @@ async function main(): Promise<void> {
         queue: sus.queue,
         wruPerExecution: sus.perExecution.wru.total,
         costPerMillionUsd: sus.perExecution.costPerMillionUsd.total,
+        attribution: sus.attribution,
+        windowed: {
+          wruPerExecution: sus.perExecutionWindowed.wru.total,
+          ddbCallsPerExecution: sus.perExecutionWindowed.ddbCalls.total,
+          sqsRequestsPerExecution: sus.perExecutionWindowed.sqs.billedRequests,
+          costPerMillionUsd: sus.perExecutionWindowed.costPerMillionUsd.total,
+        },
       },
     };
 

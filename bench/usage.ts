@@ -79,3 +79,38 @@ export function addCounts(...all: Counts[]): Counts {
   for (const counts of all) for (const [k, v] of Object.entries(counts)) out[k] = (out[k] ?? 0) + v;
   return out;
 }
+
+/**
+ * Write and read units per run by table and by `table/index` (a failed condition is the table's),
+ * what provisioned capacity is sized from: each table and GSI is provisioned apart.
+ */
+export function unitsByTarget(
+  counts: Counts,
+  runs: number,
+): { wru: Record<string, number>; rru: Record<string, number> } {
+  const n = Math.max(1, runs);
+  const wru: Record<string, number> = {};
+  const rru: Record<string, number> = {};
+  const add = (into: Record<string, number>, target: string, value: number) => {
+    into[target] = (into[target] ?? 0) + value / n;
+  };
+  for (const [name, value] of Object.entries(counts)) {
+    for (const prefix of ['ddb.wru.table.', 'ddb.wru.index.', 'ddb.wru.conditionFailed.']) {
+      if (name.startsWith(prefix)) add(wru, name.slice(prefix.length), value);
+    }
+    if (name.startsWith('ddb.wru.other.')) add(wru, 'other', value);
+    if (name.startsWith('ddb.rru.')) add(rru, name.slice('ddb.rru.'.length), value);
+  }
+  const rounded = (m: Record<string, number>) =>
+    Object.fromEntries(Object.entries(m).map(([k, v]) => [k, r3(v)]));
+  return { wru: rounded(wru), rru: rounded(rru) };
+}
+
+/** Requests per run by operation, with their total. */
+export function requestsPerRun(calls: Record<string, number>): {
+  total: number;
+  byOperation: Record<string, number>;
+} {
+  const { total: _total, ...byOperation } = calls;
+  return { total: r3(Object.values(byOperation).reduce((s, v) => s + v, 0)), byOperation };
+}

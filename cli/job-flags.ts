@@ -91,8 +91,11 @@ function scheduleFromFlags(flags: Flags, now: number): ScheduleInput | undefined
   const chosen = SCHEDULE_FLAGS.filter((f) => flags[f] !== undefined && flags[f] !== false);
   if (chosen.length > 1)
     throw new UsageError(`give one schedule: --${chosen[0]} and --${chosen[1]} cannot go together`);
-  if (flags.tz !== undefined && flags.cron === undefined && chosen.length > 0)
-    throw new UsageError('--tz goes with --cron');
+  // EventBridge Scheduler's forms pass through as written; the API reads them (at(…) in --tz's zone).
+  const eventBridgeAt = flags.at !== undefined && /^at\(/.test(flags.at);
+  const eventBridgeRate = flags.rate !== undefined && /^rate\(/.test(flags.rate);
+  if (flags.tz !== undefined && flags.cron === undefined && !eventBridgeAt && chosen.length > 0)
+    throw new UsageError('--tz goes with --cron or an at(…) expression');
   const window = {
     ...(flags['start-at'] ? { startAt: parseInstant(flags['start-at'], '--start-at', now) } : {}),
     ...(flags['end-at'] ? { endAt: parseInstant(flags['end-at'], '--end-at', now) } : {}),
@@ -101,8 +104,10 @@ function scheduleFromFlags(flags: Flags, now: number): ScheduleInput | undefined
     return { type: 'cron', expression: flags.cron, ...(flags.tz ? { timezone: flags.tz } : {}), ...window };
   if (Object.keys(window).length > 0 && chosen.length > 0)
     throw new UsageError('--start-at and --end-at go with --cron or --rate');
+  if (eventBridgeRate) return { type: 'rate', expression: flags.rate!, ...window };
   if (flags.rate !== undefined)
     return { type: 'rate', everySeconds: parseDurationSeconds(flags.rate, '--rate'), ...window };
+  if (eventBridgeAt) return { type: 'once', at: flags.at!, ...(flags.tz ? { timezone: flags.tz } : {}) };
   if (flags.at !== undefined) return { type: 'once', at: parseInstant(flags.at, '--at', now) };
   if (flags.now) return { type: 'immediate' };
   return undefined;
@@ -181,7 +186,7 @@ export function createBodyFromFlags(flags: Flags, now: number, readStdin: () => 
   } as Record<string, unknown>;
   if (body.schedule === undefined)
     throw new UsageError(
-      'give a schedule: --cron "<expr>" [--tz <zone>], --rate <30s|5m>, --at <time|+10s> or --now',
+      'give a schedule: --cron "<expr>" [--tz <zone>], --rate <30s|5m|rate(5 minutes)>, --at <time|+10s|at(…)> or --now',
     );
   if (Object.keys(target).length === 0)
     throw new UsageError(

@@ -1,4 +1,12 @@
-import { type BenchContext, createJob, metered, setLookahead, sleep, watchTimers } from '../context.js';
+import {
+  type BenchContext,
+  createJob,
+  lookahead,
+  metered,
+  setLookahead,
+  sleep,
+  watchTimers,
+} from '../context.js';
 import type { Counts } from '../meter.js';
 import type { SinkArrival } from '../sink.js';
 import { countDuplicates, countLost, runPool, type Summary, summarize } from '../stats.js';
@@ -98,7 +106,7 @@ export async function burst(ctx: BenchContext, n: number, topOfMinute: boolean):
   const burstAt = Math.ceil(earliest / unit) * unit;
   const at = new Date(burstAt);
   const cron = `${at.getUTCSeconds()} ${at.getUTCMinutes()} ${at.getUTCHours()} * * *`;
-  const savedLookahead = bench.runtime.deps.settings.lookaheadSeconds;
+  const savedLookahead = lookahead(ctx);
   setLookahead(ctx, lookaheadSeconds);
   ctx.log(`burst: ${n} runs at ${at.toISOString()}, look-ahead ${lookaheadSeconds} s`);
 

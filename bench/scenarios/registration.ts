@@ -1,5 +1,5 @@
 import { type BenchContext, createJob } from '../context.js';
-import { METERED_TABLES, type TableSize, tableSize } from '../harness.js';
+import { EXECUTIONS_TABLE, JOBS_TABLE, type TableSize, tableSize } from '../harness.js';
 import { type Counts, diff, total } from '../meter.js';
 import { runPool, type Summary, summarize } from '../stats.js';
 
@@ -96,13 +96,15 @@ export async function tableSizes(
   ctx: BenchContext,
   jobs: number,
 ): Promise<{ jobs: TableSize; executions: TableSize; bytesPerJob: number }> {
-  const [jobsTable, executionsTable] = METERED_TABLES;
+  const jobsTable = ctx.bench.tables.find((t) => t.name === JOBS_TABLE);
+  const executionsTable = ctx.bench.tables.find((t) => t.name === EXECUTIONS_TABLE);
+  if (!jobsTable || !executionsTable) throw new Error('the emulator has no jobs or executions table');
   const jobsSize = await tableSize(
     ctx.bench,
-    jobsTable!,
+    jobsTable,
     (item) => !String(item.jobId?.S ?? '').startsWith('#'),
   );
-  const executionsSize = await tableSize(ctx.bench, executionsTable!, () => true);
+  const executionsSize = await tableSize(ctx.bench, executionsTable, () => true);
   return {
     jobs: jobsSize,
     executions: executionsSize,

@@ -1,5 +1,14 @@
-import { WatcherService } from '../../lambdas/services/watcher/watcher-service.js';
-import { type BenchContext, createJob, metered, secondAfter, setLookahead, sleep } from '../context.js';
+import {
+  type BenchContext,
+  createJob,
+  lookahead as currentLookahead,
+  metered,
+  secondAfter,
+  setLookahead,
+  shardCount,
+  sleep,
+  tickShard,
+} from '../context.js';
 import { total } from '../meter.js';
 import { runPool, type Summary, summarize } from '../stats.js';
 
@@ -36,9 +45,9 @@ export interface WatcherLevel {
 const round = (n: number) => Math.round(n * 1000) / 1000;
 
 /**
- * Calls WatcherService.watchShard directly (a fresh service on the runtime's deps; the runtime's own
- * timers are stopped): first with nothing due, then with `perShard` due one-time runs per shard,
- * created on the index (look-ahead 0 while creating) and due soon after the tick.
+ * Ticks one shard at a time through the runtime's watcher timers (their interval is stopped):
+ * first with nothing due, then with `perShard` due one-time runs per shard, created on the index
+ * (look-ahead 0 while creating) and due soon after the tick.
  */
 export async function watcherAt(
   ctx: BenchContext,
@@ -46,9 +55,8 @@ export async function watcherAt(
   perShard: number,
 ): Promise<WatcherLevel> {
   const { bench } = ctx;
-  const watch = new WatcherService(bench.runtime.deps);
-  const shards = bench.runtime.deps.settings.shards;
-  const savedLookahead = bench.runtime.deps.settings.lookaheadSeconds;
+  const shards = shardCount(ctx);
+  const savedLookahead = currentLookahead(ctx);
 
   const dueCount = perShard * shards;
   const lookahead = tickLookaheadSeconds(dueCount);
@@ -58,7 +66,7 @@ export async function watcherAt(
     for (let round = 0; round < EMPTY_ROUNDS; round++) {
       for (let shard = 0; shard < shards; shard++) {
         const started = performance.now();
-        await watch.watchShard(shard);
+        await tickShard(ctx, shard);
         emptyMs.push(performance.now() - started);
       }
     }
@@ -86,7 +94,7 @@ export async function watcherAt(
   const due = await metered(ctx, async () => {
     for (let shard = 0; shard < shards; shard++) {
       const started = performance.now();
-      const report = await watch.watchShard(shard);
+      const report = await tickShard(ctx, shard);
       const took = performance.now() - started;
       perShardMs.push(took);
       found += report.dueJobs;

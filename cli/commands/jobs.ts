@@ -24,7 +24,7 @@ const DEFINITION_FLAGS = [
   'depends-on',
 ] as const;
 
-const DEFINITION_USAGE = `(--cron "<expr>" [--tz <zone>] | --rate <30s|5m|1h> | --at <ISO|+10s> | --now)
+const DEFINITION_USAGE = `(--cron "<expr>|cron(…)" [--tz <zone>] | --rate <30s|5m|1h|rate(5 minutes)> | --at <ISO|+10s|at(yyyy-mm-ddThh:mm:ss)> [--tz <zone>] | --now)
     [--start-at <time>] [--end-at <time>]
     --url <url> [--method POST] [--body <text|@file>] [--header name=value]…
       or an AWS target: (--lambda <functionArn> [--invocation-type Event|RequestResponse]

@@ -129,6 +129,13 @@ export class ExecutionArchive extends Construct {
       ],
       removalPolicy,
     });
+    // The L2 writes the size filter as a number; CloudFormation's schema types it as a string of
+    // digits and coerces it (W9003). The value deploys as written.
+    Validations.of(this.bucket).acknowledge({
+      id: 'CloudFormation-Validate::W9003',
+      reason:
+        'ObjectSizeGreaterThan is written as a number by the S3 L2; CloudFormation coerces it to the string it expects.',
+    });
 
     this.databaseName = `${Stack.of(this)
       .stackName.toLowerCase()

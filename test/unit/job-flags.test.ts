@@ -100,3 +100,43 @@ describe('job flags for AWS targets', () => {
     expect(replaced.target).toEqual({ type: 'lambda', functionArn: 'arn:f', roleArn: ROLE });
   });
 });
+
+describe('job flags for EventBridge Scheduler expressions', () => {
+  it('--rate takes rate(…) as written, and keeps the short form', () => {
+    // Act
+    const eventbridge = createBodyFromFlags(
+      flags('--rate', 'rate(5 minutes)', '--url', 'https://example.com'),
+      NOW,
+      noStdin,
+    );
+    const short = createBodyFromFlags(flags('--rate', '5m', '--url', 'https://example.com'), NOW, noStdin);
+
+    // Assess
+    expect(eventbridge.schedule).toEqual({ type: 'rate', expression: 'rate(5 minutes)' });
+    expect(short.schedule).toEqual({ type: 'rate', everySeconds: 300 });
+  });
+
+  it('--at takes at(…) as written, in the zone --tz names', () => {
+    // Act
+    const body = createBodyFromFlags(
+      flags('--at', 'at(2027-01-01T09:00:00)', '--tz', 'Europe/Berlin', '--url', 'https://example.com'),
+      NOW,
+      noStdin,
+    );
+
+    // Assess
+    expect(body.schedule).toEqual({ type: 'once', at: 'at(2027-01-01T09:00:00)', timezone: 'Europe/Berlin' });
+  });
+
+  it('still refuses --tz with a plain --at or --rate', () => {
+    // Act / Assess
+    for (const given of [
+      ['--at', '+10s'],
+      ['--rate', '5m'],
+    ]) {
+      expect(() =>
+        createBodyFromFlags(flags(...given, '--tz', 'UTC', '--url', 'https://example.com'), NOW, noStdin),
+      ).toThrow(UsageError);
+    }
+  });
+});
