@@ -18,10 +18,10 @@ import { INDEX_PREFIX, PARTS_PREFIX, STAGING_PREFIX } from '../lambdas/adapters/
 import { ObjectHistoryArchive } from '../lambdas/adapters/object-history-archive.js';
 import { S3ArchiveStore } from '../lambdas/adapters/s3-archive-store.js';
 import { archiveStreamBatch } from '../lambdas/archiver/stream-batch.js';
-import { silentLogger } from '../test/support/services.js';
 import type { ExecutionRecord } from '../schemas/records.js';
 import type { StreamRecord } from '../schemas/stream.js';
 import { type FakeBucket, fakeBucket } from '../test/support/s3-bucket-mock.js';
+import { silentLogger } from '../test/support/services.js';
 import { ttlRemoval } from '../test/support/stream-records.js';
 import { type Bench, EXECUTIONS_TABLE } from './harness.js';
 import { typicalExecution, walkYearOfOneJob } from './history-year.js';

@@ -10,7 +10,6 @@ import { INDEX_PREFIX, PARTS_PREFIX, STAGING_PREFIX } from '../lambdas/adapters/
 import { ObjectHistoryArchive } from '../lambdas/adapters/object-history-archive.js';
 import { S3ArchiveStore } from '../lambdas/adapters/s3-archive-store.js';
 import type { ExecutionFilter } from '../lambdas/core/ports/execution-store.js';
-import { silentLogger } from '../test/support/services.js';
 import type { Page } from '../lambdas/core/ports/page.js';
 import { archiveRowOf } from '../lambdas/services/history/archive-rows.js';
 import { QueryService } from '../lambdas/services/jobs/query-service.js';
@@ -18,7 +17,7 @@ import type { ExecutionRecord } from '../schemas/records.js';
 import { aJob } from '../test/integration/store-conformance.js';
 import { aFinishedExecution } from '../test/support/history-fixtures.js';
 import { fakeBucket } from '../test/support/s3-bucket-mock.js';
-import { fakeDeps } from '../test/support/services.js';
+import { fakeDeps, silentLogger } from '../test/support/services.js';
 import { PRICES } from './pricing.js';
 
 export const NOW = Date.parse('2026-06-01T00:30:00.000Z');
