@@ -21,7 +21,7 @@ import {
   startSqs,
 } from './emulators.js';
 import { LocalAwsTargetCaller } from './local-aws-targets.js';
-import type { LocalRuntimeOptions } from './runtime.js';
+import type { LocalRuntimeOptions } from './runtime-options.js';
 import { ensureTables } from './tables.js';
 
 /** What the emulators and the data directory give the scheduler: clients, queues, the archive. */

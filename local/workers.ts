@@ -13,7 +13,7 @@ import { NotifierService } from '../lambdas/services/notifications/notifier-serv
 import type { ServiceDeps } from '../lambdas/services/service-deps.js';
 import { PRIORITIES } from './emulators.js';
 import type { LocalInfrastructure } from './local-infrastructure.js';
-import type { LocalRuntimeOptions } from './runtime.js';
+import type { LocalRuntimeOptions } from './runtime-options.js';
 import { InvocationLimit, SqsEventSource } from './sqs-event-source.js';
 import { TtlSweeper } from './ttl-sweeper.js';
 

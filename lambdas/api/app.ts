@@ -14,7 +14,7 @@ export interface ApiDeps extends ApiServices {
 }
 
 /**
- * The API's request handler over injected services (composition/api.ts builds it for the Lambda
+ * The API's request handler over injected services (wiring.ts builds it for the Lambda
  * and the local server alike): route, the caller's tenant and its rate, the ids' shape, then the
  * route itself — a POST under its `Idempotency-Key` — and every error as its status code.
  */

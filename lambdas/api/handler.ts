@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { wireApi } from '../composition/api.js';
 import { configFromEnv } from '../composition/config.js';
 import { instrumented, lambdaDeps } from '../composition/lambda-context.js';
+import { wireApi } from './wiring.js';
 
 let api: ReturnType<typeof wireApi> | undefined;
 

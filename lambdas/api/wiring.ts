@@ -1,13 +1,13 @@
-import { createApi } from '../api/app.js';
-import { cachedHealth } from '../api/health-cache.js';
-import { TenantRateLimiter } from '../api/rate-limit.js';
+import { DEFAULTS } from '../composition/config.js';
 import { newOwnerId } from '../core/ids.js';
 import { CallbackService } from '../services/executor/callback-service.js';
 import { ExecutionService } from '../services/jobs/execution-service.js';
 import { JobService } from '../services/jobs/job-service.js';
 import { QueryService } from '../services/jobs/query-service.js';
 import type { ServiceDeps } from '../services/service-deps.js';
-import { DEFAULTS } from './config.js';
+import { createApi } from './app.js';
+import { cachedHealth } from './health-cache.js';
+import { TenantRateLimiter } from './rate-limit.js';
 
 export interface ApiWiring {
   /** Per-tenant request rate (SCHEDULER_API_RATE_PER_SECOND, SCHEDULER_API_BURST); absent: DEFAULTS. */
