@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { expect } from 'vitest';
 import { TenantRateLimiter } from '../../lambdas/api/rate-limit.js';
 import { MAX_TIMEOUT_SECONDS } from '../../schemas/job.js';
-import { apiOver } from './api-harness.js';
+import { answerOf, apiOver } from './api-harness.js';
 import { fakeDeps, silentLogger } from './services.js';
 
 /**
@@ -409,12 +409,7 @@ export function fuzzApi() {
       body: request.body,
       isBase64Encoded: request.base64 === true,
     } as unknown as APIGatewayProxyEventV2;
-    const result = await api(event);
-    return {
-      status: result.statusCode ?? 200,
-      headers: (result.headers ?? {}) as Record<string, string>,
-      body: result.body ? JSON.parse(result.body) : undefined,
-    };
+    return answerOf(await api(event));
   }
   return { ...f, call, malformedReads };
 }

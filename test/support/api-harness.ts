@@ -1,4 +1,4 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { type ApiDeps, createApi } from '../../lambdas/api/app.js';
 import type { TenantRateLimiter } from '../../lambdas/api/rate-limit.js';
 import { CallbackService } from '../../lambdas/services/executor/callback-service.js';
@@ -45,14 +45,7 @@ export function apiHarness(now: number) {
     headers: Record<string, string> = {},
     tenant = 'team-a',
   ): Promise<HarnessResponse> {
-    const event = apiGatewayEvent(method, path, body, headers, { lambda: { tenant } });
-    const result = await api(event);
-    const text = result.body ?? '';
-    return {
-      status: result.statusCode ?? 200,
-      headers: Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)])),
-      body: text ? JSON.parse(text) : undefined,
-    };
+    return answerOf(await api(apiGatewayEvent(method, path, body, headers, { lambda: { tenant } })));
   }
   return { ...s, request };
 }
@@ -61,22 +54,29 @@ export function apiHarness(now: number) {
 export function customApi(f: ReturnType<typeof fakeDeps>, rateLimit?: TenantRateLimiter) {
   const api = apiOver(f.deps, rateLimit ? { rateLimit } : {});
   return async (method: string, path: string, tenant: string | null, body?: unknown) => {
-    const event = {
-      version: '2.0',
-      rawPath: path,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      requestContext: {
-        http: { method, path },
-        ...(tenant === null ? {} : { authorizer: { lambda: { tenant } } }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      isBase64Encoded: false,
-    } as unknown as APIGatewayProxyEventV2;
-    const result = await api(event);
-    return {
-      status: result.statusCode ?? 200,
-      headers: (result.headers ?? {}) as Record<string, string>,
-      body: result.body ? JSON.parse(result.body) : undefined,
-    };
+    const authorizer = tenant === null ? {} : { lambda: { tenant } };
+    return answerOf(await api(apiGatewayEvent(method, path, body, {}, authorizer)));
   };
+}
+
+/** The API's response as the tests read it: status, headers, the body as JSON. */
+export function answerOf(result: APIGatewayProxyStructuredResultV2): HarnessResponse {
+  return {
+    status: result.statusCode ?? 200,
+    headers: Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)])),
+    body: result.body ? JSON.parse(result.body) : undefined,
+  };
+}
+
+/** A cron schedule in UTC, as a request body writes it. */
+export const cronSchedule = (expression: string, extra: Record<string, unknown> = {}) => ({
+  type: 'cron',
+  expression,
+  timezone: 'UTC',
+  ...extra,
+});
+
+/** How many jobs the tenant `team-a` holds, through the API. */
+export async function countJobs(h: ReturnType<typeof apiHarness>): Promise<number> {
+  return (await h.request('GET', '/v1/jobs')).body.items.length;
 }

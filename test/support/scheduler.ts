@@ -7,7 +7,7 @@ import { ExecutionService } from '../../lambdas/services/jobs/execution-service.
 import { JobService } from '../../lambdas/services/jobs/job-service.js';
 import { QueryService } from '../../lambdas/services/jobs/query-service.js';
 import { WatcherService } from '../../lambdas/services/watcher/watcher-service.js';
-import { CreateJobBody, type JobDefinition } from '../../schemas/job.js';
+import { CreateJobBody, type JobDefinition, PatchJobBody } from '../../schemas/job.js';
 import type { MemoryJobStore } from './memory.js';
 import { fakeDeps } from './services.js';
 
@@ -89,3 +89,26 @@ export const asyncAccepted = () => ({
   body: '{"async":true}',
   durationMs: 2,
 });
+
+/** A PATCH body as the API would accept it. */
+export const patchOf = (value: Record<string, unknown>) => PatchJobBody.parse(value);
+
+/** A job running every minute from 12:01 (its first two runs are sent at create, the look-ahead being 2 min). */
+export async function everyMinute(s: Scheduler, overrides: Record<string, unknown> = {}) {
+  const job = await s.jobService.createJob(
+    't',
+    jobBody({ schedule: { type: 'rate', everySeconds: 60 }, misfireGraceSeconds: 30, ...overrides }),
+  );
+  s.queue.take();
+  return job;
+}
+
+/** Every run sent so far: its scheduled instant and whether it was sent as an accepted late run. */
+export const sentTimes = (s: Scheduler) =>
+  s.queue.sent.map((r) => [r.message.scheduledAt, r.message.lateAccepted === true]);
+
+/** The scheduled instants of a job's runs recorded as skipped, oldest first. */
+export async function skippedTimes(s: Scheduler, jobId: string): Promise<string[]> {
+  const page = await s.executions.listByJob(jobId, { status: 'skipped' }, 1000);
+  return page.items.map((e) => e.scheduledAt).sort();
+}

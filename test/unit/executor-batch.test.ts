@@ -1,26 +1,10 @@
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { priorityOfQueueArn, processRunBatch } from '../../lambdas/executor/batch.js';
 import type { ExecutorService } from '../../lambdas/services/executor/executor-service.js';
+import { queueArnOf, RUN_QUEUE_URLS, sqsRecord } from '../support/lambda-events.js';
 import { MemoryRunQueue } from '../support/memory.js';
 import { silentLogger } from '../support/services.js';
-
-const URLS = {
-  high: 'https://sqs.us-east-1.amazonaws.com/123456789012/Scheduler-RunHigh',
-  normal: 'https://sqs.us-east-1.amazonaws.com/123456789012/Scheduler-RunNormal',
-  low: 'https://sqs.us-east-1.amazonaws.com/123456789012/Scheduler-RunLow',
-};
-
-const arnOf = (url: string) => `arn:aws:sqs:us-east-1:123456789012:${url.split('/').pop()}`;
-
-const record = (id: string, queueUrl: string, receiveCount: number, body = 'not json'): SQSRecord =>
-  ({
-    messageId: id,
-    receiptHandle: `rh-${id}`,
-    body,
-    attributes: { ApproximateReceiveCount: String(receiveCount) },
-    eventSourceARN: arnOf(queueUrl),
-  }) as unknown as SQSRecord;
 
 describe('processRunBatch', () => {
   const failing = {
@@ -31,10 +15,16 @@ describe('processRunBatch', () => {
     // Prepare
     const queue = new MemoryRunQueue();
     const event: SQSEvent = {
-      Records: [record('a', URLS.high, 1), record('b', URLS.low, 3, JSON.stringify({ not: 'a run' }))],
+      Records: [
+        sqsRecord('a', RUN_QUEUE_URLS.high, 1),
+        sqsRecord('b', RUN_QUEUE_URLS.low, 3, JSON.stringify({ not: 'a run' })),
+      ],
     };
     // Act
-    const result = await processRunBatch(event, failing, silentLogger, undefined, { queue, queueUrls: URLS });
+    const result = await processRunBatch(event, failing, silentLogger, undefined, {
+      queue,
+      queueUrls: RUN_QUEUE_URLS,
+    });
     // Assess
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'a' }, { itemIdentifier: 'b' }]);
     expect(queue.visibilityChanges).toEqual([
@@ -46,14 +36,19 @@ describe('processRunBatch', () => {
   it('still reports the failures when the visibility cannot be changed', async () => {
     const queue = new MemoryRunQueue();
     queue.setVisibility = async () => Promise.reject(new Error('throttled'));
-    const event: SQSEvent = { Records: [record('a', URLS.normal, 1)] };
-    const result = await processRunBatch(event, failing, silentLogger, undefined, { queue, queueUrls: URLS });
+    const event: SQSEvent = { Records: [sqsRecord('a', RUN_QUEUE_URLS.normal, 1)] };
+    const result = await processRunBatch(event, failing, silentLogger, undefined, {
+      queue,
+      queueUrls: RUN_QUEUE_URLS,
+    });
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'a' }]);
   });
 
   it('knows a queue by the name its ARN or URL ends with', () => {
-    expect(priorityOfQueueArn(arnOf(URLS.low), URLS)).toBe('low');
-    expect(priorityOfQueueArn('http://127.0.0.1:4566/000000000000/Scheduler-RunHigh', URLS)).toBe('high');
-    expect(priorityOfQueueArn('arn:aws:sqs:us-east-1:123456789012:Other', URLS)).toBeUndefined();
+    expect(priorityOfQueueArn(queueArnOf(RUN_QUEUE_URLS.low), RUN_QUEUE_URLS)).toBe('low');
+    expect(priorityOfQueueArn('http://127.0.0.1:4566/000000000000/Scheduler-RunHigh', RUN_QUEUE_URLS)).toBe(
+      'high',
+    );
+    expect(priorityOfQueueArn('arn:aws:sqs:us-east-1:123456789012:Other', RUN_QUEUE_URLS)).toBeUndefined();
   });
 });

@@ -2,27 +2,13 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { processNotificationBatch } from '../../lambdas/notifier/batch.js';
 import type { NotifierService } from '../../lambdas/services/notifications/notifier-service.js';
+import { RUN_QUEUE_URLS, sqsRecord } from '../support/lambda-events.js';
 import { aDeadNotification, notificationTo, notifierAt } from '../support/notification-fixtures.js';
 import { silentLogger } from '../support/services.js';
 
 const HOOK = 'https://hooks.example.com/scheduler';
 
 const NOW = Date.parse('2026-05-01T12:00:00.000Z');
-const URLS = {
-  high: 'https://sqs.us-east-1.amazonaws.com/123456789012/Scheduler-RunHigh',
-  normal: 'https://sqs.us-east-1.amazonaws.com/123456789012/Scheduler-RunNormal',
-  low: 'https://sqs.us-east-1.amazonaws.com/123456789012/Scheduler-RunLow',
-};
-const arnOf = (url: string) => `arn:aws:sqs:us-east-1:123456789012:${url.split('/').pop()}`;
-const record = (id: string, queueUrl: string, receiveCount: number, body = 'not json'): SQSRecord =>
-  ({
-    messageId: id,
-    receiptHandle: `rh-${id}`,
-    body,
-    attributes: { ApproximateReceiveCount: String(receiveCount) },
-    eventSourceARN: arnOf(queueUrl),
-  }) as unknown as SQSRecord;
-
 describe('processNotificationBatch', () => {
   const record = (body: string, receiveCount: number, id = 'm1'): SQSRecord =>
     ({
@@ -74,7 +60,7 @@ describe('processNotificationBatch: backoff', () => {
     // Act
     for (const receiveCount of [1, 6, 7, 8]) {
       await processNotificationBatch(
-        { Records: [record(`n${receiveCount}`, URLS.normal, receiveCount, body)] },
+        { Records: [sqsRecord(`n${receiveCount}`, RUN_QUEUE_URLS.normal, receiveCount, body)] },
         down,
         {
           log: silentLogger,

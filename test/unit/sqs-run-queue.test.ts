@@ -2,14 +2,7 @@ import { ChangeMessageVisibilityBatchCommand, SQSClient } from '@aws-sdk/client-
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqsRunQueue } from '../../lambdas/adapters/sqs-run-queue.js';
-
-const URLS = {
-  high: 'https://sqs.us-east-1.amazonaws.com/123456789012/Scheduler-RunHigh',
-  normal: 'https://sqs.us-east-1.amazonaws.com/123456789012/Scheduler-RunNormal',
-  low: 'https://sqs.us-east-1.amazonaws.com/123456789012/Scheduler-RunLow',
-};
-
-const _arnOf = (url: string) => `arn:aws:sqs:us-east-1:123456789012:${url.split('/').pop()}`;
+import { RUN_QUEUE_URLS } from '../support/lambda-events.js';
 
 describe('SqsRunQueue', () => {
   const sqs = mockClient(SQSClient);
@@ -19,7 +12,7 @@ describe('SqsRunQueue', () => {
     it('changes visibility in batches of ten per queue and throws when SQS kept some', async () => {
       // Prepare
       sqs.on(ChangeMessageVisibilityBatchCommand).resolves({ Successful: [], Failed: [] });
-      const queue = new SqsRunQueue(new SQSClient({ region: 'us-east-1' }), URLS);
+      const queue = new SqsRunQueue(new SQSClient({ region: 'us-east-1' }), RUN_QUEUE_URLS);
       const changes = Array.from({ length: 12 }, (_, i) => ({
         priority: 'normal' as const,
         receiptHandle: `rh-${i}`,
@@ -33,9 +26,9 @@ describe('SqsRunQueue', () => {
       // Assess
       const calls = sqs.commandCalls(ChangeMessageVisibilityBatchCommand).map((call) => call.args[0].input);
       expect(calls.map((input) => [input.QueueUrl, input.Entries?.length])).toEqual([
-        [URLS.normal, 10],
-        [URLS.normal, 2],
-        [URLS.high, 1],
+        [RUN_QUEUE_URLS.normal, 10],
+        [RUN_QUEUE_URLS.normal, 2],
+        [RUN_QUEUE_URLS.high, 1],
       ]);
       expect(calls[0]?.Entries?.[0]).toEqual({ Id: '0', ReceiptHandle: 'rh-0', VisibilityTimeout: 5 });
       expect(calls[2]?.Entries?.[0]?.VisibilityTimeout).toBe(43_200);

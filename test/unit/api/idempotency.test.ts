@@ -5,25 +5,14 @@ import {
   newClaim,
   requestHashFor,
 } from '../../../lambdas/core/idempotency.js';
-import { apiHarness } from '../../support/api-harness.js';
+import { apiHarness, countJobs, cronSchedule } from '../../support/api-harness.js';
 
 const NOW = Date.parse('2026-05-01T12:00:00.000Z');
 
 const target = { url: 'https://example.com/hook' };
 
-const cron = (expression: string, extra: Record<string, unknown> = {}) => ({
-  type: 'cron',
-  expression,
-  timezone: 'UTC',
-  ...extra,
-});
-
-async function countJobs(h: ReturnType<typeof apiHarness>): Promise<number> {
-  return (await h.request('GET', '/v1/jobs')).body.items.length;
-}
-
 describe('API: Idempotency-Key on POST', () => {
-  const job = { name: 'nightly', schedule: cron('0 15 * * *'), target };
+  const job = { name: 'nightly', schedule: cronSchedule('0 15 * * *'), target };
   const key = (value: string) => ({ 'idempotency-key': value });
 
   it('answers the same key and body with the first response, and creates one job', async () => {
@@ -31,7 +20,7 @@ describe('API: Idempotency-Key on POST', () => {
     const first = await h.request('POST', '/v1/jobs', job, key('k-1'));
     expect(first.status).toBe(201);
     // The same request written differently (key order, whitespace) is the same request.
-    const reordered = `{ "target": ${JSON.stringify(target)}, "schedule": ${JSON.stringify(cron('0 15 * * *'))},
+    const reordered = `{ "target": ${JSON.stringify(target)}, "schedule": ${JSON.stringify(cronSchedule('0 15 * * *'))},
       "name": "nightly" }`;
     const again = await h.request('POST', '/v1/jobs', reordered, key('k-1'));
     expect(again.status).toBe(201);
@@ -78,11 +67,16 @@ describe('API: Idempotency-Key on POST', () => {
 
   it('remembers a 4xx answer but not a server failure, whose retry runs again', async () => {
     const h = apiHarness(NOW);
-    const bad = await h.request('POST', '/v1/jobs', { ...job, schedule: cron('61 * * * *') }, key('k-bad'));
+    const bad = await h.request(
+      'POST',
+      '/v1/jobs',
+      { ...job, schedule: cronSchedule('61 * * * *') },
+      key('k-bad'),
+    );
     const badAgain = await h.request(
       'POST',
       '/v1/jobs',
-      { ...job, schedule: cron('61 * * * *') },
+      { ...job, schedule: cronSchedule('61 * * * *') },
       key('k-bad'),
     );
     expect([bad.status, badAgain.status]).toEqual([400, 400]);

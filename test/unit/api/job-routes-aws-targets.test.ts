@@ -1,53 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { AwsTargetRequest, TargetOutcome } from '../../../lambdas/core/ports/aws-target-caller.js';
-import { apiHarness } from '../../support/api-harness.js';
-
-const NOW = Date.parse('2026-05-01T12:00:00.200Z');
-
-const ROLE = 'arn:aws:iam::123456789012:role/scheduler-target-orders';
-
-const QUEUE = 'https://sqs.us-east-1.amazonaws.com/123456789012/orders';
-
-/** An AWS target caller that answers from a script and records each request. */
-function scriptedAws(answer: (r: AwsTargetRequest) => TargetOutcome) {
-  const requests: AwsTargetRequest[] = [];
-  return {
-    requests,
-    caller: {
-      async call(request: AwsTargetRequest) {
-        requests.push(request);
-        return answer(request);
-      },
-    },
-  };
-}
-
-function setup(answer: (r: AwsTargetRequest) => TargetOutcome = () => ok) {
-  const h = apiHarness(NOW);
-  const aws = scriptedAws(answer);
-  h.deps.aws = aws.caller;
-  return { ...h, aws };
-}
-
-const ok: TargetOutcome = {
-  kind: 'response',
-  statusCode: 200,
-  body: '',
-  durationMs: 3,
-  response: { messageId: 'm-1' },
-};
-
-const sqsJob = (target: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => ({
-  schedule: { type: 'immediate' },
-  target: { type: 'sqs', queueUrl: QUEUE, body: 'run <scheduler.execution-id>', roleArn: ROLE, ...target },
-  ...extra,
-});
+import { awsTargetSetup, QUEUE, ROLE, sqsJob } from '../../support/aws-targets.js';
 
 describe('AWS-native targets through the API', () => {
   describe('create', () => {
     it('stores an sqs target and shows it back as given', async () => {
       // Act
-      const created = await setup().request('POST', '/v1/jobs', sqsJob());
+      const created = await awsTargetSetup().request('POST', '/v1/jobs', sqsJob());
 
       // Assess
       expect(created.status).toBe(201);
@@ -60,7 +18,7 @@ describe('AWS-native targets through the API', () => {
     });
 
     it('a target without `type` is still http', async () => {
-      const created = await setup().request('POST', '/v1/jobs', {
+      const created = await awsTargetSetup().request('POST', '/v1/jobs', {
         schedule: { type: 'immediate' },
         target: { url: 'https://example.com/hook' },
       });
@@ -114,7 +72,10 @@ describe('AWS-native targets through the API', () => {
       ],
     ])('refuses %s with a 400 naming the field', async (_what, target, path, message) => {
       // Act
-      const res = await setup().request('POST', '/v1/jobs', { schedule: { type: 'immediate' }, target });
+      const res = await awsTargetSetup().request('POST', '/v1/jobs', {
+        schedule: { type: 'immediate' },
+        target,
+      });
 
       // Assess
       expect(res.status).toBe(400);
@@ -139,7 +100,7 @@ describe('AWS-native targets through the API', () => {
       ],
     ])('refuses %s with 400 target_not_allowed at create', async (_what, roleArn, message) => {
       // Act
-      const s = setup();
+      const s = awsTargetSetup();
       const res = await s.request('POST', '/v1/jobs', sqsJob({ roleArn }));
 
       // Assess
@@ -152,13 +113,17 @@ describe('AWS-native targets through the API', () => {
     });
 
     it('refuses a malformed role ARN with 400', async () => {
-      const res = await setup().request('POST', '/v1/jobs', sqsJob({ roleArn: 'arn:aws:iam::123:user/x' }));
+      const res = await awsTargetSetup().request(
+        'POST',
+        '/v1/jobs',
+        sqsJob({ roleArn: 'arn:aws:iam::123:user/x' }),
+      );
       expect(res.status).toBe(400);
       expect(res.body.error.details[0].path).toBe('target.roleArn');
     });
 
     it('refuses a queue URL that is not SQS in this partition (no requests to other hosts)', async () => {
-      const res = await setup().request(
+      const res = await awsTargetSetup().request(
         'POST',
         '/v1/jobs',
         sqsJob({ queueUrl: 'https://169.254.169.254/123456789012/q' }),
@@ -172,7 +137,7 @@ describe('AWS-native targets through the API', () => {
 
     it('refuses a PATCH to a role outside the pattern and keeps the stored target', async () => {
       // Prepare
-      const s = setup();
+      const s = awsTargetSetup();
       const created = await s.request('POST', '/v1/jobs', {
         ...sqsJob(),
         schedule: { type: 'once', at: '2026-06-01T00:00:00.000Z' },
@@ -190,7 +155,7 @@ describe('AWS-native targets through the API', () => {
     });
 
     it('keeps the SSRF rules for http targets only: a private URL is refused, an AWS target names no URL', async () => {
-      const s = setup();
+      const s = awsTargetSetup();
       const http = await s.request('POST', '/v1/jobs', {
         schedule: { type: 'immediate' },
         target: { url: 'http://10.0.0.1/hook' },

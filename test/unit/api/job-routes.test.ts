@@ -1,40 +1,33 @@
 import { describe, expect, it } from 'vitest';
-import { apiHarness } from '../../support/api-harness.js';
+import { apiHarness, countJobs, cronSchedule } from '../../support/api-harness.js';
 
 const NOW = Date.parse('2026-05-01T12:00:00.000Z');
 
 const target = { url: 'https://example.com/hook' };
 
-const cron = (expression: string, extra: Record<string, unknown> = {}) => ({
-  type: 'cron',
-  expression,
-  timezone: 'UTC',
-  ...extra,
-});
-
 async function withJob(extra: Record<string, unknown> = {}) {
   const h = apiHarness(NOW);
-  const created = await h.request('POST', '/v1/jobs', { schedule: cron('0 15 * * *'), target, ...extra });
+  const created = await h.request('POST', '/v1/jobs', {
+    schedule: cronSchedule('0 15 * * *'),
+    target,
+    ...extra,
+  });
   expect(created.status).toBe(201);
   return { h, id: created.body.id as string, created };
-}
-
-async function countJobs(h: ReturnType<typeof apiHarness>): Promise<number> {
-  return (await h.request('GET', '/v1/jobs')).body.items.length;
 }
 
 describe('API: bad input changes nothing', () => {
   const refusals: [string, Record<string, unknown>, number, string, string][] = [
     [
       'an invalid cron expression',
-      { schedule: cron('61 * * * *') },
+      { schedule: cronSchedule('61 * * * *') },
       400,
       'invalid_schedule',
       'schedule.expression',
     ],
     [
       'an unknown timezone',
-      { schedule: cron('0 9 * * *', { timezone: 'Europe/Atlantis' }) },
+      { schedule: cronSchedule('0 9 * * *', { timezone: 'Europe/Atlantis' }) },
       400,
       'invalid_schedule',
       'schedule.timezone',
@@ -42,7 +35,7 @@ describe('API: bad input changes nothing', () => {
     [
       'endAt before startAt',
       {
-        schedule: cron('0 9 * * *', {
+        schedule: cronSchedule('0 9 * * *', {
           startAt: '2026-06-01T00:00:00.000Z',
           endAt: '2026-05-15T00:00:00.000Z',
         }),
@@ -143,7 +136,7 @@ describe('API: PATCH /v1/jobs/{id}', () => {
     h.clock.current = Date.parse('2026-05-01T12:30:00.000Z');
     const res = await h.request('PATCH', `/v1/jobs/${id}`, {
       name: 'renamed',
-      schedule: cron('0 9 * * *', { timezone: 'America/New_York' }),
+      schedule: cronSchedule('0 9 * * *', { timezone: 'America/New_York' }),
     });
     expect(res.status).toBe(200);
     expect(res.headers.etag).toBe('"2"');

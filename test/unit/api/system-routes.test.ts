@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { apiHarness } from '../../support/api-harness.js';
+import { apiHarness, countJobs, cronSchedule } from '../../support/api-harness.js';
 
 const NOW = Date.parse('2026-05-01T12:00:00.000Z');
-
-const cron = (expression: string, extra: Record<string, unknown> = {}) => ({
-  type: 'cron',
-  expression,
-  timezone: 'UTC',
-  ...extra,
-});
-
-async function countJobs(h: ReturnType<typeof apiHarness>): Promise<number> {
-  return (await h.request('GET', '/v1/jobs')).body.items.length;
-}
 
 describe('API: POST /v1/schedules/preview', () => {
   it('lists the next runs across a DST change without creating a job', async () => {
@@ -43,10 +32,14 @@ describe('API: POST /v1/schedules/preview', () => {
   });
 
   it.each([
-    ['a count above 1000', { schedule: cron('* * * * *'), count: 1001 }, 'count'],
-    ['a count of 0', { schedule: cron('* * * * *'), count: 0 }, 'count'],
-    ['an unknown timezone', { schedule: cron('0 9 * * *', { timezone: 'Mars/Olympus' }) }, 'timezone'],
-    ['an expression that never matches', { schedule: cron('0 0 30 2 *') }, 'schedule'],
+    ['a count above 1000', { schedule: cronSchedule('* * * * *'), count: 1001 }, 'count'],
+    ['a count of 0', { schedule: cronSchedule('* * * * *'), count: 0 }, 'count'],
+    [
+      'an unknown timezone',
+      { schedule: cronSchedule('0 9 * * *', { timezone: 'Mars/Olympus' }) },
+      'timezone',
+    ],
+    ['an expression that never matches', { schedule: cronSchedule('0 0 30 2 *') }, 'schedule'],
   ])('refuses %s with 400', async (_what, body, mentions) => {
     const h = apiHarness(NOW);
     const res = await h.request('POST', '/v1/schedules/preview', body);

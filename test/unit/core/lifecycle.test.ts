@@ -9,31 +9,8 @@ import {
 import { CreateJobBody, PatchJobBody } from '../../../schemas/job.js';
 import type { RunMessage } from '../../../schemas/messages.js';
 import type { JobRecord } from '../../../schemas/records.js';
-import { jobBody, type Scheduler } from '../../support/scheduler.js';
 
 const at = (s: string) => Date.parse(s);
-
-type Setup = Scheduler;
-
-const _patchOf = (value: Record<string, unknown>) => PatchJobBody.parse(value);
-
-/** A job running every minute from 12:01 (its first two runs are sent at create, the look-ahead being 2 min). */
-async function _everyMinute(s: Setup, overrides: Record<string, unknown> = {}) {
-  const job = await s.jobService.createJob(
-    't',
-    jobBody({ schedule: { type: 'rate', everySeconds: 60 }, misfireGraceSeconds: 30, ...overrides }),
-  );
-  s.queue.take();
-  return job;
-}
-
-const _sentTimes = (s: Setup) =>
-  s.queue.sent.map((r) => [r.message.scheduledAt, r.message.lateAccepted === true]);
-
-async function _skippedTimes(s: Setup, jobId: string): Promise<string[]> {
-  const page = await s.executions.listByJob(jobId, { status: 'skipped' }, 1000);
-  return page.items.map((e) => e.scheduledAt).sort();
-}
 
 describe('lifecycle core', () => {
   it('tells a run of the current plan from one queued under an older plan', () => {

@@ -5,27 +5,13 @@ import { withExecutionListeners } from '../../../lambdas/services/execution-list
 import { ExecutorService } from '../../../lambdas/services/executor/executor-service.js';
 import { JobService } from '../../../lambdas/services/jobs/job-service.js';
 import { ExecutionGate } from '../../../lambdas/services/tenant-policy.js';
-import { PatchJobBody } from '../../../schemas/job.js';
-import { jobBody, onceRun, type Scheduler, setup } from '../../support/scheduler.js';
+import { jobBody, onceRun, patchOf, type Scheduler, setup } from '../../support/scheduler.js';
 import { fakeDeps } from '../../support/services.js';
 
 const at = (s: string) => Date.parse(s);
 const NOW = Date.parse('2026-05-01T12:00:00.000Z');
-const _target = { url: 'https://example.com/hook' };
 type Setup = Scheduler;
 const NOW_200 = Date.parse('2026-05-01T12:00:00.200Z');
-const patchOf = (value: Record<string, unknown>) => PatchJobBody.parse(value);
-
-/** A job running every minute from 12:01 (its first two runs are sent at create, the look-ahead being 2 min). */
-async function _everyMinute(s: Setup, overrides: Record<string, unknown> = {}) {
-  const job = await s.jobService.createJob(
-    't',
-    jobBody({ schedule: { type: 'rate', everySeconds: 60 }, misfireGraceSeconds: 30, ...overrides }),
-  );
-  s.queue.take();
-  return job;
-}
-
 describe('run admission', () => {
   let s: Scheduler;
   beforeEach(() => {

@@ -1,50 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { AwsTargetRequest, TargetOutcome } from '../../../lambdas/core/ports/aws-target-caller.js';
 import { signatureHeader } from '../../../lambdas/core/signing.js';
-import { apiHarness } from '../../support/api-harness.js';
+import { awsTargetSetup, QUEUE, ROLE, sqsJob } from '../../support/aws-targets.js';
 
-const NOW = Date.parse('2026-05-01T12:00:00.200Z');
-
-const ROLE = 'arn:aws:iam::123456789012:role/scheduler-target-orders';
-
-const QUEUE = 'https://sqs.us-east-1.amazonaws.com/123456789012/orders';
-
-/** An AWS target caller that answers from a script and records each request. */
-function scriptedAws(answer: (r: AwsTargetRequest) => TargetOutcome) {
-  const requests: AwsTargetRequest[] = [];
-  return {
-    requests,
-    caller: {
-      async call(request: AwsTargetRequest) {
-        requests.push(request);
-        return answer(request);
-      },
-    },
-  };
-}
-
-function setup(answer: (r: AwsTargetRequest) => TargetOutcome = () => ok) {
-  const h = apiHarness(NOW);
-  const aws = scriptedAws(answer);
-  h.deps.aws = aws.caller;
-  return { ...h, aws };
-}
-
-const ok: TargetOutcome = {
-  kind: 'response',
-  statusCode: 200,
-  body: '',
-  durationMs: 3,
-  response: { messageId: 'm-1' },
-};
-
-const sqsJob = (target: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => ({
-  schedule: { type: 'immediate' },
-  target: { type: 'sqs', queueUrl: QUEUE, body: 'run <scheduler.execution-id>', roleArn: ROLE, ...target },
-  ...extra,
-});
-
-async function runFirst(s: ReturnType<typeof setup>) {
+async function runFirst(s: ReturnType<typeof awsTargetSetup>) {
   const [run] = s.queue.take();
   return s.executor.handle(run!.message);
 }
@@ -52,7 +10,7 @@ async function runFirst(s: ReturnType<typeof setup>) {
 describe('Executing AWS targets', () => {
   it('hands the call, role and tenant to the AWS caller and records what the service returned', async () => {
     // Prepare
-    const s = setup();
+    const s = awsTargetSetup();
     const created = await s.request('POST', '/v1/jobs', sqsJob());
 
     // Act
@@ -80,7 +38,7 @@ describe('Executing AWS targets', () => {
 
   it('a permanent error ends the execution as failed after one attempt; a retryable one retries', async () => {
     // Prepare
-    const s = setup((r) => ({
+    const s = awsTargetSetup((r) => ({
       kind: 'error',
       error: r.call.service === 'sqs' ? 'permanent: sqs AccessDenied: no' : 'x',
       timedOut: false,
@@ -98,7 +56,7 @@ describe('Executing AWS targets', () => {
   });
 
   it('a throttled attempt is retried under the job’s policy', async () => {
-    const s = setup(() => ({
+    const s = awsTargetSetup(() => ({
       kind: 'error',
       error: 'sqs ThrottlingException: slow down',
       timedOut: false,
@@ -112,7 +70,7 @@ describe('Executing AWS targets', () => {
 
   it('fills placeholders in HTTP bodies too, and signs the filled body', async () => {
     // Prepare
-    const s = setup();
+    const s = awsTargetSetup();
     const created = await s.request('POST', '/v1/jobs', {
       schedule: { type: 'immediate' },
       target: {
@@ -137,7 +95,7 @@ describe('Executing AWS targets', () => {
   });
 
   it('fails an AWS target for good where no AWS caller is configured', async () => {
-    const s = setup();
+    const s = awsTargetSetup();
     delete s.deps.aws;
     await s.request('POST', '/v1/jobs', sqsJob());
     expect(await runFirst(s)).toBe('failed');

@@ -13,8 +13,6 @@ import { jobBody } from '../../support/scheduler.js';
 import { fakeDeps } from '../../support/services.js';
 
 const NOW = Date.parse('2026-05-01T12:00:00.000Z');
-const _target = { url: 'https://example.com/hook' };
-
 type Verify = (header: string, body: string, secrets: string[], toleranceSeconds?: number) => boolean;
 
 /** The README's verification snippet, run as written (its import line supplied here). */

@@ -1,30 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { SKIPPED_RECORD_LIMIT } from '../../../lambdas/core/misfire.js';
-import { type MisfirePolicy, PatchJobBody } from '../../../schemas/job.js';
-import { jobBody, type Scheduler, setup } from '../../support/scheduler.js';
+import type { MisfirePolicy } from '../../../schemas/job.js';
+import { everyMinute, jobBody, sentTimes, setup, skippedTimes } from '../../support/scheduler.js';
 
 const at = (s: string) => Date.parse(s);
-type Setup = Scheduler;
-const _patchOf = (value: Record<string, unknown>) => PatchJobBody.parse(value);
-
-/** A job running every minute from 12:01 (its first two runs are sent at create, the look-ahead being 2 min). */
-async function everyMinute(s: Setup, overrides: Record<string, unknown> = {}) {
-  const job = await s.jobService.createJob(
-    't',
-    jobBody({ schedule: { type: 'rate', everySeconds: 60 }, misfireGraceSeconds: 30, ...overrides }),
-  );
-  s.queue.take();
-  return job;
-}
-
-const sentTimes = (s: Setup) =>
-  s.queue.sent.map((r) => [r.message.scheduledAt, r.message.lateAccepted === true]);
-
-async function skippedTimes(s: Setup, jobId: string): Promise<string[]> {
-  const page = await s.executions.listByJob(jobId, { status: 'skipped' }, 1000);
-  return page.items.map((e) => e.scheduledAt).sort();
-}
-
 describe('JobService', () => {
   describe('resumeJob', () => {
     // Paused 12:02:30 → resumed 12:10:10, grace 30 s: 12:03 … 12:09 are missed (7 runs), 12:10 is

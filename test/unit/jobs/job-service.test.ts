@@ -1,31 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidSchedule, InvalidState, VersionConflict } from '../../../lambdas/core/errors.js';
-import { PatchJobBody } from '../../../schemas/job.js';
-import { jobBody, type Scheduler, setup } from '../../support/scheduler.js';
+import { everyMinute, jobBody, patchOf, setup, skippedTimes } from '../../support/scheduler.js';
 
 const at = (s: string) => Date.parse(s);
 const NOW = Date.parse('2026-05-01T12:00:00.200Z');
-type Setup = Scheduler;
-const patchOf = (value: Record<string, unknown>) => PatchJobBody.parse(value);
-
-/** A job running every minute from 12:01 (its first two runs are sent at create, the look-ahead being 2 min). */
-async function everyMinute(s: Setup, overrides: Record<string, unknown> = {}) {
-  const job = await s.jobService.createJob(
-    't',
-    jobBody({ schedule: { type: 'rate', everySeconds: 60 }, misfireGraceSeconds: 30, ...overrides }),
-  );
-  s.queue.take();
-  return job;
-}
-
-const _sentTimes = (s: Setup) =>
-  s.queue.sent.map((r) => [r.message.scheduledAt, r.message.lateAccepted === true]);
-
-async function skippedTimes(s: Setup, jobId: string): Promise<string[]> {
-  const page = await s.executions.listByJob(jobId, { status: 'skipped' }, 1000);
-  return page.items.map((e) => e.scheduledAt).sort();
-}
-
 describe('JobService', () => {
   describe('createJob', () => {
     it('stores a far-off job on the due index without sending anything', async () => {

@@ -5,7 +5,6 @@ import { MemoryNotificationQueue } from '../../support/memory-notifications.js';
 import { jobBody, setup } from '../../support/scheduler.js';
 import { silentLogger } from '../../support/services.js';
 
-const _NOW = Date.parse('2026-05-01T12:00:00.000Z');
 const TENANT = 'team-a';
 const HOOK = 'https://hooks.example.com/scheduler';
 
