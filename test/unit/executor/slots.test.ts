@@ -16,9 +16,8 @@ describe('per-job concurrency', () => {
     return { job, runs: s.queue.take() };
   }
 
-  it('skip: a second run while one is in flight is recorded as skipped', async () => {
-    const s = setup();
-    const { runs } = await manualRuns(s, 'skip');
+  /** Starts the first run with its target held open, so the second meets a taken slot. */
+  async function holdFirstRun(s: Scheduler, runs: ReturnType<Scheduler['queue']['take']>) {
     let finish: () => void = () => {};
     s.http.answer = () =>
       new Promise((resolve) => {
@@ -26,6 +25,13 @@ describe('per-job concurrency', () => {
       });
     const first = s.executor.handle(runs[0]!.message);
     await until(() => s.http.requests.length === 1);
+    return { first, finish: () => finish() };
+  }
+
+  it('skip: a second run while one is in flight is recorded as skipped', async () => {
+    const s = setup();
+    const { runs } = await manualRuns(s, 'skip');
+    const { first, finish } = await holdFirstRun(s, runs);
     expect(await s.otherExecutor.handle(runs[1]!.message)).toBe('skipped');
     finish();
     expect(await first).toBe('succeeded');
@@ -35,13 +41,7 @@ describe('per-job concurrency', () => {
   it('queue: a blocked run comes back later and runs once the slot is free', async () => {
     const s = setup();
     const { runs } = await manualRuns(s, 'queue');
-    let finish: () => void = () => {};
-    s.http.answer = () =>
-      new Promise((resolve) => {
-        finish = () => resolve({ kind: 'response', statusCode: 200, body: '', durationMs: 1 });
-      });
-    const first = s.executor.handle(runs[0]!.message);
-    await until(() => s.http.requests.length === 1);
+    const { first, finish } = await holdFirstRun(s, runs);
     expect(await s.otherExecutor.handle(runs[1]!.message)).toBe('requeued');
     const [again] = s.queue.take();
     expect(again).toMatchObject({ delaySeconds: 2, message: { executionId: runs[1]!.message.executionId } });
