@@ -105,7 +105,7 @@ export class WatcherService {
   }
 
   /**
-   * Re-sends pending executions whose `pendingAt` has passed (or ≤ upToMs, for recovery after a
+   * Re-sends pending executions whose `pending.at` has passed (or ≤ upToMs, for recovery after a
    * restart that lost the queue's messages); returns how many were sent.
    */
   async reapPending(shard: number, now: number, upToMs?: number): Promise<number> {
