@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hashToken } from '../../../lambdas/core/execution/callback-token.js';
-import { asyncAccepted, onceRun, setup } from '../../support/scheduler.js';
+import { asyncAccepted, onceRun, setup, until } from '../../support/scheduler.js';
 
 describe('CallbackService: async targets', () => {
   it('keeps an execution running after 202 {"async":true}, extends its lease on heartbeat, completes it', async () => {
@@ -67,6 +67,31 @@ describe('CallbackService: async targets', () => {
     expect(await s.callbacks.complete(run.message.executionId, token, { status: 'succeeded' })).toEqual({
       cancelled: true,
     });
+  });
+
+  it('refuses a late callback on a run that succeeded while its cancel was asked, keeping the outcome', async () => {
+    const s = setup();
+    const { run } = await onceRun(s);
+    let answer: () => void = () => {};
+    s.http.answer = () =>
+      new Promise((resolve) => {
+        answer = () => resolve({ kind: 'response', statusCode: 200, body: '', durationMs: 1 });
+      });
+    const call = s.executor.handle(run.message);
+    await until(() => s.http.requests.length === 1);
+    const token = s.http.requests[0]!.headers['x-scheduler-callback-token']!;
+    const asked = await s.executionService.cancelExecution('t', run.message.executionId);
+    expect(asked).toMatchObject({ status: 'running', cancelRequestedAt: expect.any(String) });
+    answer();
+    expect(await call).toBe('succeeded');
+    // The state table (core/states.ts) has no way out of succeeded: the callback may not cancel it.
+    await expect(
+      s.callbacks.complete(run.message.executionId, token, { status: 'failed' }),
+    ).rejects.toMatchObject({ code: 'conflict' });
+    await expect(s.callbacks.heartbeat(run.message.executionId, token)).rejects.toMatchObject({
+      code: 'conflict',
+    });
+    expect(await s.executions.getExecution(run.message.executionId)).toMatchObject({ status: 'succeeded' });
   });
 
   it('retries a failed completion under the retry policy with a new token', async () => {
