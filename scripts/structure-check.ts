@@ -1,6 +1,7 @@
 /**
  * The shape the code keeps (issue 16), measured from the source: no source file over 400 lines, no
- * function over 80, a pure core, and no module under lambdas/ that production code never imports.
+ * function over 80, no test file over 500, a pure core, and no module under lambdas/ that production
+ * code never imports.
  * test/unit/structure-check.test.ts asserts that each list is empty; `npx tsx scripts/structure-check.ts`
  * prints them.
  */
@@ -10,6 +11,7 @@ import ts from 'typescript';
 
 export const MAX_FILE_LINES = 400;
 export const MAX_FUNCTION_LINES = 80;
+export const MAX_TEST_FILE_LINES = 500;
 
 /** Where production source lives; tests and benchmarks are measured elsewhere. */
 const SOURCE_DIRS = ['lambdas', 'local', 'lib', 'client', 'cli', 'schemas'];
@@ -27,6 +29,7 @@ const CORE_ALLOWED_NODE = new Set(['node:crypto']);
 export interface StructureReport {
   longFiles: string[];
   longFunctions: string[];
+  longTestFiles: string[];
   coreImports: string[];
   unimported: string[];
 }
@@ -43,6 +46,10 @@ function sourceFiles(root: string, dirs: string[]): string[] {
   };
   for (const dir of dirs) walk(join(root, dir));
   return files.sort();
+}
+
+function lineCount(text: string): number {
+  return text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
 }
 
 function parse(root: string, file: string): ts.SourceFile {
@@ -116,7 +123,13 @@ function isEntryPoint(file: string): boolean {
 export function checkStructure(root: string): StructureReport {
   const sources = sourceFiles(root, SOURCE_DIRS);
   const production = sourceFiles(root, PRODUCTION_DIRS);
-  const report: StructureReport = { longFiles: [], longFunctions: [], coreImports: [], unimported: [] };
+  const report: StructureReport = {
+    longFiles: [],
+    longFunctions: [],
+    longTestFiles: [],
+    coreImports: [],
+    unimported: [],
+  };
   const imported = new Set<string>();
   for (const file of production) {
     const source = parse(root, file);
@@ -130,13 +143,17 @@ export function checkStructure(root: string): StructureReport {
       if (forbiddenPackage || forbiddenDir) report.coreImports.push(`${file} imports ${specifier}`);
     }
     if (!sources.includes(file)) continue;
-    const lines = source.text.split('\n').length - (source.text.endsWith('\n') ? 1 : 0);
+    const lines = lineCount(source.text);
     if (lines > MAX_FILE_LINES && !LONG_FILE_EXEMPT.includes(file)) {
       report.longFiles.push(`${file} (${lines} lines)`);
     }
     if (!LONG_FUNCTION_EXEMPT.some((exempt) => file.startsWith(exempt))) {
       report.longFunctions.push(...longFunctions(source));
     }
+  }
+  for (const file of sourceFiles(root, ['test'])) {
+    const lines = lineCount(readFileSync(join(root, file), 'utf8'));
+    if (lines > MAX_TEST_FILE_LINES) report.longTestFiles.push(`${file} (${lines} lines)`);
   }
   report.unimported = production.filter(
     (file) => file.startsWith('lambdas/') && !imported.has(file) && !isEntryPoint(file),

@@ -2,7 +2,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkStructure, MAX_FILE_LINES, MAX_FUNCTION_LINES } from '../../scripts/structure-check.js';
+import {
+  checkStructure,
+  MAX_FILE_LINES,
+  MAX_FUNCTION_LINES,
+  MAX_TEST_FILE_LINES,
+} from '../../scripts/structure-check.js';
 
 const report = checkStructure(resolve(import.meta.dirname, '../..'));
 
@@ -13,6 +18,10 @@ describe('structure-check', () => {
 
   it(`keeps every function within ${MAX_FUNCTION_LINES} lines (CDK constructs and the OpenAPI document aside)`, () => {
     expect(report.longFunctions).toEqual([]);
+  });
+
+  it(`keeps every test file within ${MAX_TEST_FILE_LINES} lines`, () => {
+    expect(report.longTestFiles).toEqual([]);
   });
 
   it('keeps the core pure: no AWS SDK, Powertools, middy, Node built-in but crypto, service, adapter or local module', () => {
@@ -38,6 +47,7 @@ describe('structure-check', () => {
       write('lambdas/adapters/store.ts', `export const Store = 1;\nexport function long() {\n${body}\n}\n`);
       write('lambdas/services/orphan.ts', 'export const y = 2;\n');
       write('lambdas/api/handler.ts', "import { x } from '../core/pure.js';\nexport const handler = x;\n");
+      write('test/unit/big.test.ts', `${'// line\n'.repeat(MAX_TEST_FILE_LINES + 1)}`);
       write('local/big.ts', `${'// line\n'.repeat(MAX_FILE_LINES + 1)}`);
       const faults = checkStructure(root);
       expect(faults.coreImports).toEqual(['lambdas/core/pure.ts imports ../adapters/store.js']);
@@ -45,6 +55,7 @@ describe('structure-check', () => {
         `lambdas/adapters/store.ts:2 long (${MAX_FUNCTION_LINES + 2} lines)`,
       ]);
       expect(faults.longFiles).toEqual([`local/big.ts (${MAX_FILE_LINES + 1} lines)`]);
+      expect(faults.longTestFiles).toEqual([`test/unit/big.test.ts (${MAX_TEST_FILE_LINES + 1} lines)`]);
       expect(faults.unimported).toEqual(['lambdas/services/orphan.ts']);
     } finally {
       rmSync(root, { recursive: true, force: true });
