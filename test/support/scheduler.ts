@@ -8,6 +8,7 @@ import { JobService } from '../../lambdas/services/jobs/job-service.js';
 import { QueryService } from '../../lambdas/services/jobs/query-service.js';
 import { WatcherService } from '../../lambdas/services/watcher/watcher-service.js';
 import { CreateJobBody, type JobDefinition, PatchJobBody } from '../../schemas/job.js';
+import type { RunMessage } from '../../schemas/messages.js';
 import type { MemoryJobStore } from './memory.js';
 import { fakeDeps } from './services.js';
 
@@ -80,6 +81,22 @@ export async function until(condition: () => boolean) {
     await new Promise((r) => setImmediate(r));
   }
   throw new Error('condition never held');
+}
+
+/**
+ * Delivers `message` to the executor with its target held open until `answer` (then 200): the call
+ * is in flight, so a cancel or a second run meets it there. Resolves once the target was called.
+ */
+export async function heldCall(s: Scheduler, message: RunMessage) {
+  let release: () => void = () => {};
+  s.http.answer = () =>
+    new Promise((resolve) => {
+      release = () => resolve({ kind: 'response', statusCode: 200, body: '', durationMs: 1 });
+    });
+  const calls = s.http.requests.length;
+  const call = s.executor.handle(message);
+  await until(() => s.http.requests.length === calls + 1);
+  return { call, answer: () => release() };
 }
 
 /** A target's answer that takes the run over: 202 {"async":true}. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hashToken } from '../../../lambdas/core/execution/callback-token.js';
-import { asyncAccepted, onceRun, setup, until } from '../../support/scheduler.js';
+import { asyncAccepted, heldCall, onceRun, setup } from '../../support/scheduler.js';
 
 describe('CallbackService: async targets', () => {
   it('keeps an execution running after 202 {"async":true}, extends its lease on heartbeat, completes it', async () => {
@@ -72,13 +72,7 @@ describe('CallbackService: async targets', () => {
   it('refuses a late callback on a run that succeeded while its cancel was asked, keeping the outcome', async () => {
     const s = setup();
     const { run } = await onceRun(s);
-    let answer: () => void = () => {};
-    s.http.answer = () =>
-      new Promise((resolve) => {
-        answer = () => resolve({ kind: 'response', statusCode: 200, body: '', durationMs: 1 });
-      });
-    const call = s.executor.handle(run.message);
-    await until(() => s.http.requests.length === 1);
+    const { call, answer } = await heldCall(s, run.message);
     const token = s.http.requests[0]!.headers['x-scheduler-callback-token']!;
     const asked = await s.executionService.cancelExecution('t', run.message.executionId);
     expect(asked).toMatchObject({ status: 'running', cancelRequestedAt: expect.any(String) });

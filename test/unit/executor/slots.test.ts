@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jobBody, type Scheduler, setup, until } from '../../support/scheduler.js';
+import { heldCall, jobBody, type Scheduler, setup, until } from '../../support/scheduler.js';
 
 describe('per-job concurrency', () => {
   async function manualRuns(s: Scheduler, overlap: 'skip' | 'queue' | 'allow') {
@@ -16,22 +16,10 @@ describe('per-job concurrency', () => {
     return { job, runs: s.queue.take() };
   }
 
-  /** Starts the first run with its target held open, so the second meets a taken slot. */
-  async function holdFirstRun(s: Scheduler, runs: ReturnType<Scheduler['queue']['take']>) {
-    let finish: () => void = () => {};
-    s.http.answer = () =>
-      new Promise((resolve) => {
-        finish = () => resolve({ kind: 'response', statusCode: 200, body: '', durationMs: 1 });
-      });
-    const first = s.executor.handle(runs[0]!.message);
-    await until(() => s.http.requests.length === 1);
-    return { first, finish: () => finish() };
-  }
-
   it('skip: a second run while one is in flight is recorded as skipped', async () => {
     const s = setup();
     const { runs } = await manualRuns(s, 'skip');
-    const { first, finish } = await holdFirstRun(s, runs);
+    const { call: first, answer: finish } = await heldCall(s, runs[0]!.message);
     expect(await s.otherExecutor.handle(runs[1]!.message)).toBe('skipped');
     finish();
     expect(await first).toBe('succeeded');
@@ -41,7 +29,7 @@ describe('per-job concurrency', () => {
   it('queue: a blocked run comes back later and runs once the slot is free', async () => {
     const s = setup();
     const { runs } = await manualRuns(s, 'queue');
-    const { first, finish } = await holdFirstRun(s, runs);
+    const { call: first, answer: finish } = await heldCall(s, runs[0]!.message);
     expect(await s.otherExecutor.handle(runs[1]!.message)).toBe('requeued');
     const [again] = s.queue.take();
     expect(again).toMatchObject({ delaySeconds: 2, message: { executionId: runs[1]!.message.executionId } });
