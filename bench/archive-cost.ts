@@ -18,10 +18,10 @@ import { INDEX_PREFIX, PARTS_PREFIX, STAGING_PREFIX } from '../lambdas/adapters/
 import { ObjectHistoryArchive } from '../lambdas/adapters/object-history-archive.js';
 import { S3ArchiveStore } from '../lambdas/adapters/s3-archive-store.js';
 import { archiveStreamBatch } from '../lambdas/archiver/stream-batch.js';
-import { silentLogger } from '../lambdas/services/deps.js';
-import type { ExecutionItem } from '../schemas/stored.js';
+import type { ExecutionRecord } from '../schemas/records.js';
 import type { StreamRecord } from '../schemas/stream.js';
 import { type FakeBucket, fakeBucket } from '../test/support/s3-bucket-mock.js';
+import { silentLogger } from '../test/support/services.js';
 import { ttlRemoval } from '../test/support/stream-records.js';
 import { type Bench, EXECUTIONS_TABLE } from './harness.js';
 import { typicalExecution, walkYearOfOneJob } from './history-year.js';
@@ -81,7 +81,7 @@ const bytesUnder = (bucket: FakeBucket, prefix: string) =>
 const round = (n: number, digits = 6) => Number(n.toFixed(digits));
 
 /** The stream batches the archiver receives for these removals, in removal order per shard. */
-export function streamBatches(executions: ExecutionItem[], stream: StreamShape = STREAM): StreamRecord[][] {
+export function streamBatches(executions: ExecutionRecord[], stream: StreamShape = STREAM): StreamRecord[][] {
   const shards: StreamRecord[][] = Array.from({ length: stream.shards }, () => []);
   const removed = [...executions].sort((a, b) => a.expiresAt! - b.expiresAt!);
   for (const [i, item] of removed.entries()) {
@@ -100,7 +100,7 @@ export function streamBatches(executions: ExecutionItem[], stream: StreamShape =
  * batch, and once their removal date has settled the compactor turns the staging into parts.
  */
 export async function archivePass(
-  executions: ExecutionItem[],
+  executions: ExecutionRecord[],
   stream: StreamShape = STREAM,
 ): Promise<ArchivePass> {
   const removed = executions.filter((e) => e.expiresAt !== undefined);
@@ -162,7 +162,7 @@ export async function archivePass(
 export function minuteOfRuns(options: { perMinute: number; minutes: number; jobs: number; tenants: number }) {
   const start = Date.parse('2026-03-08T12:00:00.000Z');
   const runsPerJob = Math.max(1, Math.round((options.perMinute * options.minutes) / options.jobs));
-  const executions: ExecutionItem[] = [];
+  const executions: ExecutionRecord[] = [];
   for (let j = 0; j < options.jobs; j++) {
     const jobId = `job_${String(j).padStart(6, '0')}`;
     const tenant = `tenant-${String(j % options.tenants).padStart(3, '0')}`;
@@ -179,15 +179,15 @@ export async function executionsScheduledIn(
   bench: Bench,
   from: string,
   to: string,
-): Promise<ExecutionItem[]> {
-  const found: ExecutionItem[] = [];
+): Promise<ExecutionRecord[]> {
+  const found: ExecutionRecord[] = [];
   let start: Record<string, AttributeValue> | undefined;
   do {
     const out = await bench.probe.dynamo.send(
       new ScanCommand({ TableName: EXECUTIONS_TABLE, ExclusiveStartKey: start, Limit: 1000 }),
     );
     for (const raw of out.Items ?? []) {
-      const item = unmarshall(raw) as ExecutionItem;
+      const item = unmarshall(raw) as ExecutionRecord;
       if (item.expiresAt !== undefined && item.scheduledAt >= from && item.scheduledAt < to) found.push(item);
     }
     start = out.LastEvaluatedKey;

@@ -1,6 +1,6 @@
 /**
  * What a year of one job's history costs to read through the API (`GET /v1/jobs/{id}/executions`,
- * every page of 100, newest first): the real JobsService over a stand-in of the `byJob` index that
+ * every page of 100, newest first): the real QueryService over a stand-in of the `byJob` index that
  * counts the items each Query reads and their read units, and the real archive (staging objects
  * and compacted parts written by the real archiver and compactor) in an in-memory S3 bucket that
  * counts every request. Used by bench/archive-cost.ts and test/integration/history-cost.test.ts.
@@ -9,15 +9,15 @@ import { ArchiveCompactor } from '../lambdas/adapters/archive-compactor.js';
 import { INDEX_PREFIX, PARTS_PREFIX, STAGING_PREFIX } from '../lambdas/adapters/archive-layout.js';
 import { ObjectHistoryArchive } from '../lambdas/adapters/object-history-archive.js';
 import { S3ArchiveStore } from '../lambdas/adapters/s3-archive-store.js';
-import type { ExecutionFilter, Page } from '../lambdas/core/ports.js';
-import { archiveRowOf } from '../lambdas/services/archive-service.js';
-import { silentLogger } from '../lambdas/services/deps.js';
-import { JobsService } from '../lambdas/services/jobs-service.js';
-import type { ExecutionItem } from '../schemas/stored.js';
+import type { ExecutionFilter } from '../lambdas/core/ports/execution-store.js';
+import type { Page } from '../lambdas/core/ports/page.js';
+import { archiveRowOf } from '../lambdas/services/history/archive-rows.js';
+import { QueryService } from '../lambdas/services/jobs/query-service.js';
+import type { ExecutionRecord } from '../schemas/records.js';
 import { aJob } from '../test/integration/store-conformance.js';
 import { aFinishedExecution } from '../test/support/history-fixtures.js';
 import { fakeBucket } from '../test/support/s3-bucket-mock.js';
-import { fakeDeps } from '../test/support/services.js';
+import { fakeDeps, silentLogger } from '../test/support/services.js';
 import { PRICES } from './pricing.js';
 
 export const NOW = Date.parse('2026-06-01T00:30:00.000Z');
@@ -31,7 +31,7 @@ const STAGING_DAYS = 3;
 const GLACIER_AFTER_DAYS = 90;
 
 /** A finished run of a job; three attempts = two 503s retried after 1 s and 2 s, then a success. */
-export function typicalExecution(jobId: string, scheduledAtMs: number, attempts: 1 | 3 = 1): ExecutionItem {
+export function typicalExecution(jobId: string, scheduledAtMs: number, attempts: 1 | 3 = 1): ExecutionRecord {
   const scheduledAt = new Date(scheduledAtMs).toISOString();
   const at = (offsetMs: number) => new Date(scheduledAtMs + offsetMs).toISOString();
   const attempt = (n: number, start: number, end: number, statusCode: number) => ({
@@ -74,7 +74,7 @@ export function itemBytes(item: Record<string, unknown>): number {
  * from the key condition `scheduledAt <= :to` (and `>= :from`), the status filter after, read
  * units = the items' total size rounded up to 4 KB, halved (a GSI read is eventually consistent).
  */
-function byJobIndex(newestFirst: ExecutionItem[]) {
+function byJobIndex(newestFirst: ExecutionRecord[]) {
   // Every run has the same size (fixed-width timestamps): measure one.
   const size = newestFirst[0] ? itemBytes(newestFirst[0]) : 0;
   const counters = { queries: 0, itemsRead: 0, rru: 0 };
@@ -95,10 +95,10 @@ function byJobIndex(newestFirst: ExecutionItem[]) {
     filter: ExecutionFilter,
     limit: number,
     cursor?: string,
-  ): Promise<Page<ExecutionItem>> {
+  ): Promise<Page<ExecutionRecord>> {
     counters.queries++;
     let i = cursor !== undefined ? Number(cursor) : filter.to ? firstAtOrBefore(filter.to) : 0;
-    const items: ExecutionItem[] = [];
+    const items: ExecutionRecord[] = [];
     let bytes = 0;
     for (let evaluated = 0; evaluated < limit && inRange(i, filter); evaluated++, i++) {
       bytes += size;
@@ -168,7 +168,7 @@ export async function oneJobsYear(everyMs: number, compactedDays = YEAR_DAYS - H
   const job = { ...aJob({ tenant: 'team-a' }), jobId: 'job_01JCOSTWALK000000000000000' };
   f.jobs.items.set(job.jobId, job);
 
-  const newestFirst: ExecutionItem[] = [];
+  const newestFirst: ExecutionRecord[] = [];
   const first = NOW - (HOT_DAYS + STAGING_DAYS + compactedDays) * DAY;
   for (let t = Math.floor(NOW / everyMs) * everyMs; t > first; t -= everyMs) {
     newestFirst.push(typicalExecution(job.jobId, t));
@@ -188,7 +188,7 @@ export async function oneJobsYear(everyMs: number, compactedDays = YEAR_DAYS - H
     Object.assign(index.counters, { queries: 0, itemsRead: 0, rru: 0 });
   };
   return {
-    service: new JobsService(f.deps),
+    service: new QueryService(f.deps),
     job,
     newestFirst,
     hot,
@@ -206,10 +206,10 @@ export type JobYear = Awaited<ReturnType<typeof oneJobsYear>>;
 
 /** Every page of a job's history with `filter`, newest first; `afterPage` sees each page's items. */
 export async function walk(
-  service: JobsService,
+  service: QueryService,
   jobId: string,
   filter: ExecutionFilter = {},
-  afterPage: (items: ExecutionItem[]) => void = () => {},
+  afterPage: (items: ExecutionRecord[]) => void = () => {},
 ) {
   const ids: string[] = [];
   let cursor: string | undefined;

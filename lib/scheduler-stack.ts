@@ -1,7 +1,7 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { ENV } from '../lambdas/shared/config.js';
+import { ENV } from '../lambdas/composition/config.js';
 import { SchedulerApi } from './constructs/api.js';
 import { ExecutionArchive } from './constructs/archive.js';
 import { Archiver } from './constructs/archiver.js';

@@ -42,6 +42,71 @@ function readBody(req: IncomingMessage): Promise<Buffer | 'too_large'> {
   });
 }
 
+/** The request as API Gateway's HTTP API hands it to a Lambda (payload 2.0), the tenant in the authorizer context. */
+function apiGatewayEvent(
+  req: IncomingMessage,
+  url: URL,
+  body: string | undefined,
+  tenant: string | undefined,
+): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const query: Record<string, string> = {};
+  for (const [name, value] of url.searchParams)
+    query[name] = name in query ? `${query[name]},${value}` : value;
+  const now = Date.now();
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'localhost',
+      http: {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey: '$default',
+      stage: '$default',
+      time: new Date(now).toISOString(),
+      timeEpoch: now,
+      ...(tenant === undefined ? {} : { authorizer: { lambda: { tenant } } }),
+    } as APIGatewayProxyEventV2['requestContext'],
+    ...(body === undefined ? {} : { body }),
+    isBase64Encoded: false,
+  };
+}
+
+/** The body as text, or the answer that refuses it (too large, not UTF-8). */
+async function bodyOf(
+  req: IncomingMessage,
+): Promise<{ text: string | undefined } | { refused: [number, unknown] }> {
+  const raw = await readBody(req);
+  if (raw === 'too_large') {
+    return {
+      refused: [413, { error: { code: 'payload_too_large', message: 'request body exceeds 256 KiB' } }],
+    };
+  }
+  try {
+    return { text: raw.length ? new TextDecoder('utf-8', { fatal: true }).decode(raw) : undefined };
+  } catch {
+    return {
+      refused: [400, { error: { code: 'invalid_json', message: 'request body is not valid UTF-8' } }],
+    };
+  }
+}
+
 /**
  * The local stand-in for API Gateway: answers only requests whose `Host` names this server (a
  * loopback name or address, or one in `allowedHosts`: DNS rebinding), checks `x-api-key` (keys map
@@ -55,84 +120,34 @@ export function createApiServer(
   allowedHosts: AllowedHosts = new Set(),
 ): Server {
   const apiReference = apiReferenceRoute();
+  const serve = async (req: IncomingMessage, res: ServerResponse) => {
+    if (!isAllowedHost(req.headers.host, allowedHosts)) {
+      return send(res, 421, {
+        error: {
+          code: 'host_not_allowed',
+          message:
+            'this local scheduler answers only requests for a loopback name or address (or a host listed in SCHEDULER_ALLOWED_HOSTS)',
+        },
+      });
+    }
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (apiReference(req, res) || extra?.(req, res)) return;
+    const open = OPEN_PATHS.some((p) => p.test(url.pathname));
+    const key = req.headers['x-api-key'];
+    const tenant = typeof key === 'string' ? apiKeys.get(key) : undefined;
+    if (!open && tenant === undefined) {
+      const message = key === undefined ? 'x-api-key header is required' : 'unknown API key';
+      return send(res, 401, { error: { code: 'unauthorized', message } });
+    }
+    const body = await bodyOf(req);
+    if ('refused' in body) return send(res, ...body.refused);
+    const result = await handler(apiGatewayEvent(req, url, body.text, tenant));
+    res.writeHead(result.statusCode ?? 200, (result.headers ?? {}) as Record<string, string>);
+    res.end(result.body ?? '');
+  };
   return createServer(async (req, res) => {
     try {
-      if (!isAllowedHost(req.headers.host, allowedHosts)) {
-        return send(res, 421, {
-          error: {
-            code: 'host_not_allowed',
-            message:
-              'this local scheduler answers only requests for a loopback name or address (or a host listed in SCHEDULER_ALLOWED_HOSTS)',
-          },
-        });
-      }
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      if (apiReference(req, res) || extra?.(req, res)) return;
-      const open = OPEN_PATHS.some((p) => p.test(url.pathname));
-      const key = req.headers['x-api-key'];
-      const tenant = typeof key === 'string' ? apiKeys.get(key) : undefined;
-      if (!open && tenant === undefined) {
-        return send(res, 401, {
-          error: {
-            code: 'unauthorized',
-            message: key === undefined ? 'x-api-key header is required' : 'unknown API key',
-          },
-        });
-      }
-      const raw = await readBody(req);
-      if (raw === 'too_large') {
-        return send(res, 413, {
-          error: { code: 'payload_too_large', message: 'request body exceeds 256 KiB' },
-        });
-      }
-      let body: string | undefined;
-      try {
-        body = raw.length ? new TextDecoder('utf-8', { fatal: true }).decode(raw) : undefined;
-      } catch {
-        return send(res, 400, {
-          error: { code: 'invalid_json', message: 'request body is not valid UTF-8' },
-        });
-      }
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(req.headers)) {
-        if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
-      }
-      const query: Record<string, string> = {};
-      for (const [name, value] of url.searchParams)
-        query[name] = name in query ? `${query[name]},${value}` : value;
-      const now = Date.now();
-      const event: APIGatewayProxyEventV2 = {
-        version: '2.0',
-        routeKey: '$default',
-        rawPath: url.pathname,
-        rawQueryString: url.search.slice(1),
-        headers,
-        ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
-        requestContext: {
-          accountId: 'local',
-          apiId: 'local',
-          domainName: headers.host ?? 'localhost',
-          domainPrefix: 'localhost',
-          http: {
-            method: req.method ?? 'GET',
-            path: url.pathname,
-            protocol: `HTTP/${req.httpVersion}`,
-            sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
-            userAgent: headers['user-agent'] ?? '',
-          },
-          requestId: randomUUID(),
-          routeKey: '$default',
-          stage: '$default',
-          time: new Date(now).toISOString(),
-          timeEpoch: now,
-          ...(tenant === undefined ? {} : { authorizer: { lambda: { tenant } } }),
-        } as APIGatewayProxyEventV2['requestContext'],
-        ...(body === undefined ? {} : { body }),
-        isBase64Encoded: false,
-      };
-      const result = await handler(event);
-      res.writeHead(result.statusCode ?? 200, (result.headers ?? {}) as Record<string, string>);
-      res.end(result.body ?? '');
+      await serve(req, res);
     } catch {
       if (!res.headersSent)
         send(res, 500, { error: { code: 'internal_error', message: 'local server error' } });

@@ -1,5 +1,6 @@
 import type { ArchiveCompactor, CompactionReport } from '../lambdas/adapters/archive-compactor.js';
-import type { Logger } from '../lambdas/services/deps.js';
+import type { Logger } from '../lambdas/core/ports/logger.js';
+import { Periodic } from './periodic.js';
 
 /**
  * Plays the compactor's schedule locally: the same ArchiveCompactor the Lambda runs, every
@@ -7,37 +8,27 @@ import type { Logger } from '../lambdas/services/deps.js';
  * it has settled (a day after it ends), so a laptop's archive stays in staging for about two days.
  */
 export class CompactionTimer {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<CompactionReport> | undefined;
+  private readonly periodic: Periodic<CompactionReport>;
 
-  constructor(
-    private readonly compactor: ArchiveCompactor,
-    private readonly intervalMs: number,
-    private readonly log: Logger,
-  ) {}
+  constructor(compactor: ArchiveCompactor, intervalMs: number, log: Logger) {
+    this.periodic = new Periodic(async () => {
+      const report = await compactor.compact();
+      if (report.compacted.length > 0 || report.failed.length > 0)
+        log.info('archive compaction', { ...report });
+      return report;
+    }, intervalMs);
+  }
 
   start(): void {
-    this.timer = setInterval(() => void this.run().catch(() => undefined), this.intervalMs);
-    this.timer.unref();
+    this.periodic.start();
   }
 
   /** One compaction run (or joins the one in progress). */
   run(): Promise<CompactionReport> {
-    this.running ??= this.compactor
-      .compact()
-      .then((report) => {
-        if (report.compacted.length > 0 || report.failed.length > 0)
-          this.log.info('archive compaction', { ...report });
-        return report;
-      })
-      .finally(() => {
-        this.running = undefined;
-      });
-    return this.running;
+    return this.periodic.run();
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetQueueUrlCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { FetchHttpCaller } from '../lambdas/adapters/fetch-http-caller.js';
+import { GuardedHttpCaller } from '../lambdas/adapters/guarded-http-caller.js';
 import { parseArn } from '../lambdas/core/aws-arns.js';
 import {
   type AwsCall,
@@ -10,7 +10,19 @@ import {
   classifyAwsError,
   PERMANENT_PREFIX,
 } from '../lambdas/core/aws-targets.js';
-import type { AwsTargetCaller, AwsTargetRequest, HttpCaller, TargetOutcome } from '../lambdas/core/ports.js';
+import type {
+  AwsTargetCaller,
+  AwsTargetRequest,
+  TargetOutcome,
+} from '../lambdas/core/ports/aws-target-caller.js';
+import type { HttpCaller } from '../lambdas/core/ports/http-caller.js';
+import {
+  formatIp,
+  normalizeHost,
+  parseAllowlist,
+  parseIp,
+  type TargetAllowlist,
+} from '../lambdas/core/ssrf.js';
 
 /** Target types the local runtime writes to `<data dir>/aws-outbox/<type>.jsonl` instead of calling. */
 export const OUTBOX_TYPES = ['eventbridge', 'stepfunctions', 'sns'] as const;
@@ -58,6 +70,16 @@ export function parseLocalFunctions(value: string | undefined): Map<string, stri
 }
 
 /** The URL a function ARN resolves to: the full ARN, the unqualified ARN, `name:qualifier`, then the name. */
+/** The hosts of the local functions' URLs, as an allowlist: a name as itself, an address as its own /32 or /128. */
+export function functionHostsAllowlist(functions: Map<string, string>): TargetAllowlist {
+  const entries = [...functions.values()].map((url) => {
+    const host = normalizeHost(new URL(url).hostname);
+    const ip = parseIp(host);
+    return ip === null ? host : `${formatIp(ip)}/${ip.family === 4 ? 32 : 128}`;
+  });
+  return parseAllowlist(entries);
+}
+
 export function localFunctionUrl(functions: Map<string, string>, functionArn: string): string | undefined {
   const arn = parseArn(functionArn);
   const [, name = functionArn, qualifier] = arn ? arn.resource.split(':') : [];
@@ -81,6 +103,7 @@ export function localFunctionUrl(functions: Map<string, string>, functionArn: st
 export class LocalAwsTargetCaller implements AwsTargetCaller {
   private readonly startedExecutions = new Set<string>();
   private loadedExecutions = false;
+  private readonly http: HttpCaller;
 
   constructor(
     private readonly options: {
@@ -90,7 +113,11 @@ export class LocalAwsTargetCaller implements AwsTargetCaller {
       http?: HttpCaller;
       now?: () => number;
     },
-  ) {}
+  ) {
+    // The guarded caller, open to exactly the hosts the operator named for local functions.
+    this.http =
+      options.http ?? new GuardedHttpCaller({ allowlist: functionHostsAllowlist(options.functions) });
+  }
 
   async call(request: AwsTargetRequest): Promise<TargetOutcome> {
     const { call } = request;
@@ -156,11 +183,10 @@ export class LocalAwsTargetCaller implements AwsTargetCaller {
         durationMs: durationMs(),
       };
     }
-    const http = this.options.http ?? new FetchHttpCaller();
     const metadata = JSON.parse(Buffer.from(ClientContext, 'base64').toString('utf8')) as {
       custom: { scheduler: Record<string, string | number> };
     };
-    const answer = await http.call({
+    const answer = await this.http.call({
       url,
       method: 'POST',
       headers: {

@@ -1,9 +1,5 @@
-import {
-  assertShardCount,
-  type WatcherControl,
-  type WatcherSchedule,
-  watcherScheduleName,
-} from '../lambdas/core/watcher-control.js';
+import type { WatcherControl, WatcherSchedule } from '../lambdas/core/ports/watcher-control.js';
+import { assertShardCount, watcherScheduleName } from '../lambdas/core/watcher-schedule.js';
 import type { WatchTimers } from './watch-timers.js';
 
 /** The WatcherControl port on the local runtime's timers (EventBridge Scheduler's part in AWS). */

@@ -1,6 +1,7 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-import { DEFAULTS, parseSigningSecrets } from '../lambdas/shared/config.js';
+import { DEFAULTS } from '../lambdas/composition/config.js';
+import { parseSigningSecrets } from '../lambdas/core/signing.js';
 import { parseAllowedHosts } from './allowed-hosts.js';
 import { parseLocalFunctions } from './local-aws-targets.js';
 import { consoleLogger, type LogLevel } from './logger.js';

@@ -1,11 +1,11 @@
+import { outgoing, runMessage } from '../lambdas/core/execution/run-messages.js';
 import { executionIdFor } from '../lambdas/core/ids.js';
 import { runsToResend } from '../lambdas/core/misfire.js';
-import type { OutgoingRun } from '../lambdas/core/ports.js';
+import type { OutgoingRun } from '../lambdas/core/ports/run-queue.js';
 import { nextRunAfter } from '../lambdas/core/schedule.js';
 import { iso, ms } from '../lambdas/core/time.js';
-import type { ServiceDeps } from '../lambdas/services/deps.js';
-import { outgoing, runMessage } from '../lambdas/services/runs.js';
-import type { WatchService } from '../lambdas/services/watch-service.js';
+import type { ServiceDeps } from '../lambdas/services/service-deps.js';
+import type { WatcherService } from '../lambdas/services/watcher/watcher-service.js';
 
 /** How far before a job's last enqueued run recovery looks for runs whose message was lost. */
 const LOOKBACK_MS = 15 * 60 * 1000;
@@ -24,7 +24,7 @@ export interface RecoveryReport {
  * runs handed to the queue before any record exists — found from each job's `enqueuedThrough`
  * and the schedule. Both are sent again; the claim absorbs any that were not in fact lost.
  */
-export async function recoverLostRuns(deps: ServiceDeps, watch: WatchService): Promise<RecoveryReport> {
+export async function recoverLostRuns(deps: ServiceDeps, watch: WatcherService): Promise<RecoveryReport> {
   const now = deps.clock.now();
   let pendingResent = 0;
   for (let shard = 0; shard < deps.settings.shards; shard++) {

@@ -5,7 +5,7 @@ import {
   type DynamoDBClient,
   ListTablesCommand,
 } from '@aws-sdk/client-dynamodb';
-import { TABLES } from '../lambdas/shared/config.js';
+import { TABLES } from '../lambdas/adapters/dynamo-tables.js';
 
 const S = 'S' as const;
 const all = { ProjectionType: 'ALL' as const };

@@ -8,11 +8,12 @@ import {
   GetItemCommand,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
+import { TABLES } from '../lambdas/adapters/dynamo-tables.js';
 import type { StreamBatchReport } from '../lambdas/archiver/stream-batch.js';
-import type { Clock } from '../lambdas/core/ports.js';
-import type { Logger } from '../lambdas/services/deps.js';
-import { TABLES } from '../lambdas/shared/config.js';
+import type { Clock } from '../lambdas/core/ports/clock.js';
+import type { Logger } from '../lambdas/core/ports/logger.js';
 import { type StreamRecord, TTL_PRINCIPAL } from '../schemas/stream.js';
+import { Periodic } from './periodic.js';
 
 export interface SweepReport {
   deleted: number;
@@ -46,8 +47,7 @@ interface JournalEntry {
  * first sweep after a restart archives the journaled executions that are no longer in the table.
  */
 export class TtlSweeper {
-  private timer: NodeJS.Timeout | undefined;
-  private sweeping: Promise<SweepReport> | undefined;
+  private readonly periodic: Periodic<SweepReport>;
   /** Deleted but not yet archived: the stream's retry, kept in memory. */
   private retry: StreamRecord[] = [];
   private sequence = 0;
@@ -68,29 +68,28 @@ export class TtlSweeper {
       /** Write-ahead file of the images being swept (the local stream's retention); none: memory only. */
       journalPath?: string;
     },
-  ) {}
+  ) {
+    this.periodic = new Periodic(
+      () =>
+        this.sweepOnce().catch((error: unknown) => {
+          this.options.log.error('ttl sweep failed', { error: String(error) });
+          throw error;
+        }),
+      this.options.intervalMs,
+    );
+  }
 
   start(): void {
-    this.timer = setInterval(() => void this.sweep().catch(() => undefined), this.options.intervalMs);
-    this.timer.unref();
+    this.periodic.start();
   }
 
   /** One pass (or joins the pass in progress). */
   sweep(): Promise<SweepReport> {
-    this.sweeping ??= this.sweepOnce()
-      .catch((error: unknown) => {
-        this.options.log.error('ttl sweep failed', { error: String(error) });
-        throw error;
-      })
-      .finally(() => {
-        this.sweeping = undefined;
-      });
-    return this.sweeping;
+    return this.periodic.run();
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.sweeping?.catch(() => undefined);
+    await this.periodic.stop();
     if (this.retry.length > 0) {
       this.options.log.error('executions deleted by the sweeper but not archived at shutdown', {
         executionIds: this.retry.map((r) => r.dynamodb.Keys?.[E.partitionKey]),

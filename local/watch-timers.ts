@@ -1,21 +1,23 @@
-import type { Logger } from '../lambdas/services/deps.js';
-import type { WatchReport, WatchService } from '../lambdas/services/watch-service.js';
+import type { Logger } from '../lambdas/core/ports/logger.js';
+import type { WatcherService, WatchReport } from '../lambdas/services/watcher/watcher-service.js';
+import { Periodic } from './periodic.js';
 
 /**
  * Plays EventBridge Scheduler's part locally: every interval, one watcher invocation per shard.
  * A tick never overlaps the previous one; shards can be disabled like the AWS schedules.
  */
 export class WatchTimers {
-  private timer: NodeJS.Timeout | undefined;
-  private ticking: Promise<WatchReport[]> | undefined;
+  private readonly periodic: Periodic<WatchReport[]>;
   readonly disabled = new Set<number>();
 
   constructor(
-    private readonly watch: WatchService,
+    private readonly watch: WatcherService,
     private shards: number,
-    private readonly intervalMs: number,
+    intervalMs: number,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.periodic = new Periodic(() => this.runShards(), intervalMs);
+  }
 
   get shardCount(): number {
     return this.shards;
@@ -26,17 +28,12 @@ export class WatchTimers {
   }
 
   start(): void {
-    void this.tick();
-    this.timer = setInterval(() => void this.tick(), this.intervalMs);
-    this.timer.unref();
+    this.periodic.start({ immediately: true });
   }
 
   /** Runs every enabled shard once (or joins the tick in progress). */
   tick(): Promise<WatchReport[]> {
-    this.ticking ??= this.runShards().finally(() => {
-      this.ticking = undefined;
-    });
-    return this.ticking;
+    return this.periodic.run();
   }
 
   private async runShards(): Promise<WatchReport[]> {
@@ -52,8 +49,7 @@ export class WatchTimers {
     return reports;
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.ticking;
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 }

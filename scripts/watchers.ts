@@ -16,7 +16,7 @@ import {
   EventBridgeWatcherControl,
   type WatcherTarget,
 } from '../lambdas/adapters/eventbridge-watcher-control.js';
-import type { WatcherControl, WatcherSchedule } from '../lambdas/core/watcher-control.js';
+import type { WatcherControl, WatcherSchedule } from '../lambdas/core/ports/watcher-control.js';
 
 const USAGE = 'usage: watchers.ts list|disable|enable|reshard --shards N [--group G] [--json]';
 

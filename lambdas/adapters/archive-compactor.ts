@@ -1,5 +1,5 @@
 import type { ArchiveRow, CompactionManifest } from '../../schemas/archive.js';
-import type { ArchiveStore, StoredObject } from '../core/ports/archive.js';
+import type { ArchiveStore, StoredObject } from '../core/ports/archive-store.js';
 import { DAY, HOUR, ms } from '../core/time.js';
 import { decodeManifest, decodeRowsWhere, encodeIndex, encodeManifest, encodePart } from './archive-codec.js';
 import {

@@ -12,7 +12,7 @@ import {
   roleSessionName,
   snippet,
 } from '../core/aws-targets.js';
-import type { AwsTargetCaller, AwsTargetRequest, TargetOutcome } from '../core/ports.js';
+import type { AwsTargetCaller, AwsTargetRequest, TargetOutcome } from '../core/ports/aws-target-caller.js';
 
 /** Assumed-role credentials are reused until this long before they expire. */
 export const CREDENTIALS_REFRESH_MARGIN_MS = 5 * 60_000;

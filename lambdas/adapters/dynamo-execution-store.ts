@@ -5,28 +5,45 @@ import {
   GetCommand,
   PutCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { type ExecutionItem, ExecutionItem as ExecutionItemSchema } from '../../schemas/stored.js';
-import { ConditionFailed } from '../core/errors.js';
-import type { ExecutionFilter, ExecutionStore, Page } from '../core/ports.js';
-import { TABLES } from '../shared/config.js';
-import { decodeCursor, isConditionFailed } from './dynamo-common.js';
-import { queryPage } from './dynamo-query.js';
+import type { ExecutionRecord } from '../../schemas/records.js';
+import type { ExecutionFilter, ExecutionStore } from '../core/ports/execution-store.js';
+import type { Page } from '../core/ports/page.js';
+import { isConditionFailed } from './dynamo-common.js';
+import { executionItemOf, executionOfItem } from './dynamo-execution-items.js';
+import { queryIndex, statusIs } from './dynamo-query.js';
+import { TABLES } from './dynamo-tables.js';
 
 const T = TABLES.executions;
-const parseExecution = (raw: Record<string, unknown>): ExecutionItem => ExecutionItemSchema.parse(raw);
 
+/** The condition on `scheduledAt` (the byJob sort key) of a history query, or none. */
+function sortKeyRange(
+  filter: ExecutionFilter,
+): { expression: string; values: Record<string, string> } | null {
+  if (filter.from && filter.to) {
+    return { expression: '#sk BETWEEN :from AND :to', values: { ':from': filter.from, ':to': filter.to } };
+  }
+  if (filter.from) return { expression: '#sk >= :from', values: { ':from': filter.from } };
+  if (filter.to) return { expression: '#sk <= :to', values: { ':to': filter.to } };
+  return null;
+}
+
+/**
+ * Executions in their table: a job's history on the `byJob` index, what a watcher may have to
+ * re-send on `pending`, dead letters on `dead`. Today every transition is the same conditional put
+ * of the whole item; the port names them apart so each can become the write it needs.
+ */
 export class DynamoExecutionStore implements ExecutionStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
   ) {}
 
-  async createExecution(item: ExecutionItem): Promise<boolean> {
+  async createExecution(item: ExecutionRecord): Promise<boolean> {
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.table,
-          Item: item,
+          Item: executionItemOf(item),
           ConditionExpression: 'attribute_not_exists(executionId)',
         }),
       );
@@ -37,15 +54,15 @@ export class DynamoExecutionStore implements ExecutionStore {
     }
   }
 
-  async getExecution(executionId: string): Promise<ExecutionItem | null> {
+  async getExecution(executionId: string): Promise<ExecutionRecord | null> {
     const out = await this.client.send(
       new GetCommand({ TableName: this.table, Key: { executionId }, ConsistentRead: true }),
     );
-    return out.Item ? parseExecution(out.Item) : null;
+    return out.Item ? executionOfItem(out.Item) : null;
   }
 
-  async getExecutions(executionIds: string[]): Promise<ExecutionItem[]> {
-    const found: ExecutionItem[] = [];
+  async getExecutions(executionIds: string[]): Promise<ExecutionRecord[]> {
+    const found: ExecutionRecord[] = [];
     const unique = [...new Set(executionIds)];
     for (let i = 0; i < unique.length; i += 100) {
       let keys: Record<string, unknown>[] | undefined = unique
@@ -55,7 +72,7 @@ export class DynamoExecutionStore implements ExecutionStore {
         const out: BatchGetCommandOutput = await this.client.send(
           new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys } } }),
         );
-        for (const raw of out.Responses?.[this.table] ?? []) found.push(parseExecution(raw));
+        for (const raw of out.Responses?.[this.table] ?? []) found.push(executionOfItem(raw));
         keys = out.UnprocessedKeys?.[this.table]?.Keys;
       }
       if (keys && keys.length > 0) throw new Error('BatchGetItem left keys unprocessed after retries');
@@ -63,19 +80,44 @@ export class DynamoExecutionStore implements ExecutionStore {
     return found;
   }
 
-  async replaceExecution(item: ExecutionItem, expectedRev: number): Promise<void> {
+  claim(claimed: ExecutionRecord, expectedRev: number): Promise<boolean> {
+    return this.putAtRev(claimed, expectedRev);
+  }
+
+  extendLease(execution: ExecutionRecord, expectedRev: number): Promise<boolean> {
+    return this.putAtRev(execution, expectedRev);
+  }
+
+  recordOutcome(execution: ExecutionRecord, expectedRev: number): Promise<boolean> {
+    return this.putAtRev(execution, expectedRev);
+  }
+
+  requestCancel(execution: ExecutionRecord, expectedRev: number): Promise<boolean> {
+    return this.putAtRev(execution, expectedRev);
+  }
+
+  replay(execution: ExecutionRecord, expectedRev: number): Promise<boolean> {
+    return this.putAtRev(execution, expectedRev);
+  }
+
+  deferSweep(execution: ExecutionRecord, expectedRev: number): Promise<boolean> {
+    return this.putAtRev(execution, expectedRev);
+  }
+
+  /** The whole item, only if the stored `rev` is still `expectedRev`. */
+  private async putAtRev(item: ExecutionRecord, expectedRev: number): Promise<boolean> {
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.table,
-          Item: item,
+          Item: executionItemOf(item),
           ConditionExpression: 'rev = :rev',
           ExpressionAttributeValues: { ':rev': expectedRev },
         }),
       );
+      return true;
     } catch (error) {
-      if (isConditionFailed(error))
-        throw new ConditionFailed(`execution ${item.executionId} changed concurrently`);
+      if (isConditionFailed(error)) return false;
       throw error;
     }
   }
@@ -85,44 +127,19 @@ export class DynamoExecutionStore implements ExecutionStore {
     filter: ExecutionFilter,
     limit: number,
     cursor?: string,
-  ): Promise<Page<ExecutionItem>> {
-    const names: Record<string, string> = { '#j': T.byJobPartitionKey };
-    const values: Record<string, unknown> = { ':job': jobId };
-    let range = '';
-    if (filter.from && filter.to) {
-      range = ' AND #s BETWEEN :from AND :to';
-      values[':from'] = filter.from;
-      values[':to'] = filter.to;
-    } else if (filter.from) {
-      range = ' AND #s >= :from';
-      values[':from'] = filter.from;
-    } else if (filter.to) {
-      range = ' AND #s <= :to';
-      values[':to'] = filter.to;
-    }
-    if (range) names['#s'] = T.byJobSortKey;
-    if (filter.status) {
-      names['#status'] = 'status';
-      values[':status'] = filter.status;
-    }
-    return queryPage(
-      this.client,
-      {
-        TableName: this.table,
-        IndexName: T.byJobIndex,
-        KeyConditionExpression: `#j = :job${range}`,
-        FilterExpression: filter.status ? '#status = :status' : undefined,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ScanIndexForward: false,
-      },
-      limit,
-      parseExecution,
-      decodeCursor(cursor, {
-        keys: [T.partitionKey, T.byJobPartitionKey, T.byJobSortKey],
-        partition: { name: T.byJobPartitionKey, value: jobId },
-      }),
-    );
+  ): Promise<Page<ExecutionRecord>> {
+    const sortKey = sortKeyRange(filter);
+    const query = {
+      table: this.table,
+      index: T.byJobIndex,
+      keys: { table: T.partitionKey, partition: T.byJobPartitionKey, sort: T.byJobSortKey },
+      partition: jobId,
+      ...(sortKey ? { sortKey } : {}),
+      filters: [statusIs(filter.status)],
+      newestFirst: true,
+      parse: executionOfItem,
+    };
+    return queryIndex(this.client, query, limit, cursor);
   }
 
   async queryPending(
@@ -130,48 +147,31 @@ export class DynamoExecutionStore implements ExecutionStore {
     upTo: string,
     limit: number,
     options: { jobId?: string; cursor?: string } = {},
-  ): Promise<Page<ExecutionItem>> {
-    return queryPage(
-      this.client,
-      {
-        TableName: this.table,
-        IndexName: T.pendingIndex,
-        KeyConditionExpression: '#p = :shard AND #a <= :upTo',
-        FilterExpression: options.jobId ? 'jobId = :job' : undefined,
-        ExpressionAttributeNames: { '#p': T.pendingPartitionKey, '#a': T.pendingSortKey },
-        ExpressionAttributeValues: {
-          ':shard': String(shard),
-          ':upTo': upTo,
-          ...(options.jobId ? { ':job': options.jobId } : {}),
-        },
-      },
-      limit,
-      parseExecution,
-      decodeCursor(options.cursor, {
-        keys: [T.partitionKey, T.pendingPartitionKey, T.pendingSortKey],
-        partition: { name: T.pendingPartitionKey, value: String(shard) },
-      }),
-    );
+  ): Promise<Page<ExecutionRecord>> {
+    const query = {
+      table: this.table,
+      index: T.pendingIndex,
+      keys: { table: T.partitionKey, partition: T.pendingPartitionKey, sort: T.pendingSortKey },
+      partition: String(shard),
+      sortKey: { expression: '#sk <= :upTo', values: { ':upTo': upTo } },
+      filters: [
+        options.jobId ? { expression: 'jobId = :job', names: {}, values: { ':job': options.jobId } } : null,
+      ],
+      parse: executionOfItem,
+    };
+    return queryIndex(this.client, query, limit, options.cursor);
   }
 
-  async listDead(tenant: string, limit: number, cursor?: string): Promise<Page<ExecutionItem>> {
-    return queryPage(
-      this.client,
-      {
-        TableName: this.table,
-        IndexName: T.deadIndex,
-        KeyConditionExpression: '#d = :tenant',
-        ExpressionAttributeNames: { '#d': T.deadPartitionKey },
-        ExpressionAttributeValues: { ':tenant': tenant },
-        ScanIndexForward: false,
-      },
-      limit,
-      parseExecution,
-      decodeCursor(cursor, {
-        keys: [T.partitionKey, T.deadPartitionKey, T.deadSortKey],
-        partition: { name: T.deadPartitionKey, value: tenant },
-      }),
-    );
+  async listDead(tenant: string, limit: number, cursor?: string): Promise<Page<ExecutionRecord>> {
+    const query = {
+      table: this.table,
+      index: T.deadIndex,
+      keys: { table: T.partitionKey, partition: T.deadPartitionKey, sort: T.deadSortKey },
+      partition: tenant,
+      newestFirst: true,
+      parse: executionOfItem,
+    };
+    return queryIndex(this.client, query, limit, cursor);
   }
 
   async ping(): Promise<void> {

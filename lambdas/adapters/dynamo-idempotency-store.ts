@@ -1,10 +1,6 @@
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import {
-  type IdempotencyRecord,
-  type IdempotencyStore,
-  isLive,
-  type StoredResponse,
-} from '../core/idempotency.js';
+import { type IdempotencyRecord, isLive, type StoredResponse } from '../core/idempotency.js';
+import type { IdempotencyStore } from '../core/ports/idempotency-store.js';
 import { isConditionFailed } from './dynamo-common.js';
 
 /** Races with an expiring record (it lapses between our write and our read) are retried this often. */

@@ -1,6 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { ExecutionWindowCounter, TenantJobCounter } from '../core/limits.js';
 import { WINDOW_MS } from '../core/limits.js';
+import type { ExecutionWindowCounter } from '../core/ports/execution-window-counter.js';
+import type { TenantJobCounter } from '../core/ports/tenant-job-counter.js';
 import { isConditionFailed } from './dynamo-common.js';
 
 /** Items of their own in the jobs table (like the watermarks): no job id starts with `#`. */

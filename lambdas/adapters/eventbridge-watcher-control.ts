@@ -6,17 +6,15 @@ import {
   type SchedulerClient,
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
+import type { WatcherControl, WatcherSchedule, WatcherState } from '../core/ports/watcher-control.js';
 import {
   assertShardCount,
   shardOfWatcherSchedule,
   WATCHER_SCHEDULE,
   WATCHER_SCHEDULE_PREFIX,
-  type WatcherControl,
-  type WatcherSchedule,
-  type WatcherState,
   watcherInput,
   watcherScheduleName,
-} from '../core/watcher-control.js';
+} from '../core/watcher-schedule.js';
 
 /** What a new watcher schedule invokes; the stack outputs these three ARNs. */
 export interface WatcherTarget {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import type { ArchiveStore, ByteRange, StoredObject } from '../core/ports/archive.js';
+import type { ArchiveStore, ByteRange, StoredObject } from '../core/ports/archive-store.js';
 
 const TEMP = /\.[0-9a-f]{12}\.tmp$/;
 

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Clock, Email, EmailSender } from '../core/ports.js';
-import type { Logger } from '../services/deps.js';
+import type { Clock } from '../core/ports/clock.js';
+import type { Email, EmailSender } from '../core/ports/email-sender.js';
+import type { Logger } from '../core/ports/logger.js';
 
 /** RFC 2047 encoded-word for a header that is not plain ASCII. */
 function headerText(value: string): string {

@@ -3,7 +3,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { isConnectionLevelHeader } from '../../schemas/job.js';
-import type { HttpCaller, HttpOutcome, HttpRequest } from '../core/ports.js';
+import type { HttpCaller, HttpOutcome, HttpRequest } from '../core/ports/http-caller.js';
 import {
   checkResolved,
   EMPTY_ALLOWLIST,

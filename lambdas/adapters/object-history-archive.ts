@@ -9,13 +9,9 @@ import {
   sliceOf,
   spanMeets,
 } from '../core/history.js';
-import type {
-  ArchivedHistoryQuery,
-  ArchiveStore,
-  HistoryArchive,
-  RemovedBatch,
-} from '../core/ports/archive.js';
-import type { ExecutionFilter } from '../core/ports.js';
+import type { ArchiveStore } from '../core/ports/archive-store.js';
+import type { ExecutionFilter } from '../core/ports/execution-store.js';
+import type { ArchivedHistoryQuery, HistoryArchive, RemovedBatch } from '../core/ports/history-archive.js';
 import { iso, ms } from '../core/time.js';
 import { decodeIndex, decodeRows, decodeSegment, encodeRows } from './archive-codec.js';
 import {

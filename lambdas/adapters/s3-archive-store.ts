@@ -5,7 +5,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { ArchiveStore, ByteRange, StoredObject } from '../core/ports/archive.js';
+import type { ArchiveStore, ByteRange, StoredObject } from '../core/ports/archive-store.js';
 
 /** DeleteObjects takes at most this many keys. */
 const DELETE_PAGE = 1000;

@@ -1,5 +1,5 @@
 import { type SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import type { Email, EmailSender } from '../core/ports.js';
+import type { Email, EmailSender } from '../core/ports/email-sender.js';
 
 /** Email through SES v2 from the deployment's verified address (`SCHEDULER_EMAIL_FROM`). */
 export class SesEmailSender implements EmailSender {

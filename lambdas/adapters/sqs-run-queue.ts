@@ -1,15 +1,12 @@
 import {
   ChangeMessageVisibilityBatchCommand,
   GetQueueAttributesCommand,
-  SendMessageBatchCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Priority } from '../../schemas/job.js';
-import type { OutgoingRun, RunQueue, VisibilityChange } from '../core/ports.js';
+import type { OutgoingRun, RunQueue, VisibilityChange } from '../core/ports/run-queue.js';
+import { inSlicesOfTen, sendBatch } from './sqs-batches.js';
 
-const MAX_DELAY_SECONDS = 900;
-const BATCH = 10;
-const MAX_TRIES = 5;
 const MAX_VISIBILITY_SECONDS = 43_200;
 
 /** Run queues on SQS, one per priority; sends in batches of ten and resends the entries SQS refused. */
@@ -45,7 +42,7 @@ export class SqsRunQueue implements RunQueue {
       throw new Error(`run queue kept the visibility of ${unchanged} of ${changes.length} messages`);
   }
 
-  /** Groups items by their priority's queue into batches of ten, sends them all, throws the first failure. */
+  /** Groups items by their priority's queue, sends each queue's in batches of ten, throws the first failure. */
   private async inBatches<T extends { priority: Priority }>(
     items: T[],
     sendBatch: (queueUrl: string, batch: T[]) => Promise<void>,
@@ -56,39 +53,20 @@ export class SqsRunQueue implements RunQueue {
       list.push(item);
       byPriority.set(item.priority, list);
     }
-    const batches: Promise<void>[] = [];
-    for (const [priority, list] of byPriority) {
-      for (let i = 0; i < list.length; i += BATCH) {
-        batches.push(sendBatch(this.queueUrls[priority], list.slice(i, i + BATCH)));
-      }
-    }
-    const results = await Promise.allSettled(batches);
+    const queues = [...byPriority].map(([priority, list]) =>
+      inSlicesOfTen(list, (batch) => sendBatch(this.queueUrls[priority], batch)),
+    );
+    const results = await Promise.allSettled(queues);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   }
 
-  private async sendBatch(queueUrl: string, runs: OutgoingRun[]): Promise<void> {
-    let pending = runs.map((run, index) => ({ id: String(index), run }));
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      const out = await this.client.send(
-        new SendMessageBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: pending.map(({ id, run }) => ({
-            Id: id,
-            MessageBody: JSON.stringify(run.message),
-            DelaySeconds: Math.max(0, Math.min(MAX_DELAY_SECONDS, Math.floor(run.delaySeconds))),
-          })),
-        }),
-      );
-      const failedIds = new Set((out.Failed ?? []).map((f) => f.Id));
-      const senderFault = (out.Failed ?? []).find((f) => f.SenderFault);
-      if (senderFault)
-        throw new Error(`run queue refused a message: ${senderFault.Code} ${senderFault.Message ?? ''}`);
-      pending = pending.filter(({ id }) => failedIds.has(id));
-      if (pending.length > 0 && attempt >= MAX_TRIES) {
-        throw new Error(`run queue failed to accept ${pending.length} messages after ${MAX_TRIES} tries`);
-      }
-    }
+  private sendBatch(queueUrl: string, runs: OutgoingRun[]): Promise<void> {
+    const messages = runs.map((run) => ({
+      body: JSON.stringify(run.message),
+      delaySeconds: run.delaySeconds,
+    }));
+    return sendBatch(this.client, queueUrl, messages, 'run queue');
   }
 
   async ping(): Promise<void> {

@@ -2,7 +2,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import type { z } from 'zod';
 import { TARGET_BODY_LIMIT_BYTES } from '../../schemas/job.js';
 import { type ErrorDetail, SchedulerError, ValidationFailed } from '../core/errors.js';
-import type { Logger } from '../services/deps.js';
+import type { Logger } from '../core/ports/logger.js';
 
 export const REQUEST_BODY_LIMIT_BYTES = 256 * 1024;
 

@@ -1,7 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import {
   decideOnExisting,
-  type IdempotencyStore,
   invalidKeyReason,
   isRemembered,
   keyHashFor,
@@ -9,8 +8,9 @@ import {
   requestHashFor,
   type StoredResponse,
 } from '../core/idempotency.js';
-import type { Clock } from '../core/ports.js';
-import type { Logger } from '../services/deps.js';
+import type { Clock } from '../core/ports/clock.js';
+import type { IdempotencyStore } from '../core/ports/idempotency-store.js';
+import type { Logger } from '../core/ports/logger.js';
 import { errorResponse, HttpError, header, type Response } from './http.js';
 
 export interface IdempotencyDeps {

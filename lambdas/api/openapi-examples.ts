@@ -27,7 +27,7 @@ const weekdayReport = {
   target: { url: 'https://example.com/report', method: 'GET', headers: { 'x-team': 'data' } },
 } satisfies z.input<typeof CreateJobBody>;
 
-/** Every field a create body takes (test/unit/openapi-types.test.ts type-checks the same shape). */
+/** Every field a create body takes (test/unit/api/openapi-types.test.ts type-checks the same shape). */
 const everyField = {
   name: 'nightly-export',
   schedule: {

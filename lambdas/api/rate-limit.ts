@@ -1,5 +1,5 @@
+import { DEFAULTS } from '../composition/config.js';
 import { type TokenBucket, takeToken } from '../core/limits.js';
-import { DEFAULTS } from '../shared/config.js';
 import { errorResponse, type Response } from './http.js';
 
 export interface RateLimit {

@@ -1,23 +1,18 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { S3Client } from '@aws-sdk/client-s3';
-import middy from '@middy/core';
 import { StreamEvent } from '../../schemas/stream.js';
 import { ObjectHistoryArchive } from '../adapters/object-history-archive.js';
 import { S3ArchiveStore } from '../adapters/s3-archive-store.js';
-import type { HistoryArchive } from '../core/ports/archive.js';
-import { ENV } from '../shared/config.js';
-import { logger, metrics, serviceLogger, tracer } from '../shared/lambda-context.js';
+import { ENV, requiredEnv } from '../composition/config.js';
+import { instrumented, logger, metrics, serviceLogger } from '../composition/lambda-context.js';
+import type { HistoryArchive } from '../core/ports/history-archive.js';
 import { archiveStreamBatch } from './stream-batch.js';
 
 let archive: HistoryArchive | undefined;
 
 /** Built once per container; needs only the bucket (not the tables and queues the other handlers read). */
 function historyArchive(): HistoryArchive {
-  const bucket = process.env[ENV.archiveBucket];
-  if (!bucket) throw new Error(`environment variable ${ENV.archiveBucket} is required`);
+  const bucket = requiredEnv(ENV.archiveBucket);
   archive ??= new ObjectHistoryArchive(new S3ArchiveStore(new S3Client({}), bucket));
   return archive;
 }
@@ -34,7 +29,4 @@ async function archiveBatch(event: unknown) {
   return { batchItemFailures: report.batchItemFailures };
 }
 
-export const handler = middy(archiveBatch)
-  .use(captureLambdaHandler(tracer, { captureResponse: false }))
-  .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics));
+export const handler = instrumented(archiveBatch);

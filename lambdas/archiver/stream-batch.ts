@@ -1,10 +1,12 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { ExecutionItem } from '../../schemas/stored.js';
+import type { ExecutionRecord } from '../../schemas/records.js';
 import { type StreamRecord, TTL_PRINCIPAL } from '../../schemas/stream.js';
-import type { HistoryArchive } from '../core/ports/archive.js';
-import { archiveRemovals } from '../services/archive-service.js';
-import type { Logger } from '../services/deps.js';
+import { executionOfItem } from '../adapters/dynamo-execution-items.js';
+import { processStreamBatch } from '../batch/partial-batch.js';
+import type { HistoryArchive } from '../core/ports/history-archive.js';
+import type { Logger } from '../core/ports/logger.js';
+import { archiveRemovals } from '../services/history/archive-rows.js';
 
 export interface StreamBatchReport {
   /** Sequence numbers of the records to retry (Lambda's partial batch response for streams). */
@@ -24,13 +26,13 @@ export function isTtlRemoval(record: StreamRecord): boolean {
 }
 
 /**
- * THE reading of an Executions stream image as an execution: the only code that knows how a
- * stored item looks in a stream record, so a change of the table's key or attributes is made here.
+ * An Executions stream image as an execution: unmarshalled here, read as an item by the adapter that
+ * owns the table's layout (dynamo-execution-items.ts), so a change of the table is made there alone.
  */
-export function executionOfStreamImage(record: StreamRecord): ExecutionItem {
+export function executionOfStreamImage(record: StreamRecord): ExecutionRecord {
   const image = record.dynamodb.OldImage;
   if (!image) throw new Error('the record has no OldImage (is the stream view OLD_IMAGE?)');
-  return ExecutionItem.parse(unmarshall(image as Record<string, AttributeValue>));
+  return executionOfItem(unmarshall(image as Record<string, AttributeValue>));
 }
 
 /**
@@ -50,7 +52,7 @@ export async function archiveStreamBatch(
     ignored: 0,
     unreadable: 0,
   };
-  const removals: { record: StreamRecord; execution: ExecutionItem }[] = [];
+  const removals: { record: StreamRecord; execution: ExecutionRecord }[] = [];
   for (const record of records) {
     if (!isTtlRemoval(record)) {
       report.ignored++;
@@ -66,28 +68,45 @@ export async function archiveStreamBatch(
       });
     }
   }
-  if (removals.length === 0) return report;
+  const unarchived = await writeRemovals(archive, removals, report, log);
+  // The one write covers the whole batch: its removals stand or fall together, and Lambda retries
+  // the stream from the first that fell. Powertools turns that into the batch response.
+  const { batchItemFailures } = await processStreamBatch(records, async (record) => {
+    if (unarchived.has(record)) throw new Error('the batch archive write failed');
+  });
+  report.batchItemFailures = batchItemFailures;
+  return report;
+}
+
+/** Writes the removals as one staging object; returns the records left unarchived (all of them, when the write failed). */
+async function writeRemovals(
+  archive: HistoryArchive,
+  removals: { record: StreamRecord; execution: ExecutionRecord }[],
+  report: StreamBatchReport,
+  log: Logger,
+): Promise<Set<StreamRecord>> {
+  if (removals.length === 0) return new Set();
   try {
     report.archived = await archiveRemovals(archive, {
       removedAt: removals.map(removedAt).reduce((a, b) => Math.min(a, b)),
       executions: removals.map((r) => r.execution),
     });
     report.objects = 1;
+    return new Set();
   } catch (error) {
     log.error('archive write failed; the batch will be retried', {
       records: removals.length,
       error: String(error),
     });
-    report.batchItemFailures = removals.map((r) => ({ itemIdentifier: r.record.dynamodb.SequenceNumber }));
+    return new Set(removals.map((r) => r.record));
   }
-  return report;
 }
 
 /**
  * When the item left the table (epoch ms): the stream's `ApproximateCreationDateTime` (seconds), else
  * its TTL instant — both part of the record, so a redelivered batch names the same staging partition.
  */
-function removedAt(removal: { record: StreamRecord; execution: ExecutionItem }): number {
+function removedAt(removal: { record: StreamRecord; execution: ExecutionRecord }): number {
   const seconds = removal.record.dynamodb.ApproximateCreationDateTime ?? removal.execution.expiresAt ?? 0;
   return seconds * 1000;
 }

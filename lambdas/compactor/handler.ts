@@ -1,14 +1,10 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { S3Client } from '@aws-sdk/client-s3';
-import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { ArchiveCompactor } from '../adapters/archive-compactor.js';
 import { S3ArchiveStore } from '../adapters/s3-archive-store.js';
-import { ENV } from '../shared/config.js';
-import { logger, metrics, serviceLogger, tracer } from '../shared/lambda-context.js';
+import { ENV, requiredEnv } from '../composition/config.js';
+import { instrumented, logger, metrics, serviceLogger } from '../composition/lambda-context.js';
 
 /**
  * Time left unused at the end of an invocation: a shard starts only before it, so the last one
@@ -19,8 +15,7 @@ export const SHARD_START_MARGIN_MS = 5 * 60_000;
 let compactor: ArchiveCompactor | undefined;
 
 function archiveCompactor(): ArchiveCompactor {
-  const bucket = process.env[ENV.archiveBucket];
-  if (!bucket) throw new Error(`environment variable ${ENV.archiveBucket} is required`);
+  const bucket = requiredEnv(ENV.archiveBucket);
   compactor ??= new ArchiveCompactor(new S3ArchiveStore(new S3Client({}), bucket), {
     clock: { now: () => Date.now() },
     log: serviceLogger,
@@ -49,7 +44,4 @@ async function compact(_event: unknown, context: Context) {
   return { compacted: report.compacted, pending: report.pending };
 }
 
-export const handler = middy(compact)
-  .use(captureLambdaHandler(tracer, { captureResponse: false }))
-  .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics));
+export const handler = instrumented(compact);

@@ -91,10 +91,16 @@ export function roleSessionName(executionId: string): string {
 }
 
 /** FIFO queues and topics: the group as given, the execution id as deduplication id. */
-function fifoFields(groupId: string | undefined, fifo: boolean, context: DeliveryContext) {
+/**
+ * What an SQS message or an SNS publish carries besides its body: the run's context as message
+ * attributes and, for a FIFO queue or topic (its URL or ARN ends in `.fifo`), the message group and
+ * the execution id as deduplication id.
+ */
+function messageFields(destination: string, groupId: string | undefined, context: DeliveryContext) {
   return {
+    MessageAttributes: schedulerAttributes(context),
     ...(groupId !== undefined ? { MessageGroupId: groupId } : {}),
-    ...(fifo ? { MessageDeduplicationId: context.executionId } : {}),
+    ...(destination.endsWith('.fifo') ? { MessageDeduplicationId: context.executionId } : {}),
   };
 }
 
@@ -122,19 +128,16 @@ export function awsCallFor(
           ClientContext: Buffer.from(JSON.stringify({ custom: { scheduler: metadata } })).toString('base64'),
         },
       };
-    case 'sqs': {
-      const fifo = target.queueUrl.endsWith('.fifo');
+    case 'sqs':
       return {
         service: 'sqs',
         region: queueUrlRegion(target.queueUrl),
         input: {
           QueueUrl: target.queueUrl,
           MessageBody: fill(target.body),
-          MessageAttributes: schedulerAttributes(context),
-          ...fifoFields(target.messageGroupId, fifo, context),
+          ...messageFields(target.queueUrl, target.messageGroupId, context),
         },
       };
-    }
     case 'eventbridge': {
       const detail = JSON.parse(fill(target.detail)) as Record<string, unknown>;
       return {
@@ -163,8 +166,7 @@ export function awsCallFor(
           input: fill(target.input),
         },
       };
-    case 'sns': {
-      const fifo = target.topicArn.endsWith('.fifo');
+    case 'sns':
       return {
         service: 'sns',
         region: regionOf(target.topicArn),
@@ -172,11 +174,9 @@ export function awsCallFor(
           TopicArn: target.topicArn,
           Message: fill(target.message),
           ...(target.subject !== undefined ? { Subject: fill(target.subject) } : {}),
-          MessageAttributes: schedulerAttributes(context),
-          ...fifoFields(target.messageGroupId, fifo, context),
+          ...messageFields(target.topicArn, target.messageGroupId, context),
         },
       };
-    }
   }
 }
 

@@ -23,19 +23,6 @@ export function hourStart(hour: string): number {
   return Date.parse(`${hour}:00:00.000Z`);
 }
 
-/**
- * The `due` index partition a job's next run lives in. A run already in the past is
- * filed under the current hour so the watcher, which scans forward from its
- * watermark, still finds it.
- */
-export function dueBucketFor(nextRunAtMs: number, shard: number, nowMs: number): string {
-  return `${hourOf(Math.max(nextRunAtMs, nowMs))}#${shard}`;
-}
-
-export function dueKeyFor(nextRunAtIso: string, jobId: string): string {
-  return `${nextRunAtIso}#${jobId}`;
-}
-
 /** Hour buckets from `fromHour` to the hour of `untilMs`, inclusive, oldest first. */
 export function hoursBetween(fromHour: string, untilMs: number): string[] {
   const hours: string[] = [];

@@ -1,6 +1,6 @@
 /**
  * Typed domain errors. The API maps each one to a status code in one place
- * (lambdas/api/errors.ts); nothing below the handler builds HTTP responses.
+ * (toErrorResponse in lambdas/api/http.ts); nothing below the handler builds HTTP responses.
  */
 export interface ErrorDetail {
   path: string;

@@ -1,6 +1,6 @@
 import type { ExecutionStatus } from '../../schemas/job.js';
-import type { ExecutionItem } from '../../schemas/stored.js';
-import type { ExecutionFilter } from './ports.js';
+import type { ExecutionRecord } from '../../schemas/records.js';
+import type { ExecutionFilter } from './ports/execution-store.js';
 import { HOUR, iso, ms } from './time.js';
 
 /**
@@ -28,7 +28,7 @@ export interface HistorySlice<T extends HistoryEntry> {
 export const EMPTY_SLICE: HistorySlice<never> = { items: [], completeTo: null };
 
 /** Past its hot retention: readers ignore it even while DynamoDB's TTL (up to ~48 h late) has not removed it. */
-export function isExpired(item: ExecutionItem, now: number): boolean {
+export function isExpired(item: ExecutionRecord, now: number): boolean {
   return item.expiresAt !== undefined && item.expiresAt * 1000 <= now;
 }
 

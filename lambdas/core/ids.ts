@@ -10,9 +10,15 @@ export function executionIdFor(jobId: string, scheduledAtIso: string): string {
   return `${jobId}:${scheduledAtIso}`;
 }
 
-export function jobIdOfExecution(executionId: string): string {
+/** The job and scheduled instant an execution id names, or null for an id that is not `<jobId>:<ISO instant>`. */
+export function scheduledRunOf(executionId: string): { jobId: string; scheduledAt: string } | null {
   const at = executionId.indexOf(':');
-  return at < 0 ? executionId : executionId.slice(0, at);
+  if (at <= 0) return null;
+  const jobId = executionId.slice(0, at);
+  const scheduledAt = executionId.slice(at + 1);
+  if (executionIdFor(jobId, scheduledAt) !== executionId || Number.isNaN(Date.parse(scheduledAt)))
+    return null;
+  return { jobId, scheduledAt };
 }
 
 /** A lease owner name unique enough to tell two executors apart. */

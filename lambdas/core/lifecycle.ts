@@ -1,8 +1,9 @@
-import type { JobPatch } from '../../schemas/job.js';
+import type { ExecutionStatus, JobPatch, JobStatus } from '../../schemas/job.js';
 import type { RunMessage } from '../../schemas/messages.js';
-import type { JobItem } from '../../schemas/stored.js';
+import type { JobRecord } from '../../schemas/records.js';
 import { VersionConflict } from './errors.js';
 import { onceInstant, rateAnchorFor } from './schedule.js';
+import { assertJobTransition } from './states.js';
 import { iso, ms } from './time.js';
 
 /**
@@ -16,7 +17,10 @@ export const RESUME_LOOKBACK_MS = 5_000;
 export type VersionMatch = { any: true } | { versions: readonly number[] };
 
 /** Throws VersionConflict (412) when the job's version is not one `If-Match` named. */
-export function checkVersion(job: Pick<JobItem, 'jobId' | 'version'>, match: VersionMatch | undefined): void {
+export function checkVersion(
+  job: Pick<JobRecord, 'jobId' | 'version'>,
+  match: VersionMatch | undefined,
+): void {
   if (match === undefined || 'any' in match) return;
   if (match.versions.includes(job.version)) return;
   const wanted = match.versions.length === 0 ? 'what If-Match names' : match.versions.join(' or ');
@@ -39,7 +43,10 @@ export function canonicalJson(value: unknown): string {
  * The job with a PATCH applied: each given field replaces the stored one; `null` removes an optional
  * one. Returns the fields that really changed (a field sent with its current value is no change).
  */
-export function applyJobPatch(job: JobItem, patch: JobPatch): { job: JobItem; changed: Set<keyof JobPatch> } {
+export function applyJobPatch(
+  job: JobRecord,
+  patch: JobPatch,
+): { job: JobRecord; changed: Set<keyof JobPatch> } {
   const changed = new Set<keyof JobPatch>();
   const next: Record<string, unknown> = { ...job };
   for (const [field, value] of Object.entries(patch) as [keyof JobPatch, unknown][]) {
@@ -54,7 +61,7 @@ export function applyJobPatch(job: JobItem, patch: JobPatch): { job: JobItem; ch
     }
     changed.add(field);
   }
-  return { job: next as JobItem, changed };
+  return { job: next as JobRecord, changed };
 }
 
 /**
@@ -62,7 +69,7 @@ export function applyJobPatch(job: JobItem, patch: JobPatch): { job: JobItem; ch
  * create), the change is stamped, and `enqueuedThrough` — which named runs of the old schedule —
  * goes, so restart recovery never re-sends old runs as if they were the new schedule's.
  */
-export function withScheduleChange(job: JobItem, now: number): JobItem {
+export function withScheduleChange(job: JobRecord, now: number): JobRecord {
   const { anchorAt: _a, enqueuedThrough: _e, ...rest } = job;
   const anchorAt = rateAnchorFor(job.schedule, now);
   return {
@@ -78,7 +85,7 @@ export function withScheduleChange(job: JobItem, now: number): JobItem {
  * the executor drops those of an older one (isRunOfCurrentPlan). Other changes (a name, the target)
  * leave the plan, and the runs queued under it, alone.
  */
-export function withNewPlan<J extends Pick<JobItem, 'planRev'>>(job: J): J {
+export function withNewPlan<J extends Pick<JobRecord, 'planRev'>>(job: J): J {
   return { ...job, planRev: (job.planRev ?? 0) + 1 };
 }
 
@@ -88,7 +95,7 @@ export function withNewPlan<J extends Pick<JobItem, 'planRev'>>(job: J): J {
  * retries (attempt > 1: the run was already under way) are not plans of the schedule and pass.
  */
 export function isRunOfCurrentPlan(
-  job: Pick<JobItem, 'planRev'>,
+  job: Pick<JobRecord, 'planRev'>,
   message: Pick<RunMessage, 'trigger' | 'attempt' | 'plan'>,
 ): boolean {
   if (message.trigger !== 'schedule' || message.attempt > 1) return true;
@@ -99,7 +106,7 @@ export function isRunOfCurrentPlan(
  * Where resume starts counting runs as missed: the pause (minus the look-back above), or the
  * schedule change if the schedule was changed while paused (the old schedule's runs are gone).
  */
-export function missedSince(job: Pick<JobItem, 'pausedAt' | 'scheduleChangedAt' | 'updatedAt'>): number {
+export function missedSince(job: Pick<JobRecord, 'pausedAt' | 'scheduleChangedAt' | 'updatedAt'>): number {
   const pausedAt = ms(job.pausedAt ?? job.updatedAt);
   const changedAt = job.scheduleChangedAt === undefined ? null : ms(job.scheduleChangedAt);
   return changedAt !== null && changedAt >= pausedAt ? changedAt : pausedAt - RESUME_LOOKBACK_MS;
@@ -110,10 +117,26 @@ export function missedSince(job: Pick<JobItem, 'pausedAt' | 'scheduleChangedAt' 
  * its schedule was set, as firstRunAt computed it then.
  */
 export function oneTimeRunAt(
-  job: Pick<JobItem, 'schedule' | 'createdAt' | 'scheduleChangedAt'>,
+  job: Pick<JobRecord, 'schedule' | 'createdAt' | 'scheduleChangedAt'>,
 ): number | null {
   const setAt = ms(job.scheduleChangedAt ?? job.createdAt);
   if (job.schedule.type === 'once') return Math.max(onceInstant(job.schedule), setAt);
   if (job.schedule.type === 'immediate') return setAt;
   return null;
+}
+
+/** The job in status `to`, if the state table allows the change (InvalidState otherwise). */
+export function withStatus<J extends Pick<JobRecord, 'jobId' | 'status'>>(job: J, to: JobStatus): J {
+  assertJobTransition(job.jobId, job.status, to);
+  return { ...job, status: to };
+}
+
+/**
+ * The job ended by the last run of its schedule, at `now`: a one-time job whose run did not succeed
+ * (nor was skipped) `failed`, every other `completed`.
+ */
+export function finishedJob(job: JobRecord, lastRun: ExecutionStatus, now: number): JobRecord {
+  const oneTime = job.schedule.type === 'once' || job.schedule.type === 'immediate';
+  const status = oneTime && lastRun !== 'succeeded' && lastRun !== 'skipped' ? 'failed' : 'completed';
+  return { ...withStatus(job, status), version: job.version + 1, updatedAt: iso(now) };
 }

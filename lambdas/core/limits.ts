@@ -1,28 +1,7 @@
 /**
- * Per-tenant limits (docs/security.md, "Limits"): the ports their counters live behind and the pure
- * arithmetic of the rate limits. Time is a parameter.
+ * Per-tenant limits (docs/security.md, "Limits"): the pure arithmetic of the rate limits (their
+ * counters are ports: ports/tenant-job-counter.ts, ports/execution-window-counter.ts). Time is a parameter.
  */
-
-/** How many active and paused jobs each tenant holds, kept next to the jobs (an item per tenant). */
-export interface TenantJobCounter {
-  /** Adds one when the count is below `max`; otherwise reports when the count was last recounted. */
-  tryIncrement(
-    tenant: string,
-    max: number,
-  ): Promise<{ ok: true } | { ok: false; recountedAt: number | null }>;
-  /** Takes one away (not below zero). */
-  decrement(tenant: string): Promise<void>;
-  /** Replaces the count with an exact recount made at `at`. */
-  reset(tenant: string, count: number, at: number): Promise<void>;
-}
-
-/**
- * Executions per tenant and minute, shared by every executor. `tryTake` adds `amount` to the
- * tenant's count for `window` when the sum stays within `cap` and says whether it did.
- */
-export interface ExecutionWindowCounter {
-  tryTake(tenant: string, window: number, amount: number, cap: number): Promise<boolean>;
-}
 
 export const WINDOW_MS = 60_000;
 

@@ -29,3 +29,18 @@ export function verifySignature(
     return expected.length === given.length && timingSafeEqual(Buffer.from(expected), Buffer.from(given));
   });
 }
+
+/** `tenant=secret1|secret2,other=secret` */
+export function parseSigningSecrets(value: string | undefined): Record<string, string[]> {
+  const result: Record<string, string[]> = {};
+  for (const pair of (value ?? '').split(',').filter(Boolean)) {
+    const at = pair.indexOf('=');
+    if (at <= 0) continue;
+    result[pair.slice(0, at).trim()] = pair
+      .slice(at + 1)
+      .split('|')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  }
+  return result;
+}

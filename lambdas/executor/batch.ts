@@ -1,71 +1,70 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Priority } from '../../schemas/job.js';
 import { RunMessage } from '../../schemas/messages.js';
-import type { RunQueue, VisibilityChange } from '../core/ports.js';
-import type { Logger } from '../services/deps.js';
-import type { ExecuteService, RunOutcome } from '../services/execute-service.js';
-import { receiveCountOf, redeliveryDelaySeconds } from '../shared/redelivery.js';
+import { failedRecords, parseBody, processSqsBatch, UnparseableMessage } from '../batch/partial-batch.js';
+import { receiveCountOf, redeliveryDelaySeconds } from '../batch/redelivery.js';
+import type { Logger } from '../core/ports/logger.js';
+import type { RunQueue, VisibilityChange } from '../core/ports/run-queue.js';
+import type { ExecutorService, RunOutcome } from '../services/executor/executor-service.js';
 import { RUN_REDELIVERY } from './redelivery.js';
 
-/** Where failed runs go back to: the run queues, known by URL. */
+/** Where failed runs go back to: the run queues, known by URL, and how soon each comes back. */
 export interface RunHandBack {
   queue: RunQueue;
   queueUrls: Readonly<Record<Priority, string>>;
+  /** Seconds until SQS redelivers a failed record; default RUN_REDELIVERY's delay for its receive count. */
+  delaySeconds?: (record: SQSRecord, error: unknown) => number;
 }
 
 /**
- * Processes an SQS batch concurrently and reports only the records that failed, so SQS
- * redelivers those alone. A body that does not parse is reported as failed too: after the
+ * Processes an SQS batch of run messages concurrently and reports only the records that failed, so
+ * SQS redelivers those alone. A body that does not parse is reported as failed too: after the
  * queue's maxReceiveCount it lands in the DLQ, counted, never silently dropped.
  *
- * With `handBack`, each failed record's visibility is first shortened to RUN_REDELIVERY's delay
- * for its receive count, so it comes back in seconds rather than after the queue's visibility
+ * With `handBack`, each failed record's visibility is first shortened (RUN_REDELIVERY's delay for
+ * its receive count), so it comes back in seconds rather than after the queue's visibility
  * timeout (the lease of a live run, a quarter of an hour).
  */
 export async function processRunBatch(
   event: SQSEvent,
-  service: ExecuteService,
+  service: Pick<ExecutorService, 'handle'>,
   log: Logger,
   onOutcome: (outcome: RunOutcome | 'unparseable') => void = () => {},
   handBack?: RunHandBack,
 ): Promise<SQSBatchResponse> {
-  const results = await Promise.allSettled(
-    event.Records.map(async (record) => {
-      let body: unknown;
-      try {
-        body = JSON.parse(record.body);
-      } catch {
-        body = undefined;
-      }
-      const parsed = RunMessage.safeParse(body);
-      if (!parsed.success) {
+  const errors = new Map<string, unknown>();
+  const response = await processSqsBatch(event, async (record) => {
+    try {
+      onOutcome(await service.handle(parseBody(record, RunMessage)));
+    } catch (error) {
+      errors.set(record.messageId, error);
+      if (error instanceof UnparseableMessage) {
         onOutcome('unparseable');
         log.error('run message does not parse; leaving it for the DLQ', { messageId: record.messageId });
-        throw new Error('unparseable run message');
+      } else {
+        log.error('run failed; SQS will redeliver it', { messageId: record.messageId, error: String(error) });
       }
-      onOutcome(await service.handle(parsed.data));
-    }),
-  );
-  const failed = event.Records.filter((record, i) => {
-    const result = results[i];
-    if (result?.status !== 'rejected') return false;
-    if (!(result.reason instanceof Error && result.reason.message === 'unparseable run message')) {
-      log.error('run failed; SQS will redeliver it', {
-        messageId: record.messageId,
-        error: String(result.reason),
-      });
+      throw error;
     }
-    return true;
   });
-  if (handBack && failed.length > 0) await handBackSoon(failed, handBack, log);
-  return { batchItemFailures: failed.map((record) => ({ itemIdentifier: record.messageId })) };
+  const failed = failedRecords(event, response);
+  if (handBack && failed.length > 0) await handBackSoon(failed, errors, handBack, log);
+  return response;
 }
 
-async function handBackSoon(records: SQSRecord[], handBack: RunHandBack, log: Logger): Promise<void> {
+async function handBackSoon(
+  records: SQSRecord[],
+  errors: Map<string, unknown>,
+  handBack: RunHandBack,
+  log: Logger,
+): Promise<void> {
+  const delayOf =
+    handBack.delaySeconds ??
+    ((record: SQSRecord) => redeliveryDelaySeconds(RUN_REDELIVERY, receiveCountOf(record)));
   const changes = records.flatMap((record): VisibilityChange[] => {
     const priority = priorityOfQueueArn(record.eventSourceARN, handBack.queueUrls);
     if (!priority) return [];
-    const visibilitySeconds = redeliveryDelaySeconds(RUN_REDELIVERY, receiveCountOf(record));
+    const visibilitySeconds = delayOf(record, errors.get(record.messageId));
     return [{ priority, receiptHandle: record.receiptHandle, visibilitySeconds }];
   });
   try {

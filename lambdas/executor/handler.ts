@@ -1,25 +1,13 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import middy from '@middy/core';
 import type { SQSEvent } from 'aws-lambda';
+import { configFromEnv } from '../composition/config.js';
+import { instrumented, lambdaDeps, metrics, serviceLogger } from '../composition/lambda-context.js';
+import { withLatenessMetric } from '../composition/metric-listeners.js';
 import { newOwnerId } from '../core/ids.js';
-import { ExecuteService } from '../services/execute-service.js';
-import { configFromEnv } from '../shared/config.js';
-import {
-  lambdaDeps,
-  lambdaSigningKeys,
-  logger,
-  metrics,
-  serviceLogger,
-  tracer,
-} from '../shared/lambda-context.js';
-import { refreshSigningSecrets } from '../shared/signing-secrets.js';
+import { ExecutorService } from '../services/executor/executor-service.js';
 import { processRunBatch, type RunHandBack } from './batch.js';
-import { withLatenessMetric } from './lateness-metric.js';
 
-let service: ExecuteService | undefined;
+let service: ExecutorService | undefined;
 let handBack: RunHandBack | undefined;
 
 async function execute(event: SQSEvent) {
@@ -28,15 +16,11 @@ async function execute(event: SQSEvent) {
     deps.events = withLatenessMetric(deps.events, (lateByMs) =>
       metrics.addMetric('StartLatenessMs', MetricUnit.Milliseconds, lateByMs),
     );
-    service = new ExecuteService(deps, newOwnerId(Math.random));
+    service = new ExecutorService(deps, newOwnerId(Math.random));
     handBack = { queue: deps.queue, queueUrls: configFromEnv().runQueues };
   }
   // Outcomes are counted where executions end (lambda-context.ts), not per message here.
   return processRunBatch(event, service, serviceLogger, undefined, handBack);
 }
 
-export const handler = middy(execute)
-  .use(captureLambdaHandler(tracer, { captureResponse: false }))
-  .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics))
-  .use(refreshSigningSecrets(lambdaSigningKeys));
+export const handler = instrumented(execute, { signing: true });

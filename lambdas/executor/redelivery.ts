@@ -1,4 +1,4 @@
-import type { RedeliveryPolicy } from '../shared/redelivery.js';
+import type { RedeliveryPolicy } from '../batch/redelivery.js';
 
 /**
  * A run the executor could not handle (a store or queue error; a target's failure is an attempt,

@@ -1,24 +1,13 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
-import middy from '@middy/core';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { SesEmailSender } from '../adapters/ses-email-sender.js';
-import type { EmailSender } from '../core/ports.js';
-import { NotifierService } from '../services/notifier-service.js';
-import { ENV } from '../shared/config.js';
-import {
-  lambdaDeps,
-  lambdaSigningKeys,
-  logger,
-  metrics,
-  serviceLogger,
-  tracer,
-} from '../shared/lambda-context.js';
-import { refreshSigningSecrets } from '../shared/signing-secrets.js';
+import { redeliverLater } from '../adapters/sqs-visibility.js';
+import { ENV, requiredEnv } from '../composition/config.js';
+import { instrumented, lambdaDeps, metrics, serviceLogger } from '../composition/lambda-context.js';
+import type { EmailSender } from '../core/ports/email-sender.js';
+import { NotifierService } from '../services/notifications/notifier-service.js';
 import { processNotificationBatch } from './batch.js';
 
 const METRIC_OF = {
@@ -29,12 +18,6 @@ const METRIC_OF = {
 
 let service: NotifierService | undefined;
 const sqs = new SQSClient({});
-
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`environment variable ${name} is required`);
-  return value;
-}
 
 /** Without a sender address the deployment has no email: such deliveries fail (and end in the DLQ), webhooks go on. */
 function emailSender(): EmailSender {
@@ -64,24 +47,11 @@ function notifier(): NotifierService {
 
 /** Notifications queue -> webhooks and SES; the event source mapping reports batch item failures. */
 async function notify(event: SQSEvent) {
-  const queueUrl = required(ENV.notificationsQueue);
   return processNotificationBatch(event, notifier(), {
     log: serviceLogger,
-    retryLater: async (record, delaySeconds) => {
-      await sqs.send(
-        new ChangeMessageVisibilityCommand({
-          QueueUrl: queueUrl,
-          ReceiptHandle: record.receiptHandle,
-          VisibilityTimeout: delaySeconds,
-        }),
-      );
-    },
+    retryLater: redeliverLater(sqs, requiredEnv(ENV.notificationsQueue)),
     onOutcome: (outcome) => metrics.addMetric(METRIC_OF[outcome], MetricUnit.Count, 1),
   });
 }
 
-export const handler = middy(notify)
-  .use(captureLambdaHandler(tracer, { captureResponse: false }))
-  .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics))
-  .use(refreshSigningSecrets(lambdaSigningKeys));
+export const handler = instrumented(notify, { signing: true });

@@ -1,4 +1,4 @@
-import type { RedeliveryPolicy } from '../shared/redelivery.js';
+import type { RedeliveryPolicy } from '../batch/redelivery.js';
 
 /**
  * A notification its receiver did not take is tried again after 5, 10, 20, 40, 80, 160 s, then

@@ -2,8 +2,10 @@ import type { JobDefinition } from '../../schemas/job.js';
 import { awsTargetProblems, DEFAULT_TARGET_ROLE_PATTERN, type TargetRolePolicy } from '../core/aws-arns.js';
 import type { ErrorDetail } from '../core/errors.js';
 import { JobLimitReached, TargetNotAllowed } from '../core/errors.js';
-import { type ExecutionWindowCounter, type TenantJobCounter, WINDOW_MS, windowOf } from '../core/limits.js';
-import type { JobStore } from '../core/ports.js';
+import { WINDOW_MS, windowOf } from '../core/limits.js';
+import type { ExecutionWindowCounter } from '../core/ports/execution-window-counter.js';
+import type { JobStore } from '../core/ports/job-store.js';
+import type { TenantJobCounter } from '../core/ports/tenant-job-counter.js';
 import { checkTargetUrl, EMPTY_ALLOWLIST, type TargetAllowlist } from '../core/ssrf.js';
 
 /** What a deployment lets each tenant do (docs/security.md). Absent parts impose nothing but the SSRF rules. */
@@ -139,24 +141,5 @@ export class ExecutionGate {
 
   private forgetOldWindows(window: number): void {
     for (const [tenant, entry] of this.held) if (entry.window !== window) this.held.delete(tenant);
-  }
-}
-
-/** The counter of one process: exact when one process runs every executor (the local runtime). */
-export class MemoryExecutionWindowCounter implements ExecutionWindowCounter {
-  private readonly used = new Map<string, number>();
-  private window = -1;
-
-  async tryTake(tenant: string, window: number, amount: number, cap: number): Promise<boolean> {
-    if (window !== this.window) {
-      // Only the current minute matters; earlier ones are forgotten wholesale.
-      if (window > this.window) this.used.clear();
-      this.window = Math.max(window, this.window);
-    }
-    if (window < this.window) return false;
-    const now = this.used.get(tenant) ?? 0;
-    if (now + amount > cap) return false;
-    this.used.set(tenant, now + amount);
-    return true;
   }
 }

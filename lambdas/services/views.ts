@@ -1,6 +1,6 @@
 import type { Execution } from '../../schemas/execution.js';
 import type { Job } from '../../schemas/job.js';
-import type { ExecutionItem, JobItem } from '../../schemas/stored.js';
+import type { ExecutionRecord, JobRecord } from '../../schemas/records.js';
 import { redactHeaders } from '../core/redaction.js';
 import { firstRunAt } from '../core/schedule.js';
 import { iso, ms } from '../core/time.js';
@@ -10,7 +10,7 @@ import { iso, ms } from '../core/time.js';
  * already handed to the queue (through `enqueuedThrough`, up to the look-ahead) come before it: a
  * once-job created 10 s ahead must not read "no next run" while its run waits on the queue.
  */
-export function upcomingRunOf(item: JobItem, now: number): string | null {
+export function upcomingRunOf(item: JobRecord, now: number): string | null {
   if (item.status === 'active' && item.enqueuedThrough !== undefined && ms(item.enqueuedThrough) >= now) {
     const first = firstRunAt(item.schedule, now, item.anchorAt ? ms(item.anchorAt) : undefined);
     if (first !== null && first <= ms(item.enqueuedThrough)) return iso(first);
@@ -19,7 +19,7 @@ export function upcomingRunOf(item: JobItem, now: number): string | null {
 }
 
 /** The public Job resource of a stored job. */
-export function jobView(item: JobItem, lastRun: ExecutionItem | null, now: number): Job {
+export function jobView(item: JobRecord, lastRun: ExecutionRecord | null, now: number): Job {
   return {
     id: item.jobId,
     name: item.name ?? null,
@@ -50,8 +50,17 @@ export function jobView(item: JobItem, lastRun: ExecutionItem | null, now: numbe
   };
 }
 
+/** When an execution started and finished, and how late it started: null where it has not. */
+export function timesOf(item: ExecutionRecord): Pick<Execution, 'startedAt' | 'finishedAt' | 'lateByMs'> {
+  return {
+    startedAt: item.startedAt ?? null,
+    finishedAt: item.finishedAt ?? null,
+    lateByMs: item.lateByMs ?? null,
+  };
+}
+
 /** The public Execution resource of a stored execution. */
-export function executionView(item: ExecutionItem): Execution {
+export function executionView(item: ExecutionRecord): Execution {
   return {
     executionId: item.executionId,
     jobId: item.jobId,
@@ -59,9 +68,7 @@ export function executionView(item: ExecutionItem): Execution {
     trigger: item.trigger,
     status: item.status,
     attempts: item.attempts,
-    startedAt: item.startedAt ?? null,
-    finishedAt: item.finishedAt ?? null,
-    lateByMs: item.lateByMs ?? null,
+    ...timesOf(item),
     ...(item.nextAttemptAt ? { nextAttemptAt: item.nextAttemptAt } : {}),
     ...(item.reason ? { reason: item.reason } : {}),
   };

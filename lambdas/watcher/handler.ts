@@ -1,24 +1,17 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import middy from '@middy/core';
 import { z } from 'zod';
-import { WatchService } from '../services/watch-service.js';
-import { lambdaDeps, logger, metrics, tracer } from '../shared/lambda-context.js';
+import { instrumented, lambdaDeps, logger, metrics } from '../composition/lambda-context.js';
+import { WatcherService } from '../services/watcher/watcher-service.js';
 
 /** EventBridge Scheduler invokes one watcher per shard with `{"shard": n}`. */
 export const WatcherEvent = z.object({ shard: z.number().int().min(0) });
 
 async function watch(event: unknown) {
   const { shard } = WatcherEvent.parse(event);
-  const report = await new WatchService(lambdaDeps()).watchShard(shard);
+  const report = await new WatcherService(lambdaDeps()).watchShard(shard);
   metrics.addMetric('DueRuns', MetricUnit.Count, report.runsEnqueued);
   logger.info('watcher tick', { ...report });
   return report;
 }
 
-export const handler = middy(watch)
-  .use(captureLambdaHandler(tracer, { captureResponse: false }))
-  .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics));
+export const handler = instrumented(watch);

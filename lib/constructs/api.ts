@@ -7,7 +7,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENV } from '../../lambdas/shared/config.js';
+import { ENV } from '../../lambdas/composition/config.js';
 import { grantCodeAccess } from './access.js';
 import type { ExecutionArchive } from './archive.js';
 import { SchedulerFunction } from './function.js';

@@ -1,7 +1,7 @@
 import { Aws } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import { ENV } from '../../lambdas/shared/config.js';
+import { ENV } from '../../lambdas/composition/config.js';
 import type { SchedulerQueues } from './queues.js';
 import type { SchedulerSettings } from './settings.js';
 
@@ -19,7 +19,7 @@ export function targetRolePatternOf(settings: SchedulerSettings): string {
 }
 
 /**
- * The configuration every handler reads (lambdas/shared/config.ts). Every function gets all of
+ * The configuration every handler reads (lambdas/composition/config.ts). Every function gets all of
  * it, so configFromEnv never fails on a missing name; what a function may *do* is its grants.
  */
 export function schedulerEnvironment(sources: EnvironmentSources): Record<string, string> {

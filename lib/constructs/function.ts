@@ -23,7 +23,7 @@ export interface SchedulerFunctionProps {
   /** Handler file, relative to the repository root (e.g. `lambdas/api/handler.ts`); it exports `handler`. */
   readonly entry: string;
   readonly description: string;
-  /** Configuration every handler reads (lambdas/shared/config.ts). */
+  /** Configuration every handler reads (lambdas/composition/config.ts). */
   readonly environment: Readonly<Record<string, string>>;
   /** @default Duration.seconds(30) */
   readonly timeout?: Duration;

@@ -4,7 +4,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENV } from '../../lambdas/shared/config.js';
+import { ENV } from '../../lambdas/composition/config.js';
 import { grantCodeAccess } from './access.js';
 import { SchedulerFunction } from './function.js';
 

@@ -1,6 +1,6 @@
 import type { Node } from 'constructs';
 import { assertRolePattern } from '../../lambdas/core/aws-arns.js';
-import { assertShardCount, MAX_SHARDS } from '../../lambdas/core/watcher-control.js';
+import { assertShardCount, MAX_SHARDS } from '../../lambdas/core/watcher-schedule.js';
 import type { Priority } from '../../schemas/job.js';
 
 /** Deployment settings: CDK context (cdk.json or `-c key=value`) over these defaults. */

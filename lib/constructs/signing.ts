@@ -2,7 +2,7 @@ import { type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { ENV } from '../../lambdas/shared/config.js';
+import { ENV } from '../../lambdas/composition/config.js';
 
 export interface SigningSecretProps {
   /** @default RemovalPolicy.RETAIN (targets verify with it) */
@@ -12,7 +12,7 @@ export interface SigningSecretProps {
 /**
  * The HMAC secret behind `X-Scheduler-Signature` on target calls and webhooks. Generated once and
  * kept in Secrets Manager; the functions that sign get only its ARN and read the value at run
- * time (cached for a few minutes, lambdas/shared/signing-secrets.ts), so the value is never in a
+ * time (cached for a few minutes, lambdas/adapters/secrets-manager-signing-keys.ts), so the value is never in a
  * template or a function's configuration, and a new value needs no deploy.
  *
  * The secret's value is `secret`, or `new|old` during a rotation (the first signs, all verify),

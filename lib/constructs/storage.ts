@@ -2,7 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { TABLES } from '../../lambdas/shared/config.js';
+import { TABLES } from '../../lambdas/adapters/dynamo-tables.js';
 
 /** Idempotency records and meta items of the Jobs table expire through it (epoch seconds). */
 const JOBS_TTL_ATTRIBUTE = 'expiresAt';
@@ -16,7 +16,7 @@ export interface SchedulerStorageProps {
 
 /**
  * The Jobs and Executions tables: on demand, point-in-time recovery, encrypted, and protected from
- * deletion while they are retained. Names of keys and indexes come from lambdas/shared/config.ts.
+ * deletion while they are retained. Names of keys and indexes come from lambdas/adapters/dynamo-tables.ts.
  */
 export class SchedulerStorage extends Construct {
   readonly jobsTable: dynamodb.Table;

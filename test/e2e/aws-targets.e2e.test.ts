@@ -7,10 +7,9 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_AWS } from '../../local/emulators.js';
 import { readOutbox } from '../../local/local-aws-targets.js';
-import type { LocalRuntime } from '../../local/runtime.js';
 import { CHROMIUM_PATH, hasChromium, launchChromium } from '../support/browser.js';
-import { API_KEY, apiClient, OTHER_KEY, startTestRuntime, tempDataDir } from '../support/runtime.js';
-import { type Sink, startSink, waitFor } from '../support/sink.js';
+import { API_KEY, apiClient, e2eRuntime, OTHER_KEY } from '../support/runtime.js';
+import { waitFor } from '../support/sink.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/scheduler-target-local';
 
@@ -18,35 +17,28 @@ const ROLE = 'arn:aws:iam::123456789012:role/scheduler-target-local';
 const received: Record<string, unknown> = {};
 
 describe('AWS-native targets on the local runtime', () => {
-  const data = tempDataDir();
-  let runtime: LocalRuntime;
-  let fn: Sink;
-  let api: ReturnType<typeof apiClient>;
-  let sqs: SQSClient;
-
-  beforeAll(async () => {
-    fn = await startSink();
-    runtime = await startTestRuntime(data.dir, {
+  const e2e = e2eRuntime({
+    runtime: (fn) => ({
       localFunctions: new Map([
         ['send-report', `${fn.url}/send-report`],
         ['arn:aws:lambda:us-east-1:123456789012:function:failing', `${fn.url}/failing`],
       ]),
-    });
-    api = apiClient(runtime.url);
-    sqs = new SQSClient({ ...LOCAL_AWS, endpoint: runtime.awsTargets.sqsEndpoint });
+    }),
+  });
+  let sqs: SQSClient;
+
+  beforeAll(async () => {
+    sqs = new SQSClient({ ...LOCAL_AWS, endpoint: e2e.runtime.awsTargets.sqsEndpoint });
   });
 
   afterAll(async () => {
-    await runtime?.stop();
-    await fn?.close();
-    data.remove();
     process.stdout.write(`local AWS targets received:\n${JSON.stringify(received, null, 2)}\n`);
   });
 
   async function finished(executionId: string) {
     return waitFor(
       async () => {
-        const res = await api('GET', `/v1/executions/${encodeURIComponent(executionId)}`);
+        const res = await e2e.api('GET', `/v1/executions/${encodeURIComponent(executionId)}`);
         return ['succeeded', 'failed', 'dead'].includes(res.body?.status) ? res.body : undefined;
       },
       8000,
@@ -57,7 +49,7 @@ describe('AWS-native targets on the local runtime', () => {
   it('sqs: sends the message to the embedded emulator, with the delivery metadata as attributes', async () => {
     // Prepare: a queue made with a plain SQS client, named in its AWS form.
     const { QueueUrl: ordersUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'orders' }));
-    const created = await api('POST', '/v1/jobs', {
+    const created = await e2e.api('POST', '/v1/jobs', {
       schedule: { type: 'immediate' },
       target: {
         type: 'sqs',
@@ -116,7 +108,7 @@ describe('AWS-native targets on the local runtime', () => {
   });
 
   it('sqs: a queue the emulator does not have fails the run for good', async () => {
-    const created = await api('POST', '/v1/jobs', {
+    const created = await e2e.api('POST', '/v1/jobs', {
       schedule: { type: 'immediate' },
       target: {
         type: 'sqs',
@@ -127,7 +119,7 @@ describe('AWS-native targets on the local runtime', () => {
     });
     const execution = await waitFor(
       async () => {
-        const page = await api('GET', `/v1/jobs/${created.body.id}/executions`);
+        const page = await e2e.api('GET', `/v1/jobs/${created.body.id}/executions`);
         const first = page.body.items[0];
         return first && ['failed', 'dead'].includes(first.status) ? first : undefined;
       },
@@ -141,12 +133,12 @@ describe('AWS-native targets on the local runtime', () => {
 
   it('lambda: POSTs the payload to the SCHEDULER_LOCAL_FUNCTIONS URL and keeps a RequestResponse answer', async () => {
     // Prepare
-    fn.respond((call) =>
+    e2e.sink.respond((call) =>
       call.path === '/failing'
         ? { status: 500, body: '{"errorMessage":"boom"}' }
         : { status: 200, body: '{"sent":true}' },
     );
-    const created = await api('POST', '/v1/jobs', {
+    const created = await e2e.api('POST', '/v1/jobs', {
       schedule: { type: 'immediate' },
       target: {
         type: 'lambda',
@@ -160,7 +152,7 @@ describe('AWS-native targets on the local runtime', () => {
 
     // Act
     const call = await waitFor(
-      () => fn.calls.find((c) => c.path === '/send-report'),
+      () => e2e.sink.calls.find((c) => c.path === '/send-report'),
       8000,
       'the function call',
     );
@@ -194,7 +186,7 @@ describe('AWS-native targets on the local runtime', () => {
   });
 
   it('lambda: a 5xx from the local function is a function error: failed, not retried', async () => {
-    const created = await api('POST', '/v1/jobs', {
+    const created = await e2e.api('POST', '/v1/jobs', {
       schedule: { type: 'immediate' },
       target: {
         type: 'lambda',
@@ -204,14 +196,18 @@ describe('AWS-native targets on the local runtime', () => {
       },
       retry: { maxAttempts: 3, initialDelaySeconds: 0 },
     });
-    const call = await waitFor(() => fn.calls.find((c) => c.path === '/failing'), 8000, 'the failing call');
+    const call = await waitFor(
+      () => e2e.sink.calls.find((c) => c.path === '/failing'),
+      8000,
+      'the failing call',
+    );
     const execution = await finished(call.headers['x-scheduler-execution-id'] as string);
     expect(execution.status).toBe('failed');
     expect(execution.attempts).toHaveLength(1);
     expect(execution.attempts[0].error).toBe(
       'permanent: lambda FunctionError Unhandled: {"errorMessage":"boom"}',
     );
-    expect(fn.calls.filter((c) => c.path === '/failing')).toHaveLength(1);
+    expect(e2e.sink.calls.filter((c) => c.path === '/failing')).toHaveLength(1);
     expect(created.body.id).toBeDefined();
   });
 
@@ -250,12 +246,12 @@ describe('AWS-native targets on the local runtime', () => {
     '%s: writes a JSON line to the outbox and shows it to its tenant only',
     async (type, target, idField) => {
       // Act
-      const created = await api('POST', '/v1/jobs', {
+      const created = await e2e.api('POST', '/v1/jobs', {
         schedule: { type: 'immediate' },
         target: { ...target, roleArn: ROLE },
       });
       expect(created.status).toBe(201);
-      const file = `${runtime.awsTargets.outbox}/${type}.jsonl`;
+      const file = `${e2e.runtime.awsTargets.outbox}/${type}.jsonl`;
       const entry = await waitFor(
         () => readOutbox(file).find((e) => e.executionId.startsWith(`${created.body.id}:`)),
         8000,
@@ -267,11 +263,11 @@ describe('AWS-native targets on the local runtime', () => {
       expect(JSON.stringify(entry.input)).toContain(entry.executionId);
       const execution = await finished(entry.executionId);
       expect(execution.attempts[0].response[idField]).toBe(entry.response[idField]);
-      const shown = await api('GET', '/local/aws-outbox');
+      const shown = await e2e.api('GET', '/local/aws-outbox');
       expect(shown.body.items.some((i: { executionId: string }) => i.executionId === entry.executionId)).toBe(
         true,
       );
-      const other = await apiClient(runtime.url, OTHER_KEY)('GET', '/local/aws-outbox');
+      const other = await apiClient(e2e.runtime.url, OTHER_KEY)('GET', '/local/aws-outbox');
       expect(other.body.items).toEqual([]);
       received[type] = entry;
     },
@@ -289,7 +285,7 @@ describe('AWS-native targets on the local runtime', () => {
       const page = await browser.newPage();
 
       // Act
-      await page.goto(`${runtime.url}/?key=${API_KEY}`);
+      await page.goto(`${e2e.runtime.url}/?key=${API_KEY}`);
 
       // Assess
       await page.waitForSelector('body[data-loaded="true"]', { timeout: 20_000 });
@@ -310,7 +306,7 @@ describe('AWS-native targets on the local runtime', () => {
   });
 
   it('refuses a role outside the pattern locally too (checked, never assumed)', async () => {
-    const res = await api('POST', '/v1/jobs', {
+    const res = await e2e.api('POST', '/v1/jobs', {
       schedule: { type: 'immediate' },
       target: {
         type: 'sns',

@@ -4,15 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Io } from '../../cli/context.js';
 import { EXIT } from '../../cli/exit-codes.js';
 import { runCli } from '../../cli/run.js';
 import { SchedulerClient } from '../../client/index.js';
-import type { LocalRuntime } from '../../local/runtime.js';
 import { closedPort } from '../support/ports.js';
-import { API_KEY, OTHER_KEY, startTestRuntime, tempDataDir } from '../support/runtime.js';
-import { type Sink, startSink, waitFor } from '../support/sink.js';
+import { API_KEY, e2eRuntime, OTHER_KEY } from '../support/runtime.js';
+import { waitFor } from '../support/sink.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const run = promisify(execFile);
@@ -24,9 +23,10 @@ interface CliResult {
 }
 
 describe('scheduler CLI against the local runtime', () => {
-  const data = tempDataDir();
-  let runtime: LocalRuntime;
-  let sink: Sink;
+  const e2e = e2eRuntime({
+    runtime: { targetAllowlist: ['127.0.0.0/8', '::1'] },
+    respond: (call) => behaviours.get(call.path)?.() ?? { status: 200 },
+  });
   let client: SchedulerClient;
   const behaviours = new Map<string, () => { status: number; delayMs?: number }>();
 
@@ -45,7 +45,7 @@ describe('scheduler CLI against the local runtime', () => {
         stderr += text;
       },
       stderrIsTty: options.tty ?? false,
-      env: { SCHEDULER_ENDPOINT: runtime.url, SCHEDULER_API_KEY: API_KEY, ...options.env },
+      env: { SCHEDULER_ENDPOINT: e2e.runtime.url, SCHEDULER_API_KEY: API_KEY, ...options.env },
       readStdin: () => options.stdin ?? '',
       now: Date.now,
     };
@@ -62,16 +62,7 @@ describe('scheduler CLI against the local runtime', () => {
   }
 
   beforeAll(async () => {
-    sink = await startSink();
-    sink.respond((call) => behaviours.get(call.path)?.() ?? { status: 200 });
-    runtime = await startTestRuntime(data.dir, { targetAllowlist: ['127.0.0.0/8', '::1'] });
-    client = new SchedulerClient({ endpoint: runtime.url, apiKey: API_KEY });
-  });
-
-  afterAll(async () => {
-    await runtime?.stop();
-    await sink?.close();
-    data.remove();
+    client = new SchedulerClient({ endpoint: e2e.runtime.url, apiKey: API_KEY });
   });
 
   it('creates a cron job from flags, shows it as a table, and as JSON with --json', async () => {
@@ -85,7 +76,7 @@ describe('scheduler CLI against the local runtime', () => {
       '--tz',
       'America/New_York',
       '--url',
-      `${sink.url}/report`,
+      `${e2e.sink.url}/report`,
       '--body',
       '{"report":"daily"}',
       '--header',
@@ -98,13 +89,13 @@ describe('scheduler CLI against the local runtime', () => {
     const id = /^created (job_\w+)/.exec(created.stdout)?.[1];
     expect(id).toBeDefined();
     expect(created.stdout).toMatch(/schedule: +cron "30 2 \* \* 1-5" America\/New_York/);
-    expect(created.stdout).toContain(`target:   POST ${sink.url}/report`);
+    expect(created.stdout).toContain(`target:   POST ${e2e.sink.url}/report`);
 
     const job = await client.getJob(id!);
     expect(job).toMatchObject({
       name: 'cli-report',
       schedule: { type: 'cron', expression: '30 2 * * 1-5', timezone: 'America/New_York' },
-      target: { url: `${sink.url}/report`, body: '{"report":"daily"}', headers: { 'x-team': 'data' } },
+      target: { url: `${e2e.sink.url}/report`, body: '{"report":"daily"}', headers: { 'x-team': 'data' } },
       retry: { maxAttempts: 5 },
     });
 
@@ -125,7 +116,7 @@ describe('scheduler CLI against the local runtime', () => {
     const file = JSON.stringify({
       name: 'from-file',
       schedule: { type: 'rate', everySeconds: 3600 },
-      target: { url: `${sink.url}/file`, method: 'PUT' },
+      target: { url: `${e2e.sink.url}/file`, method: 'PUT' },
       priority: 'low',
     });
     const out = await cli(['jobs', 'create', '--file', '-', '--name', 'from-flags', '--json'], {
@@ -140,7 +131,7 @@ describe('scheduler CLI against the local runtime', () => {
     const job = await client.createJob({
       name: 'cli-lifecycle',
       schedule: { type: 'cron', expression: '0 3 * * *' },
-      target: { url: `${sink.url}/a`, headers: { 'x-one': '1' } },
+      target: { url: `${e2e.sink.url}/a`, headers: { 'x-one': '1' } },
     });
     const patched = await cli(['jobs', 'patch', job.id, '--header', 'x-two=2', '--tz', 'Europe/Paris']);
     expect(patched.stderr).toBe('');
@@ -153,7 +144,7 @@ describe('scheduler CLI against the local runtime', () => {
     expect(await client.getJob(job.id)).toMatchObject({
       version: 2,
       schedule: { type: 'cron', expression: '0 3 * * *', timezone: 'Europe/Paris' },
-      target: { url: `${sink.url}/a`, headers: { 'x-one': '1', 'x-two': '2' } },
+      target: { url: `${e2e.sink.url}/a`, headers: { 'x-one': '1', 'x-two': '2' } },
     });
 
     // A new expression keeps the job's timezone.
@@ -184,7 +175,7 @@ describe('scheduler CLI against the local runtime', () => {
     const job = await client.createJob({
       name: 'cli-trigger',
       schedule: { type: 'cron', expression: '0 0 1 1 *' },
-      target: { url: `${sink.url}/triggered` },
+      target: { url: `${e2e.sink.url}/triggered` },
     });
     const triggered = await cli(['jobs', 'trigger', job.id]);
     expect(triggered.code).toBe(EXIT.ok);
@@ -217,10 +208,10 @@ describe('scheduler CLI against the local runtime', () => {
     behaviours.set('/slow', () => ({ status: 200, delayMs: 5000 }));
     const job = await client.createJob({
       schedule: { type: 'cron', expression: '0 0 1 1 *' },
-      target: { url: `${sink.url}/slow` },
+      target: { url: `${e2e.sink.url}/slow` },
     });
     const { executionId } = await client.triggerJob(job.id);
-    await waitFor(() => sink.calls.some((c) => c.path === '/slow'), 5000, 'the slow call to start');
+    await waitFor(() => e2e.sink.calls.some((c) => c.path === '/slow'), 5000, 'the slow call to start');
     const out = await cli(['runs', 'cancel', executionId]);
     expect(out.code).toBe(EXIT.ok);
     expect(out.stdout).toContain(`cancel requested for ${executionId}`);
@@ -236,7 +227,7 @@ describe('scheduler CLI against the local runtime', () => {
     behaviours.set('/flaky', () => ({ status: healthy ? 200 : 503 }));
     const job = await client.createJob({
       schedule: { type: 'cron', expression: '0 0 1 1 *' },
-      target: { url: `${sink.url}/flaky` },
+      target: { url: `${e2e.sink.url}/flaky` },
       retry: { maxAttempts: 2, initialDelaySeconds: 0.1, maxDelaySeconds: 1, jitter: 'none' },
     });
     const { executionId } = await client.triggerJob(job.id);
@@ -295,7 +286,7 @@ describe('scheduler CLI against the local runtime', () => {
         client.createJob({
           name: `cli-page-${i}`,
           schedule: { type: 'cron', expression: '0 0 1 1 *' },
-          target: { url: `${sink.url}/never` },
+          target: { url: `${e2e.sink.url}/never` },
         }),
       ),
     );
@@ -318,7 +309,7 @@ describe('scheduler CLI against the local runtime', () => {
     const port = await closedPort();
     const env = { SCHEDULER_ENDPOINT: `http://127.0.0.1:${port}`, SCHEDULER_API_KEY: 'wrong' };
     const viaFlags = await cli(
-      ['jobs', 'list', '--endpoint', runtime.url, '--api-key', OTHER_KEY, '--json'],
+      ['jobs', 'list', '--endpoint', e2e.runtime.url, '--api-key', OTHER_KEY, '--json'],
       {
         env,
       },
@@ -368,13 +359,13 @@ describe('scheduler CLI against the local runtime', () => {
 
       // The sink plays a broken API: every answer is a 503 (the client retries, then gives up).
       behaviours.set('/v1/jobs?limit=50', () => ({ status: 503 }));
-      const failing = await cli(['jobs', 'list'], { env: { SCHEDULER_ENDPOINT: sink.url } });
+      const failing = await cli(['jobs', 'list'], { env: { SCHEDULER_ENDPOINT: e2e.sink.url } });
       expect(failing.code).toBe(EXIT.unavailable);
       expect(failing.stderr).toBe('scheduler: http_503: HTTP 503: {}\n');
-      expect(sink.calls.filter((c) => c.path === '/v1/jobs?limit=50')).toHaveLength(4);
+      expect(e2e.sink.calls.filter((c) => c.path === '/v1/jobs?limit=50')).toHaveLength(4);
 
       // Something that is not the scheduler answers 200 with a body that is not a page.
-      const notTheApi = await cli(['runs', 'list', 'job_1'], { env: { SCHEDULER_ENDPOINT: sink.url } });
+      const notTheApi = await cli(['runs', 'list', 'job_1'], { env: { SCHEDULER_ENDPOINT: e2e.sink.url } });
       expect(notTheApi.code).toBe(EXIT.unavailable);
       expect(notTheApi.stderr).toMatch(/^scheduler: .*not a page of items.*\n$/);
     });
@@ -385,7 +376,7 @@ describe('scheduler CLI against the local runtime', () => {
       bin: Record<string, string>;
     };
     const bin = join(REPO, pkg.bin.scheduler!);
-    const env = { ...process.env, SCHEDULER_ENDPOINT: runtime.url, SCHEDULER_API_KEY: API_KEY };
+    const env = { ...process.env, SCHEDULER_ENDPOINT: e2e.runtime.url, SCHEDULER_API_KEY: API_KEY };
     // Executed directly, as npm's bin shim does: the shebang and the tsx loader must work without a build.
     const out = await run(bin, ['preview', '0 9 * * 1', '--count', '2', '--json'], { cwd: tmpdir(), env });
     expect(JSON.parse(out.stdout).runs).toHaveLength(2);

@@ -3,34 +3,26 @@ import { collect, SchedulerApiError, SchedulerClient, SchedulerNetworkError } fr
 import { openApiDocumentFor } from '../../lambdas/api/openapi.js';
 import type { LocalRuntime } from '../../local/runtime.js';
 import { closedPort } from '../support/ports.js';
-import { API_KEY, OTHER_KEY, startTestRuntime, tempDataDir } from '../support/runtime.js';
-import { type Sink, startSink, waitFor } from '../support/sink.js';
+import { API_KEY, e2eRuntime, OTHER_KEY, startTestRuntime, tempDataDir } from '../support/runtime.js';
+import { waitFor } from '../support/sink.js';
 
 describe('SchedulerClient against the local runtime', () => {
-  const data = tempDataDir();
-  let runtime: LocalRuntime;
-  let sink: Sink;
+  const e2e = e2eRuntime({
+    runtime: { targetAllowlist: ['127.0.0.0/8', '::1'] },
+    respond: (call) => behaviours.get(call.path)?.() ?? { status: 200 },
+  });
   let client: SchedulerClient;
   const behaviours = new Map<string, () => { status: number; delayMs?: number }>();
 
   beforeAll(async () => {
-    sink = await startSink();
-    sink.respond((call) => behaviours.get(call.path)?.() ?? { status: 200 });
-    runtime = await startTestRuntime(data.dir, { targetAllowlist: ['127.0.0.0/8', '::1'] });
-    client = new SchedulerClient({ endpoint: runtime.url, apiKey: API_KEY });
-  });
-
-  afterAll(async () => {
-    await runtime?.stop();
-    await sink?.close();
-    data.remove();
+    client = new SchedulerClient({ endpoint: e2e.runtime.url, apiKey: API_KEY });
   });
 
   it('creates, reads and cancels a job with the typed resource', async () => {
     const created = await client.createJob({
       name: 'client-cron',
       schedule: { type: 'cron', expression: '0 3 * * *', timezone: 'Europe/Paris' },
-      target: { url: `${sink.url}/never`, headers: { 'x-team': 'data' } },
+      target: { url: `${e2e.sink.url}/never`, headers: { 'x-team': 'data' } },
     });
     expect(created).toMatchObject({
       id: expect.stringMatching(/^job_/),
@@ -56,7 +48,7 @@ describe('SchedulerClient against the local runtime', () => {
         client.createJob({
           name,
           schedule: { type: 'cron', expression: '0 0 1 1 *' },
-          target: { url: `${sink.url}/never` },
+          target: { url: `${e2e.sink.url}/never` },
         }),
       ),
     );
@@ -74,7 +66,7 @@ describe('SchedulerClient against the local runtime', () => {
     const job = await client.createJob({
       name: 'client-trigger',
       schedule: { type: 'cron', expression: '0 0 1 1 *' },
-      target: { url: `${sink.url}/triggered` },
+      target: { url: `${e2e.sink.url}/triggered` },
     });
     const { executionId } = await client.triggerJob(job.id);
     expect(executionId.startsWith(`${job.id}:`)).toBe(true);
@@ -87,7 +79,7 @@ describe('SchedulerClient against the local runtime', () => {
       'the triggered run',
     );
     expect(done).toMatchObject({ trigger: 'manual', attempts: [{ attempt: 1, statusCode: 200 }] });
-    expect(sink.calls.filter((c) => c.path === '/triggered')).toHaveLength(1);
+    expect(e2e.sink.calls.filter((c) => c.path === '/triggered')).toHaveLength(1);
     const history = await collect(client.iterateExecutions(job.id, { status: 'succeeded' }));
     expect(history.map((e) => e.executionId)).toEqual([executionId]);
   });
@@ -96,10 +88,10 @@ describe('SchedulerClient against the local runtime', () => {
     behaviours.set('/slow', () => ({ status: 200, delayMs: 5000 }));
     const job = await client.createJob({
       schedule: { type: 'cron', expression: '0 0 1 1 *' },
-      target: { url: `${sink.url}/slow` },
+      target: { url: `${e2e.sink.url}/slow` },
     });
     const { executionId } = await client.triggerJob(job.id);
-    await waitFor(() => sink.calls.some((c) => c.path === '/slow'), 5000, 'the slow call to start');
+    await waitFor(() => e2e.sink.calls.some((c) => c.path === '/slow'), 5000, 'the slow call to start');
     await client.cancelExecution(executionId);
     const final = await waitFor(
       async () => {
@@ -117,7 +109,7 @@ describe('SchedulerClient against the local runtime', () => {
     behaviours.set('/flaky', () => ({ status: healthy ? 200 : 503 }));
     const job = await client.createJob({
       schedule: { type: 'immediate' },
-      target: { url: `${sink.url}/flaky` },
+      target: { url: `${e2e.sink.url}/flaky` },
       retry: { maxAttempts: 2, initialDelaySeconds: 0.1, maxDelaySeconds: 1, jitter: 'none' },
     });
     const dead = await waitFor(
@@ -166,11 +158,11 @@ describe('SchedulerClient against the local runtime', () => {
     });
     const own = await client.createJob({
       schedule: { type: 'cron', expression: '0 0 1 1 *' },
-      target: { url: `${sink.url}/never` },
+      target: { url: `${e2e.sink.url}/never` },
     });
-    const otherTenant = new SchedulerClient({ endpoint: runtime.url, apiKey: OTHER_KEY });
+    const otherTenant = new SchedulerClient({ endpoint: e2e.runtime.url, apiKey: OTHER_KEY });
     await expect(otherTenant.getJob(own.id)).rejects.toMatchObject({ status: 404 });
-    const noKey = new SchedulerClient({ endpoint: runtime.url, apiKey: 'wrong' });
+    const noKey = new SchedulerClient({ endpoint: e2e.runtime.url, apiKey: 'wrong' });
     await expect(noKey.listJobs()).rejects.toMatchObject({ status: 401, code: 'unauthorized' });
   });
 
@@ -192,7 +184,7 @@ describe('SchedulerClient against the local runtime', () => {
 
   it('reads health and the served OpenAPI document', async () => {
     expect(await client.health()).toEqual({ status: 'ok' });
-    expect(await client.openApi()).toEqual(openApiDocumentFor(runtime.url));
+    expect(await client.openApi()).toEqual(openApiDocumentFor(e2e.runtime.url));
   });
 });
 

@@ -1,27 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalRuntime } from '../../local/runtime.js';
-import { apiClient, OTHER_KEY, startTestRuntime, tempDataDir } from '../support/runtime.js';
-import { type Sink, startSink, waitFor } from '../support/sink.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { apiClient, e2eRuntime, OTHER_KEY } from '../support/runtime.js';
+import { waitFor } from '../support/sink.js';
 
 describe('job dependencies, end to end', () => {
-  const data = tempDataDir();
-  let runtime: LocalRuntime;
-  let sink: Sink;
-  let api: ReturnType<typeof apiClient>;
+  const e2e = e2eRuntime({ respond: (call) => ({ status: call.path.startsWith('/fail') ? 500 : 200 }) });
   /** Upstream execution finishedAt → dependent's first attempt startedAt, and the same at the sink. */
   const latency = { recorded: [] as number[], atTarget: [] as number[] };
 
-  beforeAll(async () => {
-    sink = await startSink();
-    sink.respond((call) => ({ status: call.path.startsWith('/fail') ? 500 : 200 }));
-    runtime = await startTestRuntime(data.dir);
-    api = apiClient(runtime.url);
-  });
-
   afterAll(async () => {
-    await runtime?.stop();
-    await sink?.close();
-    data.remove();
     const stats = (xs: number[]) => {
       const sorted = [...xs].sort((a, b) => a - b);
       return { n: xs.length, min: sorted[0], median: sorted[Math.floor(xs.length / 2)], max: sorted.at(-1) };
@@ -32,7 +18,7 @@ describe('job dependencies, end to end', () => {
   });
 
   const createJob = async (body: Record<string, unknown>, key?: string) => {
-    const res = await (key ? apiClient(runtime.url, key) : api)('POST', '/v1/jobs', {
+    const res = await (key ? apiClient(e2e.runtime.url, key) : e2e.api)('POST', '/v1/jobs', {
       retry: { maxAttempts: 1 },
       ...body,
     });
@@ -42,17 +28,18 @@ describe('job dependencies, end to end', () => {
   const upstream = (path: string) =>
     createJob({
       schedule: { type: 'cron', expression: '0 0 1 1 *' },
-      target: { url: `${sink.url}${path}`, method: 'POST' },
+      target: { url: `${e2e.sink.url}${path}`, method: 'POST' },
     });
   const dependent = (path: string, dependsOn: string[], extra: Record<string, unknown> = {}) =>
     createJob({
       schedule: { type: 'dependency' },
       dependsOn,
-      target: { url: `${sink.url}${path}`, method: 'POST' },
+      target: { url: `${e2e.sink.url}${path}`, method: 'POST' },
       ...extra,
     });
-  const executions = async (jobId: string) => (await api('GET', `/v1/jobs/${jobId}/executions`)).body.items;
-  const callsTo = (path: string) => sink.calls.filter((c) => c.path === path);
+  const executions = async (jobId: string) =>
+    (await e2e.api('GET', `/v1/jobs/${jobId}/executions`)).body.items;
+  const callsTo = (path: string) => e2e.sink.calls.filter((c) => c.path === path);
 
   it('runs A → B → C in order, each after the one before succeeded', async () => {
     const a = await upstream('/chain/a');
@@ -61,7 +48,7 @@ describe('job dependencies, end to end', () => {
     expect(b).toMatchObject({ status: 'active', nextRunAt: null });
 
     for (let round = 1; round <= 5; round++) {
-      const trigger = await api('POST', `/v1/jobs/${a.id}/trigger`);
+      const trigger = await e2e.api('POST', `/v1/jobs/${a.id}/trigger`);
       expect(trigger.status).toBe(202);
       await waitFor(() => callsTo('/chain/c').length === round, 5000, `C's call of round ${round}`);
     }
@@ -105,14 +92,17 @@ describe('job dependencies, end to end', () => {
   it('runs a job after all of its upstreams, once per round', async () => {
     const [x, y] = [await upstream('/join/x'), await upstream('/join/y')];
     const joined = await dependent('/join/z', [x.id, y.id]);
-    await api('POST', `/v1/jobs/${x.id}/trigger`);
+    await e2e.api('POST', `/v1/jobs/${x.id}/trigger`);
     await waitFor(() => callsTo('/join/x').length === 1, 3000, 'x');
     await new Promise((r) => setTimeout(r, 300));
     expect(callsTo('/join/z')).toHaveLength(0);
-    await api('POST', `/v1/jobs/${y.id}/trigger`);
+    await e2e.api('POST', `/v1/jobs/${y.id}/trigger`);
     await waitFor(() => callsTo('/join/z').length === 1, 3000, 'z after both');
     // Both again, at once: one more run.
-    await Promise.all([api('POST', `/v1/jobs/${x.id}/trigger`), api('POST', `/v1/jobs/${y.id}/trigger`)]);
+    await Promise.all([
+      e2e.api('POST', `/v1/jobs/${x.id}/trigger`),
+      e2e.api('POST', `/v1/jobs/${y.id}/trigger`),
+    ]);
     await waitFor(() => callsTo('/join/z').length === 2, 3000, 'z after both again');
     await new Promise((r) => setTimeout(r, 300));
     expect(callsTo('/join/z')).toHaveLength(2);
@@ -123,7 +113,7 @@ describe('job dependencies, end to end', () => {
     const failing = await upstream('/fail/a');
     const skipper = await dependent('/skip/b', [failing.id]);
     const runner = await dependent('/run/b', [failing.id], { onDependencyFailure: 'run' });
-    const run = await api('POST', `/v1/jobs/${failing.id}/trigger`);
+    const run = await e2e.api('POST', `/v1/jobs/${failing.id}/trigger`);
     await waitFor(() => callsTo('/run/b').length === 1, 5000, 'the "run" dependent');
     const [skipped] = await waitFor(
       async () => {
@@ -147,12 +137,12 @@ describe('job dependencies, end to end', () => {
     const a = await upstream('/cycle/a');
     const b = await dependent('/cycle/b', [a.id]);
     const c = await dependent('/cycle/c', [b.id]);
-    const res = await api('PATCH', `/v1/jobs/${a.id}`, { dependsOn: [c.id] });
+    const res = await e2e.api('PATCH', `/v1/jobs/${a.id}`, { dependsOn: [c.id] });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('validation_error');
     expect(res.body.error.message).toBe(`dependency cycle: ${a.id} → ${c.id} → ${b.id} → ${a.id}`);
-    expect((await api('GET', `/v1/jobs/${a.id}`)).body.dependsOn).toEqual([]);
-    const self = await api('PATCH', `/v1/jobs/${b.id}`, { dependsOn: [b.id] });
+    expect((await e2e.api('GET', `/v1/jobs/${a.id}`)).body.dependsOn).toEqual([]);
+    const self = await e2e.api('PATCH', `/v1/jobs/${b.id}`, { dependsOn: [b.id] });
     expect(self.status).toBe(400);
     expect(self.body.error.message).toBe(`dependency cycle: ${b.id} → ${b.id}`);
   });
@@ -160,11 +150,11 @@ describe('job dependencies, end to end', () => {
   it('follows a PATCH of dependsOn: the new upstream triggers, the old one no longer does', async () => {
     const [oldUp, newUp] = [await upstream('/rewire/old'), await upstream('/rewire/new')];
     const down = await dependent('/rewire/down', [oldUp.id]);
-    const patched = await api('PATCH', `/v1/jobs/${down.id}`, { dependsOn: [newUp.id] });
+    const patched = await e2e.api('PATCH', `/v1/jobs/${down.id}`, { dependsOn: [newUp.id] });
     expect(patched.status, JSON.stringify(patched.body)).toBe(200);
-    await api('POST', `/v1/jobs/${oldUp.id}/trigger`);
+    await e2e.api('POST', `/v1/jobs/${oldUp.id}/trigger`);
     await waitFor(() => callsTo('/rewire/old').length === 1, 3000, 'the old upstream');
-    await api('POST', `/v1/jobs/${newUp.id}/trigger`);
+    await e2e.api('POST', `/v1/jobs/${newUp.id}/trigger`);
     await waitFor(() => callsTo('/rewire/down').length === 1, 3000, 'the dependent after the new upstream');
     await new Promise((r) => setTimeout(r, 300));
     expect(callsTo('/rewire/down')).toHaveLength(1);
@@ -172,13 +162,13 @@ describe('job dependencies, end to end', () => {
 
   it('refuses a missing upstream and another tenant’s job with a 400 naming the field', async () => {
     const theirs = await createJob(
-      { schedule: { type: 'cron', expression: '0 0 1 1 *' }, target: { url: `${sink.url}/theirs` } },
+      { schedule: { type: 'cron', expression: '0 0 1 1 *' }, target: { url: `${e2e.sink.url}/theirs` } },
       OTHER_KEY,
     );
-    const res = await api('POST', '/v1/jobs', {
+    const res = await e2e.api('POST', '/v1/jobs', {
       schedule: { type: 'dependency' },
       dependsOn: ['job_01J0000000000000000000000Z', theirs.id],
-      target: { url: `${sink.url}/never` },
+      target: { url: `${e2e.sink.url}/never` },
     });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('validation_error');
@@ -186,9 +176,9 @@ describe('job dependencies, end to end', () => {
       { path: 'dependsOn[0]', message: 'job job_01J0000000000000000000000Z not found' },
       { path: 'dependsOn[1]', message: `job ${theirs.id} not found` },
     ]);
-    const empty = await api('POST', '/v1/jobs', {
+    const empty = await e2e.api('POST', '/v1/jobs', {
       schedule: { type: 'dependency' },
-      target: { url: `${sink.url}/never` },
+      target: { url: `${e2e.sink.url}/never` },
     });
     expect(empty.status).toBe(400);
     expect(empty.body.error.details).toEqual([

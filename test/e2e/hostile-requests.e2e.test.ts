@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Logger } from '../../lambdas/services/deps.js';
+import type { Logger } from '../../lambdas/core/ports/logger.js';
 import { parseAllowedHosts } from '../../local/allowed-hosts.js';
 import type { LocalRuntime } from '../../local/runtime.js';
 import { API_KEY, apiClient, OTHER_KEY, startTestRuntime, tempDataDir } from '../support/runtime.js';

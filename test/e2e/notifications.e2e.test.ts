@@ -1,22 +1,18 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { verifySignature } from '../../lambdas/core/signing.js';
-import type { LocalRuntime } from '../../local/runtime.js';
 import { NotificationPayload } from '../../schemas/notification.js';
-import { apiClient, startTestRuntime, tempDataDir } from '../support/runtime.js';
-import { type Sink, type SinkCall, startSink, waitFor } from '../support/sink.js';
+import { e2eRuntime } from '../support/runtime.js';
+import { type SinkCall, waitFor } from '../support/sink.js';
 
 describe('notifications, end to end', () => {
-  const data = tempDataDir();
-  let runtime: LocalRuntime;
-  let sink: Sink;
-  let api: ReturnType<typeof apiClient>;
-  const flakyAnswers: number[] = [];
-
-  beforeAll(async () => {
-    sink = await startSink();
-    sink.respond((call) => {
+  const e2e = e2eRuntime({
+    runtime: {
+      notificationRetryBaseSeconds: 1,
+      notificationMaxDeliveries: 3,
+    },
+    respond: (call) => {
       if (call.path.startsWith('/fail')) return { status: 500 };
       if (call.path === '/hooks/down') return { status: 503 };
       if (call.path === '/hooks/flaky') {
@@ -29,25 +25,15 @@ describe('notifications, end to end', () => {
       if (call.path === '/ok/hang') return { status: 200, delayMs: 8000 };
       if (call.path === '/ok/one-at-a-time') return { status: 200, delayMs: 2000 };
       return { status: 200 };
-    });
-    runtime = await startTestRuntime(data.dir, {
-      notificationRetryBaseSeconds: 1,
-      notificationMaxDeliveries: 3,
-    });
-    api = apiClient(runtime.url);
+    },
   });
-
-  afterAll(async () => {
-    await runtime?.stop();
-    await sink?.close();
-    data.remove();
-  });
+  const flakyAnswers: number[] = [];
 
   const createJob = async (path: string, notifications: unknown[], extra: Record<string, unknown> = {}) => {
-    const res = await api('POST', '/v1/jobs', {
+    const res = await e2e.api('POST', '/v1/jobs', {
       name: `notify${path.replaceAll('/', '-')}`,
       schedule: { type: 'cron', expression: '0 0 1 1 *' },
-      target: { url: `${sink.url}${path}` },
+      target: { url: `${e2e.sink.url}${path}` },
       retry: { maxAttempts: 1 },
       notifications,
       ...extra,
@@ -56,12 +42,12 @@ describe('notifications, end to end', () => {
     return res.body as { id: string };
   };
   const trigger = async (jobId: string) =>
-    (await api('POST', `/v1/jobs/${jobId}/trigger`)).body.executionId as string;
-  const hooks = (path: string) => sink.calls.filter((c) => c.path === path);
+    (await e2e.api('POST', `/v1/jobs/${jobId}/trigger`)).body.executionId as string;
+  const hooks = (path: string) => e2e.sink.calls.filter((c) => c.path === path);
   const payloadOf = (call: SinkCall) => NotificationPayload.parse(JSON.parse(call.body));
 
   it('posts signed notifications whose signature verifies with the tenant’s secret', async () => {
-    const job = await createJob('/ok', [{ on: ['succeeded'], webhook: `${sink.url}/hooks/ok` }]);
+    const job = await createJob('/ok', [{ on: ['succeeded'], webhook: `${e2e.sink.url}/hooks/ok` }]);
     const executionId = await trigger(job.id);
     const [call] = await waitFor(
       () => hooks('/hooks/ok').length > 0 && hooks('/hooks/ok'),
@@ -85,19 +71,19 @@ describe('notifications, end to end', () => {
       attempts: 1,
       error: null,
       links: {
-        execution: `${runtime.url}/v1/executions/${encodeURIComponent(executionId)}`,
-        job: `${runtime.url}/v1/jobs/${job.id}`,
+        execution: `${e2e.runtime.url}/v1/executions/${encodeURIComponent(executionId)}`,
+        job: `${e2e.runtime.url}/v1/jobs/${job.id}`,
       },
     });
     // The link is ready to follow.
-    const linked = await api('GET', payloadOf(call!).links.execution.slice(runtime.url.length));
+    const linked = await e2e.api('GET', payloadOf(call!).links.execution.slice(e2e.runtime.url.length));
     expect(linked.status).toBe(200);
   });
 
   it('announces each failed attempt and the dead end', async () => {
     const job = await createJob(
       '/fail/dead',
-      [{ on: ['failed', 'dead'], webhook: `${sink.url}/hooks/dead` }],
+      [{ on: ['failed', 'dead'], webhook: `${e2e.sink.url}/hooks/dead` }],
       {
         retry: { maxAttempts: 2, initialDelaySeconds: 0, maxDelaySeconds: 0 },
       },
@@ -117,8 +103,10 @@ describe('notifications, end to end', () => {
   });
 
   it('retries a failing receiver with backoff, and dead-letters what never gets through', async () => {
-    const flaky = await createJob('/ok/flaky', [{ on: ['succeeded'], webhook: `${sink.url}/hooks/flaky` }]);
-    const down = await createJob('/ok/down', [{ on: ['succeeded'], webhook: `${sink.url}/hooks/down` }]);
+    const flaky = await createJob('/ok/flaky', [
+      { on: ['succeeded'], webhook: `${e2e.sink.url}/hooks/flaky` },
+    ]);
+    const down = await createJob('/ok/down', [{ on: ['succeeded'], webhook: `${e2e.sink.url}/hooks/down` }]);
     await trigger(flaky.id);
     await trigger(down.id);
     const calls = await waitFor(
@@ -131,7 +119,7 @@ describe('notifications, end to end', () => {
     expect(calls[0]!.body).toBe(calls[1]!.body);
     const stats = await waitFor(
       async () => {
-        const s = await runtime.stats();
+        const s = await e2e.runtime.stats();
         return s.deadLetterQueues.notifications === 1 ? s : undefined;
       },
       15_000,
@@ -146,18 +134,18 @@ describe('notifications, end to end', () => {
   });
 
   it('never lets a slow receiver delay executions', async () => {
-    const job = await createJob('/ok/busy', [{ on: ['succeeded'], webhook: `${sink.url}/hooks/slow` }]);
+    const job = await createJob('/ok/busy', [{ on: ['succeeded'], webhook: `${e2e.sink.url}/hooks/slow` }]);
     const sent: number[] = [];
     for (let i = 0; i < 3; i++) {
       sent.push(Date.now());
       await trigger(job.id);
       await waitFor(
-        () => sink.calls.filter((c) => c.path === '/ok/busy').length === i + 1,
+        () => e2e.sink.calls.filter((c) => c.path === '/ok/busy').length === i + 1,
         2000,
         `run ${i + 1}`,
       );
     }
-    const runs = sink.calls.filter((c) => c.path === '/ok/busy');
+    const runs = e2e.sink.calls.filter((c) => c.path === '/ok/busy');
     const delays = runs.map((call, i) => call.at - sent[i]!);
     // The receiver holds every delivery 1.5 s; the runs do not wait for it.
     expect(Math.max(...delays)).toBeLessThan(500);
@@ -165,7 +153,7 @@ describe('notifications, end to end', () => {
   });
 
   it('announces a cancel, whether an async target holds the run or its executor aborts the call', async () => {
-    const hook = `${sink.url}/hooks/cancelled`;
+    const hook = `${e2e.sink.url}/hooks/cancelled`;
     const held = await createJob('/ok/async', [{ on: ['cancelled'], webhook: hook }]);
     const hanging = await createJob('/ok/hang', [{ on: ['cancelled'], webhook: hook }]);
     const heldRun = await trigger(held.id);
@@ -176,7 +164,7 @@ describe('notifications, end to end', () => {
       'both calls',
     );
     for (const executionId of [heldRun, hangingRun]) {
-      const res = await api('POST', `/v1/executions/${encodeURIComponent(executionId)}/cancel`);
+      const res = await e2e.api('POST', `/v1/executions/${encodeURIComponent(executionId)}/cancel`);
       expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);
     }
     const calls = await waitFor(
@@ -197,7 +185,7 @@ describe('notifications, end to end', () => {
     // One at a time, the next one queued: the second trigger waits ~2 s for the first to finish.
     const job = await createJob(
       '/ok/one-at-a-time',
-      [{ on: ['late'], webhook: `${sink.url}/hooks/late`, lateAfterSeconds: 1 }],
+      [{ on: ['late'], webhook: `${e2e.sink.url}/hooks/late`, lateAfterSeconds: 1 }],
       { concurrency: { max: 1, overlap: 'queue' } },
     );
     const first = await trigger(job.id);
@@ -220,24 +208,24 @@ describe('notifications, end to end', () => {
   it('sums up the runs a pause made the misfire policy drop in one `missed` notification', async () => {
     const job = await createJob(
       '/ok/every-second',
-      [{ on: ['missed'], webhook: `${sink.url}/hooks/missed` }],
+      [{ on: ['missed'], webhook: `${e2e.sink.url}/hooks/missed` }],
       {
         schedule: { type: 'rate', everySeconds: 1 },
         misfire: 'skip',
         misfireGraceSeconds: 1,
       },
     );
-    expect((await api('POST', `/v1/jobs/${job.id}/pause`)).status).toBe(200);
+    expect((await e2e.api('POST', `/v1/jobs/${job.id}/pause`)).status).toBe(200);
     await new Promise((r) => setTimeout(r, 3500)); // real time: the runs the pause misses must age past the grace
-    expect((await api('POST', `/v1/jobs/${job.id}/resume`)).status).toBe(200);
+    expect((await e2e.api('POST', `/v1/jobs/${job.id}/resume`)).status).toBe(200);
     const [missed] = await waitFor(
       () => hooks('/hooks/missed').length > 0 && hooks('/hooks/missed'),
       5000,
       'missed',
     );
-    await api('DELETE', `/v1/jobs/${job.id}`);
+    await e2e.api('DELETE', `/v1/jobs/${job.id}`);
     const payload = payloadOf(missed!);
-    const skipped = (await api('GET', `/v1/jobs/${job.id}/executions?status=skipped`)).body.items.filter(
+    const skipped = (await e2e.api('GET', `/v1/jobs/${job.id}/executions?status=skipped`)).body.items.filter(
       (e: { reason: string }) => e.reason.startsWith('missed (misfire policy skip)'),
     );
     expect(payload).toMatchObject({ event: 'missed', status: 'skipped', job: { id: job.id } });
@@ -254,7 +242,7 @@ describe('notifications, end to end', () => {
     const file = await waitFor(
       () => {
         try {
-          return readdirSync(runtime.notifications.outbox).find((name) => name.endsWith('.eml'));
+          return readdirSync(e2e.runtime.notifications.outbox).find((name) => name.endsWith('.eml'));
         } catch {
           return undefined;
         }
@@ -262,7 +250,7 @@ describe('notifications, end to end', () => {
       5000,
       'the .eml file',
     );
-    const eml = readFileSync(join(runtime.notifications.outbox, file), 'utf8');
+    const eml = readFileSync(join(e2e.runtime.notifications.outbox, file), 'utf8');
     const blank = eml.indexOf('\r\n\r\n');
     const [head, body] = [eml.slice(0, blank), eml.slice(blank + 4)];
     expect(head).toContain('From: scheduler@localhost');

@@ -1,49 +1,33 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalRuntime } from '../../local/runtime.js';
+import { describe, expect, it } from 'vitest';
 import { startSchedulerProcess } from '../support/process.js';
-import { API_KEY, apiClient, startTestRuntime, tempDataDir } from '../support/runtime.js';
-import { type Sink, type SinkCall, startSink, waitFor } from '../support/sink.js';
+import { API_KEY, apiClient, e2eRuntime, startTestRuntime, tempDataDir } from '../support/runtime.js';
+import { type SinkCall, startSink, waitFor } from '../support/sink.js';
 
 const soon = (ms = 1500) => new Date(Date.now() + ms).toISOString();
 
 describe('reliability, end to end', () => {
-  const data = tempDataDir();
-  let runtime: LocalRuntime;
-  let sink: Sink;
-  let api: ReturnType<typeof apiClient>;
+  const e2e = e2eRuntime({ respond: (call) => behaviours.get(call.path)?.(call) ?? { status: 200 } });
   const behaviours = new Map<
     string,
     (call: SinkCall) => { status: number; delayMs?: number; body?: string }
   >();
 
-  beforeAll(async () => {
-    sink = await startSink();
-    sink.respond((call) => behaviours.get(call.path)?.(call) ?? { status: 200 });
-    runtime = await startTestRuntime(data.dir);
-    api = apiClient(runtime.url);
-  });
-
-  afterAll(async () => {
-    await runtime?.stop();
-    await sink?.close();
-    data.remove();
-  });
-
-  const callsTo = (path: string) => sink.calls.filter((c) => c.path === path);
-  const execution = async (id: string) => (await api('GET', `/v1/executions/${encodeURIComponent(id)}`)).body;
+  const callsTo = (path: string) => e2e.sink.calls.filter((c) => c.path === path);
+  const execution = async (id: string) =>
+    (await e2e.api('GET', `/v1/executions/${encodeURIComponent(id)}`)).body;
 
   it('runs a long-running target through heartbeat and complete callbacks', async () => {
     behaviours.set('/async', () => ({ status: 202, body: '{"async":true}' }));
-    const created = await api('POST', '/v1/jobs', {
+    const created = await e2e.api('POST', '/v1/jobs', {
       schedule: { type: 'immediate' },
-      target: { url: `${sink.url}/async` },
+      target: { url: `${e2e.sink.url}/async` },
     });
     const call = await waitFor(() => callsTo('/async')[0], 5000, 'the async call');
     const id = String(call.headers['x-scheduler-execution-id']);
     const token = String(call.headers['x-scheduler-callback-token']);
     expect(call.headers['x-scheduler-heartbeat-url']).toBe(
-      `${runtime.url}/v1/executions/${encodeURIComponent(id)}/heartbeat`,
+      `${e2e.runtime.url}/v1/executions/${encodeURIComponent(id)}/heartbeat`,
     );
     await waitFor(
       async () => (await execution(id)).status === 'running' && (await execution(id)).attempts.length === 1,
@@ -51,7 +35,7 @@ describe('reliability, end to end', () => {
       'running',
     );
 
-    const callback = apiClient(runtime.url, null);
+    const callback = apiClient(e2e.runtime.url, null);
     const beat = await callback('POST', `/v1/executions/${encodeURIComponent(id)}/heartbeat`, undefined, {
       'x-scheduler-callback-token': token,
     });
@@ -74,22 +58,22 @@ describe('reliability, end to end', () => {
       status: 'succeeded',
       attempts: [{ statusCode: 202, status: 'succeeded' }],
     });
-    expect((await api('GET', `/v1/jobs/${created.body.id}`)).body.status).toBe('completed');
+    expect((await e2e.api('GET', `/v1/jobs/${created.body.id}`)).body.status).toBe('completed');
   });
 
   it('answers a heartbeat after a cancel with 409 {"cancelled":true}', async () => {
     behaviours.set('/async-cancel', () => ({ status: 202, body: '{"async":true}' }));
-    await api('POST', '/v1/jobs', {
+    await e2e.api('POST', '/v1/jobs', {
       schedule: { type: 'immediate' },
-      target: { url: `${sink.url}/async-cancel` },
+      target: { url: `${e2e.sink.url}/async-cancel` },
     });
     const call = await waitFor(() => callsTo('/async-cancel')[0], 5000, 'the async call');
     const id = String(call.headers['x-scheduler-execution-id']);
     await waitFor(async () => (await execution(id)).attempts.length === 1, 3000, 'the async attempt');
-    const cancelled = await api('POST', `/v1/executions/${encodeURIComponent(id)}/cancel`);
+    const cancelled = await e2e.api('POST', `/v1/executions/${encodeURIComponent(id)}/cancel`);
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.status).toBe('cancelled');
-    const beat = await apiClient(runtime.url, null)(
+    const beat = await apiClient(e2e.runtime.url, null)(
       'POST',
       `/v1/executions/${encodeURIComponent(id)}/heartbeat`,
       undefined,
@@ -103,15 +87,15 @@ describe('reliability, end to end', () => {
 
   it('aborts a running HTTP call when its execution is cancelled', async () => {
     behaviours.set('/slow', () => ({ status: 200, delayMs: 20_000 }));
-    await api('POST', '/v1/jobs', {
+    await e2e.api('POST', '/v1/jobs', {
       schedule: { type: 'immediate' },
-      target: { url: `${sink.url}/slow` },
+      target: { url: `${e2e.sink.url}/slow` },
       timeoutSeconds: 60,
     });
     const call = await waitFor(() => callsTo('/slow')[0], 5000, 'the slow call');
     const id = String(call.headers['x-scheduler-execution-id']);
     const asked = Date.now();
-    const res = await api('POST', `/v1/executions/${encodeURIComponent(id)}/cancel`);
+    const res = await e2e.api('POST', `/v1/executions/${encodeURIComponent(id)}/cancel`);
     expect(res.status).toBe(200);
     const final = await waitFor(
       async () => {
@@ -123,20 +107,20 @@ describe('reliability, end to end', () => {
     );
     expect(Date.now() - asked).toBeLessThan(3000);
     expect(final.attempts[0]).toMatchObject({ status: 'cancelled' });
-    expect((await api('POST', `/v1/executions/${encodeURIComponent(id)}/cancel`)).status).toBe(409);
+    expect((await e2e.api('POST', `/v1/executions/${encodeURIComponent(id)}/cancel`)).status).toBe(409);
   });
 
   it('retries with backoff, dead-letters the exhausted run and replays it', async () => {
     let healthy = false;
     behaviours.set('/flaky', () => ({ status: healthy ? 200 : 503 }));
-    const created = await api('POST', '/v1/jobs', {
+    const created = await e2e.api('POST', '/v1/jobs', {
       schedule: { type: 'once', at: soon(500) },
-      target: { url: `${sink.url}/flaky` },
+      target: { url: `${e2e.sink.url}/flaky` },
       retry: { maxAttempts: 3, initialDelaySeconds: 0.2, maxDelaySeconds: 1, jitter: 'none' },
     });
     const dead = await waitFor(
       async () => {
-        const res = await api('GET', '/v1/dead-letters');
+        const res = await e2e.api('GET', '/v1/dead-letters');
         return res.body.items.find((e: { jobId: string }) => e.jobId === created.body.id);
       },
       8000,
@@ -149,13 +133,13 @@ describe('reliability, end to end', () => {
     // The job's own status is written just after the execution's: wait for it rather than race it.
     await waitFor(
       async () =>
-        (await api('GET', `/v1/jobs/${created.body.id}`)).body.status === 'failed' ? true : undefined,
+        (await e2e.api('GET', `/v1/jobs/${created.body.id}`)).body.status === 'failed' ? true : undefined,
       5000,
       'the one-time job to end failed',
     );
 
     healthy = true;
-    const replay = await api('POST', `/v1/dead-letters/${encodeURIComponent(dead.executionId)}/replay`);
+    const replay = await e2e.api('POST', `/v1/dead-letters/${encodeURIComponent(dead.executionId)}/replay`);
     expect(replay.status).toBe(202);
     const replayed = await waitFor(
       async () => {
@@ -168,7 +152,9 @@ describe('reliability, end to end', () => {
     expect(replayed.attempts).toHaveLength(4);
     expect(callsTo('/flaky').at(-1)?.headers['x-scheduler-attempt']).toBe('4');
     expect(
-      (await api('GET', '/v1/dead-letters')).body.items.map((e: { executionId: string }) => e.executionId),
+      (await e2e.api('GET', '/v1/dead-letters')).body.items.map(
+        (e: { executionId: string }) => e.executionId,
+      ),
     ).not.toContain(dead.executionId);
   });
 });

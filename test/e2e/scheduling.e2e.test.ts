@@ -1,42 +1,29 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { verifySignature } from '../../lambdas/core/signing.js';
-import type { LocalRuntime } from '../../local/runtime.js';
-import { apiClient, OTHER_KEY, startTestRuntime, tempDataDir } from '../support/runtime.js';
-import { type Sink, type SinkCall, startSink, waitFor } from '../support/sink.js';
+import { apiClient, e2eRuntime, OTHER_KEY, startTestRuntime, tempDataDir } from '../support/runtime.js';
+import { type SinkCall, startSink, waitFor } from '../support/sink.js';
 
 describe('local runtime, end to end', () => {
-  const data = tempDataDir();
-  let runtime: LocalRuntime;
-  let sink: Sink;
-  let api: ReturnType<typeof apiClient>;
+  const e2e = e2eRuntime();
   const lateness: Record<string, number[]> = { once: [], trigger: [], cron: [] };
 
-  beforeAll(async () => {
-    sink = await startSink();
-    runtime = await startTestRuntime(data.dir);
-    api = apiClient(runtime.url);
-  });
-
   afterAll(async () => {
-    await runtime?.stop();
-    await sink?.close();
-    data.remove();
     process.stdout.write(`measured lateness (ms): ${JSON.stringify(lateness)}\n`);
   });
 
   it('answers health without a key', async () => {
-    const res = await apiClient(runtime.url, null)('GET', '/healthz');
+    const res = await apiClient(e2e.runtime.url, null)('GET', '/healthz');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ status: 'ok' });
   });
 
   it('calls a once-job 3 s ahead exactly once, on time, with the contract headers', async () => {
     const at = new Date(Math.ceil((Date.now() + 3000) / 1000) * 1000);
-    const created = await api('POST', '/v1/jobs', {
+    const created = await e2e.api('POST', '/v1/jobs', {
       name: 'once-3s',
       schedule: { type: 'once', at: at.toISOString() },
       target: {
-        url: `${sink.url}/once`,
+        url: `${e2e.sink.url}/once`,
         method: 'POST',
         body: '{"hello":"world"}',
         headers: { 'x-team': 'data' },
@@ -45,7 +32,7 @@ describe('local runtime, end to end', () => {
     expect(created.status).toBe(201);
     expect(created.headers.get('location')).toBe(`/v1/jobs/${created.body.id}`);
     expect(created.headers.get('etag')).toBe('"1"');
-    const call = await waitFor(() => sink.calls.find((c) => c.path === '/once'), 8000, 'the once call');
+    const call = await waitFor(() => e2e.sink.calls.find((c) => c.path === '/once'), 8000, 'the once call');
     const late = call.at - at.getTime();
     lateness.once!.push(late);
     expect(late).toBeGreaterThanOrEqual(0);
@@ -70,7 +57,7 @@ describe('local runtime, end to end', () => {
     // Exactly once: nothing more arrives, and the job ends completed with one succeeded execution.
     const job = await waitFor(
       async () => {
-        const res = await api('GET', `/v1/jobs/${created.body.id}`);
+        const res = await e2e.api('GET', `/v1/jobs/${created.body.id}`);
         return res.body.status === 'completed' ? res.body : undefined;
       },
       5000,
@@ -78,8 +65,8 @@ describe('local runtime, end to end', () => {
     );
     expect(job.lastRun).toMatchObject({ executionId, status: 'succeeded' });
     await new Promise((r) => setTimeout(r, 500));
-    expect(sink.calls.filter((c) => c.path === '/once')).toHaveLength(1);
-    const history = await api('GET', `/v1/jobs/${created.body.id}/executions`);
+    expect(e2e.sink.calls.filter((c) => c.path === '/once')).toHaveLength(1);
+    const history = await e2e.api('GET', `/v1/jobs/${created.body.id}/executions`);
     expect(history.body.items).toHaveLength(1);
     expect(history.body.items[0]).toMatchObject({ executionId, status: 'succeeded', trigger: 'schedule' });
     expect(history.body.items[0].attempts[0]).toMatchObject({
@@ -87,26 +74,26 @@ describe('local runtime, end to end', () => {
       statusCode: 200,
       status: 'succeeded',
     });
-    const one = await api('GET', `/v1/executions/${encodeURIComponent(executionId)}`);
+    const one = await e2e.api('GET', `/v1/executions/${encodeURIComponent(executionId)}`);
     expect(one.status).toBe(200);
     expect(one.body.lateByMs).toBeLessThanOrEqual(1000);
   });
 
   it('reaches the target within 500 ms of a trigger', async () => {
-    const created = await api('POST', '/v1/jobs', {
+    const created = await e2e.api('POST', '/v1/jobs', {
       schedule: { type: 'cron', expression: '0 0 1 1 *', timezone: 'UTC' },
-      target: { url: `${sink.url}/trigger`, method: 'GET' },
+      target: { url: `${e2e.sink.url}/trigger`, method: 'GET' },
     });
     expect(created.status).toBe(201);
     const samples: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const before = sink.calls.filter((c) => c.path === '/trigger').length;
+      const before = e2e.sink.calls.filter((c) => c.path === '/trigger').length;
       const sent = Date.now();
-      const res = await api('POST', `/v1/jobs/${created.body.id}/trigger`);
+      const res = await e2e.api('POST', `/v1/jobs/${created.body.id}/trigger`);
       expect(res.status).toBe(202);
       expect(res.body.executionId).toMatch(new RegExp(`^${created.body.id}:`));
       const call = await waitFor(
-        () => sink.calls.filter((c) => c.path === '/trigger')[before],
+        () => e2e.sink.calls.filter((c) => c.path === '/trigger')[before],
         3000,
         'the triggered call',
       );
@@ -120,7 +107,7 @@ describe('local runtime, end to end', () => {
     expect(Math.max(...samples)).toBeLessThan(2000);
     const executions = await waitFor(
       async () => {
-        const res = await api('GET', `/v1/jobs/${created.body.id}/executions?status=succeeded`);
+        const res = await e2e.api('GET', `/v1/jobs/${created.body.id}/executions?status=succeeded`);
         return res.body.items.length === 5 ? res.body.items : undefined;
       },
       3000,
@@ -130,14 +117,14 @@ describe('local runtime, end to end', () => {
   });
 
   it('fires an every-second cron job each second with distinct keys, and stops after DELETE', async () => {
-    const created = await api('POST', '/v1/jobs', {
+    const created = await e2e.api('POST', '/v1/jobs', {
       schedule: { type: 'cron', expression: '* * * * * *', timezone: 'UTC' },
-      target: { url: `${sink.url}/every-second`, method: 'POST' },
+      target: { url: `${e2e.sink.url}/every-second`, method: 'POST' },
     });
     expect(created.status).toBe(201);
-    const calls = () => sink.calls.filter((c) => c.path === '/every-second');
+    const calls = () => e2e.sink.calls.filter((c) => c.path === '/every-second');
     await waitFor(() => calls().length >= 4, 7000, 'four calls');
-    const deleted = await api('DELETE', `/v1/jobs/${created.body.id}`);
+    const deleted = await e2e.api('DELETE', `/v1/jobs/${created.body.id}`);
     expect(deleted.status).toBe(200);
     expect(deleted.body.status).toBe('cancelled');
     expect(deleted.body.nextRunAt).toBeNull();
@@ -156,13 +143,13 @@ describe('local runtime, end to end', () => {
     }
     // At most the run that was already starting when DELETE answered may arrive after it.
     expect(seen.filter((c) => c.at > stoppedAt + 50).length).toBe(0);
-    const again = await api('DELETE', `/v1/jobs/${created.body.id}`);
+    const again = await e2e.api('DELETE', `/v1/jobs/${created.body.id}`);
     expect(again.status).toBe(200);
   });
 
   it('refuses bad input with field paths and changes nothing', async () => {
-    const before = await api('GET', '/v1/jobs?limit=100');
-    const bad = await api('POST', '/v1/jobs', {
+    const before = await e2e.api('GET', '/v1/jobs?limit=100');
+    const bad = await e2e.api('POST', '/v1/jobs', {
       schedule: { type: 'cron', expression: 'not a cron' },
       target: { url: 'ftp://example.com/x' },
       timeoutSeconds: 0,
@@ -171,48 +158,48 @@ describe('local runtime, end to end', () => {
     expect(bad.body.error.code).toBe('validation_error');
     const paths = bad.body.error.details.map((d: { path: string }) => d.path);
     expect(paths).toEqual(expect.arrayContaining(['target.url', 'timeoutSeconds']));
-    const badCron = await api('POST', '/v1/jobs', {
+    const badCron = await e2e.api('POST', '/v1/jobs', {
       schedule: { type: 'cron', expression: '61 * * * *' },
-      target: { url: `${sink.url}/x` },
+      target: { url: `${e2e.sink.url}/x` },
     });
     expect(badCron.status).toBe(400);
     expect(badCron.body.error.code).toBe('invalid_schedule');
-    const badJson = await api('POST', '/v1/jobs', '{"schedule":');
+    const badJson = await e2e.api('POST', '/v1/jobs', '{"schedule":');
     expect(badJson.status).toBe(400);
     expect(badJson.body.error.code).toBe('invalid_json');
-    const unknownField = await api('POST', '/v1/jobs', {
+    const unknownField = await e2e.api('POST', '/v1/jobs', {
       schedule: { type: 'immediate' },
-      target: { url: `${sink.url}/x` },
+      target: { url: `${e2e.sink.url}/x` },
       bogus: 1,
     });
     expect(unknownField.status).toBe(400);
-    const after = await api('GET', '/v1/jobs?limit=100');
+    const after = await e2e.api('GET', '/v1/jobs?limit=100');
     expect(after.body.items.length).toBe(before.body.items.length);
   });
 
   it('keeps tenants apart and requires a key', async () => {
-    const created = await api('POST', '/v1/jobs', {
+    const created = await e2e.api('POST', '/v1/jobs', {
       schedule: { type: 'cron', expression: '0 0 1 1 *' },
-      target: { url: `${sink.url}/private` },
+      target: { url: `${e2e.sink.url}/private` },
     });
-    const other = apiClient(runtime.url, OTHER_KEY);
+    const other = apiClient(e2e.runtime.url, OTHER_KEY);
     expect((await other('GET', `/v1/jobs/${created.body.id}`)).status).toBe(404);
     expect((await other('DELETE', `/v1/jobs/${created.body.id}`)).status).toBe(404);
     expect((await other('POST', `/v1/jobs/${created.body.id}/trigger`)).status).toBe(404);
     expect((await other('GET', '/v1/jobs')).body.items.map((j: { id: string }) => j.id)).not.toContain(
       created.body.id,
     );
-    expect((await apiClient(runtime.url, null)('GET', '/v1/jobs')).status).toBe(401);
-    expect((await apiClient(runtime.url, 'wrong')('GET', '/v1/jobs')).status).toBe(401);
+    expect((await apiClient(e2e.runtime.url, null)('GET', '/v1/jobs')).status).toBe(401);
+    expect((await apiClient(e2e.runtime.url, 'wrong')('GET', '/v1/jobs')).status).toBe(401);
   });
 
   it('paginates job lists with opaque cursors', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const res = await api('POST', '/v1/jobs', {
+      const res = await e2e.api('POST', '/v1/jobs', {
         name: `page-${i}`,
         schedule: { type: 'cron', expression: '0 0 1 1 *' },
-        target: { url: `${sink.url}/page` },
+        target: { url: `${e2e.sink.url}/page` },
       });
       ids.push(res.body.id);
     }
@@ -220,19 +207,19 @@ describe('local runtime, end to end', () => {
     let cursor: string | null = null;
     do {
       const query: string = `/v1/jobs?limit=2&name=page-${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-      const res = await api('GET', query);
+      const res = await e2e.api('GET', query);
       expect(res.status).toBe(200);
       expect(res.body.items.length).toBeLessThanOrEqual(2);
       seen.push(...res.body.items.map((j: { id: string }) => j.id));
       cursor = res.body.nextCursor;
     } while (cursor);
     expect(seen.sort()).toEqual(ids.sort());
-    expect((await api('GET', '/v1/jobs?cursor=garbage')).status).toBe(400);
-    expect((await api('GET', '/v1/jobs?limit=500')).status).toBe(400);
+    expect((await e2e.api('GET', '/v1/jobs?cursor=garbage')).status).toBe(400);
+    expect((await e2e.api('GET', '/v1/jobs?limit=500')).status).toBe(400);
   });
 
   it('previews schedules without creating a job', async () => {
-    const res = await api('POST', '/v1/schedules/preview', {
+    const res = await e2e.api('POST', '/v1/schedules/preview', {
       schedule: { type: 'cron', expression: '30 2 * * *', timezone: 'America/New_York' },
       from: '2026-03-07T00:00:00.000Z',
       count: 3,
@@ -247,19 +234,19 @@ describe('local runtime, end to end', () => {
 
   // Issue 20 item 1: a run queued under a plan that a PATCH of the schedule replaced does not fire
   // and leaves no execution; a PATCH of anything else leaves the queued runs alone.
-  const callsTo = (path: string) => sink.calls.filter((c) => c.path === path);
+  const callsTo = (path: string) => e2e.sink.calls.filter((c) => c.path === path);
   const scheduledAt = (call: SinkCall) => Date.parse(String(call.headers['x-scheduler-scheduled-at']));
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   it('calls a once-job whose `at` moved only at the new instant', async () => {
     const first = new Date(Math.ceil((Date.now() + 3000) / 1000) * 1000);
     const moved = new Date(first.getTime() + 3000);
-    const created = await api('POST', '/v1/jobs', {
+    const created = await e2e.api('POST', '/v1/jobs', {
       schedule: { type: 'once', at: first.toISOString() },
-      target: { url: `${sink.url}/moved-once` },
+      target: { url: `${e2e.sink.url}/moved-once` },
     });
     expect(created.status).toBe(201);
-    const patched = await api('PATCH', `/v1/jobs/${created.body.id}`, {
+    const patched = await e2e.api('PATCH', `/v1/jobs/${created.body.id}`, {
       schedule: { type: 'once', at: moved.toISOString() },
     });
     expect(patched.status).toBe(200);
@@ -269,20 +256,20 @@ describe('local runtime, end to end', () => {
       moved.toISOString(),
     ]);
     expect(callsTo('/moved-once')[0]!.at).toBeGreaterThanOrEqual(moved.getTime());
-    const history = await api('GET', `/v1/jobs/${created.body.id}/executions`);
+    const history = await e2e.api('GET', `/v1/jobs/${created.body.id}/executions`);
     expect(history.body.items.map((e: { scheduledAt: string }) => e.scheduledAt)).toEqual([
       moved.toISOString(),
     ]);
   });
 
   it('stops the queued every-second runs of a cron PATCHed to a yearly one, and records none of them', async () => {
-    const created = await api('POST', '/v1/jobs', {
+    const created = await e2e.api('POST', '/v1/jobs', {
       schedule: { type: 'cron', expression: '* * * * * *', timezone: 'UTC' },
-      target: { url: `${sink.url}/patched-to-yearly` },
+      target: { url: `${e2e.sink.url}/patched-to-yearly` },
     });
     expect(created.status).toBe(201);
     await waitFor(() => callsTo('/patched-to-yearly').length >= 2, 6000, 'two calls');
-    const patched = await api('PATCH', `/v1/jobs/${created.body.id}`, {
+    const patched = await e2e.api('PATCH', `/v1/jobs/${created.body.id}`, {
       schedule: { type: 'cron', expression: '0 0 1 1 *', timezone: 'UTC' },
     });
     expect(patched.status).toBe(200);
@@ -291,20 +278,20 @@ describe('local runtime, end to end', () => {
     // A run already claimed when the PATCH answered may still start (its residual sleep is < 1 s).
     const late = callsTo('/patched-to-yearly').filter((c) => scheduledAt(c) > changedAt + 1000);
     expect(late).toEqual([]);
-    const history = await api('GET', `/v1/jobs/${created.body.id}/executions?limit=100`);
+    const history = await e2e.api('GET', `/v1/jobs/${created.body.id}/executions?limit=100`);
     const recorded = history.body.items.map((e: { scheduledAt: string }) => Date.parse(e.scheduledAt));
     expect(recorded.filter((t: number) => t > changedAt + 1000)).toEqual([]);
     expect(recorded.length).toBe(callsTo('/patched-to-yearly').length);
   });
 
   it('keeps the queued runs of a job whose name changed', async () => {
-    const created = await api('POST', '/v1/jobs', {
+    const created = await e2e.api('POST', '/v1/jobs', {
       name: 'before',
       schedule: { type: 'cron', expression: '* * * * * *', timezone: 'UTC' },
-      target: { url: `${sink.url}/renamed` },
+      target: { url: `${e2e.sink.url}/renamed` },
     });
     await waitFor(() => callsTo('/renamed').length >= 1, 6000, 'a first call');
-    const patched = await api('PATCH', `/v1/jobs/${created.body.id}`, { name: 'after' });
+    const patched = await e2e.api('PATCH', `/v1/jobs/${created.body.id}`, { name: 'after' });
     expect(patched.body).toMatchObject({ name: 'after', version: 2 });
     const renamedAt = Date.now();
     await waitFor(
@@ -312,7 +299,7 @@ describe('local runtime, end to end', () => {
       6000,
       'calls after the rename',
     );
-    expect((await api('DELETE', `/v1/jobs/${created.body.id}`)).status).toBe(200);
+    expect((await e2e.api('DELETE', `/v1/jobs/${created.body.id}`)).status).toBe(200);
   });
 });
 

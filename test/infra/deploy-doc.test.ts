@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MAX_SHARDS } from '../../lambdas/core/watcher-control.js';
+import { MAX_SHARDS } from '../../lambdas/core/watcher-schedule.js';
 import { RUN_REDELIVERY } from '../../lambdas/executor/redelivery.js';
 import { NOTIFICATION_REDELIVERY } from '../../lambdas/notifier/redelivery.js';
 import { ANONYMOUS_ROUTE_THROTTLE } from '../../lib/constructs/api.js';

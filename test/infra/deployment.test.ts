@@ -1,10 +1,9 @@
 import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MAX_SHARDS } from '../../lambdas/core/watcher-control.js';
+import { MAX_SHARDS } from '../../lambdas/core/watcher-schedule.js';
 import { RUN_REDELIVERY } from '../../lambdas/executor/redelivery.js';
 import { NOTIFICATION_REDELIVERY } from '../../lambdas/notifier/redelivery.js';
-import { redeliverySpanSeconds } from '../../lambdas/shared/redelivery.js';
 import { EXECUTOR_OVERHEAD } from '../../lib/constructs/executors.js';
 import {
   CLOUDFORMATION_RESOURCE_LIMIT,
@@ -15,6 +14,7 @@ import { DEFAULT_SETTINGS } from '../../lib/constructs/settings.js';
 import { SchedulerStack } from '../../lib/scheduler-stack.js';
 import { cdkJsonContext, nagFindings } from '../../lib/synth-report.js';
 import { CreateJobBody, MAX_TIMEOUT_SECONDS } from '../../schemas/job.js';
+import { redeliverySpanSeconds } from '../support/redelivery.js';
 import { cfn, logicalId, only, resources, type Synthesized, synth } from './support.js';
 
 /**

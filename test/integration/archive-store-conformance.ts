@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ArchiveStore } from '../../lambdas/core/ports/archive.js';
+import type { ArchiveStore } from '../../lambdas/core/ports/archive-store.js';
 
 export interface StoreUnderTest {
   store: ArchiveStore;

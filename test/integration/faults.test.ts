@@ -1,14 +1,13 @@
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { HttpRequest } from '../../lambdas/core/ports.js';
+import type { HttpRequest } from '../../lambdas/core/ports/http-caller.js';
 import { processRunBatch } from '../../lambdas/executor/batch.js';
-import { silentLogger } from '../../lambdas/services/deps.js';
-import { ExecuteService } from '../../lambdas/services/execute-service.js';
-import { JobsService } from '../../lambdas/services/jobs-service.js';
-import { WatchService } from '../../lambdas/services/watch-service.js';
-import { CreateJobBody } from '../../schemas/job.js';
+import { ExecutorService } from '../../lambdas/services/executor/executor-service.js';
+import { JobService } from '../../lambdas/services/jobs/job-service.js';
+import { WatcherService } from '../../lambdas/services/watcher/watcher-service.js';
 import type { RunMessage } from '../../schemas/messages.js';
-import { fakeDeps } from '../support/services.js';
+import { jobBody } from '../support/scheduler.js';
+import { fakeDeps, silentLogger } from '../support/services.js';
 
 /**
  * Fault injection: each case injects one fault and asserts, at the target, no lost run and no
@@ -19,9 +18,9 @@ const NOW = Date.parse('2026-05-01T12:00:00.000Z');
 
 function world() {
   const f = fakeDeps(NOW);
-  const jobs = new JobsService(f.deps);
-  const watch = new WatchService(f.deps);
-  const executors = [new ExecuteService(f.deps, 'exec-a'), new ExecuteService(f.deps, 'exec-b')];
+  const jobs = new JobService(f.deps);
+  const watch = new WatcherService(f.deps);
+  const executors = [new ExecutorService(f.deps, 'exec-a'), new ExecutorService(f.deps, 'exec-b')];
   /** Delivers every queued message once (in send order) to alternating executors; returns how many. */
   const deliverAll = async (copies = 1) => {
     let delivered = 0;
@@ -103,12 +102,9 @@ async function assertExactlyOnce(w: World, expectedIds: string[]) {
   expect([...counts.keys()].sort()).toEqual([...expectedIds].sort());
 }
 
-const body = (overrides: Record<string, unknown>) =>
-  CreateJobBody.parse({ target: { url: 'https://example.com/hook' }, ...overrides });
-
 /** A rate job beyond the create-time look-ahead, so only the watcher sends its runs. */
 async function rateJob(w: World, startAt = '2026-05-01T12:05:00.000Z') {
-  return w.service.createJob('t', body({ schedule: { type: 'rate', everySeconds: 60, startAt } }));
+  return w.service.createJob('t', jobBody({ schedule: { type: 'rate', everySeconds: 60, startAt } }));
 }
 
 describe('fault injection', () => {
@@ -116,7 +112,7 @@ describe('fault injection', () => {
     const w = world();
     const job = await w.service.createJob(
       't',
-      body({ schedule: { type: 'once', at: '2026-05-01T12:00:01.000Z' } }),
+      jobBody({ schedule: { type: 'once', at: '2026-05-01T12:00:01.000Z' } }),
     );
     const [run] = w.queue.take();
     const outcomes = await Promise.all([1, 2, 3].map((i) => w.executors[i % 2]!.handle(run!.message)));
@@ -164,7 +160,7 @@ describe('fault injection', () => {
     const w = world();
     const job = await w.service.createJob(
       't',
-      body({ schedule: { type: 'once', at: '2026-05-01T12:00:01.000Z' }, timeoutSeconds: 10 }),
+      jobBody({ schedule: { type: 'once', at: '2026-05-01T12:00:01.000Z' }, timeoutSeconds: 10 }),
     );
     const [run] = w.queue.take();
     w.http.answer = () => new Promise(() => {}); // the call never returns: the process "died"
@@ -191,7 +187,7 @@ describe('fault injection', () => {
     const w = world();
     const job = await w.service.createJob(
       't',
-      body({ schedule: { type: 'once', at: '2026-05-01T12:00:01.000Z' } }),
+      jobBody({ schedule: { type: 'once', at: '2026-05-01T12:00:01.000Z' } }),
     );
     const [run] = w.queue.take();
     let throttles = 2;
@@ -210,12 +206,12 @@ describe('fault injection', () => {
     const w = world();
     await w.service.createJob(
       't',
-      body({ schedule: { type: 'once', at: '2026-05-01T12:00:01.000Z' }, timeoutSeconds: 5 }),
+      jobBody({ schedule: { type: 'once', at: '2026-05-01T12:00:01.000Z' }, timeoutSeconds: 5 }),
     );
     const [run] = w.queue.take();
     let failures = 1;
     w.executions.beforeWrite = (op) => {
-      if (op === 'replaceExecution' && failures-- > 0) throw new Error('InternalServerError');
+      if (op === 'recordOutcome' && failures-- > 0) throw new Error('InternalServerError');
     };
     await expect(w.executors[0]!.handle(run!.message)).rejects.toThrow('InternalServerError');
     const stuck = await w.executions.getExecution(run!.message.executionId);
@@ -252,7 +248,7 @@ describe('fault injection', () => {
     const w = world();
     const job = await w.service.createJob(
       't',
-      body({
+      jobBody({
         schedule: { type: 'once', at: '2026-05-01T12:00:01.000Z' },
         timeoutSeconds: 2,
         retry: { maxAttempts: 3, jitter: 'none' },
@@ -282,7 +278,7 @@ describe('fault injection', () => {
     const w = world();
     const job = await w.service.createJob(
       't',
-      body({ schedule: { type: 'once', at: '2026-05-01T12:00:01.000Z' } }),
+      jobBody({ schedule: { type: 'once', at: '2026-05-01T12:00:01.000Z' } }),
     );
     const [run] = w.queue.take();
     const record = (id: string, text: string) =>

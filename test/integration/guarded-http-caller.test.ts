@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GuardedHttpCaller, type Resolver } from '../../lambdas/adapters/guarded-http-caller.js';
-import type { HttpRequest } from '../../lambdas/core/ports.js';
+import type { HttpRequest } from '../../lambdas/core/ports/http-caller.js';
 import { EMPTY_ALLOWLIST, isTargetRefusal, parseAllowlist } from '../../lambdas/core/ssrf.js';
 import { type Sink, startSink } from '../support/sink.js';
 

@@ -10,7 +10,7 @@ import {
   walkYearOfOneJob,
 } from '../../bench/history-year.js';
 import { encodePart, encodeRows, toJsonLines } from '../../lambdas/adapters/archive-codec.js';
-import { archiveRowOf } from '../../lambdas/services/archive-service.js';
+import { archiveRowOf } from '../../lambdas/services/history/archive-rows.js';
 
 /**
  * The figures docs/history.md quotes, measured on the real archiver, compactor and history reads

@@ -4,12 +4,12 @@ import { DynamoIdempotencyStore } from '../../lambdas/adapters/dynamo-idempotenc
 import {
   IDEMPOTENCY_TTL_SECONDS,
   type IdempotencyRecord,
-  type IdempotencyStore,
   IN_PROGRESS_LOCK_MS,
   keyHashFor,
   newClaim,
   requestHashFor,
 } from '../../lambdas/core/idempotency.js';
+import type { IdempotencyStore } from '../../lambdas/core/ports/idempotency-store.js';
 import { dynaliteTables } from '../support/dynalite.js';
 import { MemoryIdempotencyStore } from '../support/memory-idempotency.js';
 

@@ -1,17 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { ConditionFailed } from '../../lambdas/core/errors.js';
-import type { ExecutionStore, JobStore } from '../../lambdas/core/ports.js';
-import { withNextRun } from '../../lambdas/services/jobs-service.js';
-import type { ExecutionItem, JobItem } from '../../schemas/stored.js';
+import { withNextRun } from '../../lambdas/core/job-schedule.js';
+import type { DependencyEdges } from '../../lambdas/core/ports/dependency-edges.js';
+import type { DependencyRounds } from '../../lambdas/core/ports/dependency-rounds.js';
+import type { DueIndex } from '../../lambdas/core/ports/due-index.js';
+import type { ExecutionStore } from '../../lambdas/core/ports/execution-store.js';
+import type { JobStore } from '../../lambdas/core/ports/job-store.js';
+import type { Watermarks } from '../../lambdas/core/ports/watermarks.js';
+import type { ExecutionRecord, JobRecord } from '../../schemas/records.js';
 
 const NOW = Date.parse('2026-05-01T12:00:00.000Z');
 let counter = 0;
 
-export function aJob(overrides: Partial<JobItem> = {}): JobItem {
+export function aJob(overrides: Partial<JobRecord> = {}): JobRecord {
   counter++;
   const jobId = `job_01J${String(counter).padStart(23, '0')}`;
   const created = new Date(NOW + counter).toISOString();
-  const base: JobItem = {
+  const base: JobRecord = {
     jobId,
     tenant: 'team-a',
     status: 'active',
@@ -37,17 +42,16 @@ export function aJob(overrides: Partial<JobItem> = {}): JobItem {
     notifications: [],
     createdAt: created,
     updatedAt: created,
-    createdKey: `${created}#${jobId}`,
     ...overrides,
   };
   return base;
 }
 
 export function anExecution(
-  job: JobItem,
+  job: JobRecord,
   scheduledAt: string,
-  overrides: Partial<ExecutionItem> = {},
-): ExecutionItem {
+  overrides: Partial<ExecutionRecord> = {},
+): ExecutionRecord {
   return {
     executionId: `${job.jobId}:${scheduledAt}`,
     jobId: job.jobId,
@@ -61,46 +65,68 @@ export function anExecution(
   };
 }
 
-/** One suite for every JobStore/ExecutionStore implementation: the DynamoDB adapter on dynalite and the in-memory fake. */
-export function storeConformance(name: string, make: () => { jobs: JobStore; executions: ExecutionStore }) {
+/** The store ports one implementation offers: the Jobs table's concerns and the executions. */
+export interface Stores {
+  jobs: JobStore;
+  dueIndex: DueIndex;
+  watermarks: Watermarks;
+  dependencyEdges: DependencyEdges;
+  dependencyRounds: DependencyRounds;
+  executions: ExecutionStore;
+}
+
+/** The ids the due index holds for a shard from `fromHour` up to `upTo`, in the order it gives them. */
+export async function dueIds(
+  due: DueIndex,
+  shard: number,
+  fromHour: string,
+  upTo: number,
+): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const page of due.dueJobs(shard, fromHour, upTo)) ids.push(...page.jobs.map((j) => j.jobId));
+  return ids;
+}
+
+/** One suite for every store implementation: the DynamoDB adapters on dynalite and the in-memory fakes. */
+export function storeConformance(name: string, make: () => Stores) {
   describe(`${name} JobStore`, () => {
     it('creates once and refuses the same id again', async () => {
       const { jobs } = make();
       const job = aJob();
-      await jobs.createJob(job);
-      await expect(jobs.createJob(job)).rejects.toBeInstanceOf(ConditionFailed);
+      await jobs.createJob(job, NOW);
+      await expect(jobs.createJob(job, NOW)).rejects.toBeInstanceOf(ConditionFailed);
       expect(await jobs.getJob(job.jobId)).toEqual(job);
       expect(await jobs.getJob('job_missing')).toBeNull();
     });
 
     it('replaces only at the version and nextRunAt that were read', async () => {
       const { jobs } = make();
-      const job = withNextRun(aJob(), NOW + 60_000, NOW);
-      await jobs.createJob(job);
+      const job = withNextRun(aJob(), NOW + 60_000);
+      await jobs.createJob(job, NOW);
       const renamed = { ...job, name: 'renamed', version: 2 };
-      await expect(jobs.replaceJob(renamed, { version: 2, nextRunAt: job.nextRunAt })).rejects.toBeInstanceOf(
-        ConditionFailed,
-      );
-      await expect(jobs.replaceJob(renamed, { version: 1, nextRunAt: undefined })).rejects.toBeInstanceOf(
-        ConditionFailed,
-      );
-      await jobs.replaceJob(renamed, { version: 1, nextRunAt: job.nextRunAt });
+      await expect(
+        jobs.replaceJob(renamed, { version: 2, nextRunAt: job.nextRunAt }, NOW),
+      ).rejects.toBeInstanceOf(ConditionFailed);
+      await expect(
+        jobs.replaceJob(renamed, { version: 1, nextRunAt: undefined }, NOW),
+      ).rejects.toBeInstanceOf(ConditionFailed);
+      await jobs.replaceJob(renamed, { version: 1, nextRunAt: job.nextRunAt }, NOW);
       expect((await jobs.getJob(job.jobId))?.name).toBe('renamed');
     });
 
-    it('finds due jobs by bucket and key, and advancing moves them along the index', async () => {
-      const { jobs } = make();
+    it('finds due jobs by shard and hour up to an instant, and advancing moves them along the index', async () => {
+      const { jobs, dueIndex } = make();
       const shard = 7 + (counter % 1000) * 10; // a shard no other test uses
-      const soon = withNextRun(aJob({ shard }), NOW + 30_000, NOW);
-      const later = withNextRun(aJob({ shard }), NOW + 600_000, NOW);
-      await jobs.createJob(soon);
-      await jobs.createJob(later);
-      const bucket = `2026-05-01T12#${shard}`;
-      const due = await jobs.queryDue(bucket, `${new Date(NOW + 120_000).toISOString()}#~`, 10);
-      expect(due.items.map((j) => j.jobId)).toEqual([soon.jobId]);
+      const soon = withNextRun(aJob({ shard }), NOW + 30_000);
+      const later = withNextRun(aJob({ shard }), NOW + 600_000);
+      await jobs.createJob(soon, NOW);
+      await jobs.createJob(later, NOW);
+      const endOfHour = Date.parse('2026-05-01T12:59:59.999Z');
+      expect(await dueIds(dueIndex, shard, '2026-05-01T12', NOW + 120_000)).toEqual([soon.jobId]);
+      expect(await dueIds(dueIndex, shard + 1, '2026-05-01T12', NOW + 120_000)).toEqual([]);
 
       await expect(
-        jobs.advanceJob(soon, {
+        dueIndex.advanceJob(soon, {
           expectedNextRunAt: soon.nextRunAt!,
           expectedVersion: 2,
           nextRunAt: NOW + 90_000,
@@ -108,7 +134,7 @@ export function storeConformance(name: string, make: () => { jobs: JobStore; exe
           now: NOW,
         }),
       ).rejects.toBeInstanceOf(ConditionFailed);
-      await jobs.advanceJob(soon, {
+      await dueIndex.advanceJob(soon, {
         expectedNextRunAt: soon.nextRunAt!,
         expectedVersion: 1,
         nextRunAt: NOW + 3_600_000,
@@ -118,14 +144,15 @@ export function storeConformance(name: string, make: () => { jobs: JobStore; exe
       const moved = await jobs.getJob(soon.jobId);
       expect(moved).toMatchObject({
         nextRunAt: '2026-05-01T13:00:00.000Z',
-        dueBucket: `2026-05-01T13#${shard}`,
         enqueuedThrough: '2026-05-01T12:00:30.000Z',
         version: 1,
       });
-      expect((await jobs.queryDue(bucket, '9999', 10)).items.map((j) => j.jobId)).toEqual([later.jobId]);
+      // Filed under its new hour now; its old hour holds only the other job.
+      expect(await dueIds(dueIndex, shard, '2026-05-01T13', NOW + 3_600_000)).toEqual([soon.jobId]);
+      expect(await dueIds(dueIndex, shard, '2026-05-01T12', endOfHour)).toEqual([later.jobId]);
       // A second advance from the same read loses: the watcher must not move a job twice.
       await expect(
-        jobs.advanceJob(soon, {
+        dueIndex.advanceJob(soon, {
           expectedNextRunAt: soon.nextRunAt!,
           expectedVersion: 1,
           nextRunAt: null,
@@ -133,7 +160,7 @@ export function storeConformance(name: string, make: () => { jobs: JobStore; exe
           now: NOW,
         }),
       ).rejects.toBeInstanceOf(ConditionFailed);
-      await jobs.advanceJob(moved!, {
+      await dueIndex.advanceJob(moved!, {
         expectedNextRunAt: moved!.nextRunAt!,
         expectedVersion: 1,
         nextRunAt: null,
@@ -143,8 +170,16 @@ export function storeConformance(name: string, make: () => { jobs: JobStore; exe
       });
       const done = await jobs.getJob(soon.jobId);
       expect(done?.status).toBe('completed');
-      expect(done?.dueBucket).toBeUndefined();
+      expect(await dueIds(dueIndex, shard, '2026-05-01T12', NOW + 7_200_000)).toEqual([later.jobId]);
       expect(done?.nextRunAt).toBeUndefined();
+    });
+
+    it('files a job whose next run is already past under the hour it was written in', async () => {
+      const { jobs, dueIndex } = make();
+      const shard = 8 + (counter % 1000) * 10;
+      const overdue = withNextRun(aJob({ shard }), NOW - 3 * 3_600_000);
+      await jobs.createJob(overdue, NOW);
+      expect(await dueIds(dueIndex, shard, '2026-05-01T12', NOW)).toEqual([overdue.jobId]);
     });
 
     it('lists a tenant’s jobs newest first with filters and cursors, and no one else’s', async () => {
@@ -155,8 +190,8 @@ export function storeConformance(name: string, make: () => { jobs: JobStore; exe
         aJob({ tenant, name: 'alpha-2' }),
         aJob({ tenant, name: 'beta-1', status: 'paused' }),
       ];
-      for (const j of mine) await jobs.createJob(j);
-      await jobs.createJob(aJob({ tenant: `${tenant}-other`, name: 'alpha-x' }));
+      for (const j of mine) await jobs.createJob(j, NOW);
+      await jobs.createJob(aJob({ tenant: `${tenant}-other`, name: 'alpha-x' }), NOW);
       const first = await jobs.listJobs(tenant, {}, 2);
       expect(first.items.map((j) => j.name)).toEqual(['beta-1', 'alpha-2']);
       expect(first.nextCursor).not.toBeNull();
@@ -173,64 +208,65 @@ export function storeConformance(name: string, make: () => { jobs: JobStore; exe
     });
 
     it('keeps a watermark per shard', async () => {
-      const { jobs } = make();
-      expect(await jobs.getWatermark(999)).toBeNull();
-      await jobs.setWatermark(999, '2026-05-01T11');
-      expect(await jobs.getWatermark(999)).toBe('2026-05-01T11');
+      const { watermarks } = make();
+      expect(await watermarks.getWatermark(999)).toBeNull();
+      await watermarks.setWatermark(999, '2026-05-01T11');
+      expect(await watermarks.getWatermark(999)).toBe('2026-05-01T11');
     });
 
     it('keeps reverse dependency edges apart from the job, so a job replace leaves them alone', async () => {
-      const { jobs } = make();
+      const { jobs, dependencyEdges: edges } = make();
       const upstream = aJob();
       const [a, b] = [aJob(), aJob()];
-      await jobs.createJob(upstream);
-      expect(await jobs.getDependents(upstream.jobId)).toEqual([]);
-      await jobs.addDependent(upstream.jobId, b.jobId);
-      await jobs.addDependent(upstream.jobId, a.jobId);
-      await jobs.addDependent(upstream.jobId, a.jobId);
+      await jobs.createJob(upstream, NOW);
+      expect(await edges.getDependents(upstream.jobId)).toEqual([]);
+      await edges.addDependent(upstream.jobId, b.jobId);
+      await edges.addDependent(upstream.jobId, a.jobId);
+      await edges.addDependent(upstream.jobId, a.jobId);
       await jobs.replaceJob(
         { ...upstream, name: 'patched', version: 2 },
         { version: 1, nextRunAt: undefined },
+        NOW,
       );
-      expect(await jobs.getDependents(upstream.jobId)).toEqual([a.jobId, b.jobId]);
-      await jobs.removeDependent(upstream.jobId, a.jobId);
-      await jobs.removeDependent(upstream.jobId, 'job_never_added');
-      expect(await jobs.getDependents(upstream.jobId)).toEqual([b.jobId]);
-      await jobs.removeDependent(upstream.jobId, b.jobId);
-      expect(await jobs.getDependents(upstream.jobId)).toEqual([]);
+      expect(await edges.getDependents(upstream.jobId)).toEqual([a.jobId, b.jobId]);
+      await edges.removeDependent(upstream.jobId, a.jobId);
+      await edges.removeDependent(upstream.jobId, 'job_never_added');
+      expect(await edges.getDependents(upstream.jobId)).toEqual([b.jobId]);
+      await edges.removeDependent(upstream.jobId, b.jobId);
+      expect(await edges.getDependents(upstream.jobId)).toEqual([]);
       // Edge items are not jobs: they stay out of scans.
       const scanned = (await jobs.scanJobs()).items.map((j) => j.jobId);
       expect(scanned.some((id) => id.startsWith('#'))).toBe(false);
     });
 
     it('records upstream arrivals in a round that closes once per rev', async () => {
-      const { jobs } = make();
+      const { dependencyRounds: rounds } = make();
       const down = aJob();
-      expect(await jobs.getDependencyRound(down.jobId)).toEqual({ arrived: {}, rev: 0 });
-      const first = await jobs.recordUpstreamRun(down.jobId, 'job_up1', 'job_up1:t1');
+      expect(await rounds.getDependencyRound(down.jobId)).toEqual({ arrived: {}, rev: 0 });
+      const first = await rounds.recordUpstreamRun(down.jobId, 'job_up1', 'job_up1:t1');
       expect(first).toEqual({ arrived: { job_up1: 'job_up1:t1' }, rev: 1 });
-      const second = await jobs.recordUpstreamRun(down.jobId, 'job_up2', 'job_up2:t1');
+      const second = await rounds.recordUpstreamRun(down.jobId, 'job_up2', 'job_up2:t1');
       expect(second).toEqual({ arrived: { job_up1: 'job_up1:t1', job_up2: 'job_up2:t1' }, rev: 2 });
       // Two closers that read the same rev: exactly one wins.
       const closes = await Promise.all([
-        jobs.closeDependencyRound(down.jobId, 2, ['job_up1', 'job_up2'], '2026-05-01T12:00:01.000Z'),
-        jobs.closeDependencyRound(down.jobId, 2, ['job_up1', 'job_up2'], '2026-05-01T12:00:02.000Z'),
+        rounds.closeDependencyRound(down.jobId, 2, ['job_up1', 'job_up2'], '2026-05-01T12:00:01.000Z'),
+        rounds.closeDependencyRound(down.jobId, 2, ['job_up1', 'job_up2'], '2026-05-01T12:00:02.000Z'),
       ]);
       expect(closes.filter(Boolean)).toHaveLength(1);
-      const closed = await jobs.getDependencyRound(down.jobId);
+      const closed = await rounds.getDependencyRound(down.jobId);
       expect(closed.arrived).toEqual({});
       expect(closed.rev).toBe(3);
       expect(closed.lastClosedAt).toMatch(/^2026-05-01T12:00:0[12]\.000Z$/);
       // An arrival after the read makes a stale close fail, and what arrived stays.
-      await jobs.recordUpstreamRun(down.jobId, 'job_up1', 'job_up1:t2');
-      const stale = await jobs.closeDependencyRound(down.jobId, 3, ['job_up1'], '2026-05-01T12:00:03.000Z');
+      await rounds.recordUpstreamRun(down.jobId, 'job_up1', 'job_up1:t2');
+      const stale = await rounds.closeDependencyRound(down.jobId, 3, ['job_up1'], '2026-05-01T12:00:03.000Z');
       expect(stale).toBe(false);
-      expect((await jobs.getDependencyRound(down.jobId)).arrived).toEqual({ job_up1: 'job_up1:t2' });
+      expect((await rounds.getDependencyRound(down.jobId)).arrived).toEqual({ job_up1: 'job_up1:t2' });
       // Closing only what was consumed leaves the rest for the next round.
-      await jobs.recordUpstreamRun(down.jobId, 'job_up2', 'job_up2:t2');
-      const fresh = await jobs.closeDependencyRound(down.jobId, 5, ['job_up2'], '2026-05-01T12:00:04.000Z');
+      await rounds.recordUpstreamRun(down.jobId, 'job_up2', 'job_up2:t2');
+      const fresh = await rounds.closeDependencyRound(down.jobId, 5, ['job_up2'], '2026-05-01T12:00:04.000Z');
       expect(fresh).toBe(true);
-      expect(await jobs.getDependencyRound(down.jobId)).toEqual({
+      expect(await rounds.getDependencyRound(down.jobId)).toEqual({
         arrived: { job_up1: 'job_up1:t2' },
         rev: 6,
         lastClosedAt: '2026-05-01T12:00:04.000Z',
@@ -238,14 +274,14 @@ export function storeConformance(name: string, make: () => { jobs: JobStore; exe
     });
 
     it('closes a round nobody wrote yet (a failure before any arrival) exactly once', async () => {
-      const { jobs } = make();
+      const { dependencyRounds: rounds } = make();
       const down = aJob();
       const closes = await Promise.all([
-        jobs.closeDependencyRound(down.jobId, 0, [], '2026-05-01T12:00:01.000Z'),
-        jobs.closeDependencyRound(down.jobId, 0, [], '2026-05-01T12:00:01.000Z'),
+        rounds.closeDependencyRound(down.jobId, 0, [], '2026-05-01T12:00:01.000Z'),
+        rounds.closeDependencyRound(down.jobId, 0, [], '2026-05-01T12:00:01.000Z'),
       ]);
       expect(closes.filter(Boolean)).toHaveLength(1);
-      expect(await jobs.getDependencyRound(down.jobId)).toMatchObject({ arrived: {}, rev: 1 });
+      expect(await rounds.getDependencyRound(down.jobId)).toMatchObject({ arrived: {}, rev: 1 });
     });
   });
 
@@ -258,15 +294,33 @@ export function storeConformance(name: string, make: () => { jobs: JobStore; exe
       expect(await executions.getExecution(item.executionId)).toEqual(item);
     });
 
-    it('replaces only at the expected rev', async () => {
+    it('writes a transition only at the expected rev', async () => {
       const { executions } = make();
       const item = anExecution(aJob(), '2026-05-01T12:00:00.000Z');
       await executions.createExecution(item);
-      await executions.replaceExecution({ ...item, status: 'succeeded', rev: 2 }, 1);
-      await expect(
-        executions.replaceExecution({ ...item, status: 'failed', rev: 2 }, 1),
-      ).rejects.toBeInstanceOf(ConditionFailed);
+      expect(await executions.recordOutcome({ ...item, status: 'succeeded', rev: 2 }, 1)).toBe(true);
+      expect(await executions.recordOutcome({ ...item, status: 'failed', rev: 2 }, 1)).toBe(false);
       expect((await executions.getExecution(item.executionId))?.status).toBe('succeeded');
+    });
+
+    it('writes every kind of transition under the same rev condition', async () => {
+      const { executions } = make();
+      const transitions = [
+        'claim',
+        'extendLease',
+        'recordOutcome',
+        'requestCancel',
+        'replay',
+        'deferSweep',
+      ] as const;
+      for (const [i, transition] of transitions.entries()) {
+        const item = anExecution(aJob(), `2026-05-01T12:00:0${i}.000Z`, { status: 'queued' });
+        await executions.createExecution(item);
+        const next = { ...item, status: 'running' as const, rev: 2 };
+        expect(await executions[transition](next, 2), transition).toBe(false);
+        expect(await executions[transition](next, 1), transition).toBe(true);
+        expect(await executions.getExecution(item.executionId), transition).toEqual(next);
+      }
     });
 
     it('lists a job’s history newest first with status and time filters', async () => {
@@ -294,32 +348,26 @@ export function storeConformance(name: string, make: () => { jobs: JobStore; exe
 
     it('finds pending executions of a shard up to an instant, optionally for one job', async () => {
       const { executions } = make();
-      const shard = String(5000 + counter);
+      const shard = 5000 + counter;
       const job = aJob();
       const other = aJob();
       await executions.createExecution(
         anExecution(job, '2026-05-01T12:00:00.000Z', {
-          pendingShard: shard,
-          pendingAt: '2026-05-01T12:01:00.000Z',
+          pending: { shard, at: '2026-05-01T12:01:00.000Z' },
         }),
       );
       await executions.createExecution(
         anExecution(other, '2026-05-01T12:00:00.000Z', {
-          pendingShard: shard,
-          pendingAt: '2026-05-01T12:30:00.000Z',
+          pending: { shard, at: '2026-05-01T12:30:00.000Z' },
         }),
       );
       await executions.createExecution(anExecution(job, '2026-05-01T11:00:00.000Z', { status: 'succeeded' }));
       expect(
-        (await executions.queryPending(Number(shard), '2026-05-01T12:05:00.000Z', 10)).items.map(
-          (e) => e.jobId,
-        ),
+        (await executions.queryPending(shard, '2026-05-01T12:05:00.000Z', 10)).items.map((e) => e.jobId),
       ).toEqual([job.jobId]);
-      expect((await executions.queryPending(Number(shard), '9999', 10)).items).toHaveLength(2);
+      expect((await executions.queryPending(shard, '9999', 10)).items).toHaveLength(2);
       expect(
-        (await executions.queryPending(Number(shard), '9999', 10, { jobId: other.jobId })).items.map(
-          (e) => e.jobId,
-        ),
+        (await executions.queryPending(shard, '9999', 10, { jobId: other.jobId })).items.map((e) => e.jobId),
       ).toEqual([other.jobId]);
     });
 
@@ -330,7 +378,6 @@ export function storeConformance(name: string, make: () => { jobs: JobStore; exe
       await executions.createExecution(
         anExecution(job, '2026-05-01T12:00:00.000Z', {
           status: 'dead',
-          deadTenant: tenant,
           finishedAt: '2026-05-01T12:00:05.000Z',
         }),
       );

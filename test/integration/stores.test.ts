@@ -1,19 +1,106 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { DynamoDependencyEdges } from '../../lambdas/adapters/dynamo-dependency-edges.js';
+import { DynamoDependencyRounds } from '../../lambdas/adapters/dynamo-dependency-rounds.js';
+import { DynamoDueIndex } from '../../lambdas/adapters/dynamo-due-index.js';
 import { DynamoExecutionStore } from '../../lambdas/adapters/dynamo-execution-store.js';
 import { DynamoJobStore } from '../../lambdas/adapters/dynamo-job-store.js';
+import { DynamoWatermarks } from '../../lambdas/adapters/dynamo-watermarks.js';
 import { InvalidCursor } from '../../lambdas/core/errors.js';
+import { withNextRun } from '../../lambdas/core/job-schedule.js';
 import { dynaliteTables } from '../support/dynalite.js';
 import { MemoryExecutionStore, MemoryJobStore } from '../support/memory.js';
-import { aJob, anExecution, storeConformance } from './store-conformance.js';
+import { aJob, anExecution, type Stores, storeConformance } from './store-conformance.js';
 
 const dynamo = dynaliteTables();
 
-storeConformance('DynamoDB (dynalite)', () => ({
-  jobs: new DynamoJobStore(dynamo.client, 'jobs'),
-  executions: new DynamoExecutionStore(dynamo.client, 'executions'),
-}));
+function dynamoStores(): Stores {
+  const { client } = dynamo;
+  return {
+    jobs: new DynamoJobStore(client, 'jobs'),
+    dueIndex: new DynamoDueIndex(client, 'jobs'),
+    watermarks: new DynamoWatermarks(client, 'jobs'),
+    dependencyEdges: new DynamoDependencyEdges(client, 'jobs'),
+    dependencyRounds: new DynamoDependencyRounds(client, 'jobs'),
+    executions: new DynamoExecutionStore(client, 'executions'),
+  };
+}
 
-storeConformance('in-memory', () => ({ jobs: new MemoryJobStore(), executions: new MemoryExecutionStore() }));
+storeConformance('DynamoDB (dynalite)', dynamoStores);
+
+storeConformance('in-memory', () => {
+  const jobs = new MemoryJobStore();
+  return {
+    jobs,
+    dueIndex: jobs,
+    watermarks: jobs,
+    dependencyEdges: jobs,
+    dependencyRounds: jobs,
+    executions: new MemoryExecutionStore(),
+  };
+});
+
+describe('DynamoDB adapters: the item layout they alone know', () => {
+  const NOW = Date.parse('2026-05-01T12:00:00.000Z');
+  const raw = async (table: string, key: Record<string, string>) =>
+    (await dynamo.client.send(new GetCommand({ TableName: table, Key: key }))).Item;
+
+  it('files a job on the due index by hour and shard, sorted by its next run, and lists it by creation', async () => {
+    const { jobs, dueIndex } = dynamoStores();
+    const job = withNextRun(aJob({ shard: 3 }), NOW + 60_000);
+    await jobs.createJob(job, NOW);
+    expect(await raw('jobs', { jobId: job.jobId })).toMatchObject({
+      dueBucket: '2026-05-01T12#3',
+      dueKey: `2026-05-01T12:01:00.000Z#${job.jobId}`,
+      createdKey: `${job.createdAt}#${job.jobId}`,
+    });
+    await dueIndex.advanceJob(job, {
+      expectedNextRunAt: job.nextRunAt!,
+      expectedVersion: 1,
+      nextRunAt: NOW + 3_600_000,
+      enqueuedThrough: null,
+      now: NOW,
+    });
+    expect(await raw('jobs', { jobId: job.jobId })).toMatchObject({
+      dueBucket: '2026-05-01T13#3',
+      dueKey: `2026-05-01T13:00:00.000Z#${job.jobId}`,
+    });
+    await dueIndex.advanceJob(job, {
+      expectedNextRunAt: '2026-05-01T13:00:00.000Z',
+      expectedVersion: 1,
+      nextRunAt: null,
+      enqueuedThrough: null,
+      status: 'completed',
+      now: NOW,
+    });
+    const done = await raw('jobs', { jobId: job.jobId });
+    expect(done?.dueBucket).toBeUndefined();
+    expect(done?.dueKey).toBeUndefined();
+  });
+
+  it('puts a pending execution on its shard’s pending index and a dead one on its tenant’s dead index', async () => {
+    const { executions } = dynamoStores();
+    const job = aJob();
+    const pending = anExecution(job, '2026-05-01T12:00:00.000Z', {
+      status: 'queued',
+      pending: { shard: 5, at: '2026-05-01T12:02:00.000Z' },
+    });
+    await executions.createExecution(pending);
+    expect(await raw('executions', { executionId: pending.executionId })).toMatchObject({
+      pendingShard: '5',
+      pendingAt: '2026-05-01T12:02:00.000Z',
+    });
+    const dead = anExecution(job, '2026-05-01T12:01:00.000Z', {
+      status: 'dead',
+      finishedAt: '2026-05-01T12:01:05.000Z',
+    });
+    await executions.createExecution(dead);
+    const item = await raw('executions', { executionId: dead.executionId });
+    expect(item).toMatchObject({ deadTenant: job.tenant });
+    expect(item?.pendingShard).toBeUndefined();
+    expect(await executions.getExecution(dead.executionId)).toEqual(dead);
+  });
+});
 
 describe('DynamoDB adapters: forged cursors', () => {
   const jobs = () => new DynamoJobStore(dynamo.client, 'jobs');
@@ -26,11 +113,10 @@ describe('DynamoDB adapters: forged cursors', () => {
     const tenant = `forger-${Date.now()}-${Math.random()}`;
     for (let i = 0; i < 3; i++) {
       const job = aJob({ tenant });
-      await jobs().createJob(job);
+      await jobs().createJob(job, Date.now());
       await executions().createExecution(
         anExecution(job, `2026-05-01T12:0${i}:00.000Z`, {
           status: 'dead',
-          deadTenant: tenant,
           finishedAt: `2026-05-01T12:0${i}:05.000Z`,
         }),
       );

@@ -1,6 +1,6 @@
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TABLES } from '../../lambdas/shared/config.js';
+import { TABLES } from '../../lambdas/adapters/dynamo-tables.js';
 import { dynamoClient, type Emulator, startDynamo } from '../../local/emulators.js';
 import { ensureTables } from '../../local/tables.js';
 import { tempDataDir } from '../support/runtime.js';

@@ -3,8 +3,9 @@ import {
   DynamoExecutionWindowCounter,
   DynamoTenantJobCounter,
 } from '../../lambdas/adapters/dynamo-tenant-counters.js';
-import type { ExecutionWindowCounter, TenantJobCounter } from '../../lambdas/core/limits.js';
-import { MemoryExecutionWindowCounter } from '../../lambdas/services/tenant-policy.js';
+import { MemoryExecutionWindowCounter } from '../../lambdas/adapters/memory-execution-window-counter.js';
+import type { ExecutionWindowCounter } from '../../lambdas/core/ports/execution-window-counter.js';
+import type { TenantJobCounter } from '../../lambdas/core/ports/tenant-job-counter.js';
 import { dynaliteTables } from '../support/dynalite.js';
 import { MemoryTenantJobCounter } from '../support/memory-tenant-counters.js';
 

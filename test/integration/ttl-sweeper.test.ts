@@ -9,17 +9,17 @@ import { DynamoExecutionStore } from '../../lambdas/adapters/dynamo-execution-st
 import { FileArchiveStore } from '../../lambdas/adapters/file-archive-store.js';
 import { ObjectHistoryArchive } from '../../lambdas/adapters/object-history-archive.js';
 import { archiveStreamBatch } from '../../lambdas/archiver/stream-batch.js';
-import type { ArchiveStore } from '../../lambdas/core/ports/archive.js';
-import { silentLogger } from '../../lambdas/services/deps.js';
+import type { ArchiveStore } from '../../lambdas/core/ports/archive-store.js';
 import { dynamoClient, type Emulator, startDynamo } from '../../local/emulators.js';
 import { ensureTables } from '../../local/tables.js';
 import { TtlSweeper } from '../../local/ttl-sweeper.js';
-import type { ExecutionItem } from '../../schemas/stored.js';
+import type { ExecutionRecord } from '../../schemas/records.js';
 import type { StreamRecord } from '../../schemas/stream.js';
 import { aFinishedExecution } from '../support/history-fixtures.js';
 import { FakeClock } from '../support/memory.js';
 import { MemoryArchiveStore } from '../support/memory-archive-store.js';
 import { tempDataDir } from '../support/runtime.js';
+import { silentLogger } from '../support/services.js';
 import { waitFor } from '../support/sink.js';
 
 const NOW = Date.parse('2026-06-01T12:00:00.000Z');
@@ -71,7 +71,7 @@ const rowsIn = (store: MemoryArchiveStore) =>
   store.keys().flatMap((key) => decodeRows(store.objects.get(key)!, key));
 
 const job = 'job_01JSWEEPER0000000000000000';
-const expiring = (minute: number, expiresAt: number): ExecutionItem =>
+const expiring = (minute: number, expiresAt: number): ExecutionRecord =>
   aFinishedExecution(job, new Date(Date.UTC(2026, 2, 8, 10, minute)).toISOString(), { expiresAt });
 
 describe('TtlSweeper', () => {

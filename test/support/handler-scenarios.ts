@@ -185,7 +185,7 @@ export const HANDLER_SCENARIOS: HandlerScenario[] = [
       const token = { 'x-scheduler-callback-token': state.asyncToken };
       expect((await h.api('POST', `${path}/heartbeat`, {}, token)).status).toBe(200);
       // The API ends this execution, so the API counts its outcome (dashboard, failure-rate alarm).
-      const { metrics } = await import('../../lambdas/shared/lambda-context.js');
+      const { metrics } = await import('../../lambdas/composition/lambda-context.js');
       const counted = vi.spyOn(metrics, 'addMetric');
       expect((await h.api('POST', `${path}/complete`, { status: 'succeeded' }, token)).status).toBe(200);
       expect(counted).toHaveBeenCalledWith('ExecutionsSucceeded', 'Count', 1);

@@ -1,12 +1,12 @@
 import type { ArchiveRow } from '../../schemas/archive.js';
-import type { ExecutionItem } from '../../schemas/stored.js';
+import type { ExecutionRecord } from '../../schemas/records.js';
 
 /** A finished execution as the Executions table holds it once its run is over. */
 export function aFinishedExecution(
   jobId: string,
   scheduledAt: string,
-  overrides: Partial<ExecutionItem> = {},
-): ExecutionItem {
+  overrides: Partial<ExecutionRecord> = {},
+): ExecutionRecord {
   const finishedAt = new Date(Date.parse(scheduledAt) + 250).toISOString();
   return {
     executionId: `${jobId}:${scheduledAt}`,

@@ -1,4 +1,4 @@
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, Context, SQSRecord } from 'aws-lambda';
 
 /** The Lambda context handlers get in tests: enough for Powertools' logger and tracer. */
 export function lambdaContext(functionName = 'handler-test', remainingMs = 60_000): Context {
@@ -37,3 +37,23 @@ export function apiGatewayEvent(
     isBase64Encoded: false,
   } as unknown as APIGatewayProxyEventV2;
 }
+
+/** Run queue URLs as the stack names them in AWS. */
+export const RUN_QUEUE_URLS = {
+  high: 'https://sqs.us-east-1.amazonaws.com/123456789012/Scheduler-RunHigh',
+  normal: 'https://sqs.us-east-1.amazonaws.com/123456789012/Scheduler-RunNormal',
+  low: 'https://sqs.us-east-1.amazonaws.com/123456789012/Scheduler-RunLow',
+};
+
+/** The ARN of the queue at `url` (Lambda's event source names it so). */
+export const queueArnOf = (url: string) => `arn:aws:sqs:us-east-1:123456789012:${url.split('/').pop()}`;
+
+/** An SQS record of the queue at `queueUrl` on its `receiveCount`-th receive. */
+export const sqsRecord = (id: string, queueUrl: string, receiveCount: number, body = 'not json'): SQSRecord =>
+  ({
+    messageId: id,
+    receiptHandle: `rh-${id}`,
+    body,
+    attributes: { ApproximateReceiveCount: String(receiveCount) },
+    eventSourceARN: queueArnOf(queueUrl),
+  }) as unknown as SQSRecord;

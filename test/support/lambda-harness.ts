@@ -11,7 +11,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { interceptLocalhostDns } from 'fauxqs';
-import type { WatchReport } from '../../lambdas/services/watch-service.js';
+import type { WatchReport } from '../../lambdas/services/watcher/watcher-service.js';
 import type { FunctionRole } from '../../lib/constructs/access.js';
 import {
   createNotificationQueue,
@@ -24,7 +24,7 @@ import {
   startDynamo,
   startSqs,
 } from '../../local/emulators.js';
-import { sqsRecordOf } from '../../local/sqs-record.js';
+import { sqsRecordOf } from '../../local/sqs-event-source.js';
 import { ensureTables } from '../../local/tables.js';
 import type { Priority } from '../../schemas/job.js';
 import { apiGatewayEvent, lambdaContext } from './lambda-events.js';

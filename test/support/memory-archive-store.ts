@@ -1,4 +1,4 @@
-import type { ArchiveStore, ByteRange, StoredObject } from '../../lambdas/core/ports/archive.js';
+import type { ArchiveStore, ByteRange, StoredObject } from '../../lambdas/core/ports/archive-store.js';
 
 type Operation = 'put' | 'get' | 'list' | 'delete';
 

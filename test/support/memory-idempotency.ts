@@ -1,4 +1,5 @@
-import { type IdempotencyRecord, type IdempotencyStore, isLive } from '../../lambdas/core/idempotency.js';
+import { type IdempotencyRecord, isLive } from '../../lambdas/core/idempotency.js';
+import type { IdempotencyStore } from '../../lambdas/core/ports/idempotency-store.js';
 
 /** In-memory IdempotencyStore with the DynamoDB adapter's conditions (it passes the same conformance suite). */
 export class MemoryIdempotencyStore implements IdempotencyStore {

@@ -1,9 +1,5 @@
-import type {
-  Email,
-  EmailSender,
-  NotificationQueue,
-  OutgoingNotification,
-} from '../../lambdas/core/ports.js';
+import type { Email, EmailSender } from '../../lambdas/core/ports/email-sender.js';
+import type { NotificationQueue, OutgoingNotification } from '../../lambdas/core/ports/notification-queue.js';
 
 /** Records what the publisher enqueued; tests hand the messages to the notifier themselves. */
 export class MemoryNotificationQueue implements NotificationQueue {

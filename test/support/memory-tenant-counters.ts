@@ -1,4 +1,4 @@
-import type { TenantJobCounter } from '../../lambdas/core/limits.js';
+import type { TenantJobCounter } from '../../lambdas/core/ports/tenant-job-counter.js';
 
 /** The jobs-per-tenant counter in memory, with the DynamoDB adapter's semantics. */
 export class MemoryTenantJobCounter implements TenantJobCounter {

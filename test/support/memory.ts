@@ -1,18 +1,17 @@
+import { hourOf, hoursBetween } from '../../lambdas/core/buckets.js';
 import { ConditionFailed, InvalidCursor } from '../../lambdas/core/errors.js';
-import type {
-  Clock,
-  DependencyRound,
-  DueAdvance,
-  ExecutionFilter,
-  ExecutionStore,
-  JobStore,
-  OutgoingRun,
-  Page,
-  RunQueue,
-  VisibilityChange,
-} from '../../lambdas/core/ports.js';
-import { withNextRun } from '../../lambdas/services/jobs-service.js';
-import type { ExecutionItem, JobItem } from '../../schemas/stored.js';
+import { withNextRun } from '../../lambdas/core/job-schedule.js';
+import type { Clock } from '../../lambdas/core/ports/clock.js';
+import type { ConcurrencySlots } from '../../lambdas/core/ports/concurrency-slots.js';
+import type { DependencyEdges } from '../../lambdas/core/ports/dependency-edges.js';
+import type { DependencyRound, DependencyRounds } from '../../lambdas/core/ports/dependency-rounds.js';
+import type { DueAdvance, DueIndex, DuePage } from '../../lambdas/core/ports/due-index.js';
+import type { ExecutionFilter, ExecutionStore } from '../../lambdas/core/ports/execution-store.js';
+import type { JobStore } from '../../lambdas/core/ports/job-store.js';
+import type { Page } from '../../lambdas/core/ports/page.js';
+import type { OutgoingRun, RunQueue, VisibilityChange } from '../../lambdas/core/ports/run-queue.js';
+import type { Watermarks } from '../../lambdas/core/ports/watermarks.js';
+import type { ExecutionRecord, JobRecord } from '../../schemas/records.js';
 
 const clone = <T>(value: T): T => structuredClone(value);
 
@@ -46,37 +45,57 @@ function page<T>(
   };
 }
 
-/** In-memory JobStore with the same conditions as the DynamoDB adapter (it passes the same conformance suite). */
-export class MemoryJobStore implements JobStore {
-  readonly items = new Map<string, JobItem>();
+/**
+ * The Jobs table in memory: every port one DynamoDB table backs (definitions, the due index,
+ * watermarks, concurrency slots, dependency edges and rounds), with the same conditions as the
+ * DynamoDB adapters (it passes the same conformance suite).
+ */
+export class MemoryJobStore
+  implements JobStore, DueIndex, Watermarks, ConcurrencySlots, DependencyEdges, DependencyRounds
+{
+  readonly items = new Map<string, JobRecord>();
+  /** The hour each job is filed under on the due index (as the DynamoDB adapter's bucket). */
+  private readonly dueHours = new Map<string, string>();
   private readonly watermarks = new Map<number, string>();
   /** Inject failures: called before every write. */
   beforeWrite: (operation: string, jobId: string) => void = () => {};
 
-  async createJob(job: JobItem): Promise<void> {
-    this.beforeWrite('createJob', job.jobId);
-    if (this.items.has(job.jobId)) throw new ConditionFailed('exists');
-    this.items.set(job.jobId, clone(job));
+  /** Where the due index files the job: the UTC hour a watcher finds it under, or null when it is off the index. */
+  dueHourOf(jobId: string): string | null {
+    return this.dueHours.get(jobId) ?? null;
   }
 
-  async getJob(jobId: string): Promise<JobItem | null> {
+  private store(job: JobRecord, now: number): void {
+    this.items.set(job.jobId, clone(job));
+    if (job.nextRunAt === undefined) this.dueHours.delete(job.jobId);
+    else this.dueHours.set(job.jobId, hourOf(Math.max(Date.parse(job.nextRunAt), now)));
+  }
+
+  async createJob(job: JobRecord, now: number): Promise<void> {
+    this.beforeWrite('createJob', job.jobId);
+    if (this.items.has(job.jobId)) throw new ConditionFailed('exists');
+    this.store(job, now);
+  }
+
+  async getJob(jobId: string): Promise<JobRecord | null> {
     const item = this.items.get(jobId);
     return item ? clone(item) : null;
   }
 
   async replaceJob(
-    job: JobItem,
+    job: JobRecord,
     expected: { version: number; nextRunAt: string | undefined },
+    now: number,
   ): Promise<void> {
     this.beforeWrite('replaceJob', job.jobId);
     const current = this.items.get(job.jobId);
     if (!current || current.version !== expected.version || current.nextRunAt !== expected.nextRunAt) {
       throw new ConditionFailed('changed');
     }
-    this.items.set(job.jobId, clone(job));
+    this.store(job, now);
   }
 
-  async advanceJob(job: JobItem, advance: DueAdvance): Promise<void> {
+  async advanceJob(job: Pick<JobRecord, 'jobId' | 'shard'>, advance: DueAdvance): Promise<void> {
     this.beforeWrite('advanceJob', job.jobId);
     const current = this.items.get(job.jobId);
     if (
@@ -87,32 +106,43 @@ export class MemoryJobStore implements JobStore {
     ) {
       throw new ConditionFailed('moved');
     }
-    let next = withNextRun(current, advance.nextRunAt, advance.now);
+    let next = withNextRun(current, advance.nextRunAt);
     if (advance.enqueuedThrough !== null) next = { ...next, enqueuedThrough: advance.enqueuedThrough };
     if (advance.status)
       next = { ...next, status: advance.status, updatedAt: new Date(advance.now).toISOString() };
-    this.items.set(job.jobId, next);
+    this.store(next, advance.now);
   }
 
-  async queryDue(bucket: string, upToKey: string, limit: number, cursor?: string): Promise<Page<JobItem>> {
-    const sorted = [...this.items.values()]
-      .filter((j) => j.dueBucket === bucket && j.dueKey !== undefined && j.dueKey <= upToKey)
-      .sort((a, b) => (a.dueKey! < b.dueKey! ? -1 : 1));
-    return page(sorted, (j) => j.dueKey!, limit, cursor, `due:${bucket}`);
+  async *dueJobs(shard: number, fromHour: string, upTo: number): AsyncIterable<DuePage> {
+    const upToKey = `${new Date(upTo).toISOString()}#~`;
+    const dueKey = (j: JobRecord) => `${j.nextRunAt}#${j.jobId}`;
+    for (const hour of hoursBetween(fromHour, upTo)) {
+      const due = () =>
+        [...this.items.values()]
+          .filter((j) => j.shard === shard && this.dueHours.get(j.jobId) === hour && dueKey(j) <= upToKey)
+          .sort((a, b) => (dueKey(a) < dueKey(b) ? -1 : 1));
+      let cursor: string | undefined;
+      do {
+        const found = page(due(), dueKey, 100, cursor, `due:${hour}#${shard}`);
+        cursor = found.nextCursor ?? undefined;
+        yield { hour, jobs: found.items.map((j) => ({ jobId: j.jobId, nextRunAt: j.nextRunAt! })) };
+      } while (cursor);
+    }
   }
 
   async listJobs(
     tenant: string,
-    filter: { status?: JobItem['status']; namePrefix?: string },
+    filter: { status?: JobRecord['status']; namePrefix?: string },
     limit: number,
     cursor?: string,
-  ): Promise<Page<JobItem>> {
+  ): Promise<Page<JobRecord>> {
+    const createdKey = (j: JobRecord) => `${j.createdAt}#${j.jobId}`;
     const sorted = [...this.items.values()]
       .filter((j) => j.tenant === tenant)
       .filter((j) => !filter.status || j.status === filter.status)
       .filter((j) => !filter.namePrefix || (j.name ?? '').startsWith(filter.namePrefix))
-      .sort((a, b) => (a.createdKey < b.createdKey ? 1 : -1));
-    return page(sorted, (j) => j.createdKey, limit, cursor, `tenant:${tenant}`);
+      .sort((a, b) => (createdKey(a) < createdKey(b) ? 1 : -1));
+    return page(sorted, createdKey, limit, cursor, `tenant:${tenant}`);
   }
 
   async getWatermark(shard: number): Promise<string | null> {
@@ -141,7 +171,7 @@ export class MemoryJobStore implements JobStore {
     this.slots.get(jobId)?.delete(holder);
   }
 
-  async scanJobs(cursor?: string): Promise<Page<JobItem>> {
+  async scanJobs(cursor?: string): Promise<Page<JobRecord>> {
     const sorted = [...this.items.values()].sort((a, b) => (a.jobId < b.jobId ? -1 : 1));
     return page(sorted, (j) => j.jobId, 100, cursor, 'scan');
   }
@@ -205,33 +235,58 @@ export class MemoryJobStore implements JobStore {
 }
 
 export class MemoryExecutionStore implements ExecutionStore {
-  readonly items = new Map<string, ExecutionItem>();
+  readonly items = new Map<string, ExecutionRecord>();
   beforeWrite: (operation: string, executionId: string) => void = () => {};
 
-  async createExecution(item: ExecutionItem): Promise<boolean> {
+  async createExecution(item: ExecutionRecord): Promise<boolean> {
     this.beforeWrite('createExecution', item.executionId);
     if (this.items.has(item.executionId)) return false;
     this.items.set(item.executionId, clone(item));
     return true;
   }
 
-  async getExecution(executionId: string): Promise<ExecutionItem | null> {
+  async getExecution(executionId: string): Promise<ExecutionRecord | null> {
     const item = this.items.get(executionId);
     return item ? clone(item) : null;
   }
 
-  async getExecutions(executionIds: string[]): Promise<ExecutionItem[]> {
+  async getExecutions(executionIds: string[]): Promise<ExecutionRecord[]> {
     return [...new Set(executionIds)].flatMap((id) => {
       const item = this.items.get(id);
       return item ? [clone(item)] : [];
     });
   }
 
-  async replaceExecution(item: ExecutionItem, expectedRev: number): Promise<void> {
-    this.beforeWrite('replaceExecution', item.executionId);
+  claim(claimed: ExecutionRecord, expectedRev: number): Promise<boolean> {
+    return this.writeAtRev('claim', claimed, expectedRev);
+  }
+
+  extendLease(execution: ExecutionRecord, expectedRev: number): Promise<boolean> {
+    return this.writeAtRev('extendLease', execution, expectedRev);
+  }
+
+  recordOutcome(execution: ExecutionRecord, expectedRev: number): Promise<boolean> {
+    return this.writeAtRev('recordOutcome', execution, expectedRev);
+  }
+
+  requestCancel(execution: ExecutionRecord, expectedRev: number): Promise<boolean> {
+    return this.writeAtRev('requestCancel', execution, expectedRev);
+  }
+
+  replay(execution: ExecutionRecord, expectedRev: number): Promise<boolean> {
+    return this.writeAtRev('replay', execution, expectedRev);
+  }
+
+  deferSweep(execution: ExecutionRecord, expectedRev: number): Promise<boolean> {
+    return this.writeAtRev('deferSweep', execution, expectedRev);
+  }
+
+  private async writeAtRev(operation: string, item: ExecutionRecord, expectedRev: number): Promise<boolean> {
+    this.beforeWrite(operation, item.executionId);
     const current = this.items.get(item.executionId);
-    if (!current || current.rev !== expectedRev) throw new ConditionFailed('changed');
+    if (!current || current.rev !== expectedRev) return false;
     this.items.set(item.executionId, clone(item));
+    return true;
   }
 
   async listByJob(
@@ -239,7 +294,7 @@ export class MemoryExecutionStore implements ExecutionStore {
     filter: ExecutionFilter,
     limit: number,
     cursor?: string,
-  ): Promise<Page<ExecutionItem>> {
+  ): Promise<Page<ExecutionRecord>> {
     const sorted = [...this.items.values()]
       .filter((e) => e.jobId === jobId)
       .filter(
@@ -255,17 +310,17 @@ export class MemoryExecutionStore implements ExecutionStore {
     upTo: string,
     limit: number,
     options: { jobId?: string; cursor?: string } = {},
-  ): Promise<Page<ExecutionItem>> {
+  ): Promise<Page<ExecutionRecord>> {
     const sorted = [...this.items.values()]
-      .filter((e) => e.pendingShard === String(shard) && e.pendingAt !== undefined && e.pendingAt <= upTo)
+      .filter((e) => e.pending?.shard === shard && e.pending.at <= upTo)
       .filter((e) => !options.jobId || e.jobId === options.jobId)
-      .sort((a, b) => (`${a.pendingAt}${a.executionId}` < `${b.pendingAt}${b.executionId}` ? -1 : 1));
-    return page(sorted, (e) => `${e.pendingAt}${e.executionId}`, limit, options.cursor, `pending:${shard}`);
+      .sort((a, b) => (`${a.pending?.at}${a.executionId}` < `${b.pending?.at}${b.executionId}` ? -1 : 1));
+    return page(sorted, (e) => `${e.pending?.at}${e.executionId}`, limit, options.cursor, `pending:${shard}`);
   }
 
-  async listDead(tenant: string, limit: number, cursor?: string): Promise<Page<ExecutionItem>> {
+  async listDead(tenant: string, limit: number, cursor?: string): Promise<Page<ExecutionRecord>> {
     const sorted = [...this.items.values()]
-      .filter((e) => e.deadTenant === tenant)
+      .filter((e) => e.status === 'dead' && e.tenant === tenant)
       .sort((a, b) => (`${a.finishedAt}` < `${b.finishedAt}` ? 1 : -1));
     return page(sorted, (e) => e.executionId, limit, cursor, `dead:${tenant}`);
   }

@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { consoleLogger } from '../../local/logger.js';
 import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '../../local/runtime.js';
+import { type Sink, startSink } from './sink.js';
 
 export const API_KEY = 'test-key';
 export const OTHER_KEY = 'other-key';
@@ -59,5 +61,49 @@ export function apiClient(baseUrl: string, key: string | null = API_KEY) {
       json = text;
     }
     return { status: response.status, headers: response.headers, body: json };
+  };
+}
+
+/**
+ * The end-to-end fixture: a sink (a real HTTP target on loopback, answering as `respond` says) and
+ * the local runtime on a fresh data directory, started before the file's tests and stopped (the
+ * directory removed) after them. `runtime` may depend on the sink (its URL, say). Read the parts
+ * inside tests: they exist once `beforeAll` ran.
+ */
+export function e2eRuntime(
+  options: {
+    runtime?: Partial<LocalRuntimeOptions> | ((sink: Sink) => Partial<LocalRuntimeOptions>);
+    respond?: Parameters<Sink['respond']>[0];
+  } = {},
+) {
+  const data = tempDataDir();
+  let started: { runtime: LocalRuntime; sink: Sink; api: ReturnType<typeof apiClient> } | undefined;
+  beforeAll(async () => {
+    const sink = await startSink();
+    if (options.respond) sink.respond(options.respond);
+    const overrides = typeof options.runtime === 'function' ? options.runtime(sink) : options.runtime;
+    const runtime = await startTestRuntime(data.dir, overrides);
+    started = { runtime, sink, api: apiClient(runtime.url) };
+  });
+  afterAll(async () => {
+    await started?.runtime.stop();
+    await started?.sink.close();
+    data.remove();
+  });
+  const ready = () => {
+    if (!started) throw new Error('e2eRuntime: the runtime is ready only inside tests');
+    return started;
+  };
+  return {
+    data,
+    get runtime() {
+      return ready().runtime;
+    },
+    get sink() {
+      return ready().sink;
+    },
+    get api() {
+      return ready().api;
+    },
   };
 }

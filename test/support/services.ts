@@ -1,5 +1,6 @@
-import type { HttpCaller, HttpOutcome, HttpRequest } from '../../lambdas/core/ports.js';
-import { type Logger, type ServiceDeps, silentLogger } from '../../lambdas/services/deps.js';
+import type { HttpCaller, HttpOutcome, HttpRequest } from '../../lambdas/core/ports/http-caller.js';
+import type { Logger } from '../../lambdas/core/ports/logger.js';
+import type { ServiceDeps } from '../../lambdas/services/service-deps.js';
 import { FakeClock, MemoryExecutionStore, MemoryJobStore, MemoryRunQueue } from './memory.js';
 import { MemoryIdempotencyStore } from './memory-idempotency.js';
 
@@ -19,8 +20,8 @@ export class ScriptedHttp implements HttpCaller {
   }
 }
 
-export function fakeDeps(now: number, overrides: { log?: Logger } = {}) {
-  const jobs = new MemoryJobStore();
+export function fakeDeps(now: number, overrides: { log?: Logger; jobs?: MemoryJobStore } = {}) {
+  const jobs = overrides.jobs ?? new MemoryJobStore();
   const executions = new MemoryExecutionStore();
   const queue = new MemoryRunQueue();
   const http = new ScriptedHttp();
@@ -30,6 +31,11 @@ export function fakeDeps(now: number, overrides: { log?: Logger } = {}) {
   let tokens = 0;
   const deps: ServiceDeps = {
     jobs,
+    dueIndex: jobs,
+    watermarks: jobs,
+    slots: jobs,
+    dependencyEdges: jobs,
+    dependencyRounds: jobs,
     executions,
     queue,
     http,
@@ -46,3 +52,6 @@ export function fakeDeps(now: number, overrides: { log?: Logger } = {}) {
   };
   return { deps, jobs, executions, queue, http, clock, idempotency };
 }
+
+/** A logger that drops every line. */
+export const silentLogger: Logger = { info() {}, warn() {}, error() {} };

@@ -1,5 +1,6 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
-import type { ExecutionItem } from '../../schemas/stored.js';
+import { executionItemOf } from '../../lambdas/adapters/dynamo-execution-items.js';
+import type { ExecutionRecord } from '../../schemas/records.js';
 import type { StreamRecord } from '../../schemas/stream.js';
 import { TTL_PRINCIPAL } from '../../schemas/stream.js';
 
@@ -8,7 +9,7 @@ import { TTL_PRINCIPAL } from '../../schemas/stream.js';
  * `removedAtSeconds` after the epoch (its `ApproximateCreationDateTime`).
  */
 export function ttlRemoval(
-  item: ExecutionItem,
+  item: ExecutionRecord,
   sequenceNumber: string,
   removedAtSeconds = 1_780_000_000,
 ): StreamRecord {
@@ -20,7 +21,7 @@ export function ttlRemoval(
     dynamodb: {
       ApproximateCreationDateTime: removedAtSeconds,
       Keys: marshall({ executionId: item.executionId }),
-      OldImage: marshall(item, { removeUndefinedValues: true }),
+      OldImage: marshall(executionItemOf(item), { removeUndefinedValues: true }),
       SequenceNumber: sequenceNumber,
       StreamViewType: 'OLD_IMAGE',
     },
@@ -28,7 +29,7 @@ export function ttlRemoval(
 }
 
 /** The same removal made by a user's DeleteItem: no TTL identity. */
-export function userRemoval(item: ExecutionItem, sequenceNumber: string): StreamRecord {
+export function userRemoval(item: ExecutionRecord, sequenceNumber: string): StreamRecord {
   const { userIdentity: _u, ...rest } = ttlRemoval(item, sequenceNumber);
   return rest;
 }

@@ -8,11 +8,11 @@ import {
   STAGING_PREFIX,
 } from '../../lambdas/adapters/archive-layout.js';
 import { ObjectHistoryArchive } from '../../lambdas/adapters/object-history-archive.js';
-import { silentLogger } from '../../lambdas/services/deps.js';
 import type { ArchiveRow } from '../../schemas/archive.js';
 import { anArchiveRow } from '../support/history-fixtures.js';
 import { FakeClock } from '../support/memory.js';
 import { MemoryArchiveStore } from '../support/memory-archive-store.js';
+import { silentLogger } from '../support/services.js';
 
 const HOUR = 3_600_000;
 /** Batches leave the hot table on 7 June; that date settles 25 h after it ends. */

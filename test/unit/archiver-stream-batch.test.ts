@@ -7,11 +7,11 @@ import {
   executionOfStreamImage,
   isTtlRemoval,
 } from '../../lambdas/archiver/stream-batch.js';
-import { archiveRowOf } from '../../lambdas/services/archive-service.js';
-import { silentLogger } from '../../lambdas/services/deps.js';
+import { archiveRowOf } from '../../lambdas/services/history/archive-rows.js';
 import type { StreamRecord } from '../../schemas/stream.js';
 import { aFinishedExecution } from '../support/history-fixtures.js';
 import { MemoryArchiveStore } from '../support/memory-archive-store.js';
+import { silentLogger } from '../support/services.js';
 import { ttlRemoval, userRemoval } from '../support/stream-records.js';
 
 const JOB_A = 'job_01JARCHIVEA000000000000000';

@@ -17,7 +17,7 @@ import {
   SdkAwsTargetCaller,
 } from '../../lambdas/adapters/aws-target-caller.js';
 import type { AwsCall } from '../../lambdas/core/aws-targets.js';
-import type { AwsTargetRequest } from '../../lambdas/core/ports.js';
+import type { AwsTargetRequest } from '../../lambdas/core/ports/aws-target-caller.js';
 
 const sts = mockClient(STSClient);
 const lambda = mockClient(LambdaClient);

@@ -10,7 +10,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventBridgeWatcherControl } from '../../lambdas/adapters/eventbridge-watcher-control.js';
-import type { WatcherControl } from '../../lambdas/core/watcher-control.js';
+import type { WatcherControl } from '../../lambdas/core/ports/watcher-control.js';
 import { runWatchersCommand } from '../../scripts/watchers.js';
 
 const scheduler = mockClient(SchedulerClient);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../lambdas/services/deps.js';
-import type { WatchReport, WatchService } from '../../lambdas/services/watch-service.js';
+import type { WatcherService, WatchReport } from '../../lambdas/services/watcher/watcher-service.js';
 import { LocalWatcherControl } from '../../local/local-watcher-control.js';
 import { WatchTimers } from '../../local/watch-timers.js';
+import { silentLogger } from '../support/services.js';
 
 function timers(shards: number) {
   const ticked: number[] = [];
@@ -11,7 +11,7 @@ function timers(shards: number) {
       ticked.push(shard);
       return { shard } as WatchReport;
     },
-  } as unknown as WatchService;
+  } as unknown as WatcherService;
   return { timers: new WatchTimers(watch, shards, 60_000, silentLogger), ticked };
 }
 

@@ -4,7 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SesEmailSender } from '../../lambdas/adapters/ses-email-sender.js';
 import { SqsNotificationQueue } from '../../lambdas/adapters/sqs-notification-queue.js';
-import type { OutgoingNotification } from '../../lambdas/core/ports.js';
+import type { OutgoingNotification } from '../../lambdas/core/ports/notification-queue.js';
 import { NotificationMessage } from '../../schemas/notification.js';
 
 const ses = mockClient(SESv2Client);

@@ -3,11 +3,11 @@ import { decodeRows } from '../../lambdas/adapters/archive-codec.js';
 import { ArchiveCompactor } from '../../lambdas/adapters/archive-compactor.js';
 import { INDEX_PREFIX, PARTS_PREFIX, STAGING_PREFIX } from '../../lambdas/adapters/archive-layout.js';
 import { ObjectHistoryArchive } from '../../lambdas/adapters/object-history-archive.js';
-import { silentLogger } from '../../lambdas/services/deps.js';
 import type { ArchiveRow } from '../../schemas/archive.js';
 import { anArchiveRow } from '../support/history-fixtures.js';
 import { FakeClock } from '../support/memory.js';
 import { MemoryArchiveStore } from '../support/memory-archive-store.js';
+import { silentLogger } from '../support/services.js';
 
 const JOB = 'job_01JOBJECTARCHIVE0000000000';
 const OTHER = 'job_01JOTHERJOB00000000000000';

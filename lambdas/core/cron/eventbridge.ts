@@ -20,9 +20,7 @@ import {
 import {
   DAY_OF_MONTH_FIELD,
   type FieldSpec,
-  HOUR_FIELD,
-  MINUTE_FIELD,
-  MONTH_FIELD,
+  minuteHourMonth,
   parseNumber,
   parseValueField,
   WEEKDAY_NAMES,
@@ -138,9 +136,7 @@ export function compileEventBridge(expression: string): CompiledCron {
   return {
     expression,
     second: valueSetOf([true], 59),
-    minute: valueSetOf(parseValueField(minute, MINUTE_FIELD), 59),
-    hour: valueSetOf(parseValueField(hour, HOUR_FIELD), 23),
-    month: valueSetOf(parseValueField(month, MONTH_FIELD), 12),
+    ...minuteHourMonth(minute, hour, month),
     day: parseDayRule(dayOfMonth, dayOfWeek),
     year: parseYears(year),
     fixedLocalTime: !(hour === '*' || hour.includes('/')),

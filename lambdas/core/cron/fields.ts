@@ -1,5 +1,5 @@
 /** Parsing of one cron field's list items (`*`, `5`, `1-5`, `*\/15`, `10/5`, `1-30/2`, names), shared by both dialects. */
-import { CronSyntaxError } from './compiled.js';
+import { type CompiledCron, CronSyntaxError, valueSetOf } from './compiled.js';
 
 export interface FieldSpec {
   name: string;
@@ -96,4 +96,17 @@ export function listItems(raw: string, field: FieldSpec): string[] {
   const items = raw.split(',');
   if (items.includes('')) throw new CronSyntaxError(`${field.name} has an empty list item`);
   return items;
+}
+
+/** The minute, hour and month fields, which both dialects read the same way. */
+export function minuteHourMonth(
+  minute: string,
+  hour: string,
+  month: string,
+): Pick<CompiledCron, 'minute' | 'hour' | 'month'> {
+  return {
+    minute: valueSetOf(parseValueField(minute, MINUTE_FIELD), 59),
+    hour: valueSetOf(parseValueField(hour, HOUR_FIELD), 23),
+    month: valueSetOf(parseValueField(month, MONTH_FIELD), 12),
+  };
 }

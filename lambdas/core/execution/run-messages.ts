@@ -1,0 +1,37 @@
+import type { Trigger } from '../../../schemas/execution.js';
+import type { RunMessage } from '../../../schemas/messages.js';
+import type { JobRecord } from '../../../schemas/records.js';
+import { executionIdFor } from '../ids.js';
+import type { OutgoingRun } from '../ports/run-queue.js';
+
+/**
+ * The longest SQS can hold a message back (DelaySeconds 900): runs due later wait on the due index
+ * or the pending index, and the watcher sends them when they come within reach.
+ */
+export const MAX_QUEUE_DELAY_MS = 900_000;
+
+/** The message that asks an executor for one attempt of a job's run. */
+export function runMessage(
+  job: JobRecord,
+  scheduledAt: string,
+  trigger: Trigger,
+  attempt = 1,
+  lateAccepted = false,
+): RunMessage {
+  return {
+    v: 1,
+    executionId: executionIdFor(job.jobId, scheduledAt),
+    jobId: job.jobId,
+    tenant: job.tenant,
+    scheduledAt,
+    trigger,
+    attempt,
+    plan: job.planRev ?? 0,
+    ...(lateAccepted ? { lateAccepted } : {}),
+  };
+}
+
+/** DelaySeconds that makes a message visible at most a second before it is due; the executor waits the rest. */
+export function outgoing(job: JobRecord, message: RunMessage, dueAt: number, now: number): OutgoingRun {
+  return { message, priority: job.priority, delaySeconds: Math.max(0, Math.floor((dueAt - now) / 1000)) };
+}

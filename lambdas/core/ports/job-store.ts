@@ -1,0 +1,31 @@
+import type { JobStatus } from '../../../schemas/job.js';
+import type { JobRecord } from '../../../schemas/records.js';
+import type { Page } from './page.js';
+
+/**
+ * Job definitions and their status: what a job is. Its place on the schedule (due-index.ts), its
+ * concurrency slots, its dependency edges and rounds and the watchers' watermarks are ports of their
+ * own; one DynamoDB table backs them all. `now` is the instant of the write: a job whose next run is
+ * already past is filed as due now (the store's index layout needs it).
+ */
+export interface JobStore {
+  /** Throws ConditionFailed if the id exists. */
+  createJob(job: JobRecord, now: number): Promise<void>;
+  getJob(jobId: string): Promise<JobRecord | null>;
+  /** Full replacement conditioned on the version and nextRunAt that were read. Throws ConditionFailed. */
+  replaceJob(
+    job: JobRecord,
+    expected: { version: number; nextRunAt: string | undefined },
+    now: number,
+  ): Promise<void>;
+  /** A tenant's jobs, newest first. */
+  listJobs(
+    tenant: string,
+    filter: { status?: JobStatus; namePrefix?: string },
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<JobRecord>>;
+  /** Every job (local recovery only; never on a hot path). */
+  scanJobs(cursor?: string): Promise<Page<JobRecord>>;
+  ping(): Promise<void>;
+}

@@ -1,0 +1,62 @@
+import type { RunMessage } from '../../../schemas/messages.js';
+import type { ExecutionRecord, JobRecord } from '../../../schemas/records.js';
+import { lostAttempt } from '../../core/execution/attempts.js';
+import { hashToken } from '../../core/execution/callback-token.js';
+import { MAX_QUEUE_DELAY_MS } from '../../core/execution/run-messages.js';
+import { attemptDueAt, claimed, freshClaim, type Lease, leaseFor } from '../../core/execution/transitions.js';
+import { isFinal } from '../../core/states.js';
+import type { ServiceDeps } from '../service-deps.js';
+import type { OutcomeRecorder } from './outcomes.js';
+
+/**
+ * The claim: a conditional write that leases the execution to this executor, so of two deliveries
+ * of one run exactly one calls the target. A first scheduled attempt creates its record; anything
+ * else (a trigger, a retry, a replay, a redelivery) takes the queued record it finds, and settles
+ * on the way what it finds instead: a cancel request, or a lease its holder let expire.
+ */
+export class RunClaims {
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly owner: string,
+    private readonly outcomes: OutcomeRecorder,
+    private readonly leaseMarginMs: number,
+  ) {}
+
+  /** A lease for a call due at `dueAt`, taken at `now`. */
+  leaseFor(job: JobRecord, dueAt: number, now: number): Lease {
+    return leaseFor(this.owner, job, dueAt, now, this.leaseMarginMs);
+  }
+
+  /** The execution now leased to this executor, or null: a duplicate, or nothing left to run. */
+  async claim(
+    message: RunMessage,
+    job: JobRecord,
+    now: number,
+    token: string,
+  ): Promise<ExecutionRecord | null> {
+    const { executions } = this.deps;
+    const callbackTokenHash = hashToken(token);
+    if (message.trigger === 'schedule' && message.attempt === 1) {
+      const fresh = freshClaim(message, job, callbackTokenHash, (due) => this.leaseFor(job, due, now));
+      if (await executions.createExecution(fresh)) return fresh;
+    }
+    const current = await executions.getExecution(message.executionId);
+    if (!current || isFinal(current.status)) return null;
+    if (current.cancelRequestedAt) {
+      await this.outcomes.cancel(job, current);
+      return null;
+    }
+    if (current.status === 'running') {
+      if (current.lease && current.lease.until > now) return null;
+      // The executor (or async target) that held the lease went silent: its attempt counts as failed.
+      const lost = lostAttempt(current, now);
+      await this.outcomes.recordOutcome(job, lost.execution, lost.attempt);
+      return null;
+    }
+    if (message.attempt !== current.attempts.length + 1) return null;
+    const dueAt = attemptDueAt(job, current);
+    if (dueAt - now > MAX_QUEUE_DELAY_MS) return null; // too early: the reaper sends it closer to its time
+    const next = claimed(current, job, callbackTokenHash, this.leaseFor(job, dueAt, now));
+    return (await executions.claim(next, current.rev)) ? next : null;
+  }
+}

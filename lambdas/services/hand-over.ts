@@ -1,0 +1,156 @@
+import type { Trigger } from '../../schemas/execution.js';
+import type { ExecutionRecord, JobRecord } from '../../schemas/records.js';
+import { ConditionFailed } from '../core/errors.js';
+import { newExecution } from '../core/execution/records.js';
+import { outgoing, runMessage } from '../core/execution/run-messages.js';
+import { withNextRun } from '../core/job-schedule.js';
+import type { DuePlan } from '../core/misfire.js';
+import type { ExecutionStore } from '../core/ports/execution-store.js';
+import { iso } from '../core/time.js';
+import { emit, type ServiceDeps } from './service-deps.js';
+
+/** The runs a plan hands over: to send, and missed ones to record as skipped. */
+export type RunPlan = Pick<DuePlan, 'runs' | 'skipped' | 'unrecordedSkips'>;
+
+/** Where the runs wait when the queue refuses them. */
+export type FallBack =
+  /** The job was written already advanced past them: it goes back on the due index at its first run. */
+  | { kind: 'due-index'; written: JobRecord; firstRun: number }
+  /** The job is still on the due index where it was (the watcher advances it after sending): the error goes up, a later tick sends again. */
+  | { kind: 'unmoved' }
+  /** The runs have records on the pending index: the watcher's reaper sends them. */
+  | { kind: 'reaper'; what: string };
+
+export interface HandedOver {
+  sent: number;
+  skippedRecorded: number;
+  /** The job as the fallback left it (due-index only): back at its first run, or as written when another write came first. */
+  job?: JobRecord;
+}
+
+/**
+ * "Plan, record skipped runs, send, fall back": the one way runs reach the run queue, whether a
+ * job is created or rescheduled, resumed, triggered, or a watcher finds it due. `plannedFrom` is
+ * the job as the plan starts: its `nextRunAt` is the plan's first run (the skipped records'
+ * notification digest re-plans from it) and its messages carry its plan revision.
+ */
+export async function handOver(
+  deps: ServiceDeps,
+  plannedFrom: JobRecord,
+  plan: RunPlan,
+  now: number,
+  fallBack: FallBack,
+  trigger: Trigger = 'schedule',
+): Promise<HandedOver> {
+  const skippedRecorded = await recordSkippedRuns(deps, plannedFrom, plan, now);
+  if (plan.runs.length === 0) return { sent: 0, skippedRecorded };
+  const runs = plan.runs.map((run) =>
+    outgoing(
+      plannedFrom,
+      runMessage(plannedFrom, iso(run.scheduledAt), trigger, 1, run.lateAccepted),
+      run.scheduledAt,
+      now,
+    ),
+  );
+  try {
+    await deps.queue.send(runs);
+    return { sent: runs.length, skippedRecorded };
+  } catch (error) {
+    if (fallBack.kind === 'unmoved') throw error;
+    if (fallBack.kind === 'reaper') {
+      deps.log.error(`${fallBack.what} enqueue failed; the reaper will resend`, {
+        jobId: plannedFrom.jobId,
+        error: String(error),
+      });
+      return { sent: 0, skippedRecorded };
+    }
+    deps.log.error('enqueue failed; leaving the runs to the watcher', {
+      jobId: plannedFrom.jobId,
+      error: String(error),
+    });
+    return {
+      sent: 0,
+      skippedRecorded,
+      job: await backOnDueIndex(deps, fallBack.written, fallBack.firstRun, now),
+    };
+  }
+}
+
+/** The written job without the runs it claimed to have sent, at its first run again; as written if another write came first. */
+async function backOnDueIndex(deps: ServiceDeps, written: JobRecord, firstRun: number, now: number) {
+  const { enqueuedThrough: _e, ...rest } = written;
+  const fallback = withNextRun(rest, firstRun);
+  try {
+    await deps.jobs.replaceJob(fallback, { version: written.version, nextRunAt: written.nextRunAt }, now);
+    return fallback;
+  } catch (raced) {
+    if (!(raced instanceof ConditionFailed)) throw raced;
+    return written; // changed again meanwhile; that write placed it
+  }
+}
+
+/**
+ * Records the runs a misfire policy dropped as `skipped` executions and tells the listeners of each
+ * one newly recorded. Returns how many were new: a redelivered tick finds them recorded already.
+ */
+async function recordSkippedRuns(
+  deps: ServiceDeps,
+  job: JobRecord,
+  plan: RunPlan,
+  now: number,
+): Promise<number> {
+  const skipped = plan.skipped.map((at, i) => {
+    const earlier =
+      i === plan.skipped.length - 1 && plan.unrecordedSkips > 0
+        ? `; ${plan.unrecordedSkips} earlier runs were also missed`
+        : '';
+    return newExecution(
+      job,
+      iso(at),
+      'schedule',
+      'skipped',
+      now,
+      deps.settings.hotRetentionSeconds,
+      `missed (misfire policy ${job.misfire})${earlier}`,
+    );
+  });
+  const created = await Promise.all(skipped.map((item) => deps.executions.createExecution(item)));
+  const recorded = skipped.filter((_, i) => created[i]);
+  for (const item of recorded) await emit(deps, (events) => events.finished(job, item));
+  return recorded.length;
+}
+
+/**
+ * Records a new execution scheduled at `from`, or at the first free millisecond after it: two runs
+ * asked for in the same millisecond (two triggers, a trigger and a dependency run) would share an id.
+ */
+export async function createAtFreeInstant(
+  executions: ExecutionStore,
+  from: number,
+  make: (at: number) => ExecutionRecord,
+): Promise<ExecutionRecord> {
+  for (let at = from; ; at++) {
+    const execution = make(at);
+    if (await executions.createExecution(execution)) return execution;
+  }
+}
+
+/**
+ * A run outside the schedule (a manual trigger, a dependency run): recorded queued on the pending
+ * index, then handed over now; if the send fails, the reaper sends it.
+ */
+export async function queueOneOffRun(
+  deps: ServiceDeps,
+  job: JobRecord,
+  trigger: 'manual' | 'dependency',
+  now: number,
+): Promise<ExecutionRecord> {
+  const retention = deps.settings.hotRetentionSeconds;
+  const execution = await createAtFreeInstant(deps.executions, now, (at) =>
+    newExecution(job, iso(at), trigger, 'queued', at, retention),
+  );
+  const at = Date.parse(execution.scheduledAt);
+  const plan = { runs: [{ scheduledAt: at, lateAccepted: false }], skipped: [], unrecordedSkips: 0 };
+  await handOver(deps, job, plan, at, { kind: 'reaper', what: `${trigger} run` }, trigger);
+  return execution;
+}

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { ExecutorService } from '../../lambdas/services/executor/executor-service.js';
+import { JobService } from '../../lambdas/services/jobs/job-service.js';
+import { WatcherService } from '../../lambdas/services/watcher/watcher-service.js';
+import { recoverLostRuns } from '../../local/recovery.js';
+import { jobBody } from '../support/scheduler.js';
+import { fakeDeps } from '../support/services.js';
+
+const at = (s: string) => Date.parse(s);
+
+describe('recoverLostRuns', () => {
+  const NOW = at('2026-05-01T12:00:30.000Z');
+
+  async function lostQueue(overrides: Record<string, unknown>) {
+    const f = fakeDeps(NOW);
+    const jobs = new JobService(f.deps);
+    const job = await jobs.createJob('t', jobBody(overrides));
+    const handed = f.queue.take(); // the queue is lost with the process
+    return { ...f, job, handed, watch: new WatcherService(f.deps) };
+  }
+
+  it('sends again the runs the job handed to the lost queue, none from before the job existed', async () => {
+    const s = await lostQueue({ schedule: { type: 'cron', expression: '* * * * *', timezone: 'UTC' } });
+    expect(s.handed.map((r) => r.message.scheduledAt)).toEqual([
+      '2026-05-01T12:01:00.000Z',
+      '2026-05-01T12:02:00.000Z',
+    ]);
+    s.clock.current = at('2026-05-01T12:01:30.000Z');
+    const report = await recoverLostRuns(s.deps, s.watch);
+    expect(report.scheduledResent).toBe(2);
+    expect(s.queue.take().map((r) => r.message.scheduledAt)).toEqual(
+      s.handed.map((r) => r.message.scheduledAt),
+    );
+  });
+
+  it('does not resend a run that has a record', async () => {
+    const s = await lostQueue({ schedule: { type: 'cron', expression: '* * * * *', timezone: 'UTC' } });
+    s.clock.current = at('2026-05-01T12:01:00.000Z');
+    await new ExecutorService(s.deps, 'exec').handle(s.handed[0]!.message);
+    expect((await recoverLostRuns(s.deps, s.watch)).scheduledResent).toBe(1);
+    expect(s.queue.take().map((r) => r.message.scheduledAt)).toEqual(['2026-05-01T12:02:00.000Z']);
+  });
+
+  it('keeps catch_up to its bound: past 100 missed runs only the latest is sent again', async () => {
+    const s = await lostQueue({ schedule: { type: 'rate', everySeconds: 1 }, misfire: 'catch_up' });
+    expect(s.handed).toHaveLength(120);
+    s.clock.current = at('2026-05-01T12:10:00.000Z');
+    await recoverLostRuns(s.deps, s.watch);
+    expect(s.queue.take().map((r) => r.message.scheduledAt)).toEqual([s.handed.at(-1)!.message.scheduledAt]);
+  });
+});
