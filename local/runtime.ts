@@ -13,7 +13,8 @@ import { StartupError, takeDataDir } from './data-dir.js';
 import { type LocalInfrastructure, localServiceDeps, startInfrastructure } from './local-infrastructure.js';
 import { LocalWatcherControl } from './local-watcher-control.js';
 import { consoleLogger } from './logger.js';
-import { recoverLostRuns } from './recovery.js';
+import { queueName } from './queue-journal.js';
+import { type RecoveryStatus, recoverInBackground } from './recovery.js';
 import type { LocalRuntime, LocalRuntimeOptions } from './runtime-options.js';
 import { WatchTimers } from './watch-timers.js';
 import { startArchiving, startExecutors, startNotifier } from './workers.js';
@@ -41,7 +42,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const infra = await startInfrastructure(options, log, started);
     const deps = localServiceDeps(options, infra, log);
     const watch = new WatcherService(deps);
-    const recovery = await recoverLostRuns(deps, watch);
+    // In the background: the API answers at once (GET /healthz says how far it got).
+    const recovery = recoverInBackground(
+      deps,
+      watch,
+      infra.journal,
+      { sqs: infra.sqs, queueUrls: queueUrlsByName(infra) },
+      log,
+    );
+    started.push({ stop: () => recovery.stop() });
     const outcomes: Record<string, number> = {};
     const workers = startWorkers(deps, infra, options, log, (outcome) => {
       outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
@@ -49,7 +58,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
     started.push(...workers.stoppable);
     const watchers = new WatchTimers(watch, infra.shards, options.watchIntervalMs ?? 60_000, log);
-    const server = await serve(deps, infra, options);
+    const server = await serve(deps, infra, options, () => recovery.status);
     // Stopped first on shutdown: no new requests, then no new ticks, then drain the event sources.
     started.push({ stop: () => watchers.stop() }, server);
     deps.settings.publicUrl = `http://127.0.0.1:${server.port}`;
@@ -58,7 +67,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       url: `http://127.0.0.1:${server.port}`,
       port: server.port,
       deps,
-      recovery,
+      recovery: recovery.status,
+      recovered: recovery.finished,
       watchers,
       watcherControl: new LocalWatcherControl(watchers),
       sweeper: workers.sweeper,
@@ -99,10 +109,12 @@ async function serve(
   deps: ServiceDeps,
   infra: LocalInfrastructure,
   options: LocalRuntimeOptions,
+  recovery: () => RecoveryStatus,
 ): Promise<Stoppable & { port: number }> {
   const api = wireApi(deps, {
     apiRatePerSecond: options.limits?.apiRatePerSecond,
     apiBurst: options.limits?.apiBurst,
+    recovery,
   });
   const dashboard = dashboardRoute();
   const outboxRoute = awsOutboxRoute(infra.awsOutbox, options.apiKeys);
@@ -131,6 +143,12 @@ async function serve(
         server.closeAllConnections();
       }),
   };
+}
+
+/** The journaled queues' URLs in this session, by name (a replay finds its queues by name). */
+function queueUrlsByName(infra: LocalInfrastructure): Map<string, string> {
+  const urls = [...Object.values(infra.queues.urls), infra.notificationQueue.url];
+  return new Map(urls.map((url) => [queueName(url), url]));
 }
 
 /** Messages waiting in each dead-letter queue. */
