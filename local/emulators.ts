@@ -6,7 +6,9 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-s
 import dynalite from 'dynalite';
 import { buildApp } from 'fauxqs';
 import { Level } from 'level';
+import type { Logger } from '../lambdas/core/ports/logger.js';
 import type { Priority } from '../schemas/job.js';
+import { startDynamoThread, startSqsThread } from './emulator-threads.js';
 
 /** Emulators accept any credentials; these keep the SDK from looking for real ones. */
 export const LOCAL_AWS = {
@@ -55,14 +57,18 @@ async function checkDatabaseOpens(path: string): Promise<void> {
   }
 }
 
-/** dynalite (pure-Node DynamoDB on LevelDB) persisting under `<dataDir>/dynamodb`, on a loopback port. */
+/**
+ * dynalite (pure-Node DynamoDB on LevelDB) persisting under `<dataDir>/dynamodb`, on a loopback
+ * port, on this event loop or (`thread`) in a worker thread.
+ */
 export async function startDynamo(
   dataDir: string,
-  options: { createTableMs?: number } = {},
+  options: { createTableMs?: number; thread?: { log: Logger } } = {},
 ): Promise<Emulator> {
   const path = resolve(dataDir, 'dynamodb');
   mkdirSync(path, { recursive: true });
   await checkDatabaseOpens(path);
+  if (options.thread) return startDynamoThread(path, options.thread.log, options.createTableMs);
   const server = dynalite({
     path,
     createTableMs: options.createTableMs ?? 0,
@@ -83,8 +89,12 @@ export async function startDynamo(
   };
 }
 
-/** fauxqs (SQS in memory) on a loopback port. Its messages do not survive a restart: see local/recovery.ts. */
-export async function startSqs(port = 0): Promise<Emulator> {
+/**
+ * fauxqs (SQS in memory) on a loopback port, on this event loop or (`thread`) in a worker thread.
+ * Its messages do not survive a restart: the runtime journals its own queues (local/queue-journal.ts).
+ */
+export async function startSqs(port = 0, thread?: { log: Logger }): Promise<Emulator> {
+  if (thread) return startSqsThread(port, thread.log);
   const app = buildApp({ logger: false });
   const endpoint = await app.listen({ port, host: '127.0.0.1' });
   return { endpoint, stop: () => app.close() };

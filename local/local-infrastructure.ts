@@ -54,18 +54,20 @@ export async function startInfrastructure(
   log: Logger,
   started: { stop(): Promise<void> }[],
 ): Promise<LocalInfrastructure> {
+  // Off the scheduler's event loop unless asked (the runtime then uses both cores).
+  const threads = { dynamo: true, sqs: true, ...options.emulatorThreads };
   let dynamo: Emulator;
   try {
     dynamo = options.dynamoEndpoint
       ? { endpoint: options.dynamoEndpoint, stop: async () => undefined }
-      : await startDynamo(options.dataDir);
+      : await startDynamo(options.dataDir, threads.dynamo ? { thread: { log } } : {});
   } catch (error) {
     throw new StartupError((error as Error).message);
   }
   started.push(dynamo);
   let sqsEmulator: Emulator;
   try {
-    sqsEmulator = await startSqs(options.sqsPort);
+    sqsEmulator = await startSqs(options.sqsPort, threads.sqs ? { log } : undefined);
   } catch (error) {
     throw new StartupError(
       `cannot start the SQS emulator on 127.0.0.1:${options.sqsPort}: ${(error as Error).message}`,

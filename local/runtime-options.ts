@@ -75,6 +75,11 @@ export interface LocalRuntimeOptions {
    * benchmark runs it in a worker thread so the emulator's CPU is not charged to the scheduler's.
    */
   dynamoEndpoint?: string;
+  /**
+   * dynalite and fauxqs each in a worker thread, off the scheduler's event loop (default both;
+   * false keeps one on it, as before: the benchmark's `--inline-dynamo` and `--inline-sqs`).
+   */
+  emulatorThreads?: { dynamo?: boolean; sqs?: boolean };
 }
 
 export interface LocalRuntime {
