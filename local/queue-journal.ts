@@ -1,5 +1,5 @@
 import { closeSync, openSync, readdirSync, renameSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 
 /** The journal of the running session, under the data directory. */
@@ -72,8 +72,13 @@ export class QueueJournal {
     this.queues = options.queues;
     this.now = options.now;
     this.compactAfterLines = options.compactAfterLines ?? COMPACT_AFTER_LINES;
+    // Named after the sessions set aside before it even if the clock went back: replays go in order.
+    const after = Math.max(
+      startedAt,
+      ...this.replayFiles().map((f) => Number(REPLAY.exec(basename(f))![1]) + 1),
+    );
     try {
-      renameSync(join(dataDir, JOURNAL), join(dataDir, `queue-journal.${startedAt}.replay.jsonl`));
+      renameSync(join(dataDir, JOURNAL), join(dataDir, `queue-journal.${after}.replay.jsonl`));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }

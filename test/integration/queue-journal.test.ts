@@ -162,6 +162,23 @@ describe('QueueJournal', () => {
     expect(third.journal.replayFiles()).toEqual([]);
   });
 
+  it('replays the sessions in the order they ran even when the clock went back between them', async () => {
+    const first = await open(T0);
+    await first.client.send(new SendMessageCommand({ QueueUrl: first.runs, MessageBody: 'kept' }));
+    await first.kill();
+    const second = await open(T0 + 1000);
+    await resendMessages(await readJournals(second.journal.replayFiles()), {
+      sqs: second.client,
+      queueUrls: new Map([['runs', second.runs]]),
+      now: () => T0 + 1000,
+    });
+    await second.kill();
+    const third = await open(T0 - 60_000); // the clock stepped back a minute
+    const files = third.journal.replayFiles();
+    expect(files).toHaveLength(2);
+    expect([...(await readJournals(files)).values()].map((m) => m.body)).toEqual(['kept']);
+  });
+
   it('rewrites itself as its live messages once most of its lines are dead', async () => {
     // Prepare
     const s = await open(T0, 50);
