@@ -100,12 +100,28 @@ export async function startSqs(port = 0, thread?: { log: Logger }): Promise<Emul
   return { endpoint, stop: () => app.close() };
 }
 
+/**
+ * Signs nothing: the emulators accept any credentials and check only that a SigV4 header is there,
+ * so the runtime's clients spare the per-request SHA-256 of the body and the HMAC chain (a tenth
+ * of the scheduler's event loop in a profile of SDK calls to the emulators).
+ */
+export const LOOPBACK_SIGNER = {
+  sign: async <R extends { headers: Record<string, string> }>(request: R): Promise<R> => {
+    request.headers.authorization =
+      'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/local/aws4_request, SignedHeaders=host;x-amz-date, Signature=0';
+    request.headers['x-amz-date'] = '20260101T000000Z';
+    return request;
+  },
+};
+
+/** The runtime's DynamoDB client on the emulator (loopback: not signed). */
 export function dynamoClient(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({ ...LOCAL_AWS, endpoint, maxAttempts: 3 });
+  return new DynamoDBClient({ ...LOCAL_AWS, endpoint, maxAttempts: 3, signer: LOOPBACK_SIGNER });
 }
 
+/** The runtime's SQS client on the emulator (loopback: not signed, no MD5 of every body sent and received). */
 export function sqsClient(endpoint: string): SQSClient {
-  return new SQSClient({ ...LOCAL_AWS, endpoint, maxAttempts: 3 });
+  return new SQSClient({ ...LOCAL_AWS, endpoint, maxAttempts: 3, signer: LOOPBACK_SIGNER, md5: false });
 }
 
 export const PRIORITIES: readonly Priority[] = ['high', 'normal', 'low'];
