@@ -320,6 +320,21 @@ async function main(): Promise<void> {
     scan();
     await lookUpMissing(missingNow());
     const missing = expected.filter((k) => !arrivedAt.has(k));
+    // What the runtime says of up to ten lost runs (a record not final, or none: 404).
+    const lostSamples = await Promise.all(
+      missing
+        .filter((k) => !skipped.has(k))
+        .slice(0, 10)
+        .map(async (key) => {
+          const res = await api(url, 'GET', `/v1/executions/${encodeURIComponent(key)}`);
+          return {
+            key,
+            httpStatus: res.status,
+            status: res.body.status ?? null,
+            attempts: res.body.attempts ?? null,
+          };
+        }),
+    );
     const owedSettledAt = [...owed].map((k) => arrivedAt.get(k) ?? skipped.get(k) ?? Number.NaN);
     const owedDelivered = owedSettledAt.every((t) => Number.isFinite(t));
     const attemptOf = new Map(sink.arrivals.map((a) => [a.key, a.attempt]));
@@ -364,6 +379,7 @@ async function main(): Promise<void> {
       arrived: arrivedAt.size,
       skippedByMisfire: skipped.size,
       lost: missing.length - skipped.size,
+      lostSamples,
       duplicates: dup.total,
       duplicatesOfCallsInFlightAtKill: dup.inFlightAtKill,
       otherDuplicates: dup.other,
