@@ -39,6 +39,8 @@ export interface BackgroundRecovery {
   readonly status: RecoveryStatus;
   /** Settles with the final status. */
   readonly finished: Promise<RecoveryStatus>;
+  /** Begins the work (once the API listens, so the first health check does not queue behind it). */
+  start(): void;
   /** Stops between two batches; a replay left unfinished is done again by the next start. */
   stop(): Promise<void>;
 }
@@ -65,6 +67,8 @@ export function recoverInBackground(
   };
   let stopped = false;
   const run = async () => {
+    if (stopped) throw new Error('stopped before it began; the next start recovers');
+    status.startedAt = iso(deps.clock.now());
     if (files.length === 0) {
       const report = await recoverLostRuns(deps, watch);
       status.resent = report.pendingResent + report.scheduledResent;
@@ -87,7 +91,11 @@ export function recoverInBackground(
     removeReplayed(files);
     journal.holdCompaction = false;
   };
-  const finished = run().then(
+  let begin!: () => void;
+  const started = new Promise<void>((resolve) => {
+    begin = resolve;
+  });
+  const finished = started.then(run).then(
     () => {
       status.state = 'done';
       status.finishedAt = iso(deps.clock.now());
@@ -105,8 +113,10 @@ export function recoverInBackground(
   return {
     status,
     finished,
+    start: begin,
     stop: async () => {
       stopped = true;
+      begin();
       await finished;
     },
   };

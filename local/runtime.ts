@@ -42,7 +42,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const infra = await startInfrastructure(options, log, started);
     const deps = localServiceDeps(options, infra, log);
     const watch = new WatcherService(deps);
-    // In the background: the API answers at once (GET /healthz says how far it got).
+    // In the background once the API listens: it answers at once (GET /healthz says how far it got).
     const recovery = recoverInBackground(
       deps,
       watch,
@@ -62,6 +62,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     // Stopped first on shutdown: no new requests, then no new ticks, then drain the event sources.
     started.push({ stop: () => watchers.stop() }, server);
     deps.settings.publicUrl = `http://127.0.0.1:${server.port}`;
+    recovery.start();
     watchers.start();
     return {
       url: `http://127.0.0.1:${server.port}`,
