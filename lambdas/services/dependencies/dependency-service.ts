@@ -123,7 +123,7 @@ export class DependencyService {
       if (!(await this.close(job, round, now))) continue;
       const reason = dependencySkipReason(upstream, failed);
       const retention = this.deps.settings.hotRetentionSeconds;
-      const skipped = await createAtFreeInstant(this.deps.executions, now, (at) =>
+      const skipped = await createAtFreeInstant(this.deps.executions, job, now, (at) =>
         newExecution(job, iso(at), 'dependency', 'skipped', now, retention, reason),
       );
       // Notifications see it, and the dependent's own dependents take the failure in turn.

@@ -64,6 +64,23 @@ describe('JobService', () => {
       expect(s.queue.sent.map((r) => r.delaySeconds)).toEqual([0, 0]);
       await expect(s.jobService.triggerJob('other', job.jobId)).rejects.toThrow(/not found/);
     });
+
+    it('never takes the id of a scheduled run: a trigger at a run instant moves to the next free millisecond', async () => {
+      const s = setup({ now: at('2026-05-01T11:59:30.000Z') });
+      const job = await s.jobService.createJob(
+        't',
+        jobBody({ schedule: { type: 'cron', expression: '0 12 * * *', timezone: 'UTC' } }),
+      );
+      const [run] = s.queue.take();
+      s.clock.advance(30_000);
+      const manual = await s.jobService.triggerJob('t', job.jobId);
+      expect(manual.scheduledAt).toBe('2026-05-01T12:00:00.001Z');
+      expect(s.queue.take().map((r) => r.message.trigger)).toEqual(['manual']);
+      // The scheduled run of 12:00 (no record until its claim) still gets its own execution.
+      expect(run?.message.executionId).toBe(`${job.jobId}:2026-05-01T12:00:00.000Z`);
+      expect(await s.executor.handle(run!.message)).toBe('succeeded');
+      expect((await s.executions.getExecution(manual.executionId))?.status).toBe('queued');
+    });
   });
 
   describe('patchJob', () => {
