@@ -1,13 +1,8 @@
-import {
-  BatchGetCommand,
-  type BatchGetCommandOutput,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ExecutionRecord } from '../../schemas/records.js';
 import type { ExecutionFilter, ExecutionStore } from '../core/ports/execution-store.js';
 import type { Page } from '../core/ports/page.js';
+import { batchGetAll } from './dynamo-batch-get.js';
 import { isConditionFailed } from './dynamo-common.js';
 import { executionItemOf, executionKeyOf, executionOfItem } from './dynamo-execution-items.js';
 import { queryIndex, statusIs } from './dynamo-query.js';
@@ -66,22 +61,11 @@ export class DynamoExecutionStore implements ExecutionStore {
   }
 
   async getExecutions(executionIds: string[]): Promise<ExecutionRecord[]> {
-    const found: ExecutionRecord[] = [];
-    const unique = [...new Set(executionIds)].filter((id) => executionKeyOf(id) !== null);
-    for (let i = 0; i < unique.length; i += 100) {
-      let keys: Record<string, unknown>[] | undefined = unique
-        .slice(i, i + 100)
-        .map((executionId) => ({ ...executionKeyOf(executionId) }));
-      for (let tries = 0; keys && keys.length > 0 && tries < 8; tries++) {
-        const out: BatchGetCommandOutput = await this.client.send(
-          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys } } }),
-        );
-        for (const raw of out.Responses?.[this.table] ?? []) found.push(executionOfItem(raw));
-        keys = out.UnprocessedKeys?.[this.table]?.Keys;
-      }
-      if (keys && keys.length > 0) throw new Error('BatchGetItem left keys unprocessed after retries');
-    }
-    return found;
+    const keys = [...new Set(executionIds)].flatMap((id) => {
+      const key = executionKeyOf(id);
+      return key ? [{ ...key }] : [];
+    });
+    return batchGetAll(this.client, this.table, keys, executionOfItem);
   }
 
   claim(claimed: ExecutionRecord, expectedRev: number): Promise<boolean> {

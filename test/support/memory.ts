@@ -82,6 +82,16 @@ export class MemoryJobStore
     return item ? clone(item) : null;
   }
 
+  /** As read eventually consistent: `staleReads` answers instead of the stored job (missing when null). */
+  readonly staleReads = new Map<string, JobRecord | null>();
+
+  async getJobs(jobIds: string[]): Promise<JobRecord[]> {
+    return [...new Set(jobIds)].flatMap((id) => {
+      const item = this.staleReads.has(id) ? this.staleReads.get(id) : this.items.get(id);
+      return item ? [clone(item)] : [];
+    });
+  }
+
   async replaceJob(
     job: JobRecord,
     expected: { version: number; nextRunAt: string | undefined },
