@@ -27,15 +27,17 @@ export interface RunHandBack {
  */
 export async function processRunBatch(
   event: SQSEvent,
-  service: Pick<ExecutorService, 'handle'>,
+  service: Pick<ExecutorService, 'handle'> & Partial<Pick<ExecutorService, 'readJobs'>>,
   log: Logger,
   onOutcome: (outcome: RunOutcome | 'unparseable') => void = () => {},
   handBack?: RunHandBack,
 ): Promise<SQSBatchResponse> {
   const errors = new Map<string, unknown>();
+  // The jobs of every run in the batch, in one read; each run falls back to its own read if needed.
+  const jobs = service.readJobs ? await service.readJobs(runsOf(event)) : undefined;
   const response = await processSqsBatch(event, async (record) => {
     try {
-      onOutcome(await service.handle(parseBody(record, RunMessage)));
+      onOutcome(await service.handle(parseBody(record, RunMessage), jobs));
     } catch (error) {
       errors.set(record.messageId, error);
       if (error instanceof UnparseableMessage) {
@@ -50,6 +52,17 @@ export async function processRunBatch(
   const failed = failedRecords(event, response);
   if (handBack && failed.length > 0) await handBackSoon(failed, errors, handBack, log);
   return response;
+}
+
+/** The batch's run messages that parse (the others fail on their own in the record handler). */
+function runsOf(event: SQSEvent): RunMessage[] {
+  return event.Records.flatMap((record) => {
+    try {
+      return [parseBody(record, RunMessage)];
+    } catch {
+      return [];
+    }
+  });
 }
 
 async function handBackSoon(

@@ -1,9 +1,9 @@
 import type { Trigger } from '../../schemas/execution.js';
 import type { ExecutionRecord, JobRecord } from '../../schemas/records.js';
 import { ConditionFailed } from '../core/errors.js';
-import { isScheduledInstant } from '../core/execution/one-off-runs.js';
 import { newExecution } from '../core/execution/records.js';
 import { outgoing, runMessage } from '../core/execution/run-messages.js';
+import { isScheduledInstant } from '../core/execution/schedule-instants.js';
 import { withNextRun } from '../core/job-schedule.js';
 import type { DuePlan } from '../core/misfire.js';
 import type { ExecutionStore } from '../core/ports/execution-store.js';

@@ -49,7 +49,7 @@ export const CODE_ACCESS: Readonly<Record<FunctionRole, CodeAccess>> = {
     notificationsQueue: ['SendMessage'],
   },
   executor: {
-    jobsTable: { items: ['GetItem', 'PutItem', 'UpdateItem'] },
+    jobsTable: { items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'] },
     executionsTable: { items: ['GetItem', 'PutItem'] },
     runQueues: ['SendMessage', 'ChangeMessageVisibility'],
     notificationsQueue: ['SendMessage'],

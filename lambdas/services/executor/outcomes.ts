@@ -6,6 +6,7 @@ import { ConditionFailed } from '../../core/errors.js';
 import { verdictOf } from '../../core/execution/attempts.js';
 import { cancelledExecution, finalized, newExecution, REAP_SLACK_MS } from '../../core/execution/records.js';
 import { MAX_QUEUE_DELAY_MS, outgoing, runMessage } from '../../core/execution/run-messages.js';
+import { canBeLastRun } from '../../core/execution/schedule-instants.js';
 import { skippedFromQueue, waitingForRetry, withAttempt } from '../../core/execution/transitions.js';
 import { finishedJob } from '../../core/lifecycle.js';
 import { isFinal } from '../../core/states.js';
@@ -158,9 +159,12 @@ export class OutcomeRecorder {
     await emit(this.deps, (events) => events.finished(job, execution));
   }
 
-  /** A job whose last scheduled run just finished ends: one-time jobs `completed` or `failed`. */
+  /**
+   * A job whose last scheduled run just finished ends: one-time jobs `completed` or `failed`. Only
+   * a run its schedule has no successor for can be the last: for the others nothing is read.
+   */
   private async finishJobIfDone(job: JobRecord, execution: ExecutionRecord): Promise<void> {
-    if (execution.trigger !== 'schedule') return;
+    if (execution.trigger !== 'schedule' || !canBeLastRun(job, execution.scheduledAt)) return;
     const current = await this.deps.jobs.getJob(job.jobId);
     if (current?.status !== 'active' || current.nextRunAt !== undefined) return;
     if (current.enqueuedThrough !== undefined && current.enqueuedThrough !== execution.scheduledAt) return;

@@ -21,3 +21,14 @@ export function isScheduledInstant(job: JobRecord, at: number): boolean {
       return nextRunAfter(schedule, at - 1, anchorOf(job)) === at;
   }
 }
+
+/**
+ * Whether a scheduled run at `scheduledAt` can be its job's last: its schedule has no run after it
+ * (a one-time job, or the last run inside `endAt`). Only such a run's end may end the job, so only
+ * it needs the job read again; a cron or rate without an end never does.
+ */
+export function canBeLastRun(job: JobRecord, scheduledAt: string): boolean {
+  const { schedule } = job;
+  if (schedule.type !== 'cron' && schedule.type !== 'rate') return true;
+  return nextRunAfter(schedule, ms(scheduledAt), anchorOf(job)) === null;
+}
