@@ -5,8 +5,12 @@ import { failedRecords, parseBody, processSqsBatch, UnparseableMessage } from '.
 import { receiveCountOf, redeliveryDelaySeconds } from '../batch/redelivery.js';
 import type { Logger } from '../core/ports/logger.js';
 import type { RunQueue, VisibilityChange } from '../core/ports/run-queue.js';
+import { LeaseHeld } from '../services/executor/claims.js';
 import type { ExecutorService, RunOutcome } from '../services/executor/executor-service.js';
 import { RUN_REDELIVERY } from './redelivery.js';
+
+/** SQS's longest visibility timeout (12 h). */
+const MAX_VISIBILITY_SECONDS = 43_200;
 
 /** Where failed runs go back to: the run queues, known by URL, and how soon each comes back. */
 export interface RunHandBack {
@@ -43,6 +47,11 @@ export async function processRunBatch(
       if (error instanceof UnparseableMessage) {
         onOutcome('unparseable');
         log.error('run message does not parse; leaving it for the DLQ', { messageId: record.messageId });
+      } else if (error instanceof LeaseHeld) {
+        log.info('run leased to another executor; back when its lease ends', {
+          executionId: error.executionId,
+          inSeconds: error.remainingSeconds,
+        });
       } else {
         log.error('run failed; SQS will redeliver it', { messageId: record.messageId, error: String(error) });
       }
@@ -77,7 +86,12 @@ async function handBackSoon(
   const changes = records.flatMap((record): VisibilityChange[] => {
     const priority = priorityOfQueueArn(record.eventSourceARN, handBack.queueUrls);
     if (!priority) return [];
-    const visibilitySeconds = delayOf(record, errors.get(record.messageId));
+    const error = errors.get(record.messageId);
+    // A run another executor holds comes back when its lease ends, whatever the receive count.
+    const visibilitySeconds =
+      error instanceof LeaseHeld
+        ? Math.min(error.remainingSeconds, MAX_VISIBILITY_SECONDS)
+        : delayOf(record, error);
     return [{ priority, receiptHandle: record.receiptHandle, visibilitySeconds }];
   });
   try {
