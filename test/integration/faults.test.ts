@@ -231,7 +231,7 @@ describe('fault injection', () => {
 
   it('the executor dying right after its claim (no result; the message returns at the queue visibility timeout)', async () => {
     const w = world();
-    await w.service.createJob(
+    const job = await w.service.createJob(
       't',
       jobBody({ schedule: { type: 'once', at: '2026-05-01T12:00:01.000Z' }, timeoutSeconds: 10 }),
     );
@@ -242,6 +242,9 @@ describe('fault injection', () => {
     await new Promise((r) => setImmediate(r));
     const claimed = await w.executions.getExecution(run!.message.executionId);
     expect(claimed).toMatchObject({ status: 'running', attempts: [] });
+    // The claim is on no index: the message alone brings the run back.
+    expect(claimed?.pending).toBeUndefined();
+    expect(await w.watch.reapPending(job.shard, NOW + 3_600_000)).toBe(0);
     w.http.answer = () => ({ kind: 'response', statusCode: 200, body: '', durationMs: 1 });
     w.clock.advance(RUN_QUEUE_VISIBILITY_SECONDS * 1000);
     expect(await w.executors[1]!.handle(run!.message)).toBe('dropped');
