@@ -242,6 +242,13 @@ export function storeConformance(name: string, make: () => Stores) {
         NOW,
       );
       expect(await edges.getDependents(upstream.jobId)).toEqual([a.jobId, b.jobId]);
+      const many = await edges.getDependentsOfMany([upstream.jobId, a.jobId, upstream.jobId]);
+      expect([...many].sort()).toEqual(
+        [
+          [upstream.jobId, [a.jobId, b.jobId]],
+          [a.jobId, []],
+        ].sort(),
+      );
       await edges.removeDependent(upstream.jobId, a.jobId);
       await edges.removeDependent(upstream.jobId, 'job_never_added');
       expect(await edges.getDependents(upstream.jobId)).toEqual([b.jobId]);

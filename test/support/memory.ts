@@ -203,6 +203,10 @@ export class MemoryJobStore
     this.dependents.get(upstreamId)?.delete(downstreamId);
   }
 
+  async getDependentsOfMany(upstreamIds: string[]): Promise<Map<string, string[]>> {
+    return new Map(upstreamIds.map((id) => [id, [...(this.dependents.get(id) ?? [])].sort()]));
+  }
+
   async getDependents(upstreamId: string): Promise<string[]> {
     return [...(this.dependents.get(upstreamId) ?? [])].sort();
   }

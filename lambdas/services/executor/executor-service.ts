@@ -45,10 +45,10 @@ export class ExecutorService {
   ) {
     const margin = leaseMarginMs(deps.settings.leaseMarginSeconds);
     this.slots = new ConcurrencyGate(deps, margin);
-    this.outcomes = new OutcomeRecorder(deps, owner, this.slots);
+    this.jobReads = new JobReads(deps);
+    this.outcomes = new OutcomeRecorder(deps, owner, this.slots, this.jobReads);
     this.admission = new RunAdmission(deps, this.slots, this.outcomes);
     this.claims = new RunClaims(deps, owner, this.outcomes, margin);
-    this.jobReads = new JobReads(deps);
   }
 
   /** The jobs of a received batch's runs in one read, for `handle` to use (eventually consistent). */

@@ -11,6 +11,7 @@ import { skippedFromQueue, waitingForRetry, withAttempt } from '../../core/execu
 import { finishedJob } from '../../core/lifecycle.js';
 import { isFinal } from '../../core/states.js';
 import { emit, type ServiceDeps } from '../service-deps.js';
+import type { JobReads } from './job-reads.js';
 import type { ConcurrencyGate } from './slots.js';
 
 /** What a delivery of a run message came to: a status, or what was done with the message instead. */
@@ -26,6 +27,8 @@ export class OutcomeRecorder {
     private readonly deps: ServiceDeps,
     private readonly owner: string,
     private readonly slots: ConcurrencyGate,
+    /** The executor's batch reads: a finished run's dependents read with its batch. */
+    private readonly jobReads?: Pick<JobReads, 'dependentsOf'>,
   ) {}
 
   private get retention(): number {
@@ -156,7 +159,8 @@ export class OutcomeRecorder {
 
   private async afterFinal(job: JobRecord, execution: ExecutionRecord): Promise<void> {
     await this.finishJobIfDone(job, execution);
-    await emit(this.deps, (events) => events.finished(job, execution));
+    const dependents = this.jobReads?.dependentsOf(job.jobId);
+    await emit(this.deps, (events) => events.finished(job, execution, dependents ? { dependents } : {}));
   }
 
   /**
