@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DependencyEdges } from '../core/ports/dependency-edges.js';
-import { batchGetAll } from './dynamo-batch-get.js';
+import { batchGetShared } from './dynamo-batch-get.js';
 import { dependentsId } from './dynamo-job-items.js';
 
 /** Reverse dependency edges: one item per upstream job in the Jobs table, its dependents in a string set. */
@@ -44,7 +44,7 @@ export class DynamoDependencyEdges implements DependencyEdges {
     const unique = [...new Set(upstreamIds)];
     const found = new Map(unique.map((id) => [id, [] as string[]]));
     const keys = unique.map((id) => ({ jobId: dependentsId(id) }));
-    const items = await batchGetAll(this.client, this.table, keys, (raw) => raw);
+    const items = await batchGetShared(this.client, this.table, 'jobId', keys, (raw) => raw);
     for (const item of items)
       found.set(String(item.jobId).slice(dependentsId('').length), downstreamOf(item));
     return found;

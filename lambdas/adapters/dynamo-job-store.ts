@@ -3,7 +3,7 @@ import type { JobRecord } from '../../schemas/records.js';
 import { ConditionFailed } from '../core/errors.js';
 import type { JobStore } from '../core/ports/job-store.js';
 import type { Page } from '../core/ports/page.js';
-import { batchGetAll } from './dynamo-batch-get.js';
+import { batchGetShared } from './dynamo-batch-get.js';
 import { decodeCursor, encodeCursor, isConditionFailed } from './dynamo-common.js';
 import { isJobItem, jobItemOf, jobOfItem } from './dynamo-job-items.js';
 import { type Condition, queryIndex, statusIs } from './dynamo-query.js';
@@ -42,7 +42,9 @@ export class DynamoJobStore implements JobStore {
 
   async getJobs(jobIds: string[]): Promise<JobRecord[]> {
     const keys = [...new Set(jobIds)].map((jobId) => ({ jobId }));
-    return batchGetAll(this.client, this.table, keys, (raw) => (isJobItem(raw) ? jobOfItem(raw) : null));
+    return batchGetShared(this.client, this.table, T.partitionKey, keys, (raw) =>
+      isJobItem(raw) ? jobOfItem(raw) : null,
+    );
   }
 
   async replaceJob(
