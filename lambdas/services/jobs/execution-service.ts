@@ -77,12 +77,21 @@ export class ExecutionService {
     return cancelled;
   }
 
-  /** Asks every run of the job still in flight to stop (DELETE of the job). Failures are left to the runs' own ends. */
+  /**
+   * Asks every run of the job still in flight to stop (DELETE of the job): those on the pending
+   * index (queued records, async targets, claimed triggers and retries) and the claimed scheduled
+   * runs, which are on no index: the job's newest executions (its partition, newest first) that are
+   * running. Failures are left to the runs' own ends.
+   */
   async cancelInFlight(job: JobRecord): Promise<void> {
-    const pending = await this.deps.executions.queryPending(job.shard, '9999', CANCEL_PAGE, {
-      jobId: job.jobId,
-    });
-    await Promise.all(pending.items.map((execution) => this.requestCancel(execution).catch(() => undefined)));
+    const [pending, running] = await Promise.all([
+      this.deps.executions.queryPending(job.shard, '9999', CANCEL_PAGE, { jobId: job.jobId }),
+      this.deps.executions.listByJob(job.jobId, { status: 'running' }, CANCEL_PAGE),
+    ]);
+    const inFlight = new Map([...pending.items, ...running.items].map((e) => [e.executionId, e]));
+    await Promise.all(
+      [...inFlight.values()].map((execution) => this.requestCancel(execution).catch(() => undefined)),
+    );
   }
 
   /**

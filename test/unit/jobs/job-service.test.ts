@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidSchedule, InvalidState, VersionConflict } from '../../../lambdas/core/errors.js';
-import { everyMinute, jobBody, patchOf, setup, skippedTimes } from '../../support/scheduler.js';
+import { CANCEL_POLL_MS } from '../../../lambdas/services/executor/executor-service.js';
+import { everyMinute, jobBody, patchOf, setup, skippedTimes, until } from '../../support/scheduler.js';
 
 const at = (s: string) => Date.parse(s);
 const NOW = Date.parse('2026-05-01T12:00:00.200Z');
@@ -43,6 +44,29 @@ describe('JobService', () => {
       const report = await s.watcher.watchShard(stored!.shard);
       expect(report.runsEnqueued).toBe(1);
       expect(s.queue.sent).toHaveLength(1);
+    });
+  });
+
+  describe('cancelJob', () => {
+    it('asks a scheduled run in flight to stop: its executor aborts the call and records it cancelled', async () => {
+      const s = setup({ now: NOW });
+      const job = await s.jobService.createJob(
+        't',
+        jobBody({ schedule: { type: 'cron', expression: '* * * * *', timezone: 'UTC' } }),
+      );
+      const [run] = s.queue.take();
+      s.clock.current = Date.parse(run!.message.scheduledAt);
+      s.http.answer = (request) =>
+        new Promise((resolve) => {
+          request.signal?.addEventListener('abort', () =>
+            resolve({ kind: 'error', error: 'aborted', timedOut: false, aborted: true, durationMs: 1 }),
+          );
+          void s.jobService.cancelJob('t', job.jobId);
+        });
+      const call = s.executor.handle(run!.message);
+      await until(() => s.executions.items.get(run!.message.executionId)?.cancelRequestedAt !== undefined);
+      s.clock.advance(CANCEL_POLL_MS);
+      expect(await call).toBe('cancelled');
     });
   });
 
