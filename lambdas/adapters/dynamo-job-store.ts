@@ -3,6 +3,7 @@ import type { JobRecord } from '../../schemas/records.js';
 import { ConditionFailed } from '../core/errors.js';
 import type { JobStore } from '../core/ports/job-store.js';
 import type { Page } from '../core/ports/page.js';
+import { batchGetShared } from './dynamo-batch-get.js';
 import { decodeCursor, encodeCursor, isConditionFailed } from './dynamo-common.js';
 import { isJobItem, jobItemOf, jobOfItem } from './dynamo-job-items.js';
 import { type Condition, queryIndex, statusIs } from './dynamo-query.js';
@@ -37,6 +38,13 @@ export class DynamoJobStore implements JobStore {
       new GetCommand({ TableName: this.table, Key: { jobId }, ConsistentRead: true }),
     );
     return out.Item && isJobItem(out.Item) ? jobOfItem(out.Item) : null;
+  }
+
+  async getJobs(jobIds: string[]): Promise<JobRecord[]> {
+    const keys = [...new Set(jobIds)].map((jobId) => ({ jobId }));
+    return batchGetShared(this.client, this.table, T.partitionKey, keys, (raw) =>
+      isJobItem(raw) ? jobOfItem(raw) : null,
+    );
   }
 
   async replaceJob(

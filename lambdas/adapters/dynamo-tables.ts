@@ -14,10 +14,9 @@ export const TABLES = {
     byTenantSortKey: 'createdKey',
   },
   executions: {
-    partitionKey: 'executionId',
-    byJobIndex: 'byJob',
-    byJobPartitionKey: 'jobId',
-    byJobSortKey: 'scheduledAt',
+    /** Keyed by job: a job's history is a Query of its partition, a lookup by id a GetItem. */
+    partitionKey: 'jobId',
+    sortKey: 'scheduledAt',
     pendingIndex: 'pending',
     pendingPartitionKey: 'pendingShard',
     pendingSortKey: 'pendingAt',

@@ -37,7 +37,7 @@ export interface CodeAccess {
 export const CODE_ACCESS: Readonly<Record<FunctionRole, CodeAccess>> = {
   api: {
     jobsTable: { items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], indexes: ['byTenant'] },
-    executionsTable: { items: ['GetItem', 'PutItem'], indexes: ['byJob', 'pending', 'dead'] },
+    executionsTable: { items: ['GetItem', 'PutItem', 'Query'], indexes: ['pending', 'dead'] },
     runQueues: ['SendMessage', 'GetQueueAttributes'],
     notificationsQueue: ['SendMessage'],
     archive: ['GetObject', 'ListBucket'],
@@ -49,7 +49,7 @@ export const CODE_ACCESS: Readonly<Record<FunctionRole, CodeAccess>> = {
     notificationsQueue: ['SendMessage'],
   },
   executor: {
-    jobsTable: { items: ['GetItem', 'PutItem', 'UpdateItem'] },
+    jobsTable: { items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'] },
     executionsTable: { items: ['GetItem', 'PutItem'] },
     runQueues: ['SendMessage', 'ChangeMessageVisibility'],
     notificationsQueue: ['SendMessage'],
