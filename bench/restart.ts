@@ -191,7 +191,7 @@ export function duplicateKinds(arrivals: readonly SinkArrival[], killAt: number)
       if (a.status >= 200 && a.status < 300) first.set(a.key, a);
       continue;
     }
-    const kind = earlier.at < killAt && a.at > killAt ? 'inFlightAtKill' : 'other';
+    const kind = earlier.at <= killAt && a.at > killAt ? 'inFlightAtKill' : 'other';
     if (kind === 'inFlightAtKill') inFlightAtKill++;
     else other++;
     if (samples.filter((s) => s.kind === kind).length < 5) {
