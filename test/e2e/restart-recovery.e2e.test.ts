@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../local/runtime.js';
-import { startTestRuntime, tempDataDir } from '../support/runtime.js';
+import { apiClient, startTestRuntime, tempDataDir } from '../support/runtime.js';
 
 interface HealthAnswer {
   status: string;
@@ -56,5 +56,37 @@ describe('restart recovery in the background', () => {
     runtime = await startTestRuntime(data.dir);
     // The 20,000 replayed messages are this session's to replay, once.
     expect(await runtime.recovered).toMatchObject({ state: 'done', toResend: 20_000, resent: 20_000 });
+  });
+});
+
+describe('restart recovery of a catch_up job', () => {
+  it('keeps catch_up to its bound: of more than 100 missed runs on the queue only the latest goes back', async () => {
+    // Prepare: a catch_up job, and a journal that had 120 of its runs queued, all long missed.
+    const data = tempDataDir();
+    let runtime = await startTestRuntime(data.dir);
+    try {
+      const created = await apiClient(runtime.url)('POST', '/v1/jobs', {
+        schedule: { type: 'cron', expression: '0 0 1 1 *', timezone: 'UTC' },
+        target: { url: 'http://127.0.0.1:9/never' },
+        misfire: 'catch_up',
+      });
+      expect(created.status).toBe(201);
+      await runtime.stop();
+      const start = Date.now() - 3_600_000;
+      const lines = Array.from({ length: 120 }, (_, i) => {
+        const scheduledAt = new Date(start + i * 1000).toISOString();
+        const body = { jobId: created.body.id, scheduledAt, trigger: 'schedule', latest: i === 119 };
+        return JSON.stringify(['s', `m-${i}`, 'run-normal', Date.now() + 600_000, JSON.stringify(body)]);
+      });
+      writeFileSync(join(data.dir, 'queue-journal.jsonl'), `${lines.join('\n')}\n`);
+      // Act
+      runtime = await startTestRuntime(data.dir);
+      const done = await runtime.recovered;
+      // Assess
+      expect(done).toMatchObject({ state: 'done', toResend: 1, resent: 1 });
+    } finally {
+      await runtime.stop();
+      data.remove();
+    }
   });
 });
