@@ -3,7 +3,7 @@ import type { JobRecord } from '../../schemas/records.js';
 import { ConditionFailed } from '../core/errors.js';
 import type { JobStore } from '../core/ports/job-store.js';
 import type { Page } from '../core/ports/page.js';
-import { decodeCursor, encodeCursor, isConditionFailed } from './dynamo-common.js';
+import { batchGetItems, decodeCursor, encodeCursor, isConditionFailed } from './dynamo-common.js';
 import { isJobItem, jobItemOf, jobOfItem } from './dynamo-job-items.js';
 import { type Condition, queryIndex, statusIs } from './dynamo-query.js';
 import { TABLES } from './dynamo-tables.js';
@@ -64,6 +64,11 @@ export class DynamoJobStore implements JobStore {
     }
   }
 
+  /**
+   * A page of the `byTenant` index (it projects the keys, the status and the name: enough to filter),
+   * then the page's jobs by key in one BatchGetItem. A job whose status changed since the index
+   * was written is left out of a status-filtered page.
+   */
   async listJobs(
     tenant: string,
     filter: { status?: JobRecord['status']; namePrefix?: string },
@@ -84,9 +89,20 @@ export class DynamoJobStore implements JobStore {
       partition: tenant,
       filters: [statusIs(filter.status), namePrefix],
       newestFirst: true,
-      parse: jobOfItem,
+      parse: (raw: Record<string, unknown>) => String(raw[T.partitionKey]),
     };
-    return queryIndex(this.client, query, limit, cursor);
+    const page = await queryIndex(this.client, query, limit, cursor);
+    const items = await batchGetItems(
+      this.client,
+      this.table,
+      page.items.map((jobId) => ({ [T.partitionKey]: jobId })),
+    );
+    const byId = new Map(items.filter(isJobItem).map((raw) => [String(raw[T.partitionKey]), jobOfItem(raw)]));
+    const jobs = page.items.flatMap((jobId) => {
+      const job = byId.get(jobId);
+      return job && job.tenant === tenant && (!filter.status || job.status === filter.status) ? [job] : [];
+    });
+    return { items: jobs, nextCursor: page.nextCursor };
   }
 
   async scanJobs(cursor?: string): Promise<Page<JobRecord>> {

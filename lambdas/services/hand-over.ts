@@ -6,6 +6,7 @@ import { outgoing, runMessage } from '../core/execution/run-messages.js';
 import { withNextRun } from '../core/job-schedule.js';
 import type { DuePlan } from '../core/misfire.js';
 import type { ExecutionStore } from '../core/ports/execution-store.js';
+import type { OutgoingRun } from '../core/ports/run-queue.js';
 import { iso } from '../core/time.js';
 import { emit, type ServiceDeps } from './service-deps.js';
 
@@ -16,8 +17,6 @@ export type RunPlan = Pick<DuePlan, 'runs' | 'skipped' | 'unrecordedSkips'>;
 export type FallBack =
   /** The job was written already advanced past them: it goes back on the due index at its first run. */
   | { kind: 'due-index'; written: JobRecord; firstRun: number }
-  /** The job is still on the due index where it was (the watcher advances it after sending): the error goes up, a later tick sends again. */
-  | { kind: 'unmoved' }
   /** The runs have records on the pending index: the watcher's reaper sends them. */
   | { kind: 'reaper'; what: string };
 
@@ -29,8 +28,10 @@ export interface HandedOver {
 }
 
 /**
- * "Plan, record skipped runs, send, fall back": the one way runs reach the run queue, whether a
- * job is created or rescheduled, resumed, triggered, or a watcher finds it due. `plannedFrom` is
+ * "Plan, record skipped runs, send, fall back": how the API's runs reach the run queue, whether a
+ * job is created or rescheduled, resumed or triggered. (The watcher sends the runs of many due jobs
+ * in shared batches from the same pieces, runsOf and recordSkippedRuns, and leaves a job it could
+ * not send for a later tick.) `plannedFrom` is
  * the job as the plan starts: its `nextRunAt` is the plan's first run (the skipped records'
  * notification digest re-plans from it) and its messages carry its plan revision.
  */
@@ -44,19 +45,11 @@ export async function handOver(
 ): Promise<HandedOver> {
   const skippedRecorded = await recordSkippedRuns(deps, plannedFrom, plan, now);
   if (plan.runs.length === 0) return { sent: 0, skippedRecorded };
-  const runs = plan.runs.map((run) =>
-    outgoing(
-      plannedFrom,
-      runMessage(plannedFrom, iso(run.scheduledAt), trigger, 1, run.lateAccepted),
-      run.scheduledAt,
-      now,
-    ),
-  );
+  const runs = runsOf(plannedFrom, plan, now, trigger);
   try {
     await deps.queue.send(runs);
     return { sent: runs.length, skippedRecorded };
   } catch (error) {
-    if (fallBack.kind === 'unmoved') throw error;
     if (fallBack.kind === 'reaper') {
       deps.log.error(`${fallBack.what} enqueue failed; the reaper will resend`, {
         jobId: plannedFrom.jobId,
@@ -76,6 +69,23 @@ export async function handOver(
   }
 }
 
+/** A plan's runs as the messages that ask for them, carrying the plan revision they were planned under. */
+export function runsOf(
+  plannedFrom: Pick<JobRecord, 'jobId' | 'tenant' | 'planRev' | 'priority'>,
+  plan: Pick<DuePlan, 'runs'>,
+  now: number,
+  trigger: Trigger = 'schedule',
+): OutgoingRun[] {
+  return plan.runs.map((run) =>
+    outgoing(
+      plannedFrom,
+      runMessage(plannedFrom, iso(run.scheduledAt), trigger, 1, run.lateAccepted),
+      run.scheduledAt,
+      now,
+    ),
+  );
+}
+
 /** The written job without the runs it claimed to have sent, at its first run again; as written if another write came first. */
 async function backOnDueIndex(deps: ServiceDeps, written: JobRecord, firstRun: number, now: number) {
   const { enqueuedThrough: _e, ...rest } = written;
@@ -93,7 +103,7 @@ async function backOnDueIndex(deps: ServiceDeps, written: JobRecord, firstRun: n
  * Records the runs a misfire policy dropped as `skipped` executions and tells the listeners of each
  * one newly recorded. Returns how many were new: a redelivered tick finds them recorded already.
  */
-async function recordSkippedRuns(
+export async function recordSkippedRuns(
   deps: ServiceDeps,
   job: JobRecord,
   plan: RunPlan,
