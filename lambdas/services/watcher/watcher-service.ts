@@ -8,6 +8,7 @@ import { afterPlan, scheduleOf } from '../../core/job-schedule.js';
 import { withStatus } from '../../core/lifecycle.js';
 import { type DuePlan, planDueRuns } from '../../core/misfire.js';
 import type { DueJob } from '../../core/ports/due-index.js';
+import type { OutgoingRun } from '../../core/ports/run-queue.js';
 import { HOUR, iso, ms } from '../../core/time.js';
 import { recordSkippedRuns, runsOf } from '../hand-over.js';
 import { planReach, type ServiceDeps } from '../service-deps.js';
@@ -164,6 +165,7 @@ export class WatcherService {
     do {
       const page = await executions.queryPending(shard, upTo, PAGE, { cursor });
       cursor = page.nextCursor ?? undefined;
+      const resend: OutgoingRun[] = [];
       for (const execution of page.items) {
         const due = attentionAt(execution, now);
         // Not yet within what SQS can delay: it stays on the index until a later tick.
@@ -178,9 +180,12 @@ export class WatcherService {
           execution.trigger,
           execution.attempts.length + 1,
         );
-        await queue.send([outgoing(job, message, due, now)]);
-        reaped++;
+        resend.push(outgoing(job, message, due, now));
       }
+      // One send for the page: ten runs a request, whatever job. If it fails, each deferred sweep
+      // brings its execution back after the slack.
+      if (resend.length > 0) await queue.send(resend);
+      reaped += resend.length;
     } while (cursor);
     return reaped;
   }
