@@ -10,11 +10,10 @@ import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/composition/config.js';
 import { grantCodeAccess } from './access.js';
 import type { ExecutionArchive } from './archive.js';
-import { SchedulerFunction } from './function.js';
+import { type HandlerSettings, SchedulerFunction } from './function.js';
 import { stackScopedName } from './names.js';
 
-export interface SchedulerApiProps {
-  readonly environment: Readonly<Record<string, string>>;
+export interface SchedulerApiProps extends HandlerSettings {
   readonly jobsTable: dynamodb.ITable;
   readonly executionsTable: dynamodb.ITable;
   /** The trigger and create fast paths enqueue runs directly. */
@@ -80,14 +79,11 @@ export class SchedulerApi extends Construct {
 
   constructor(scope: Construct, id: string, props: SchedulerApiProps) {
     super(scope, id);
-    this.handler = new SchedulerFunction(this, 'Handler', {
+    this.handler = new SchedulerFunction(this, 'Handler', props, {
       name: 'api',
-      entry: 'lambdas/api/handler.ts',
       description: 'Scheduler HTTP API (API Gateway payload format 2.0)',
-      environment: props.environment,
       memorySize: props.memorySize ?? 1024,
       timeout: Duration.seconds(29),
-      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
     });
 
     grantCodeAccess(this.handler, 'api', props);

@@ -1,16 +1,15 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type * as logs from 'aws-cdk-lib/aws-logs';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { TTL_PRINCIPAL } from '../../schemas/stream.js';
 import type { ExecutionArchive } from './archive.js';
-import { SchedulerFunction } from './function.js';
+import { deadLetterQueue } from './dead-letters.js';
+import { type HandlerSettings, SchedulerFunction } from './function.js';
 
-export interface ArchiverProps {
-  readonly environment: Readonly<Record<string, string>>;
+export interface ArchiverProps extends HandlerSettings {
   /** Its stream (OLD_IMAGE) feeds the archiver. */
   readonly executionsTable: dynamodb.ITable;
   readonly archive: ExecutionArchive;
@@ -22,8 +21,6 @@ export interface ArchiverProps {
    * @default Duration.seconds(300)
    */
   readonly maxBatchingWindow?: Duration;
-  /** @default logs.RetentionDays.ONE_MONTH */
-  readonly logRetention?: logs.RetentionDays;
 }
 
 /**
@@ -39,28 +36,19 @@ export class Archiver extends Construct {
 
   constructor(scope: Construct, id: string, props: ArchiverProps) {
     super(scope, id);
-    this.handler = new SchedulerFunction(this, 'Handler', {
+    this.handler = new SchedulerFunction(this, 'Handler', props, {
       name: 'archiver',
-      entry: 'lambdas/archiver/handler.ts',
       description: 'Scheduler archiver: TTL-expired executions to S3',
-      environment: props.environment,
       timeout: Duration.seconds(120),
       memorySize: 1024,
-      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
     });
     props.archive.grantWrite(this.handler);
 
-    this.failures = new sqs.Queue(this, 'Failures', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.failures).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is a dead-letter queue: the on-failure destination of the archiver stream event source ' +
-        '(cdk-nag only recognises redrive policies and function DLQs). Nothing consumes it, so it needs none.',
-    });
+    this.failures = deadLetterQueue(
+      this,
+      'Failures',
+      'the on-failure destination of the archiver stream event source',
+    );
     this.eventSource = new DynamoEventSource(props.executionsTable, {
       startingPosition: lambda.StartingPosition.TRIM_HORIZON,
       batchSize: props.batchSize ?? 1000,

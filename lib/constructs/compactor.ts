@@ -2,21 +2,17 @@ import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { ExecutionArchive } from './archive.js';
-import { SchedulerFunction } from './function.js';
+import { type HandlerSettings, SchedulerFunction } from './function.js';
 
-export interface CompactorProps {
-  readonly environment: Readonly<Record<string, string>>;
+export interface CompactorProps extends HandlerSettings {
   readonly archive: ExecutionArchive;
   /**
    * How often it runs. A removal date becomes due once a day; the other runs find nothing (one
    * LIST) or continue what a run left (a large day, a failure). @default Duration.hours(1)
    */
   readonly every?: Duration;
-  /** @default logs.RetentionDays.ONE_MONTH */
-  readonly logRetention?: logs.RetentionDays;
 }
 
 /**
@@ -32,15 +28,12 @@ export class Compactor extends Construct {
 
   constructor(scope: Construct, id: string, props: CompactorProps) {
     super(scope, id);
-    this.handler = new SchedulerFunction(this, 'Handler', {
+    this.handler = new SchedulerFunction(this, 'Handler', props, {
       name: 'compactor',
-      entry: 'lambdas/compactor/handler.ts',
       description: 'Scheduler compactor: archive staging to one part per tenant and day',
-      environment: props.environment,
       timeout: Duration.minutes(15),
       // A shard keeps up to 16 MiB of gzip staging as rows: ~0.75 M rows, ~650 MB at its peak (measured).
       memorySize: 2048,
-      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
     });
     // One run at a time: overlapping runs are safe, but would only repeat each other's work.
     (this.handler.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions = 1;

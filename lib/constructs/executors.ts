@@ -2,13 +2,12 @@ import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Priority } from '../../schemas/job.js';
 import { MAX_TIMEOUT_SECONDS } from '../../schemas/job.js';
 import { grantCodeAccess } from './access.js';
-import { acknowledgeWildcards, SchedulerFunction } from './function.js';
+import { acknowledgeWildcards, type HandlerSettings, SchedulerFunction } from './function.js';
 
 /**
  * What an invocation spends besides the target call itself: the claim, the sub-second wait until
@@ -26,8 +25,7 @@ if (MAX_TIMEOUT_SECONDS + EXECUTOR_OVERHEAD.toSeconds() > EXECUTOR_TIMEOUT.toSec
   throw new Error('MAX_TIMEOUT_SECONDS leaves the executor no time to claim and record a run');
 }
 
-export interface ExecutorsProps {
-  readonly environment: Readonly<Record<string, string>>;
+export interface ExecutorsProps extends HandlerSettings {
   readonly jobsTable: dynamodb.ITable;
   readonly executionsTable: dynamodb.ITable;
   /** The run queue of each priority: consumed, and sent to for retries. */
@@ -39,8 +37,6 @@ export interface ExecutorsProps {
   readonly batchSize?: number;
   /** @default 512 */
   readonly memorySize?: number;
-  /** @default logs.RetentionDays.ONE_MONTH */
-  readonly logRetention?: logs.RetentionDays;
   /** Roles of AWS-native targets the executor may assume (an IAM ARN pattern); the only roles it can. */
   readonly targetRolePattern: string;
 }
@@ -56,14 +52,11 @@ export class Executors extends Construct {
 
   constructor(scope: Construct, id: string, props: ExecutorsProps) {
     super(scope, id);
-    this.handler = new SchedulerFunction(this, 'Handler', {
+    this.handler = new SchedulerFunction(this, 'Handler', props, {
       name: 'executor',
-      entry: 'lambdas/executor/handler.ts',
       description: 'Scheduler executor: claims a run, calls its target, records the outcome',
-      environment: props.environment,
       timeout: EXECUTOR_TIMEOUT,
       memorySize: props.memorySize ?? 512,
-      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
     });
     const runQueues = [props.runQueues.high, props.runQueues.normal, props.runQueues.low];
     grantCodeAccess(this.handler, 'executor', { ...props, runQueues });

@@ -14,23 +14,28 @@ export const METRICS_NAMESPACE = 'Scheduler';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-export interface SchedulerFunctionProps {
-  /**
-   * The function's role in the scheduler (`api`, `watcher`, ...): its name is `<stackName>-<name>`
-   * and its log group `/aws/lambda/<that>`, names a person finds in the console.
-   */
-  readonly name: string;
-  /** Handler file, relative to the repository root (e.g. `lambdas/api/handler.ts`); it exports `handler`. */
-  readonly entry: string;
-  readonly description: string;
+/** What the stack hands every handler construct alike. */
+export interface HandlerSettings {
   /** Configuration every handler reads (lambdas/composition/config.ts). */
   readonly environment: Readonly<Record<string, string>>;
+  /** Retention of the function's own log group. @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays | undefined;
+}
+
+export interface SchedulerFunctionProps {
+  /**
+   * The function's role in the scheduler (`api`, `watcher`, ...): its name is `<stackName>-<name>`,
+   * its log group `/aws/lambda/<that>` (names a person finds in the console) and its handler file
+   * `lambdas/<name>/handler.ts`, which exports `handler`.
+   */
+  readonly name: string;
+  readonly description: string;
+  /** Variables of this handler alone, beside the settings' environment. */
+  readonly environment?: Readonly<Record<string, string>>;
   /** @default Duration.seconds(30) */
   readonly timeout?: Duration;
   /** @default 512 */
   readonly memorySize?: number;
-  /** Retention of the function's own log group. @default logs.RetentionDays.ONE_MONTH */
-  readonly logRetention?: logs.RetentionDays;
   /** Powertools log level. @default 'INFO' */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
@@ -42,12 +47,12 @@ export interface SchedulerFunctionProps {
  * The role starts empty except for that log group, so every other permission is a visible grant.
  */
 export class SchedulerFunction extends NodejsFunction {
-  constructor(scope: Construct, id: string, props: SchedulerFunctionProps) {
+  constructor(scope: Construct, id: string, settings: HandlerSettings, props: SchedulerFunctionProps) {
     const functionName = stackScopedName(scope, props.name, NAME_LIMIT_64);
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
       // Deleted with the stack, so a fixed name never collides with a later deploy.
       logGroupName: `/aws/lambda/${functionName}`,
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      retention: settings.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const role = new iam.Role(scope, `${id}Role`, {
@@ -56,7 +61,7 @@ export class SchedulerFunction extends NodejsFunction {
     });
     super(scope, id, {
       functionName,
-      entry: `${REPO_ROOT}${props.entry}`,
+      entry: `${REPO_ROOT}lambdas/${props.name}/handler.ts`,
       handler: 'handler',
       projectRoot: REPO_ROOT,
       depsLockFilePath: `${REPO_ROOT}package-lock.json`,
@@ -69,6 +74,7 @@ export class SchedulerFunction extends NodejsFunction {
       role,
       logGroup,
       environment: {
+        ...settings.environment,
         ...props.environment,
         POWERTOOLS_SERVICE_NAME: POWERTOOLS_SERVICE,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,

@@ -1,17 +1,15 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/composition/config.js';
 import { grantCodeAccess } from './access.js';
-import { SchedulerFunction } from './function.js';
+import { type HandlerSettings, SchedulerFunction } from './function.js';
 
 export const NOTIFIER_TIMEOUT = Duration.seconds(30);
 
-export interface NotifierProps {
-  readonly environment: Readonly<Record<string, string>>;
+export interface NotifierProps extends HandlerSettings {
   readonly queue: sqs.IQueue;
   /** SES identity (verified domain or address) the notifier may send from. @default - no email permission at all */
   readonly sesIdentity?: string;
@@ -19,8 +17,6 @@ export interface NotifierProps {
   readonly emailFrom?: string;
   /** Event source `maximumConcurrency`: webhooks are customers' endpoints too. @default 10 */
   readonly concurrency?: number;
-  /** @default logs.RetentionDays.ONE_MONTH */
-  readonly logRetention?: logs.RetentionDays;
 }
 
 function senderOf(identity: string): string {
@@ -34,17 +30,14 @@ export class Notifier extends Construct {
 
   constructor(scope: Construct, id: string, props: NotifierProps) {
     super(scope, id);
-    this.handler = new SchedulerFunction(this, 'Handler', {
+    this.handler = new SchedulerFunction(this, 'Handler', props, {
       name: 'notifier',
-      entry: 'lambdas/notifier/handler.ts',
       description: 'Scheduler notifier: webhooks and email about executions',
       environment: {
-        ...props.environment,
         ...(props.sesIdentity ? { [ENV.emailFrom]: props.emailFrom ?? senderOf(props.sesIdentity) } : {}),
       },
       timeout: NOTIFIER_TIMEOUT,
       memorySize: 256,
-      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
     });
     this.eventSource = new SqsEventSource(props.queue, {
       batchSize: 10,

@@ -1,20 +1,19 @@
-import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { WATCHER_SCHEDULE, watcherInput, watcherScheduleName } from '../../lambdas/core/watcher-schedule.js';
 import { grantCodeAccess } from './access.js';
-import { acknowledgeWildcards, SchedulerFunction } from './function.js';
+import { deadLetterQueue } from './dead-letters.js';
+import { acknowledgeWildcards, type HandlerSettings, SchedulerFunction } from './function.js';
 import { NAME_LIMIT_64, stackScopedName } from './names.js';
 
-export interface WatchersProps {
-  readonly environment: Readonly<Record<string, string>>;
+export interface WatchersProps extends HandlerSettings {
   /** One schedule per shard, 0..shards-1. */
   readonly shards: number;
   readonly jobsTable: dynamodb.ITable;
@@ -22,8 +21,6 @@ export interface WatchersProps {
   readonly runQueues: readonly sqs.IQueue[];
   /** A run the watcher skips (misfire policy) is a finished execution, and may notify. */
   readonly notificationsQueue: sqs.IQueue;
-  /** @default logs.RetentionDays.ONE_MONTH */
-  readonly logRetention?: logs.RetentionDays;
   /** A tick must end before the next one starts. @default Duration.seconds(55) */
   readonly timeout?: Duration;
   /**
@@ -48,26 +45,14 @@ export class Watchers extends Construct {
 
   constructor(scope: Construct, id: string, props: WatchersProps) {
     super(scope, id);
-    this.handler = new SchedulerFunction(this, 'Handler', {
+    this.handler = new SchedulerFunction(this, 'Handler', props, {
       name: 'watcher',
-      entry: 'lambdas/watcher/handler.ts',
       description: 'Scheduler watcher: enqueues the due runs of one shard',
-      environment: props.environment,
       timeout: props.timeout ?? Duration.seconds(55),
-      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
     });
     grantCodeAccess(this.handler, 'watcher', props);
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is the dead-letter queue of the watcher schedules (an EventBridge Scheduler target DLQ).',
-    });
+    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetters', 'the target DLQ of the watcher schedules');
 
     // Scheduler invokes the watcher asynchronously, and its retry policy covers only failures to
     // invoke. A tick that fails inside the function is not retried (the next tick, a minute later,

@@ -9,12 +9,12 @@ describe('function bundling', () => {
   it('bundles a handler with the local esbuild into a single ESM file that can require CommonJS', () => {
     const app = new App({ stackTraces: false, builtinCloudFormationValidation: false });
     const stack = new Stack(app, 'Bundling');
-    new SchedulerFunction(stack, 'Watcher', {
-      name: 'watcher',
-      entry: 'lambdas/watcher/handler.ts',
-      description: 'bundling test',
-      environment: {},
-    });
+    new SchedulerFunction(
+      stack,
+      'Watcher',
+      { environment: {} },
+      { name: 'watcher', description: 'bundling test' },
+    );
     const assembly = app.synth();
     const assets = readdirSync(assembly.directory).filter((name) => name.startsWith('asset.'));
     expect(assets).toHaveLength(1);
