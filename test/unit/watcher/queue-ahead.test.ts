@@ -7,6 +7,10 @@ import { jobBody, type Scheduler, setup } from '../../support/scheduler.js';
 const NOW = Date.parse('2026-05-01T12:00:00.200Z');
 const MIN = 60_000;
 const everyMinute = { type: 'cron', expression: '* * * * *', timezone: 'UTC' } as const;
+/** A minute rate starting at 12:10, beyond the create's look-ahead: the watcher plans its runs. */
+const fromTen = { type: 'rate', everySeconds: 60, startAt: '2026-05-01T12:10:00.000Z' } as const;
+/** Tick time: 12:10 is within the look-ahead, 12:23 the last run within 900 s. */
+const TICK = Date.parse('2026-05-01T12:08:30.000Z');
 
 /** The runtime's setting: runs queued up to 900 s ahead. */
 function queueAhead(): Scheduler {
@@ -75,11 +79,10 @@ describe('queue-ahead: the watcher queues a job runs up to 15 minutes ahead', ()
   it('sends the runs of every due job of a page together, then advances each', async () => {
     const s = queueAhead();
     s.deps.settings.shards = 1;
-    const later = { type: 'rate', everySeconds: 60, startAt: '2026-05-01T12:10:00.000Z' } as const;
     const jobs = [];
-    for (let i = 0; i < 5; i++) jobs.push(await s.jobService.createJob('t', jobBody({ schedule: later })));
+    for (let i = 0; i < 5; i++) jobs.push(await s.jobService.createJob('t', jobBody({ schedule: fromTen })));
     s.queue.sendCalls = 0;
-    s.clock.current = Date.parse('2026-05-01T12:08:30.000Z');
+    s.clock.current = TICK;
     const report = await s.watcher.watchShard(0);
     expect(report.dueJobs).toBe(5);
     expect(s.queue.sendCalls).toBe(1);
@@ -92,10 +95,9 @@ describe('queue-ahead: the watcher queues a job runs up to 15 minutes ahead', ()
   it('a failed send leaves every job of the group where it was; the next tick sends them', async () => {
     const s = queueAhead();
     s.deps.settings.shards = 1;
-    const later = { type: 'rate', everySeconds: 60, startAt: '2026-05-01T12:10:00.000Z' } as const;
-    const a = await s.jobService.createJob('t', jobBody({ schedule: later }));
-    const b = await s.jobService.createJob('t', jobBody({ schedule: later }));
-    s.clock.current = Date.parse('2026-05-01T12:08:30.000Z');
+    const a = await s.jobService.createJob('t', jobBody({ schedule: fromTen }));
+    const b = await s.jobService.createJob('t', jobBody({ schedule: fromTen }));
+    s.clock.current = TICK;
     s.queue.failNext = 1;
     await s.watcher.watchShard(0);
     expect((await s.jobs.getJob(a.jobId))?.nextRunAt).toBe('2026-05-01T12:10:00.000Z');
@@ -111,28 +113,22 @@ describe('queue-ahead: the watcher queues a job runs up to 15 minutes ahead', ()
 
   it('plans from the index without reading the job', async () => {
     const s = queueAhead();
-    const job = await s.jobService.createJob(
-      't',
-      jobBody({ schedule: { type: 'rate', everySeconds: 60, startAt: '2026-05-01T12:10:00.000Z' } }),
-    );
+    const job = await s.jobService.createJob('t', jobBody({ schedule: fromTen }));
     let reads = 0;
     const getJob = s.jobs.getJob.bind(s.jobs);
     s.jobs.getJob = (id) => {
       reads++;
       return getJob(id);
     };
-    s.clock.current = Date.parse('2026-05-01T12:08:30.000Z');
+    s.clock.current = TICK;
     expect((await s.watcher.watchShard(job.shard)).runsEnqueued).toBe(14); // 12:10 … 12:23
     expect(reads).toBe(0);
   });
 
   it('a crash between send and advance: the next tick sends the same runs again, and each runs once', async () => {
     const s = queueAhead();
-    const job = await s.jobService.createJob(
-      't',
-      jobBody({ schedule: { type: 'rate', everySeconds: 60, startAt: '2026-05-01T12:10:00.000Z' } }),
-    );
-    s.clock.current = Date.parse('2026-05-01T12:08:30.000Z');
+    const job = await s.jobService.createJob('t', jobBody({ schedule: fromTen }));
+    s.clock.current = TICK;
     s.jobs.beforeWrite = (op) => {
       if (op === 'advanceJob') throw new Error('crash between send and advance');
     };
@@ -209,11 +205,8 @@ describe('queue-ahead: a change of plan drops the runs queued for the old one', 
 
   it('a stale index entry (the job paused after the index answered) only sends runs the executor drops', async () => {
     const s = queueAhead();
-    const job = await s.jobService.createJob(
-      't',
-      jobBody({ schedule: { type: 'rate', everySeconds: 60, startAt: '2026-05-01T12:10:00.000Z' } }),
-    );
-    s.clock.current = Date.parse('2026-05-01T12:08:30.000Z');
+    const job = await s.jobService.createJob('t', jobBody({ schedule: fromTen }));
+    s.clock.current = TICK;
     const stale: DueJob[] = [];
     for await (const page of s.jobs.dueJobs(job.shard, '2026-05-01T12', s.clock.now() + 120_000))
       stale.push(...page.jobs);
