@@ -13,7 +13,10 @@ import { emit, type ServiceDeps } from './service-deps.js';
 /** The runs a plan hands over: to send, and missed ones to record as skipped. */
 export type RunPlan = Pick<DuePlan, 'runs' | 'skipped' | 'unrecordedSkips'>;
 
-/** Where the runs wait when the queue refuses them: the job was written already advanced past them, so it goes back on the due index at its first run. */
+/**
+ * Where the runs wait when the queue refuses them: the job was written already advanced past them,
+ * so it goes back on the due index at its first run.
+ */
 export type FallBack = { kind: 'due-index'; written: JobRecord; firstRun: number };
 
 export interface HandedOver {
@@ -28,8 +31,9 @@ export interface HandedOver {
  * runs reach the run queue. The watcher sends the runs of many due jobs in shared batches from the
  * same pieces (runsOf, recordSkippedRuns) and leaves a job it could not send for a later tick;
  * one-off runs (triggers, dependency runs) are recorded first and fall back on the reaper
- * (recordOneOffRun, sendOneOffRuns). `plannedFrom` is the job as the plan starts: its `nextRunAt` is the plan's first run (the skipped records'
- * notification digest re-plans from it) and its messages carry its plan revision.
+ * (recordOneOffRun, sendOneOffRuns). `plannedFrom` is the job as the plan starts: its `nextRunAt`
+ * is the plan's first run (the skipped records' notification digest re-plans from it) and its
+ * messages carry its plan revision.
  */
 export async function handOver(
   deps: ServiceDeps,
