@@ -46,11 +46,18 @@ export async function recoverLostRuns(deps: ServiceDeps, watch: WatcherService):
       const since = ms(job.scheduleChangedAt ?? job.createdAt);
       const runs = enqueuedRuns(job.schedule, through, since, job.anchorAt ? ms(job.anchorAt) : undefined);
       const ids = runs.map((at) => executionIdFor(job.jobId, iso(at)));
-      const existing = new Set((await deps.executions.getExecutions(ids)).map((e) => e.executionId));
+      const recorded = await deps.executions.getExecutions(ids);
+      const existing = new Set(recorded.map((e) => e.executionId));
       const unrecorded = runs.filter((_, i) => !existing.has(ids[i]!));
       const lost: OutgoingRun[] = runsToResend(job, unrecorded, now).map((at) =>
         outgoing(job, runMessage(job, iso(at), 'schedule'), at, now),
       );
+      // Claimed by an executor of the dead process: on no index, its message was its only cover.
+      for (const held of recorded.filter((e) => e.status === 'running' && !e.awaitingCallback)) {
+        lost.push(
+          outgoing(job, runMessage(job, held.scheduledAt, 'schedule', held.attempts.length + 1), now, now),
+        );
+      }
       if (lost.length > 0) await deps.queue.send(lost);
       scheduledResent += lost.length;
     }

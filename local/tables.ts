@@ -45,18 +45,19 @@ export function tableDefinitions(names: { jobs: string; executions: string }): C
     {
       TableName: names.executions,
       BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [{ AttributeName: E.partitionKey, KeyType: 'HASH' }],
+      KeySchema: [
+        { AttributeName: E.partitionKey, KeyType: 'HASH' },
+        { AttributeName: E.sortKey, KeyType: 'RANGE' },
+      ],
       AttributeDefinitions: [
         E.partitionKey,
-        E.byJobPartitionKey,
-        E.byJobSortKey,
+        E.sortKey,
         E.pendingPartitionKey,
         E.pendingSortKey,
         E.deadPartitionKey,
         E.deadSortKey,
       ].map((AttributeName) => ({ AttributeName, AttributeType: S })),
       GlobalSecondaryIndexes: [
-        gsi(E.byJobIndex, E.byJobPartitionKey, E.byJobSortKey),
         gsi(E.pendingIndex, E.pendingPartitionKey, E.pendingSortKey),
         gsi(E.deadIndex, E.deadPartitionKey, E.deadSortKey),
       ],

@@ -92,7 +92,7 @@ export class TtlSweeper {
     await this.periodic.stop();
     if (this.retry.length > 0) {
       this.options.log.error('executions deleted by the sweeper but not archived at shutdown', {
-        executionIds: this.retry.map((r) => r.dynamodb.Keys?.[E.partitionKey]),
+        executions: this.retry.map((r) => r.dynamodb.Keys),
       });
     }
   }
@@ -257,9 +257,10 @@ export class TtlSweeper {
 }
 
 function keyOf(image: Image): Image {
-  const value = image[E.partitionKey];
-  if (!value) throw new Error(`an execution item without ${E.partitionKey}`);
-  return { [E.partitionKey]: value };
+  const job = image[E.partitionKey];
+  const at = image[E.sortKey];
+  if (!job || !at) throw new Error(`an execution item without ${E.partitionKey} and ${E.sortKey}`);
+  return { [E.partitionKey]: job, [E.sortKey]: at };
 }
 
 function entryOf(record: StreamRecord): JournalEntry {

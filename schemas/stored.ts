@@ -16,8 +16,8 @@ export const JobItem = JobRecord.extend({
 });
 export type JobItem = z.infer<typeof JobItem>;
 
-/** An execution as stored in the Executions table. */
-export const ExecutionItem = ExecutionRecord.omit({ pending: true }).extend({
+/** An execution as stored in the Executions table (keyed by `jobId` and `scheduledAt`: the id is not stored). */
+export const ExecutionItem = ExecutionRecord.omit({ pending: true, executionId: true }).extend({
   /** Sparse `pending` index: present while the execution is not final. */
   pendingShard: z.string().optional(),
   pendingAt: z.string().optional(),

@@ -1,5 +1,5 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, type BatchGetCommandOutput, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { InvalidCursor } from '../core/errors.js';
 
 export function documentClient(config: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
@@ -13,30 +13,6 @@ export function isConditionFailed(error: unknown): boolean {
 }
 
 type Key = Record<string, unknown>;
-
-/**
- * The items of `table` with these keys, a BatchGetItem per hundred, retrying what DynamoDB left
- * unprocessed; missing items are left out, order is not kept (eventually consistent reads).
- */
-export async function batchGetItems(
-  client: DynamoDBDocumentClient,
-  table: string,
-  keys: readonly Key[],
-): Promise<Record<string, unknown>[]> {
-  const found: Record<string, unknown>[] = [];
-  for (let i = 0; i < keys.length; i += 100) {
-    let pending: Key[] | undefined = keys.slice(i, i + 100);
-    for (let tries = 0; pending && pending.length > 0 && tries < 8; tries++) {
-      const out: BatchGetCommandOutput = await client.send(
-        new BatchGetCommand({ RequestItems: { [table]: { Keys: pending } } }),
-      );
-      found.push(...(out.Responses?.[table] ?? []));
-      pending = out.UnprocessedKeys?.[table]?.Keys;
-    }
-    if (pending && pending.length > 0) throw new Error('BatchGetItem left keys unprocessed after retries');
-  }
-  return found;
-}
 
 export function encodeCursor(key: Key | undefined): string | null {
   return key === undefined ? null : Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');

@@ -1,21 +1,17 @@
-import {
-  BatchGetCommand,
-  type BatchGetCommandOutput,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ExecutionRecord } from '../../schemas/records.js';
 import type { ExecutionFilter, ExecutionStore } from '../core/ports/execution-store.js';
 import type { Page } from '../core/ports/page.js';
+import { batchGetAll } from './dynamo-batch-get.js';
 import { isConditionFailed } from './dynamo-common.js';
-import { executionItemOf, executionOfItem } from './dynamo-execution-items.js';
+import { executionItemOf, executionKeyOf, executionOfItem } from './dynamo-execution-items.js';
 import { queryIndex, statusIs } from './dynamo-query.js';
 import { TABLES } from './dynamo-tables.js';
 
 const T = TABLES.executions;
+const TABLE_KEY = [T.partitionKey, T.sortKey] as const;
 
-/** The condition on `scheduledAt` (the byJob sort key) of a history query, or none. */
+/** The condition on `scheduledAt` (the table's sort key) of a history query, or none. */
 function sortKeyRange(
   filter: ExecutionFilter,
 ): { expression: string; values: Record<string, string> } | null {
@@ -28,7 +24,8 @@ function sortKeyRange(
 }
 
 /**
- * Executions in their table: a job's history on the `byJob` index, what a watcher may have to
+ * Executions in their table, keyed by job and scheduled instant: a job's history is a Query of its
+ * partition (only its tenant reaches it: the services look the job up by tenant first), what a watcher may have to
  * re-send on `pending`, dead letters on `dead`. Today every transition is the same conditional put
  * of the whole item; the port names them apart so each can become the write it needs.
  */
@@ -44,7 +41,7 @@ export class DynamoExecutionStore implements ExecutionStore {
         new PutCommand({
           TableName: this.table,
           Item: executionItemOf(item),
-          ConditionExpression: 'attribute_not_exists(executionId)',
+          ConditionExpression: 'attribute_not_exists(jobId)',
         }),
       );
       return true;
@@ -55,29 +52,20 @@ export class DynamoExecutionStore implements ExecutionStore {
   }
 
   async getExecution(executionId: string): Promise<ExecutionRecord | null> {
+    const key = executionKeyOf(executionId);
+    if (!key) return null;
     const out = await this.client.send(
-      new GetCommand({ TableName: this.table, Key: { executionId }, ConsistentRead: true }),
+      new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }),
     );
     return out.Item ? executionOfItem(out.Item) : null;
   }
 
   async getExecutions(executionIds: string[]): Promise<ExecutionRecord[]> {
-    const found: ExecutionRecord[] = [];
-    const unique = [...new Set(executionIds)];
-    for (let i = 0; i < unique.length; i += 100) {
-      let keys: Record<string, unknown>[] | undefined = unique
-        .slice(i, i + 100)
-        .map((executionId) => ({ executionId }));
-      for (let tries = 0; keys && keys.length > 0 && tries < 8; tries++) {
-        const out: BatchGetCommandOutput = await this.client.send(
-          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys } } }),
-        );
-        for (const raw of out.Responses?.[this.table] ?? []) found.push(executionOfItem(raw));
-        keys = out.UnprocessedKeys?.[this.table]?.Keys;
-      }
-      if (keys && keys.length > 0) throw new Error('BatchGetItem left keys unprocessed after retries');
-    }
-    return found;
+    const keys = [...new Set(executionIds)].flatMap((id) => {
+      const key = executionKeyOf(id);
+      return key ? [{ ...key }] : [];
+    });
+    return batchGetAll(this.client, this.table, keys, executionOfItem);
   }
 
   claim(claimed: ExecutionRecord, expectedRev: number): Promise<boolean> {
@@ -131,8 +119,7 @@ export class DynamoExecutionStore implements ExecutionStore {
     const sortKey = sortKeyRange(filter);
     const query = {
       table: this.table,
-      index: T.byJobIndex,
-      keys: { table: T.partitionKey, partition: T.byJobPartitionKey, sort: T.byJobSortKey },
+      keys: { table: T.partitionKey, partition: T.partitionKey, sort: T.sortKey },
       partition: jobId,
       ...(sortKey ? { sortKey } : {}),
       filters: [statusIs(filter.status)],
@@ -151,7 +138,7 @@ export class DynamoExecutionStore implements ExecutionStore {
     const query = {
       table: this.table,
       index: T.pendingIndex,
-      keys: { table: T.partitionKey, partition: T.pendingPartitionKey, sort: T.pendingSortKey },
+      keys: { table: TABLE_KEY, partition: T.pendingPartitionKey, sort: T.pendingSortKey },
       partition: String(shard),
       sortKey: { expression: '#sk <= :upTo', values: { ':upTo': upTo } },
       filters: [
@@ -166,7 +153,7 @@ export class DynamoExecutionStore implements ExecutionStore {
     const query = {
       table: this.table,
       index: T.deadIndex,
-      keys: { table: T.partitionKey, partition: T.deadPartitionKey, sort: T.deadSortKey },
+      keys: { table: TABLE_KEY, partition: T.deadPartitionKey, sort: T.deadSortKey },
       partition: tenant,
       newestFirst: true,
       parse: executionOfItem,
@@ -175,6 +162,8 @@ export class DynamoExecutionStore implements ExecutionStore {
   }
 
   async ping(): Promise<void> {
-    await this.client.send(new GetCommand({ TableName: this.table, Key: { executionId: '#ping' } }));
+    await this.client.send(
+      new GetCommand({ TableName: this.table, Key: { jobId: '#ping', scheduledAt: '#ping' } }),
+    );
   }
 }

@@ -3,7 +3,8 @@ import type { JobRecord } from '../../schemas/records.js';
 import { ConditionFailed } from '../core/errors.js';
 import type { JobStore } from '../core/ports/job-store.js';
 import type { Page } from '../core/ports/page.js';
-import { batchGetItems, decodeCursor, encodeCursor, isConditionFailed } from './dynamo-common.js';
+import { batchGetAll, batchGetShared } from './dynamo-batch-get.js';
+import { decodeCursor, encodeCursor, isConditionFailed } from './dynamo-common.js';
 import { isJobItem, jobItemOf, jobOfItem } from './dynamo-job-items.js';
 import { type Condition, queryIndex, statusIs } from './dynamo-query.js';
 import { TABLES } from './dynamo-tables.js';
@@ -37,6 +38,13 @@ export class DynamoJobStore implements JobStore {
       new GetCommand({ TableName: this.table, Key: { jobId }, ConsistentRead: true }),
     );
     return out.Item && isJobItem(out.Item) ? jobOfItem(out.Item) : null;
+  }
+
+  async getJobs(jobIds: string[]): Promise<JobRecord[]> {
+    const keys = [...new Set(jobIds)].map((jobId) => ({ jobId }));
+    return batchGetShared(this.client, this.table, T.partitionKey, keys, (raw) =>
+      isJobItem(raw) ? jobOfItem(raw) : null,
+    );
   }
 
   async replaceJob(
@@ -92,12 +100,13 @@ export class DynamoJobStore implements JobStore {
       parse: (raw: Record<string, unknown>) => String(raw[T.partitionKey]),
     };
     const page = await queryIndex(this.client, query, limit, cursor);
-    const items = await batchGetItems(
+    const found = await batchGetAll(
       this.client,
       this.table,
       page.items.map((jobId) => ({ [T.partitionKey]: jobId })),
+      (raw) => (isJobItem(raw) ? jobOfItem(raw) : null),
     );
-    const byId = new Map(items.filter(isJobItem).map((raw) => [String(raw[T.partitionKey]), jobOfItem(raw)]));
+    const byId = new Map(found.map((job) => [job.jobId, job]));
     const jobs = page.items.flatMap((jobId) => {
       const job = byId.get(jobId);
       return job && job.tenant === tenant && (!filter.status || job.status === filter.status) ? [job] : [];

@@ -58,12 +58,13 @@ export function withFilter(
   };
 }
 
-/** A Query of one partition of a global secondary index, as every list of the adapters makes it. */
+/** A Query of one partition of a global secondary index (or of the table), as every list of the adapters makes it. */
 export interface IndexQuery<T> {
   table: string;
-  index: string;
-  /** The key attributes: the table's, and the index's partition and sort keys. */
-  keys: { table: string; partition: string; sort: string };
+  /** None: the table's own partition. */
+  index?: string;
+  /** The key attributes: the table's (one, or its partition and sort keys), and the index's partition and sort keys. */
+  keys: { table: string | readonly string[]; partition: string; sort: string };
   /** The partition read; a cursor issued for another partition is refused (InvalidCursor). */
   partition: string;
   /** A condition on the sort key (written with `#sk`), and the values it uses. */
@@ -98,7 +99,7 @@ export async function queryIndex<T>(
     limit,
     query.parse,
     decodeCursor(cursor, {
-      keys: [keys.table, keys.partition, keys.sort],
+      keys: [...new Set([keys.table, keys.partition, keys.sort].flat())],
       partition: { name: keys.partition, value: query.partition },
     }),
   );

@@ -24,10 +24,9 @@ export const TABLES = {
     byTenantIndexAttributes: ['status', 'name'],
   },
   executions: {
-    partitionKey: 'executionId',
-    byJobIndex: 'byJob',
-    byJobPartitionKey: 'jobId',
-    byJobSortKey: 'scheduledAt',
+    /** Keyed by job: a job's history is a Query of its partition, a lookup by id a GetItem. */
+    partitionKey: 'jobId',
+    sortKey: 'scheduledAt',
     pendingIndex: 'pending',
     pendingPartitionKey: 'pendingShard',
     pendingSortKey: 'pendingAt',

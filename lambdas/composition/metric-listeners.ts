@@ -23,9 +23,9 @@ function recordingBefore(
       before.attemptFailed?.(job, execution);
       await inner?.attemptFailed(job, execution);
     },
-    finished: async (job, execution) => {
-      before.finished?.(job, execution);
-      await inner?.finished(job, execution);
+    finished: async (job, execution, known) => {
+      before.finished?.(job, execution, known);
+      await inner?.finished(job, execution, known);
     },
   };
 }

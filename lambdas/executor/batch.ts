@@ -5,8 +5,12 @@ import { failedRecords, parseBody, processSqsBatch, UnparseableMessage } from '.
 import { receiveCountOf, redeliveryDelaySeconds } from '../batch/redelivery.js';
 import type { Logger } from '../core/ports/logger.js';
 import type { RunQueue, VisibilityChange } from '../core/ports/run-queue.js';
+import { LeaseHeld } from '../services/executor/claims.js';
 import type { ExecutorService, RunOutcome } from '../services/executor/executor-service.js';
 import { RUN_REDELIVERY } from './redelivery.js';
+
+/** SQS's longest visibility timeout (12 h). */
+const MAX_VISIBILITY_SECONDS = 43_200;
 
 /** Where failed runs go back to: the run queues, known by URL, and how soon each comes back. */
 export interface RunHandBack {
@@ -27,20 +31,27 @@ export interface RunHandBack {
  */
 export async function processRunBatch(
   event: SQSEvent,
-  service: Pick<ExecutorService, 'handle'>,
+  service: Pick<ExecutorService, 'handle'> & Partial<Pick<ExecutorService, 'readJobs'>>,
   log: Logger,
   onOutcome: (outcome: RunOutcome | 'unparseable') => void = () => {},
   handBack?: RunHandBack,
 ): Promise<SQSBatchResponse> {
   const errors = new Map<string, unknown>();
+  // The jobs of every run in the batch, in one read; each run falls back to its own read if needed.
+  const jobs = service.readJobs ? await service.readJobs(runsOf(event)) : undefined;
   const response = await processSqsBatch(event, async (record) => {
     try {
-      onOutcome(await service.handle(parseBody(record, RunMessage)));
+      onOutcome(await service.handle(parseBody(record, RunMessage), jobs));
     } catch (error) {
       errors.set(record.messageId, error);
       if (error instanceof UnparseableMessage) {
         onOutcome('unparseable');
         log.error('run message does not parse; leaving it for the DLQ', { messageId: record.messageId });
+      } else if (error instanceof LeaseHeld) {
+        log.info('run leased to another executor; back when its lease ends', {
+          executionId: error.executionId,
+          inSeconds: error.remainingSeconds,
+        });
       } else {
         log.error('run failed; SQS will redeliver it', { messageId: record.messageId, error: String(error) });
       }
@@ -50,6 +61,17 @@ export async function processRunBatch(
   const failed = failedRecords(event, response);
   if (handBack && failed.length > 0) await handBackSoon(failed, errors, handBack, log);
   return response;
+}
+
+/** The batch's run messages that parse (the others fail on their own in the record handler). */
+function runsOf(event: SQSEvent): RunMessage[] {
+  return event.Records.flatMap((record) => {
+    try {
+      return [parseBody(record, RunMessage)];
+    } catch {
+      return [];
+    }
+  });
 }
 
 async function handBackSoon(
@@ -64,7 +86,12 @@ async function handBackSoon(
   const changes = records.flatMap((record): VisibilityChange[] => {
     const priority = priorityOfQueueArn(record.eventSourceARN, handBack.queueUrls);
     if (!priority) return [];
-    const visibilitySeconds = delayOf(record, errors.get(record.messageId));
+    const error = errors.get(record.messageId);
+    // A run another executor holds comes back when its lease ends, whatever the receive count.
+    const visibilitySeconds =
+      error instanceof LeaseHeld
+        ? Math.min(error.remainingSeconds, MAX_VISIBILITY_SECONDS)
+        : delayOf(record, error);
     return [{ priority, receiptHandle: record.receiptHandle, visibilitySeconds }];
   });
   try {

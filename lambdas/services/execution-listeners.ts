@@ -1,5 +1,5 @@
 import type { ExecutionRecord, JobRecord } from '../../schemas/records.js';
-import type { ExecutionEvents } from '../core/ports/execution-events.js';
+import type { ExecutionEvents, KnownOfJob } from '../core/ports/execution-events.js';
 import type { NotificationQueue } from '../core/ports/notification-queue.js';
 import { DependencyService } from './dependencies/dependency-service.js';
 import { NotificationService } from './notifications/notification-service.js';
@@ -30,10 +30,10 @@ export class ExecutionListeners implements ExecutionEvents {
     return this.guard('notifications', () => this.notifications?.attemptFailed(job, execution));
   }
 
-  async finished(job: JobRecord, execution: ExecutionRecord): Promise<void> {
+  async finished(job: JobRecord, execution: ExecutionRecord, known?: KnownOfJob): Promise<void> {
     await Promise.all([
       this.guard('notifications', () => this.notifications?.finished(job, execution)),
-      this.guard('dependencies', () => this.dependencies.upstreamFinished(job, execution)),
+      this.guard('dependencies', () => this.dependencies.upstreamFinished(job, execution, known?.dependents)),
     ]);
   }
 

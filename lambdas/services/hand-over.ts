@@ -3,6 +3,7 @@ import type { ExecutionRecord, JobRecord } from '../../schemas/records.js';
 import { ConditionFailed } from '../core/errors.js';
 import { newExecution } from '../core/execution/records.js';
 import { outgoing, runMessage } from '../core/execution/run-messages.js';
+import { isScheduledInstant } from '../core/execution/schedule-instants.js';
 import { withNextRun } from '../core/job-schedule.js';
 import type { DuePlan } from '../core/misfire.js';
 import type { ExecutionStore } from '../core/ports/execution-store.js';
@@ -123,15 +124,19 @@ export async function recordSkippedRuns(
 }
 
 /**
- * Records a new execution scheduled at `from`, or at the first free millisecond after it: two runs
- * asked for in the same millisecond (two triggers, a trigger and a dependency run) would share an id.
+ * Records a new execution scheduled at `from`, or at the first free millisecond after it, without a
+ * read: an instant the job's schedule runs at is passed over (that run's id is taken before it has
+ * a record), and two runs asked for in the same millisecond (two triggers, a trigger and a
+ * dependency run) are told apart by the conditional put.
  */
 export async function createAtFreeInstant(
   executions: ExecutionStore,
+  job: JobRecord,
   from: number,
   make: (at: number) => ExecutionRecord,
 ): Promise<ExecutionRecord> {
   for (let at = from; ; at++) {
+    if (isScheduledInstant(job, at)) continue;
     const execution = make(at);
     if (await executions.createExecution(execution)) return execution;
   }
@@ -160,7 +165,7 @@ export async function recordOneOffRun(
   now: number,
 ): Promise<{ execution: ExecutionRecord; run: OutgoingRun }> {
   const retention = deps.settings.hotRetentionSeconds;
-  const execution = await createAtFreeInstant(deps.executions, now, (at) =>
+  const execution = await createAtFreeInstant(deps.executions, job, now, (at) =>
     newExecution(job, iso(at), trigger, 'queued', at, retention),
   );
   const at = Date.parse(execution.scheduledAt);

@@ -40,7 +40,7 @@ export const CODE_ACCESS: Readonly<Record<FunctionRole, CodeAccess>> = {
       items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'],
       indexes: ['byTenant'],
     },
-    executionsTable: { items: ['GetItem', 'PutItem'], indexes: ['byJob', 'pending', 'dead'] },
+    executionsTable: { items: ['GetItem', 'PutItem', 'Query'], indexes: ['pending', 'dead'] },
     runQueues: ['SendMessage', 'GetQueueAttributes'],
     notificationsQueue: ['SendMessage'],
     archive: ['GetObject', 'ListBucket'],
@@ -52,7 +52,7 @@ export const CODE_ACCESS: Readonly<Record<FunctionRole, CodeAccess>> = {
     notificationsQueue: ['SendMessage'],
   },
   executor: {
-    jobsTable: { items: ['GetItem', 'PutItem', 'UpdateItem'] },
+    jobsTable: { items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'] },
     executionsTable: { items: ['GetItem', 'PutItem'] },
     runQueues: ['SendMessage', 'ChangeMessageVisibility'],
     notificationsQueue: ['SendMessage'],

@@ -62,13 +62,14 @@ export class SchedulerStorage extends Construct {
 
     this.executionsTable = new dynamodb.Table(this, 'Executions', {
       ...common,
+      // Keyed by job: a job's history is a Query of its partition, no `byJob` index to write.
       partitionKey: string(executions.partitionKey),
+      sortKey: string(executions.sortKey),
       timeToLiveAttribute: executions.ttlAttribute,
       // The archiver needs what TTL removed; nothing reads the new image.
       stream: dynamodb.StreamViewType.OLD_IMAGE,
     });
     const indexes: [string, string, string][] = [
-      [executions.byJobIndex, executions.byJobPartitionKey, executions.byJobSortKey],
       [executions.pendingIndex, executions.pendingPartitionKey, executions.pendingSortKey],
       [executions.deadIndex, executions.deadPartitionKey, executions.deadSortKey],
     ];

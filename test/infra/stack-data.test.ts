@@ -12,9 +12,13 @@ beforeAll(() => {
   s = synth();
 });
 
-const tableWithKey = (key: string) =>
-  only(s.template, 'AWS::DynamoDB::Table', { KeySchema: [{ AttributeName: key, KeyType: 'HASH' }] })
-    .Properties as Record<string, unknown> & {
+const tableWithKey = (key: string, sortKey?: string) =>
+  only(s.template, 'AWS::DynamoDB::Table', {
+    KeySchema: [
+      { AttributeName: key, KeyType: 'HASH' },
+      ...(sortKey ? [{ AttributeName: sortKey, KeyType: 'RANGE' }] : []),
+    ],
+  }).Properties as Record<string, unknown> & {
     GlobalSecondaryIndexes: { IndexName: string; KeySchema: { AttributeName: string; KeyType: string }[] }[];
   };
 
@@ -64,10 +68,9 @@ describe('storage', () => {
     expect(projections.byTenant?.NonKeyAttributes).not.toContain('enqueuedThrough');
   });
 
-  it('the Executions table has byJob, pending and dead indexes, TTL on expiresAt and an OLD_IMAGE stream', () => {
-    const executions = tableWithKey('executionId');
+  it('the Executions table is keyed by job and scheduled instant (no byJob index), has pending and dead indexes, TTL on expiresAt and an OLD_IMAGE stream', () => {
+    const executions = tableWithKey('jobId', 'scheduledAt');
     expect(indexes(executions)).toEqual({
-      byJob: ['jobId', 'scheduledAt'],
       pending: ['pendingShard', 'pendingAt'],
       dead: ['deadTenant', 'finishedAt'],
     });

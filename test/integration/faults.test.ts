@@ -2,6 +2,7 @@ import type { SQSEvent } from 'aws-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { HttpRequest } from '../../lambdas/core/ports/http-caller.js';
 import { processRunBatch } from '../../lambdas/executor/batch.js';
+import { LeaseHeld } from '../../lambdas/services/executor/claims.js';
 import { ExecutorService } from '../../lambdas/services/executor/executor-service.js';
 import { JobService } from '../../lambdas/services/jobs/job-service.js';
 import { WatcherService } from '../../lambdas/services/watcher/watcher-service.js';
@@ -15,6 +16,8 @@ import { fakeDeps, silentLogger } from '../support/services.js';
  * or a lease expired in between — the execution's attempts show it).
  */
 const NOW = Date.parse('2026-05-01T12:00:00.000Z');
+/** The run queues' visibility timeout (lib/constructs/queues.ts): when SQS hands an undeleted message out again. */
+const RUN_QUEUE_VISIBILITY_SECONDS = 960;
 
 function world(options: { queueAheadSeconds?: number } = {}) {
   const f = fakeDeps(NOW);
@@ -126,9 +129,12 @@ describe('fault injection', () => {
       jobBody({ schedule: { type: 'once', at: '2026-05-01T12:00:01.000Z' } }),
     );
     const [run] = w.queue.take();
-    const outcomes = await Promise.all([1, 2, 3].map((i) => w.executors[i % 2]!.handle(run!.message)));
+    const settled = await Promise.allSettled([1, 2, 3].map((i) => w.executors[i % 2]!.handle(run!.message)));
+    const outcomes = settled.map((o) => (o.status === 'fulfilled' ? o.value : o.reason.name));
     outcomes.push(await w.executors[0]!.handle(run!.message));
     expect(outcomes.filter((o) => o === 'succeeded')).toHaveLength(1);
+    // A copy that came while the lease held was handed back (LeaseHeld), one after it dropped.
+    expect(outcomes.every((o) => ['succeeded', 'dropped', 'LeaseHeld'].includes(o))).toBe(true);
     await assertExactlyOnce(w, [`${job.jobId}:2026-05-01T12:00:01.000Z`]);
   });
 
@@ -212,9 +218,9 @@ describe('fault injection', () => {
       expect((await w.store().getJob(j.jobId))?.nextRunAt).toBe('2026-05-01T12:07:00.000Z');
   });
 
-  it('the executor killed mid-call (its lease expires, the reaper resends, another executor retries)', async () => {
+  it('the executor killed mid-call (its message comes back after the lease, another executor retries)', async () => {
     const w = world();
-    const job = await w.service.createJob(
+    await w.service.createJob(
       't',
       jobBody({ schedule: { type: 'once', at: '2026-05-01T12:00:01.000Z' }, timeoutSeconds: 10 }),
     );
@@ -225,13 +231,11 @@ describe('fault injection', () => {
     const running = await w.executions.getExecution(run!.message.executionId);
     expect(running?.status).toBe('running');
     w.http.answer = () => ({ kind: 'response', statusCode: 200, body: '', durationMs: 1 });
-    // A redelivery while the lease holds is a duplicate and is dropped.
-    expect(await w.executors[1]!.handle(run!.message)).toBe('dropped');
+    // A redelivery while the lease holds is handed back until the lease ends, not dropped.
+    await expect(w.executors[1]!.handle(run!.message)).rejects.toBeInstanceOf(LeaseHeld);
+    // The message itself comes back when the lease ends: the lost attempt is recorded, a retry sent.
     w.clock.current = running!.lease!.until + 1;
-    expect(await w.watch.reapPending(job.shard, w.clock.now())).toBe(1);
-    await w.deliverAll();
-    w.clock.advance(5 * 60_000);
-    await w.watch.reapPending(job.shard, w.clock.now());
+    expect(await w.executors[1]!.handle(run!.message)).toBe('dropped');
     await w.deliverAll();
     await assertExactlyOnce(w, [run!.message.executionId]);
     const done = await w.executions.getExecution(run!.message.executionId);
@@ -272,14 +276,46 @@ describe('fault injection', () => {
     await expect(w.executors[0]!.handle(run!.message)).rejects.toThrow('InternalServerError');
     const stuck = await w.executions.getExecution(run!.message.executionId);
     expect(stuck?.status).toBe('running');
-    // SQS redelivers at once: the lease still holds, so it is dropped rather than run twice.
-    expect(await w.executors[1]!.handle(run!.message)).toBe('dropped');
+    // SQS redelivers at once: the lease still holds, so it is handed back rather than run twice.
+    await expect(w.executors[1]!.handle(run!.message)).rejects.toBeInstanceOf(LeaseHeld);
+    // It comes back when the lease ends: the lost attempt is recorded and retried.
     w.clock.current = stuck!.lease!.until + 1;
-    const shard = (await w.store().getJob(run!.message.jobId))!.shard;
-    await w.watch.reapPending(shard, w.clock.now());
+    expect(await w.executors[1]!.handle(run!.message)).toBe('dropped');
     await w.deliverAll();
-    w.clock.advance(5 * 60_000);
-    await w.watch.reapPending(shard, w.clock.now());
+    await assertExactlyOnce(w, [run!.message.executionId]);
+  });
+
+  it('the executor dying right after its claim (no result; the message returns at the queue visibility timeout)', async () => {
+    const w = world();
+    const job = await w.service.createJob(
+      't',
+      jobBody({ schedule: { type: 'once', at: '2026-05-01T12:00:01.000Z' }, timeoutSeconds: 10 }),
+    );
+    const [run] = w.queue.take();
+    // The process dies between the claim and the call: the claim is written, nothing else.
+    w.http.answer = () => new Promise(() => {});
+    void w.executors[0]!.handle(run!.message);
+    await new Promise((r) => setImmediate(r));
+    const claimed = await w.executions.getExecution(run!.message.executionId);
+    expect(claimed).toMatchObject({ status: 'running', attempts: [] });
+    // The claim is on no index: the message alone brings the run back.
+    expect(claimed?.pending).toBeUndefined();
+    expect(await w.watch.reapPending(job.shard, NOW + 3_600_000)).toBe(0);
+    w.http.answer = () => ({ kind: 'response', statusCode: 200, body: '', durationMs: 1 });
+    w.clock.advance(RUN_QUEUE_VISIBILITY_SECONDS * 1000);
+    expect(await w.executors[1]!.handle(run!.message)).toBe('dropped');
+    await w.deliverAll();
+    await assertExactlyOnce(w, [run!.message.executionId]);
+  });
+
+  it('the result written but the message not deleted (a redelivery after the run ended)', async () => {
+    const w = world();
+    await w.service.createJob('t', jobBody({ schedule: { type: 'once', at: '2026-05-01T12:00:01.000Z' } }));
+    const [run] = w.queue.take();
+    expect(await w.executors[0]!.handle(run!.message)).toBe('succeeded');
+    // The delete was lost: SQS delivers the message again after its visibility timeout.
+    w.clock.advance(RUN_QUEUE_VISIBILITY_SECONDS * 1000);
+    expect(await w.executors[1]!.handle(run!.message)).toBe('dropped');
     await w.deliverAll();
     await assertExactlyOnce(w, [run!.message.executionId]);
   });

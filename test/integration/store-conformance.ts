@@ -99,6 +99,19 @@ export function storeConformance(name: string, make: () => Stores) {
       expect(await jobs.getJob('job_missing')).toBeNull();
     });
 
+    it('reads several jobs at once, leaving out the missing ones and the edge items', async () => {
+      const { jobs, dependencyEdges: edges } = make();
+      const [a, b] = [aJob(), aJob()];
+      await jobs.createJob(a, NOW);
+      await jobs.createJob(b, NOW);
+      await edges.addDependent(a.jobId, b.jobId);
+      const read = await jobs.getJobs([b.jobId, 'job_missing', a.jobId, b.jobId, `#dependents#${a.jobId}`]);
+      expect(read.sort((x, y) => (x.jobId < y.jobId ? -1 : 1))).toEqual(
+        [a, b].sort((x, y) => (x.jobId < y.jobId ? -1 : 1)),
+      );
+      expect(await jobs.getJobs([])).toEqual([]);
+    });
+
     it('replaces only at the version and nextRunAt that were read', async () => {
       const { jobs } = make();
       const job = withNextRun(aJob(), NOW + 60_000);
@@ -229,6 +242,13 @@ export function storeConformance(name: string, make: () => Stores) {
         NOW,
       );
       expect(await edges.getDependents(upstream.jobId)).toEqual([a.jobId, b.jobId]);
+      const many = await edges.getDependentsOfMany([upstream.jobId, a.jobId, upstream.jobId]);
+      expect([...many].sort()).toEqual(
+        [
+          [upstream.jobId, [a.jobId, b.jobId]],
+          [a.jobId, []],
+        ].sort(),
+      );
       await edges.removeDependent(upstream.jobId, a.jobId);
       await edges.removeDependent(upstream.jobId, 'job_never_added');
       expect(await edges.getDependents(upstream.jobId)).toEqual([b.jobId]);

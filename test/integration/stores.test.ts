@@ -143,7 +143,7 @@ describe('DynamoDB adapters: the item layout they alone know', () => {
       pending: { shard: 5, at: '2026-05-01T12:02:00.000Z' },
     });
     await executions.createExecution(pending);
-    expect(await raw('executions', { executionId: pending.executionId })).toMatchObject({
+    expect(await raw('executions', { jobId: job.jobId, scheduledAt: pending.scheduledAt })).toMatchObject({
       pendingShard: '5',
       pendingAt: '2026-05-01T12:02:00.000Z',
     });
@@ -152,7 +152,7 @@ describe('DynamoDB adapters: the item layout they alone know', () => {
       finishedAt: '2026-05-01T12:01:05.000Z',
     });
     await executions.createExecution(dead);
-    const item = await raw('executions', { executionId: dead.executionId });
+    const item = await raw('executions', { jobId: job.jobId, scheduledAt: dead.scheduledAt });
     expect(item).toMatchObject({ deadTenant: job.tenant });
     expect(item?.pendingShard).toBeUndefined();
     expect(await executions.getExecution(dead.executionId)).toEqual(dead);

@@ -5,6 +5,7 @@ import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRows } from '../../lambdas/adapters/archive-codec.js';
+import { executionOfItem } from '../../lambdas/adapters/dynamo-execution-items.js';
 import { DynamoExecutionStore } from '../../lambdas/adapters/dynamo-execution-store.js';
 import { FileArchiveStore } from '../../lambdas/adapters/file-archive-store.js';
 import { ObjectHistoryArchive } from '../../lambdas/adapters/object-history-archive.js';
@@ -120,7 +121,7 @@ describe('TtlSweeper', () => {
     }
     expect(
       records
-        .map((r) => unmarshall(r.dynamodb.OldImage as never))
+        .map((r) => executionOfItem(unmarshall(r.dynamodb.OldImage as never)))
         .sort((a, b) => (a.executionId < b.executionId ? -1 : 1)),
     ).toEqual(gone);
     expect(records[0]!.dynamodb.SequenceNumber < records[1]!.dynamodb.SequenceNumber).toBe(true);
@@ -210,7 +211,7 @@ describe('TtlSweeper', () => {
     // A journal entry of an item that was never deleted (the crash came before its delete).
     const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { key: unknown; image: unknown }[];
     const hotImage = marshall(stillHot);
-    journal.push({ key: { executionId: hotImage.executionId }, image: hotImage });
+    journal.push({ key: { jobId: hotImage.jobId, scheduledAt: hotImage.scheduledAt }, image: hotImage });
     writeFileSync(journalPath, JSON.stringify(journal));
 
     // Act: the next process, nothing in memory.

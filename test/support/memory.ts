@@ -95,6 +95,16 @@ export class MemoryJobStore
     return item ? clone(item) : null;
   }
 
+  /** As read eventually consistent: `staleReads` answers instead of the stored job (missing when null). */
+  readonly staleReads = new Map<string, JobRecord | null>();
+
+  async getJobs(jobIds: string[]): Promise<JobRecord[]> {
+    return [...new Set(jobIds)].flatMap((id) => {
+      const item = this.staleReads.has(id) ? this.staleReads.get(id) : this.items.get(id);
+      return item ? [clone(item)] : [];
+    });
+  }
+
   async replaceJob(
     job: JobRecord,
     expected: { version: number; nextRunAt: string | undefined },
@@ -204,6 +214,10 @@ export class MemoryJobStore
   async removeDependent(upstreamId: string, downstreamId: string): Promise<void> {
     this.beforeWrite('removeDependent', upstreamId);
     this.dependents.get(upstreamId)?.delete(downstreamId);
+  }
+
+  async getDependentsOfMany(upstreamIds: string[]): Promise<Map<string, string[]>> {
+    return new Map(upstreamIds.map((id) => [id, [...(this.dependents.get(id) ?? [])].sort()]));
   }
 
   async getDependents(upstreamId: string): Promise<string[]> {

@@ -20,7 +20,7 @@ export function ttlRemoval(
     userIdentity: { type: 'Service', principalId: TTL_PRINCIPAL },
     dynamodb: {
       ApproximateCreationDateTime: removedAtSeconds,
-      Keys: marshall({ executionId: item.executionId }),
+      Keys: marshall({ jobId: item.jobId, scheduledAt: item.scheduledAt }),
       OldImage: marshall(executionItemOf(item), { removeUndefinedValues: true }),
       SequenceNumber: sequenceNumber,
       StreamViewType: 'OLD_IMAGE',

@@ -4,6 +4,7 @@ import { priorityOfQueueArn, processRunBatch } from '../../lambdas/executor/batc
 import type { ExecutorService } from '../../lambdas/services/executor/executor-service.js';
 import { queueArnOf, RUN_QUEUE_URLS, sqsRecord } from '../support/lambda-events.js';
 import { MemoryRunQueue } from '../support/memory.js';
+import { onceRun, setup } from '../support/scheduler.js';
 import { silentLogger } from '../support/services.js';
 
 describe('processRunBatch', () => {
@@ -42,6 +43,28 @@ describe('processRunBatch', () => {
       queueUrls: RUN_QUEUE_URLS,
     });
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'a' }]);
+  });
+
+  it('hands a run whose lease another executor holds back for the lease’s remainder, not dropped', async () => {
+    const s = setup({ now: Date.parse('2026-05-01T12:00:00.200Z') });
+    const { run } = await onceRun(s, { timeoutSeconds: 10 });
+    s.http.answer = () => new Promise(() => {}); // exec-a holds the call
+    void s.executor.handle(run.message);
+    await new Promise((r) => setImmediate(r));
+    const held = await s.executions.getExecution(run.message.executionId);
+    const event: SQSEvent = {
+      Records: [sqsRecord('a', RUN_QUEUE_URLS.normal, 2, JSON.stringify(run.message))],
+    };
+    const result = await processRunBatch(event, s.otherExecutor, silentLogger, undefined, {
+      queue: s.queue,
+      queueUrls: RUN_QUEUE_URLS,
+    });
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'a' }]);
+    const remaining = Math.ceil((held!.lease!.until - s.clock.now()) / 1000);
+    expect(remaining).toBeGreaterThan(10);
+    expect(s.queue.visibilityChanges).toEqual([
+      { priority: 'normal', receiptHandle: 'rh-a', visibilitySeconds: remaining },
+    ]);
   });
 
   it('knows a queue by the name its ARN or URL ends with', () => {

@@ -41,6 +41,29 @@ describe('recoverLostRuns', () => {
     expect(s.queue.take().map((r) => r.message.scheduledAt)).toEqual(['2026-05-01T12:02:00.000Z']);
   });
 
+  it('sends again a run an executor of the dead process had claimed (no index holds it, only its lost message)', async () => {
+    const s = await lostQueue({ schedule: { type: 'cron', expression: '* * * * *', timezone: 'UTC' } });
+    s.clock.current = at('2026-05-01T12:01:00.000Z');
+    s.http.answer = () => new Promise(() => {}); // the call was under way when the process died
+    void new ExecutorService(s.deps, 'dead').handle(s.handed[0]!.message);
+    await new Promise((r) => setImmediate(r));
+    expect((await s.executions.getExecution(s.handed[0]!.message.executionId))?.status).toBe('running');
+    expect((await recoverLostRuns(s.deps, s.watch)).scheduledResent).toBe(2);
+    const resent = s.queue.take().map((r) => r.message);
+    expect(resent.map((m) => [m.scheduledAt, m.attempt])).toEqual([
+      ['2026-05-01T12:02:00.000Z', 1],
+      ['2026-05-01T12:01:00.000Z', 1],
+    ]);
+    // The next process's claim records the lost attempt once the lease ends, and retries.
+    const lease = (await s.executions.getExecution(s.handed[0]!.message.executionId))!.lease!;
+    s.clock.current = lease.until + 1;
+    s.http.answer = () => ({ kind: 'response', statusCode: 200, body: '', durationMs: 1 });
+    const next = new ExecutorService(s.deps, 'next');
+    expect(await next.handle(resent[1]!)).toBe('dropped');
+    const [retry] = s.queue.take();
+    expect(await next.handle(retry!.message)).toBe('succeeded');
+  });
+
   it('keeps catch_up to its bound: past 100 missed runs only the latest is sent again', async () => {
     const s = await lostQueue({ schedule: { type: 'rate', everySeconds: 1 }, misfire: 'catch_up' });
     expect(s.handed).toHaveLength(120);

@@ -8,8 +8,22 @@ import type { HttpOutcome } from '../ports/http-caller.js';
 import { isTargetRefusal } from '../ssrf.js';
 import { iso, ms } from '../time.js';
 
-/** Enough of a redirect's Location to recognise it, keeping the attempt record small. */
-const LOCATION_SHOWN_CHARS = 256;
+/**
+ * An attempt's error is kept to this many UTF-8 bytes, so an execution with three failed attempts
+ * stays under 1 KB (one write unit per claim and per result).
+ */
+export const ATTEMPT_ERROR_MAX_BYTES = 96;
+
+/** The error as an attempt keeps it: cut at a character boundary and marked with `…` when longer. */
+export function cappedError(error: string | null): string | null {
+  if (error === null || Buffer.byteLength(error, 'utf8') <= ATTEMPT_ERROR_MAX_BYTES) return error;
+  let kept = '';
+  for (const char of error) {
+    if (Buffer.byteLength(`${kept}${char}…`, 'utf8') > ATTEMPT_ERROR_MAX_BYTES) break;
+    kept += char;
+  }
+  return `${kept}…`;
+}
 
 /** 202 {"async":true}: the target takes over and reports through heartbeat/complete. */
 export function isAsyncAcceptance(outcome: HttpOutcome): boolean {
@@ -33,13 +47,9 @@ function attemptError(outcome: HttpOutcome): string | null {
   const code = outcome.statusCode;
   if (code < 300) return null;
   if (code >= 400) return `HTTP ${code}`;
-  if (outcome.location === undefined)
-    return `HTTP ${code}: redirect without a Location, which is not followed`;
-  const shown =
-    outcome.location.length > LOCATION_SHOWN_CHARS
-      ? `${outcome.location.slice(0, LOCATION_SHOWN_CHARS)}…`
-      : outcome.location;
-  return `HTTP ${code}: redirect to ${shown}, which is not followed (point the job at the final URL)`;
+  if (outcome.location === undefined) return `HTTP ${code}: redirect without a Location, not followed`;
+  // The advice first and the Location last: the attempt's error cap cuts a long Location, not the advice.
+  return `HTTP ${code}: redirect not followed (use the final URL): ${outcome.location}`;
 }
 
 /** The attempt a target call made, from its start and end and what the target answered. */
@@ -56,7 +66,7 @@ export function attemptOf(
     finishedAt: iso(finished),
     status: interrupted ? 'failed' : attemptStatus(outcome),
     statusCode: outcome.kind === 'response' ? outcome.statusCode : null,
-    error: interrupted ? `interrupted: ${interrupted}` : attemptError(outcome),
+    error: cappedError(interrupted ? `interrupted: ${interrupted}` : attemptError(outcome)),
     durationMs: outcome.durationMs,
     ...(outcome.response ? { response: outcome.response } : {}),
   };
@@ -119,7 +129,7 @@ export function completedAttempt(
     ...open,
     finishedAt: iso(now),
     status: result.status,
-    error: result.status === 'failed' ? (result.error ?? 'the target reported a failure') : null,
+    error: result.status === 'failed' ? cappedError(result.error ?? 'the target reported a failure') : null,
     durationMs: now - ms(open.startedAt),
   };
 }

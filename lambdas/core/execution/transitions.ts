@@ -40,6 +40,12 @@ export function leaseFor(
   return { owner, until: Math.max(dueAt, now) + job.timeoutSeconds * 1000 + marginMs };
 }
 
+/**
+ * Leased, and on the `pending` index until the lease ends: for runs that a message may not bring
+ * back — an async target's (the message is gone once the target took over), and a claimed record
+ * that existed before its delivery (a trigger, a retry, a replay: the sweep that re-sends those
+ * when their message is lost keeps watching them).
+ */
 function leased(job: Pick<JobRecord, 'shard'>, lease: Lease) {
   return { lease, ...pendingFields(job, lease.until) };
 }
@@ -48,7 +54,12 @@ function moved(execution: ExecutionRecord, to: ExecutionRecord['status']): void 
   assertExecutionTransition(execution.executionId, execution.status, to);
 }
 
-/** A scheduled run's first delivery claims it by recording it, already running under its lease. */
+/**
+ * A scheduled run's first delivery claims it by recording it, already running under its lease. The
+ * record is on no index (one write unit): the run message, kept until the result is written, is
+ * what brings the run back if this executor dies (LeaseHeld hands a redelivery back until the lease
+ * ends; after it, the claim records the lost attempt).
+ */
 export function freshClaim(
   message: RunMessage,
   job: JobRecord,
@@ -67,7 +78,7 @@ export function freshClaim(
     priority: job.priority,
     callbackTokenHash,
   };
-  return { ...fresh, ...leased(job, lease(attemptDueAt(job, fresh))) };
+  return { ...fresh, lease: lease(attemptDueAt(job, fresh)) };
 }
 
 /** A queued execution (a trigger, a retry, a replay) leased to the executor that will call its target. */

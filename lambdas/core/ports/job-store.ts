@@ -12,6 +12,12 @@ export interface JobStore {
   /** Throws ConditionFailed if the id exists. */
   createJob(job: JobRecord, now: number): Promise<void>;
   getJob(jobId: string): Promise<JobRecord | null>;
+  /**
+   * Several jobs in one read (BatchGetItem), eventually consistent: a job written a moment ago may
+   * be missing or older than it is. Jobs not found are left out. The executor reads the jobs of a
+   * received batch with it and reads again (getJob) what looks stale.
+   */
+  getJobs(jobIds: string[]): Promise<JobRecord[]>;
   /** Full replacement conditioned on the version and nextRunAt that were read. Throws ConditionFailed. */
   replaceJob(
     job: JobRecord,

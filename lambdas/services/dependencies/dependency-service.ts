@@ -57,10 +57,15 @@ export function upstreamOutcome(execution: ExecutionRecord): 'succeeded' | 'fail
 export class DependencyService {
   constructor(private readonly deps: ServiceDeps) {}
 
-  async upstreamFinished(upstream: JobRecord, execution: ExecutionRecord): Promise<void> {
+  /** `known`: the upstream's dependents as its executor read them with its batch; else read here. */
+  async upstreamFinished(
+    upstream: JobRecord,
+    execution: ExecutionRecord,
+    known?: readonly string[],
+  ): Promise<void> {
     const outcome = upstreamOutcome(execution);
     if (outcome === null) return;
-    const dependents = await this.deps.dependencyEdges.getDependents(upstream.jobId);
+    const dependents = known ?? (await this.deps.dependencyEdges.getDependents(upstream.jobId));
     const results = await Promise.allSettled(
       dependents.map((downstreamId) => this.advance(downstreamId, upstream, execution, outcome)),
     );
@@ -128,7 +133,7 @@ export class DependencyService {
       if (!(await this.close(job, round, now))) continue;
       const reason = dependencySkipReason(upstream, failed);
       const retention = this.deps.settings.hotRetentionSeconds;
-      const skipped = await createAtFreeInstant(this.deps.executions, now, (at) =>
+      const skipped = await createAtFreeInstant(this.deps.executions, job, now, (at) =>
         newExecution(job, iso(at), 'dependency', 'skipped', now, retention, reason),
       );
       // Notifications see it, and the dependent's own dependents take the failure in turn.

@@ -9,6 +9,26 @@ import type { ServiceDeps } from '../service-deps.js';
 import type { OutcomeRecorder } from './outcomes.js';
 
 /**
+ * A delivery of a run whose lease another executor holds: the message is handed back to come again
+ * when the lease ends (a batch failure whose visibility is the lease's remainder), since it is the
+ * only thing that brings the run back if that executor died.
+ */
+export class LeaseHeld extends Error {
+  constructor(
+    readonly executionId: string,
+    readonly remainingMs: number,
+  ) {
+    super(`execution ${executionId} is leased to another executor for ${remainingMs} ms more`);
+    this.name = 'LeaseHeld';
+  }
+
+  /** Whole seconds until the lease ends (SQS visibility), at least 1. */
+  get remainingSeconds(): number {
+    return Math.max(1, Math.ceil(this.remainingMs / 1000));
+  }
+}
+
+/**
  * The claim: a conditional write that leases the execution to this executor, so of two deliveries
  * of one run exactly one calls the target. A first scheduled attempt creates its record; anything
  * else (a trigger, a retry, a replay, a redelivery) takes the queued record it finds, and settles
@@ -47,7 +67,13 @@ export class RunClaims {
       return null;
     }
     if (current.status === 'running') {
-      if (current.lease && current.lease.until > now) return null;
+      if (current.lease && current.lease.until > now) {
+        // A target holds it (async, on the pending index): this delivery is a duplicate.
+        if (current.awaitingCallback) return null;
+        // An executor holds it, and this message is what covers it: it must come back when the
+        // lease ends (the holder may have died), not be dropped.
+        throw new LeaseHeld(current.executionId, current.lease.until - now);
+      }
       // The executor (or async target) that held the lease went silent: its attempt counts as failed.
       const lost = lostAttempt(current, now);
       await this.outcomes.recordOutcome(job, lost.execution, lost.attempt);

@@ -14,6 +14,7 @@ import { iso } from '../../core/time.js';
 import { emit, type ServiceDeps } from '../service-deps.js';
 import { RunAdmission } from './admission.js';
 import { RunClaims } from './claims.js';
+import { type BatchJobs, JobReads } from './job-reads.js';
 import { OutcomeRecorder, type RunOutcome } from './outcomes.js';
 import { ConcurrencyGate } from './slots.js';
 import { callTarget } from './target-request.js';
@@ -36,6 +37,7 @@ export class ExecutorService {
   private readonly outcomes: OutcomeRecorder;
   private readonly admission: RunAdmission;
   private readonly claims: RunClaims;
+  private readonly jobReads: JobReads;
 
   constructor(
     private readonly deps: ServiceDeps,
@@ -43,13 +45,20 @@ export class ExecutorService {
   ) {
     const margin = leaseMarginMs(deps.settings.leaseMarginSeconds);
     this.slots = new ConcurrencyGate(deps, margin);
-    this.outcomes = new OutcomeRecorder(deps, owner, this.slots);
+    this.jobReads = new JobReads(deps);
+    this.outcomes = new OutcomeRecorder(deps, owner, this.slots, this.jobReads);
     this.admission = new RunAdmission(deps, this.slots, this.outcomes);
     this.claims = new RunClaims(deps, owner, this.outcomes, margin);
   }
 
-  async handle(message: RunMessage): Promise<RunOutcome> {
-    const admission = await this.admission.admit(await this.deps.jobs.getJob(message.jobId), message);
+  /** The jobs of a received batch's runs in one read, for `handle` to use (eventually consistent). */
+  readJobs(messages: RunMessage[]): Promise<BatchJobs> {
+    return this.jobReads.forBatch(messages);
+  }
+
+  /** One delivery; `batch` is its batch's job read (readJobs), without which it reads its job alone. */
+  async handle(message: RunMessage, batch?: BatchJobs): Promise<RunOutcome> {
+    const admission = await this.admission.admit(await this.jobReads.forRun(message, batch), message);
     if (!admission.admitted) return admission.outcome;
     const { job } = admission;
     const token = this.deps.secureToken();

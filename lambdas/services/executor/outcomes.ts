@@ -6,10 +6,12 @@ import { ConditionFailed } from '../../core/errors.js';
 import { verdictOf } from '../../core/execution/attempts.js';
 import { cancelledExecution, finalized, newExecution, REAP_SLACK_MS } from '../../core/execution/records.js';
 import { MAX_QUEUE_DELAY_MS, outgoing, runMessage } from '../../core/execution/run-messages.js';
+import { canBeLastRun } from '../../core/execution/schedule-instants.js';
 import { skippedFromQueue, waitingForRetry, withAttempt } from '../../core/execution/transitions.js';
 import { finishedJob } from '../../core/lifecycle.js';
 import { isFinal } from '../../core/states.js';
 import { emit, type ServiceDeps } from '../service-deps.js';
+import type { JobReads } from './job-reads.js';
 import type { ConcurrencyGate } from './slots.js';
 
 /** What a delivery of a run message came to: a status, or what was done with the message instead. */
@@ -25,6 +27,8 @@ export class OutcomeRecorder {
     private readonly deps: ServiceDeps,
     private readonly owner: string,
     private readonly slots: ConcurrencyGate,
+    /** The executor's batch reads: a finished run's dependents read with its batch. */
+    private readonly jobReads?: Pick<JobReads, 'dependentsOf'>,
   ) {}
 
   private get retention(): number {
@@ -155,12 +159,16 @@ export class OutcomeRecorder {
 
   private async afterFinal(job: JobRecord, execution: ExecutionRecord): Promise<void> {
     await this.finishJobIfDone(job, execution);
-    await emit(this.deps, (events) => events.finished(job, execution));
+    const dependents = this.jobReads?.dependentsOf(job.jobId);
+    await emit(this.deps, (events) => events.finished(job, execution, dependents ? { dependents } : {}));
   }
 
-  /** A job whose last scheduled run just finished ends: one-time jobs `completed` or `failed`. */
+  /**
+   * A job whose last scheduled run just finished ends: one-time jobs `completed` or `failed`. Only
+   * a run its schedule has no successor for can be the last: for the others nothing is read.
+   */
   private async finishJobIfDone(job: JobRecord, execution: ExecutionRecord): Promise<void> {
-    if (execution.trigger !== 'schedule') return;
+    if (execution.trigger !== 'schedule' || !canBeLastRun(job, execution.scheduledAt)) return;
     const current = await this.deps.jobs.getJob(job.jobId);
     if (current?.status !== 'active' || current.nextRunAt !== undefined) return;
     if (current.enqueuedThrough !== undefined && current.enqueuedThrough !== execution.scheduledAt) return;

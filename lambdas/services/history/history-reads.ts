@@ -69,7 +69,7 @@ export async function listJobHistory(
 }
 
 /**
- * Unexpired items from the `byJob` index (key condition `jobId = :job AND scheduledAt <= :to`,
+ * Unexpired items of the job's partition of the Executions table (key condition `jobId = :job AND scheduledAt <= :to`,
  * newest first): asks for one more than `limit` to learn whether the source goes on.
  */
 async function hotSlice(

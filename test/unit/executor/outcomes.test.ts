@@ -1,8 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { executionItemOf } from '../../../lambdas/adapters/dynamo-execution-items.js';
+import { ATTEMPT_ERROR_MAX_BYTES } from '../../../lambdas/core/execution/attempts.js';
 import { upcomingRuns } from '../../../lambdas/core/schedule.js';
 import { ExecutorService } from '../../../lambdas/services/executor/executor-service.js';
 import { JobService } from '../../../lambdas/services/jobs/job-service.js';
 import { WatcherService } from '../../../lambdas/services/watcher/watcher-service.js';
+import { dynamoItemSize } from '../../support/dynamo-item-size.js';
 import { jobBody, onceRun, type Scheduler, setup } from '../../support/scheduler.js';
 import { fakeDeps } from '../../support/services.js';
 
@@ -85,10 +88,36 @@ describe('redirects', () => {
       status: 'failed',
       statusCode: 302,
       error:
-        'HTTP 302: redirect to https://login.example.com/sso?next=%2Fhook, which is not followed (point the job at the final URL)',
+        'HTTP 302: redirect not followed (use the final URL): https://login.example.com/sso?next=%2Fhook',
     });
     expect(s.queue.sent).toEqual([]);
     expect((await s.jobs.getJob(job.jobId))?.status).toBe('failed');
+  });
+
+  it('keeps an execution under 1 KB (one write unit) after three attempts with long errors', async () => {
+    const s = setup();
+    const { run } = await onceRun(s, {
+      retry: { maxAttempts: 3, initialDelaySeconds: 1, maxDelaySeconds: 1, jitter: 'none' },
+    });
+    const error = `network error: getaddrinfo ENOTFOUND ${'a-very-long-host-name.'.repeat(40)}example.com ✗`;
+    s.http.answer = () => ({ kind: 'error', error, timedOut: false, aborted: false, durationMs: 30_000 });
+    s.clock.current = Date.parse(run.message.scheduledAt);
+    let message = run.message;
+    for (const expected of ['retrying', 'retrying', 'dead']) {
+      expect(await s.executor.handle(message)).toBe(expected);
+      const [next] = s.queue.take();
+      if (next) {
+        message = next.message;
+        s.clock.advance(1_000);
+      }
+    }
+    const dead = (await s.executions.getExecution(run.message.executionId))!;
+    expect(dead.attempts).toHaveLength(3);
+    for (const attempt of dead.attempts) {
+      expect(Buffer.byteLength(attempt.error ?? '', 'utf8')).toBeLessThanOrEqual(ATTEMPT_ERROR_MAX_BYTES);
+      expect(attempt.error).toMatch(/^network error: getaddrinfo ENOTFOUND a-very-long-host-name\..*…$/);
+    }
+    expect(dynamoItemSize(executionItemOf(dead))).toBeLessThan(1024);
   });
 
   it('says so when a redirect names no Location, and keeps a long Location short', async () => {
@@ -98,15 +127,17 @@ describe('redirects', () => {
     s.clock.current = Date.parse(run.message.scheduledAt);
     expect(await s.executor.handle(run.message)).toBe('failed');
     const attempt = (await s.executions.getExecution(run.message.executionId))?.attempts[0];
-    expect(attempt?.error).toBe('HTTP 307: redirect without a Location, which is not followed');
+    expect(attempt?.error).toBe('HTTP 307: redirect without a Location, not followed');
 
     const other = await onceRun(s, { name: 'long' });
     const location = `https://example.com/${'x'.repeat(3000)}`;
     s.http.answer = () => ({ kind: 'response', statusCode: 301, body: '', location, durationMs: 3 });
     expect(await s.executor.handle(other.run.message)).toBe('failed');
     const error = (await s.executions.getExecution(other.run.message.executionId))?.attempts[0]?.error ?? '';
-    expect(error.length).toBeLessThan(400);
-    expect(error).toContain('https://example.com/xxx');
+    expect(Buffer.byteLength(error, 'utf8')).toBeLessThanOrEqual(ATTEMPT_ERROR_MAX_BYTES);
+    expect(error).toMatch(
+      /^HTTP 301: redirect not followed \(use the final URL\): https:\/\/example\.com\/x+…$/,
+    );
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidSchedule, InvalidState, VersionConflict } from '../../../lambdas/core/errors.js';
-import { everyMinute, jobBody, patchOf, setup, skippedTimes } from '../../support/scheduler.js';
+import { CANCEL_POLL_MS } from '../../../lambdas/services/executor/executor-service.js';
+import { everyMinute, jobBody, patchOf, setup, skippedTimes, until } from '../../support/scheduler.js';
 
 const at = (s: string) => Date.parse(s);
 const NOW = Date.parse('2026-05-01T12:00:00.200Z');
@@ -46,6 +47,29 @@ describe('JobService', () => {
     });
   });
 
+  describe('cancelJob', () => {
+    it('asks a scheduled run in flight to stop: its executor aborts the call and records it cancelled', async () => {
+      const s = setup({ now: NOW });
+      const job = await s.jobService.createJob(
+        't',
+        jobBody({ schedule: { type: 'cron', expression: '* * * * *', timezone: 'UTC' } }),
+      );
+      const [run] = s.queue.take();
+      s.clock.current = Date.parse(run!.message.scheduledAt);
+      s.http.answer = (request) =>
+        new Promise((resolve) => {
+          request.signal?.addEventListener('abort', () =>
+            resolve({ kind: 'error', error: 'aborted', timedOut: false, aborted: true, durationMs: 1 }),
+          );
+          void s.jobService.cancelJob('t', job.jobId);
+        });
+      const call = s.executor.handle(run!.message);
+      await until(() => s.executions.items.get(run!.message.executionId)?.cancelRequestedAt !== undefined);
+      s.clock.advance(CANCEL_POLL_MS);
+      expect(await call).toBe('cancelled');
+    });
+  });
+
   describe('triggerJob', () => {
     it('records a queued manual execution and sends it with no delay', async () => {
       const s = setup({ now: NOW });
@@ -63,6 +87,23 @@ describe('JobService', () => {
       expect(second.executionId).not.toBe(execution.executionId);
       expect(s.queue.sent.map((r) => r.delaySeconds)).toEqual([0, 0]);
       await expect(s.jobService.triggerJob('other', job.jobId)).rejects.toThrow(/not found/);
+    });
+
+    it('never takes the id of a scheduled run: a trigger at a run instant moves to the next free millisecond', async () => {
+      const s = setup({ now: at('2026-05-01T11:59:30.000Z') });
+      const job = await s.jobService.createJob(
+        't',
+        jobBody({ schedule: { type: 'cron', expression: '0 12 * * *', timezone: 'UTC' } }),
+      );
+      const [run] = s.queue.take();
+      s.clock.advance(30_000);
+      const manual = await s.jobService.triggerJob('t', job.jobId);
+      expect(manual.scheduledAt).toBe('2026-05-01T12:00:00.001Z');
+      expect(s.queue.take().map((r) => r.message.trigger)).toEqual(['manual']);
+      // The scheduled run of 12:00 (no record until its claim) still gets its own execution.
+      expect(run?.message.executionId).toBe(`${job.jobId}:2026-05-01T12:00:00.000Z`);
+      expect(await s.executor.handle(run!.message)).toBe('succeeded');
+      expect((await s.executions.getExecution(manual.executionId))?.status).toBe('queued');
     });
   });
 
