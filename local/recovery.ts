@@ -1,4 +1,4 @@
-import { outgoing, runMessage } from '../lambdas/core/execution/run-messages.js';
+import { MAX_QUEUE_DELAY_MS, outgoing, runMessage } from '../lambdas/core/execution/run-messages.js';
 import { executionIdFor } from '../lambdas/core/ids.js';
 import { runsToResend } from '../lambdas/core/misfire.js';
 import type { OutgoingRun } from '../lambdas/core/ports/run-queue.js';
@@ -7,8 +7,12 @@ import { iso, ms } from '../lambdas/core/time.js';
 import type { ServiceDeps } from '../lambdas/services/service-deps.js';
 import type { WatcherService } from '../lambdas/services/watcher/watcher-service.js';
 
-/** How far before a job's last enqueued run recovery looks for runs whose message was lost. */
-const LOOKBACK_MS = 15 * 60 * 1000;
+/**
+ * How far before a job's last enqueued run recovery looks for runs whose message was lost: the
+ * queue-ahead (that run may be up to 900 s after the tick that sent it) plus 15 minutes before
+ * that tick, for runs an earlier tick queued that had not run yet.
+ */
+const LOOKBACK_MS = MAX_QUEUE_DELAY_MS + 15 * 60 * 1000;
 const MAX_RUNS_PER_JOB = 2000;
 const FAR_FUTURE_MS = 366 * 24 * 3600 * 1000;
 
