@@ -119,6 +119,7 @@ export function localServiceDeps(
       runQueues: infra.queues.urls,
       shards: infra.shards,
       lookaheadSeconds: options.lookaheadSeconds ?? DEFAULTS.lookaheadSeconds,
+      queueAheadSeconds: options.queueAheadSeconds ?? DEFAULTS.queueAheadSeconds,
       hotRetentionSeconds: options.hotRetentionSeconds ?? DEFAULTS.hotRetentionSeconds,
       signingSecrets: options.signingSecrets ?? {},
       targetAllowlist: options.targetAllowlist ?? [...LOCAL_TARGET_ALLOWLIST],

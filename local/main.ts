@@ -57,6 +57,7 @@ async function main(): Promise<void> {
     shards: positiveInt('SCHEDULER_SHARDS', 16),
     watchIntervalMs: positiveInt('SCHEDULER_WATCH_INTERVAL_SECONDS', 60) * 1000,
     lookaheadSeconds: positiveInt('SCHEDULER_LOOKAHEAD_SECONDS', 120),
+    queueAheadSeconds: positiveInt('SCHEDULER_QUEUE_AHEAD_SECONDS', DEFAULTS.queueAheadSeconds, true),
     hotRetentionSeconds: positiveInt('SCHEDULER_HISTORY_HOT_SECONDS', 90 * 24 * 3600),
     sweepIntervalMs: positiveInt('SCHEDULER_SWEEP_INTERVAL_SECONDS', 60) * 1000,
     compactionIntervalMs: positiveInt('SCHEDULER_COMPACTION_INTERVAL_SECONDS', 3600) * 1000,

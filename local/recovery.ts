@@ -1,4 +1,4 @@
-import { outgoing, runMessage } from '../lambdas/core/execution/run-messages.js';
+import { MAX_QUEUE_DELAY_MS, outgoing, runMessage } from '../lambdas/core/execution/run-messages.js';
 import { executionIdFor } from '../lambdas/core/ids.js';
 import { CATCH_UP_LIMIT, runsToResend } from '../lambdas/core/misfire.js';
 import type { Logger } from '../lambdas/core/ports/logger.js';
@@ -10,8 +10,12 @@ import type { WatcherService } from '../lambdas/services/watcher/watcher-service
 import { type ReplayTarget, readJournals, removeReplayed, resendMessages } from './journal-replay.js';
 import type { JournaledMessage, QueueJournal } from './queue-journal.js';
 
-/** How far before a job's last enqueued run recovery looks for runs whose message was lost. */
-const LOOKBACK_MS = 15 * 60 * 1000;
+/**
+ * How far before a job's last enqueued run recovery looks for runs whose message was lost: the
+ * queue-ahead (that run may be up to 900 s after the tick that sent it) plus 15 minutes before
+ * that tick, for runs an earlier tick queued that had not run yet.
+ */
+const LOOKBACK_MS = MAX_QUEUE_DELAY_MS + 15 * 60 * 1000;
 const MAX_RUNS_PER_JOB = 2000;
 const FAR_FUTURE_MS = 366 * 24 * 3600 * 1000;
 

@@ -23,6 +23,8 @@ export interface LocalRuntimeOptions {
   shards?: number;
   watchIntervalMs?: number;
   lookaheadSeconds?: number;
+  /** How far ahead runs are queued, 0–900 s (default 900; 0: only the look-ahead's). */
+  queueAheadSeconds?: number;
   hotRetentionSeconds?: number;
   /** How often the TTL sweeper archives expired executions (default 60 s; DynamoDB TTL in AWS). */
   sweepIntervalMs?: number;

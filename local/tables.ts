@@ -10,14 +10,14 @@ import { TABLES } from '../lambdas/adapters/dynamo-tables.js';
 const S = 'S' as const;
 const all = { ProjectionType: 'ALL' as const };
 
-function gsi(name: string, partition: string, sort: string) {
+function gsi(name: string, partition: string, sort: string, include?: readonly string[]) {
   return {
     IndexName: name,
     KeySchema: [
       { AttributeName: partition, KeyType: 'HASH' as const },
       { AttributeName: sort, KeyType: 'RANGE' as const },
     ],
-    Projection: all,
+    Projection: include ? { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...include] } : all,
   };
 }
 
@@ -38,8 +38,8 @@ export function tableDefinitions(names: { jobs: string; executions: string }): C
         J.byTenantSortKey,
       ].map((AttributeName) => ({ AttributeName, AttributeType: S })),
       GlobalSecondaryIndexes: [
-        gsi(J.dueIndex, J.dueIndexPartitionKey, J.dueIndexSortKey),
-        gsi(J.byTenantIndex, J.byTenantPartitionKey, J.byTenantSortKey),
+        gsi(J.dueIndex, J.dueIndexPartitionKey, J.dueIndexSortKey, J.dueIndexAttributes),
+        gsi(J.byTenantIndex, J.byTenantPartitionKey, J.byTenantSortKey, J.byTenantIndexAttributes),
       ],
     },
     {

@@ -25,3 +25,21 @@ export const ExecutionItem = ExecutionRecord.omit({ pending: true, executionId: 
   deadTenant: z.string().optional(),
 });
 export type ExecutionItem = z.infer<typeof ExecutionItem>;
+
+/**
+ * A job as the `due` index projects it: the keys, and what the watcher plans and writes run
+ * messages from (the index's INCLUDE list is DUE_JOB_FIELDS plus `nextRunAt`).
+ */
+export const DueJobItem = JobRecord.pick({
+  jobId: true,
+  tenant: true,
+  shard: true,
+  status: true,
+  version: true,
+  planRev: true,
+  priority: true,
+  schedule: true,
+  misfire: true,
+  misfireGraceSeconds: true,
+  anchorAt: true,
+}).extend({ nextRunAt: z.string() });

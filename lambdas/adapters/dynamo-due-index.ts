@@ -5,7 +5,7 @@ import { ConditionFailed } from '../core/errors.js';
 import type { DueAdvance, DueIndex, DuePage } from '../core/ports/due-index.js';
 import { iso } from '../core/time.js';
 import { isConditionFailed } from './dynamo-common.js';
-import { dueBucketOf, dueKeyFor, dueKeysOf, jobOfItem } from './dynamo-job-items.js';
+import { dueBucketOf, dueJobOfItem, dueKeyFor, dueKeysOf } from './dynamo-job-items.js';
 import { queryIndex } from './dynamo-query.js';
 import { TABLES } from './dynamo-tables.js';
 
@@ -31,11 +31,11 @@ export class DynamoDueIndex implements DueIndex {
           keys: { table: T.partitionKey, partition: T.dueIndexPartitionKey, sort: T.dueIndexSortKey },
           partition: bucket,
           sortKey: { expression: '#sk <= :upTo', values: { ':upTo': upToKey } },
-          parse: jobOfItem,
+          parse: dueJobOfItem,
         };
         const page = await queryIndex(this.client, query, PAGE, cursor);
         cursor = page.nextCursor ?? undefined;
-        yield { hour, jobs: page.items.flatMap(dueJobOf) };
+        yield { hour, jobs: page.items };
       } while (cursor);
     }
   }
@@ -89,8 +89,4 @@ export class DynamoDueIndex implements DueIndex {
       throw error;
     }
   }
-}
-
-function dueJobOf(job: JobRecord): { jobId: string; nextRunAt: string }[] {
-  return job.nextRunAt === undefined ? [] : [{ jobId: job.jobId, nextRunAt: job.nextRunAt }];
 }

@@ -1,6 +1,7 @@
 import type { JobRecord } from '../../schemas/records.js';
-import { JobItem } from '../../schemas/stored.js';
+import { DueJobItem, JobItem } from '../../schemas/stored.js';
 import { hourOf } from '../core/buckets.js';
+import type { DueJob } from '../core/ports/due-index.js';
 import { iso } from '../core/time.js';
 
 /**
@@ -46,6 +47,11 @@ export function jobItemOf(job: JobRecord, now: number): JobItem {
 export function jobOfItem(raw: Record<string, unknown>): JobRecord {
   const { dueBucket: _b, dueKey: _k, createdKey: _c, ...job } = JobItem.parse(raw);
   return job;
+}
+
+/** A job as the `due` index projects it (the item's due keys and DUE_JOB_FIELDS, nothing else). */
+export function dueJobOfItem(raw: Record<string, unknown>): DueJob {
+  return DueJobItem.parse(raw);
 }
 
 /** Only job items have a `createdKey`: the items beside them (below) do not. */

@@ -3,7 +3,7 @@ import type { JobRecord } from '../../schemas/records.js';
 import { ConditionFailed } from '../core/errors.js';
 import type { JobStore } from '../core/ports/job-store.js';
 import type { Page } from '../core/ports/page.js';
-import { batchGetShared } from './dynamo-batch-get.js';
+import { batchGetAll, batchGetShared } from './dynamo-batch-get.js';
 import { decodeCursor, encodeCursor, isConditionFailed } from './dynamo-common.js';
 import { isJobItem, jobItemOf, jobOfItem } from './dynamo-job-items.js';
 import { type Condition, queryIndex, statusIs } from './dynamo-query.js';
@@ -72,6 +72,11 @@ export class DynamoJobStore implements JobStore {
     }
   }
 
+  /**
+   * A page of the `byTenant` index (it projects the keys, the status and the name: enough to filter),
+   * then the page's jobs by key in one BatchGetItem. A job whose status changed since the index
+   * was written is left out of a status-filtered page.
+   */
   async listJobs(
     tenant: string,
     filter: { status?: JobRecord['status']; namePrefix?: string },
@@ -92,9 +97,21 @@ export class DynamoJobStore implements JobStore {
       partition: tenant,
       filters: [statusIs(filter.status), namePrefix],
       newestFirst: true,
-      parse: jobOfItem,
+      parse: (raw: Record<string, unknown>) => String(raw[T.partitionKey]),
     };
-    return queryIndex(this.client, query, limit, cursor);
+    const page = await queryIndex(this.client, query, limit, cursor);
+    const found = await batchGetAll(
+      this.client,
+      this.table,
+      page.items.map((jobId) => ({ [T.partitionKey]: jobId })),
+      (raw) => (isJobItem(raw) ? jobOfItem(raw) : null),
+    );
+    const byId = new Map(found.map((job) => [job.jobId, job]));
+    const jobs = page.items.flatMap((jobId) => {
+      const job = byId.get(jobId);
+      return job && job.tenant === tenant && (!filter.status || job.status === filter.status) ? [job] : [];
+    });
+    return { items: jobs, nextCursor: page.nextCursor };
   }
 
   async scanJobs(cursor?: string): Promise<Page<JobRecord>> {

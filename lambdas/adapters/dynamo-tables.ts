@@ -3,15 +3,25 @@
  * (which alone write these attributes: dynamo-job-items.ts, dynamo-execution-items.ts) and the CDK
  * storage construct that creates the tables.
  */
+import { DUE_JOB_FIELDS } from '../core/ports/due-index.js';
+
 export const TABLES = {
   jobs: {
     partitionKey: 'jobId',
     dueIndex: 'due',
     dueIndexPartitionKey: 'dueBucket',
     dueIndexSortKey: 'dueKey',
+    /**
+     * What `due` projects besides the keys: what the watcher plans from (no read of the job). An
+     * advance moves the index key anyway; a write to the rest of the job (its body, headers) writes
+     * no `due` entry unless it changes one of these.
+     */
+    dueIndexAttributes: [...DUE_JOB_FIELDS, 'nextRunAt'],
     byTenantIndex: 'byTenant',
     byTenantPartitionKey: 'tenant',
     byTenantSortKey: 'createdKey',
+    /** What `byTenant` projects besides the keys: the list's filters. The list reads the jobs themselves by key. */
+    byTenantIndexAttributes: ['status', 'name'],
   },
   executions: {
     /** Keyed by job: a job's history is a Query of its partition, a lookup by id a GetItem. */

@@ -15,6 +15,8 @@ export const ENV = {
   archiveBucket: 'ARCHIVE_BUCKET',
   shards: 'SCHEDULER_SHARDS',
   lookaheadSeconds: 'SCHEDULER_LOOKAHEAD_SECONDS',
+  /** How far ahead plans queue a job's runs (0–900 s; 0: only the look-ahead's). */
+  queueAheadSeconds: 'SCHEDULER_QUEUE_AHEAD_SECONDS',
   hotRetentionSeconds: 'SCHEDULER_HISTORY_HOT_SECONDS',
   signingSecrets: 'SCHEDULER_SIGNING_SECRETS',
   /** In AWS: the Secrets Manager secret holding the signing secrets, read at run time. */
@@ -40,6 +42,8 @@ export interface SchedulerConfig {
   runQueues: { high: string; normal: string; low: string };
   shards: number;
   lookaheadSeconds: number;
+  /** Runs queued ahead, 0–900 s (DEFAULTS.queueAheadSeconds when absent). */
+  queueAheadSeconds?: number;
   /** Seconds an execution stays in the hot table after it finishes (DynamoDB TTL). */
   hotRetentionSeconds: number;
   /** Tenant -> signing secrets (first signs; all verify during a rotation). */
@@ -62,6 +66,7 @@ export interface SchedulerConfig {
 export const DEFAULTS = {
   shards: 16,
   lookaheadSeconds: 120,
+  queueAheadSeconds: 900,
   hotRetentionSeconds: 90 * 24 * 3600,
   maxJobsPerTenant: 10_000,
   maxExecutionsPerTenantPerMinute: 6_000,
@@ -77,6 +82,14 @@ function intFrom(value: string | undefined, fallback: number): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new Error(`expected a positive integer, got "${value}"`);
   return n;
+}
+
+/** 0 turns queue-ahead off; SQS delays a message 900 s at most. */
+function queueAheadFrom(value: string | undefined): number {
+  if (value === '0') return 0;
+  const seconds = intFrom(value, DEFAULTS.queueAheadSeconds);
+  if (seconds > 900) throw new Error(`expected 0-900 seconds of queue-ahead, got "${value}"`);
+  return seconds;
 }
 
 /** The one check of a variable every handler that reads it needs: unset or empty is a clear startup error. */
@@ -97,6 +110,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SchedulerCo
     },
     shards: intFrom(env[ENV.shards], DEFAULTS.shards),
     lookaheadSeconds: intFrom(env[ENV.lookaheadSeconds], DEFAULTS.lookaheadSeconds),
+    queueAheadSeconds: queueAheadFrom(env[ENV.queueAheadSeconds]),
     hotRetentionSeconds: intFrom(env[ENV.hotRetentionSeconds], DEFAULTS.hotRetentionSeconds),
     signingSecrets: parseSigningSecrets(env[ENV.signingSecrets]),
     maxJobsPerTenant: intFrom(env[ENV.maxJobsPerTenant], DEFAULTS.maxJobsPerTenant),

@@ -87,6 +87,7 @@ export function serviceDeps(options: {
     settings: {
       shards: config.shards,
       lookaheadSeconds: config.lookaheadSeconds,
+      queueAheadSeconds: config.queueAheadSeconds ?? DEFAULTS.queueAheadSeconds,
       hotRetentionSeconds: config.hotRetentionSeconds,
       ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     },

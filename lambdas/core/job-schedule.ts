@@ -1,10 +1,12 @@
 import type { JobRecord } from '../../schemas/records.js';
 import { withStatus } from './lifecycle.js';
-import { type DuePlan, planDueRuns, type ScheduledJob } from './misfire.js';
+import { type DuePlan, planDueRuns, type QueueAhead, type ScheduledJob } from './misfire.js';
 import { iso, ms } from './time.js';
 
 /** A job's schedule as the misfire planner reads it, from `nextRunAt` (given: the run it plans from). */
-export function scheduleOf(job: JobRecord): Omit<ScheduledJob, 'nextRunAt'> {
+export function scheduleOf(
+  job: Pick<JobRecord, 'schedule' | 'misfire' | 'misfireGraceSeconds' | 'anchorAt'>,
+): Omit<ScheduledJob, 'nextRunAt'> {
   return {
     schedule: job.schedule,
     misfire: job.misfire,
@@ -52,9 +54,15 @@ export interface Placement {
  * one within it, or already missed, is planned now under the misfire policy and the job is written
  * already advanced — the plan a watcher tick would make, without waiting for the tick.
  */
-export function placement(job: JobRecord, first: number | null, now: number, lookaheadMs: number): Placement {
+export function placement(
+  job: JobRecord,
+  first: number | null,
+  now: number,
+  lookaheadMs: number,
+  ahead?: QueueAhead,
+): Placement {
   if (first === null || first > now + lookaheadMs) return { job: withNextRun(job, first), first, plan: null };
-  const plan = planDueRuns({ ...scheduleOf(job), nextRunAt: first }, now, lookaheadMs);
+  const plan = planDueRuns({ ...scheduleOf(job), nextRunAt: first }, now, lookaheadMs, ahead);
   const after = afterPlan(plan);
   const advanced = withNextRun(after.ended ? withStatus(job, 'completed') : job, after.nextRunAt);
   return {

@@ -6,6 +6,18 @@ export const CATCH_UP_LIMIT = 100;
 export const SKIPPED_RECORD_LIMIT = 100;
 /** Upper bound on runs one job hands to the queue in one tick (an every-second job with a 2-minute look-ahead needs 120). */
 export const MAX_RUNS_PER_TICK = 1000;
+/**
+ * Queue-ahead: beyond the look-ahead a plan also takes the runs SQS can still delay (up to 900 s
+ * ahead), as long as the plan holds at most this many runs — so a minute cron is advanced about
+ * once per dozen runs and an every-10-s job once per 30, while no job floods the queue.
+ */
+export const QUEUE_AHEAD_RUNS = 30;
+
+/** How far past the look-ahead a plan reaches: up to `horizonMs` from now, while it holds fewer than `maxRuns`. */
+export interface QueueAhead {
+  horizonMs: number;
+  maxRuns: number;
+}
 
 export interface ScheduledJob {
   schedule: Schedule;
@@ -33,9 +45,16 @@ export interface DuePlan {
 /**
  * What the watcher does with a job whose next run is due within the look-ahead:
  * which runs to enqueue, which missed runs to record as skipped, and where the job goes next.
- * A run is missed when `now` is more than the grace period past it.
+ * A run is missed when `now` is more than the grace period past it. Every run within the look-ahead
+ * is planned (the next tick must find the job due again in time); `ahead` adds later runs the queue
+ * can hold back, so one send and one advance serve many runs.
  */
-export function planDueRuns(job: ScheduledJob, now: number, lookaheadMs: number): DuePlan {
+export function planDueRuns(
+  job: ScheduledJob,
+  now: number,
+  lookaheadMs: number,
+  ahead: QueueAhead = { horizonMs: 0, maxRuns: 0 },
+): DuePlan {
   const next = (t: number) => nextRunAfter(job.schedule, t, job.anchorAt);
   const cutoff = now - job.misfireGraceSeconds * 1000;
   const missed: number[] = [];
@@ -78,6 +97,11 @@ export function planDueRuns(job: ScheduledJob, now: number, lookaheadMs: number)
 
   const horizon = now + lookaheadMs;
   while (t !== null && t <= horizon && runs.length < MAX_RUNS_PER_TICK) {
+    runs.push({ scheduledAt: t, lateAccepted: false });
+    t = next(t);
+  }
+  const farHorizon = now + ahead.horizonMs;
+  while (t !== null && t <= farHorizon && runs.length < ahead.maxRuns) {
     runs.push({ scheduledAt: t, lateAccepted: false });
     t = next(t);
   }

@@ -7,20 +7,18 @@ import { isScheduledInstant } from '../core/execution/schedule-instants.js';
 import { withNextRun } from '../core/job-schedule.js';
 import type { DuePlan } from '../core/misfire.js';
 import type { ExecutionStore } from '../core/ports/execution-store.js';
+import type { OutgoingRun } from '../core/ports/run-queue.js';
 import { iso } from '../core/time.js';
 import { emit, type ServiceDeps } from './service-deps.js';
 
 /** The runs a plan hands over: to send, and missed ones to record as skipped. */
 export type RunPlan = Pick<DuePlan, 'runs' | 'skipped' | 'unrecordedSkips'>;
 
-/** Where the runs wait when the queue refuses them. */
-export type FallBack =
-  /** The job was written already advanced past them: it goes back on the due index at its first run. */
-  | { kind: 'due-index'; written: JobRecord; firstRun: number }
-  /** The job is still on the due index where it was (the watcher advances it after sending): the error goes up, a later tick sends again. */
-  | { kind: 'unmoved' }
-  /** The runs have records on the pending index: the watcher's reaper sends them. */
-  | { kind: 'reaper'; what: string };
+/**
+ * Where the runs wait when the queue refuses them: the job was written already advanced past them,
+ * so it goes back on the due index at its first run.
+ */
+export type FallBack = { kind: 'due-index'; written: JobRecord; firstRun: number };
 
 export interface HandedOver {
   sent: number;
@@ -30,10 +28,13 @@ export interface HandedOver {
 }
 
 /**
- * "Plan, record skipped runs, send, fall back": the one way runs reach the run queue, whether a
- * job is created or rescheduled, resumed, triggered, or a watcher finds it due. `plannedFrom` is
- * the job as the plan starts: its `nextRunAt` is the plan's first run (the skipped records'
- * notification digest re-plans from it) and its messages carry its plan revision.
+ * "Plan, record skipped runs, send, fall back": how a created, rescheduled or resumed job's first
+ * runs reach the run queue. The watcher sends the runs of many due jobs in shared batches from the
+ * same pieces (runsOf, recordSkippedRuns) and leaves a job it could not send for a later tick;
+ * one-off runs (triggers, dependency runs) are recorded first and fall back on the reaper
+ * (recordOneOffRun, sendOneOffRuns). `plannedFrom` is the job as the plan starts: its `nextRunAt`
+ * is the plan's first run (the skipped records' notification digest re-plans from it) and its
+ * messages carry its plan revision.
  */
 export async function handOver(
   deps: ServiceDeps,
@@ -41,30 +42,14 @@ export async function handOver(
   plan: RunPlan,
   now: number,
   fallBack: FallBack,
-  trigger: Trigger = 'schedule',
 ): Promise<HandedOver> {
   const skippedRecorded = await recordSkippedRuns(deps, plannedFrom, plan, now);
   if (plan.runs.length === 0) return { sent: 0, skippedRecorded };
-  const runs = plan.runs.map((run) =>
-    outgoing(
-      plannedFrom,
-      runMessage(plannedFrom, iso(run.scheduledAt), trigger, 1, run.lateAccepted),
-      run.scheduledAt,
-      now,
-    ),
-  );
+  const runs = runsOf(plannedFrom, plan, now);
   try {
     await deps.queue.send(runs);
     return { sent: runs.length, skippedRecorded };
   } catch (error) {
-    if (fallBack.kind === 'unmoved') throw error;
-    if (fallBack.kind === 'reaper') {
-      deps.log.error(`${fallBack.what} enqueue failed; the reaper will resend`, {
-        jobId: plannedFrom.jobId,
-        error: String(error),
-      });
-      return { sent: 0, skippedRecorded };
-    }
     deps.log.error('enqueue failed; leaving the runs to the watcher', {
       jobId: plannedFrom.jobId,
       error: String(error),
@@ -75,6 +60,23 @@ export async function handOver(
       job: await backOnDueIndex(deps, fallBack.written, fallBack.firstRun, now),
     };
   }
+}
+
+/** A plan's runs as the messages that ask for them, carrying the plan revision they were planned under. */
+export function runsOf(
+  plannedFrom: Pick<JobRecord, 'jobId' | 'tenant' | 'planRev' | 'priority'>,
+  plan: Pick<DuePlan, 'runs'>,
+  now: number,
+  trigger: Trigger = 'schedule',
+): OutgoingRun[] {
+  return plan.runs.map((run) =>
+    outgoing(
+      plannedFrom,
+      runMessage(plannedFrom, iso(run.scheduledAt), trigger, 1, run.lateAccepted),
+      run.scheduledAt,
+      now,
+    ),
+  );
 }
 
 /** The written job without the runs it claimed to have sent, at its first run again; as written if another write came first. */
@@ -94,7 +96,7 @@ async function backOnDueIndex(deps: ServiceDeps, written: JobRecord, firstRun: n
  * Records the runs a misfire policy dropped as `skipped` executions and tells the listeners of each
  * one newly recorded. Returns how many were new: a redelivered tick finds them recorded already.
  */
-async function recordSkippedRuns(
+export async function recordSkippedRuns(
   deps: ServiceDeps,
   job: JobRecord,
   plan: RunPlan,
@@ -150,12 +152,37 @@ export async function queueOneOffRun(
   trigger: 'manual' | 'dependency',
   now: number,
 ): Promise<ExecutionRecord> {
+  const { execution, run } = await recordOneOffRun(deps, job, trigger, now);
+  await sendOneOffRuns(deps, [run], `${trigger} run`);
+  return execution;
+}
+
+/** A one-off run recorded queued (the reaper's to resend from here on), and the message that asks for it. */
+export async function recordOneOffRun(
+  deps: ServiceDeps,
+  job: JobRecord,
+  trigger: 'manual' | 'dependency',
+  now: number,
+): Promise<{ execution: ExecutionRecord; run: OutgoingRun }> {
   const retention = deps.settings.hotRetentionSeconds;
   const execution = await createAtFreeInstant(deps.executions, job, now, (at) =>
     newExecution(job, iso(at), trigger, 'queued', at, retention),
   );
   const at = Date.parse(execution.scheduledAt);
-  const plan = { runs: [{ scheduledAt: at, lateAccepted: false }], skipped: [], unrecordedSkips: 0 };
-  await handOver(deps, job, plan, at, { kind: 'reaper', what: `${trigger} run` }, trigger);
-  return execution;
+  const plan = { runs: [{ scheduledAt: at, lateAccepted: false }] };
+  const [run] = runsOf(job, plan, at, trigger);
+  return { execution, run: run! };
+}
+
+/** Sends recorded one-off runs together (ten a request, whatever job); if the queue refuses them, the reaper sends them. */
+export async function sendOneOffRuns(deps: ServiceDeps, runs: OutgoingRun[], what: string): Promise<void> {
+  if (runs.length === 0) return;
+  try {
+    await deps.queue.send(runs);
+  } catch (error) {
+    deps.log.error(`${what} enqueue failed; the reaper will resend`, {
+      jobIds: [...new Set(runs.map((run) => run.message.jobId))],
+      error: String(error),
+    });
+  }
 }

@@ -1,3 +1,5 @@
+import { MAX_QUEUE_DELAY_MS } from '../core/execution/run-messages.js';
+import { QUEUE_AHEAD_RUNS, type QueueAhead } from '../core/misfire.js';
 import type { AwsTargetCaller } from '../core/ports/aws-target-caller.js';
 import type { Clock } from '../core/ports/clock.js';
 import type { ConcurrencySlots } from '../core/ports/concurrency-slots.js';
@@ -19,6 +21,11 @@ import type { TenantPolicy } from './tenant-policy.js';
 export interface ServiceSettings {
   shards: number;
   lookaheadSeconds: number;
+  /**
+   * How far ahead (≤ 900 s, SQS's longest delay) a plan may queue a job's runs beyond the
+   * look-ahead, QUEUE_AHEAD_RUNS at most; absent or 0: only the look-ahead's runs. The runtime sets it.
+   */
+  queueAheadSeconds?: number;
   hotRetentionSeconds: number;
   /** Time past a call's own timeout before a silent executor's lease counts as lost (default 30). */
   leaseMarginSeconds?: number;
@@ -55,6 +62,15 @@ export interface ServiceDeps {
   policy?: TenantPolicy;
   /** `Idempotency-Key` records of API POSTs (items of the Jobs table); absent, the API ignores the header. */
   idempotency?: IdempotencyStore;
+}
+
+/** How far a plan reaches: every run within the look-ahead, then the queue-ahead's. */
+export function planReach(settings: ServiceSettings): { lookaheadMs: number; ahead: QueueAhead } {
+  const aheadMs = Math.min(MAX_QUEUE_DELAY_MS, (settings.queueAheadSeconds ?? 0) * 1000);
+  return {
+    lookaheadMs: settings.lookaheadSeconds * 1000,
+    ahead: { horizonMs: aheadMs, maxRuns: aheadMs > 0 ? QUEUE_AHEAD_RUNS : 0 },
+  };
 }
 
 /** Calls an event listener without letting its failure touch the execution that caused it. */

@@ -36,7 +36,10 @@ export interface CodeAccess {
  */
 export const CODE_ACCESS: Readonly<Record<FunctionRole, CodeAccess>> = {
   api: {
-    jobsTable: { items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], indexes: ['byTenant'] },
+    jobsTable: {
+      items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'],
+      indexes: ['byTenant'],
+    },
     executionsTable: { items: ['GetItem', 'PutItem', 'Query'], indexes: ['pending', 'dead'] },
     runQueues: ['SendMessage', 'GetQueueAttributes'],
     notificationsQueue: ['SendMessage'],

@@ -42,18 +42,22 @@ export class SchedulerStorage extends Construct {
       partitionKey: string(jobs.partitionKey),
       timeToLiveAttribute: JOBS_TTL_ATTRIBUTE,
     });
-    // Sparse: only active jobs carry dueBucket, so the watcher reads nothing but due work.
+    // Sparse: only active jobs carry dueBucket, so the watcher reads nothing but due work. Both
+    // indexes project only what their readers use, so a job's body and headers are never copied
+    // and an advance writes no byTenant entry.
     this.jobsTable.addGlobalSecondaryIndex({
       indexName: jobs.dueIndex,
       partitionKey: string(jobs.dueIndexPartitionKey),
       sortKey: string(jobs.dueIndexSortKey),
-      projectionType: dynamodb.ProjectionType.ALL,
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: [...jobs.dueIndexAttributes],
     });
     this.jobsTable.addGlobalSecondaryIndex({
       indexName: jobs.byTenantIndex,
       partitionKey: string(jobs.byTenantPartitionKey),
       sortKey: string(jobs.byTenantSortKey),
-      projectionType: dynamodb.ProjectionType.ALL,
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: [...jobs.byTenantIndexAttributes],
     });
 
     this.executionsTable = new dynamodb.Table(this, 'Executions', {

@@ -194,7 +194,7 @@ describe('a scheduler process killed mid-call', () => {
           const e = (await apiClient(proc.url)('GET', `/v1/executions/${encodeURIComponent(id)}`)).body;
           return e?.status === 'succeeded' ? e : undefined;
         },
-        15_000,
+        30_000,
         'the retried run to succeed',
       );
       expect(final.attempts.map((a: { status: string }) => a.status)).toEqual(['failed', 'succeeded']);
@@ -206,7 +206,8 @@ describe('a scheduler process killed mid-call', () => {
       await sink.close();
       data.remove();
     }
-  });
+    // Two process starts and a lease expiry: on a loaded 2-core machine that can pass 30 s.
+  }, 90_000);
 });
 
 describe('a run message that cannot be parsed', () => {

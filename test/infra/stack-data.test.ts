@@ -37,6 +37,37 @@ describe('storage', () => {
     expect(jobs.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
   });
 
+  it("the Jobs table's indexes project only what their readers use: no body or headers, nothing an advance writes into byTenant", () => {
+    const projections = Object.fromEntries(
+      (
+        tableWithKey('jobId').GlobalSecondaryIndexes as unknown as {
+          IndexName: string;
+          Projection: { ProjectionType: string; NonKeyAttributes?: string[] };
+        }[]
+      ).map((index) => [index.IndexName, index.Projection]),
+    );
+    expect(projections.byTenant).toEqual({ ProjectionType: 'INCLUDE', NonKeyAttributes: ['status', 'name'] });
+    expect(projections.due?.ProjectionType).toBe('INCLUDE');
+    expect([...(projections.due?.NonKeyAttributes ?? [])].sort()).toEqual(
+      [
+        'anchorAt',
+        'misfire',
+        'misfireGraceSeconds',
+        'nextRunAt',
+        'planRev',
+        'priority',
+        'schedule',
+        'shard',
+        'status',
+        'tenant',
+        'version',
+      ].sort(),
+    );
+    // What an advance writes (besides the due keys) is in neither index but `due`'s nextRunAt: byTenant stays untouched.
+    expect(projections.byTenant?.NonKeyAttributes).not.toContain('nextRunAt');
+    expect(projections.byTenant?.NonKeyAttributes).not.toContain('enqueuedThrough');
+  });
+
   it('the Executions table is keyed by job and scheduled instant (no byJob index), has pending and dead indexes, TTL on expiresAt and an OLD_IMAGE stream', () => {
     const executions = tableWithKey('jobId', 'scheduledAt');
     expect(indexes(executions)).toEqual({

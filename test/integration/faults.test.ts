@@ -19,8 +19,9 @@ const NOW = Date.parse('2026-05-01T12:00:00.000Z');
 /** The run queues' visibility timeout (lib/constructs/queues.ts): when SQS hands an undeleted message out again. */
 const RUN_QUEUE_VISIBILITY_SECONDS = 960;
 
-function world() {
+function world(options: { queueAheadSeconds?: number } = {}) {
   const f = fakeDeps(NOW);
+  if (options.queueAheadSeconds) f.deps.settings.queueAheadSeconds = options.queueAheadSeconds;
   const jobs = new JobService(f.deps);
   const watch = new WatcherService(f.deps);
   const executors = [new ExecutorService(f.deps, 'exec-a'), new ExecutorService(f.deps, 'exec-b')];
@@ -39,7 +40,17 @@ function world() {
     }
     return delivered;
   };
-  return { ...f, store: () => f.jobs, service: jobs, watch, executors, deliverAll };
+  /** Delivers every queued message `copies` times when it is due (the clock moves to it), as SQS's delay would. */
+  const deliverWhenDue = async (copies = 1) => {
+    const due = f.queue.take().sort((a, b) => (a.message.scheduledAt < b.message.scheduledAt ? -1 : 1));
+    for (const [i, run] of due.entries()) {
+      f.clock.current = Math.max(f.clock.current, Date.parse(run.message.scheduledAt));
+      for (let c = 0; c < copies; c++) {
+        await executors[(i + c) % 2]!.handle(run.message).catch(() => 'failed-delivery');
+      }
+    }
+  };
+  return { ...f, store: () => f.jobs, service: jobs, watch, executors, deliverAll, deliverWhenDue };
 }
 
 type World = ReturnType<typeof world>;
@@ -143,6 +154,51 @@ describe('fault injection', () => {
       `${job.jobId}:2026-05-01T12:05:00.000Z`,
       `${job.jobId}:2026-05-01T12:06:00.000Z`,
     ]);
+  });
+
+  it('the watcher crashing between send and advance with queue-ahead', async () => {
+    const w = world({ queueAheadSeconds: 900 });
+    const job = await rateJob(w);
+    w.clock.current = Date.parse('2026-05-01T12:04:30.000Z');
+    w.store().beforeWrite = (op) => {
+      if (op === 'advanceJob') throw new Error('watcher crashed');
+    };
+    await w.watch.watchShard(job.shard); // 12:05 … 12:19 sent, not advanced
+    w.store().beforeWrite = () => {};
+    w.clock.current = Date.parse('2026-05-01T12:05:30.000Z');
+    await w.watch.watchShard(job.shard); // the same runs again, 12:20 too, then advanced
+    await w.deliverWhenDue();
+    w.clock.current = Date.parse('2026-05-01T12:20:30.000Z');
+    await w.watch.watchShard(job.shard); // the next top-up: 12:21 …
+    await w.deliverWhenDue();
+    const minutes = Array.from(
+      { length: 31 },
+      (_, i) => new Date(Date.parse('2026-05-01T12:05:00.000Z') + i * 60_000),
+    );
+    await assertExactlyOnce(
+      w,
+      minutes.map((at) => `${job.jobId}:${at.toISOString()}`),
+    );
+    expect((await w.store().getJob(job.jobId))?.nextRunAt).toBe('2026-05-01T12:36:00.000Z');
+  });
+
+  it('two watcher invocations of one shard overlapping with queue-ahead', async () => {
+    const w = world({ queueAheadSeconds: 900 });
+    const jobs = await Promise.all([rateJob(w), rateJob(w), rateJob(w)]);
+    w.clock.current = Date.parse('2026-05-01T12:04:30.000Z');
+    const shards = [...new Set(jobs.map((j) => j.shard))];
+    await Promise.all(shards.flatMap((s) => [w.watch.watchShard(s), w.watch.watchShard(s)]));
+    await w.deliverWhenDue(2);
+    const minutes = Array.from(
+      { length: 15 },
+      (_, i) => new Date(Date.parse('2026-05-01T12:05:00.000Z') + i * 60_000),
+    );
+    await assertExactlyOnce(
+      w,
+      jobs.flatMap((j) => minutes.map((at) => `${j.jobId}:${at.toISOString()}`)),
+    );
+    for (const j of jobs)
+      expect((await w.store().getJob(j.jobId))?.nextRunAt).toBe('2026-05-01T12:20:00.000Z');
   });
 
   it('two watcher invocations of one shard overlapping', async () => {

@@ -1,4 +1,4 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { DynamoDependencyEdges } from '../../lambdas/adapters/dynamo-dependency-edges.js';
 import { DynamoDependencyRounds } from '../../lambdas/adapters/dynamo-dependency-rounds.js';
@@ -76,6 +76,63 @@ describe('DynamoDB adapters: the item layout they alone know', () => {
     const done = await raw('jobs', { jobId: job.jobId });
     expect(done?.dueBucket).toBeUndefined();
     expect(done?.dueKey).toBeUndefined();
+  });
+
+  it("projects only what the indexes' readers use: the watcher plans from `due`, the list filters on `byTenant` and reads the jobs by key", async () => {
+    const { jobs, dueIndex } = dynamoStores();
+    const body = 'x'.repeat(20_000);
+    const job = withNextRun(
+      aJob({
+        shard: 2,
+        tenant: 'team-projections',
+        name: 'big',
+        planRev: 4,
+        target: { type: 'http', url: 'https://example.com/hook', method: 'POST', headers: { a: 'b' }, body },
+      }),
+      NOW + 60_000,
+    );
+    await jobs.createJob(job, NOW);
+    const query = (index: string, key: string, value: string) =>
+      dynamo.client.send(
+        new QueryCommand({
+          TableName: 'jobs',
+          IndexName: index,
+          KeyConditionExpression: '#k = :v',
+          ExpressionAttributeNames: { '#k': key },
+          ExpressionAttributeValues: { ':v': value },
+        }),
+      );
+    const [dueEntry] = (await query('due', 'dueBucket', '2026-05-01T12#2')).Items ?? [];
+    expect(dueEntry?.target).toBeUndefined();
+    expect(dueEntry?.createdAt).toBeUndefined();
+    const [tenantEntry] = (await query('byTenant', 'tenant', 'team-projections')).Items ?? [];
+    expect(Object.keys(tenantEntry ?? {}).sort()).toEqual([
+      'createdKey',
+      'jobId',
+      'name',
+      'status',
+      'tenant',
+    ]);
+
+    const due = [];
+    for await (const page of dueIndex.dueJobs(2, '2026-05-01T12', NOW + 120_000)) due.push(...page.jobs);
+    expect(due).toEqual([
+      {
+        jobId: job.jobId,
+        tenant: 'team-projections',
+        shard: 2,
+        status: 'active',
+        version: 1,
+        planRev: 4,
+        priority: 'normal',
+        schedule: job.schedule,
+        misfire: 'run_once',
+        misfireGraceSeconds: 60,
+        nextRunAt: '2026-05-01T12:01:00.000Z',
+      },
+    ]);
+    // The list answers the whole job, read by key.
+    expect((await jobs.listJobs('team-projections', { status: 'active' }, 10)).items).toEqual([job]);
   });
 
   it('puts a pending execution on its shard’s pending index and a dead one on its tenant’s dead index', async () => {

@@ -5,7 +5,13 @@ import type { Clock } from '../../lambdas/core/ports/clock.js';
 import type { ConcurrencySlots } from '../../lambdas/core/ports/concurrency-slots.js';
 import type { DependencyEdges } from '../../lambdas/core/ports/dependency-edges.js';
 import type { DependencyRound, DependencyRounds } from '../../lambdas/core/ports/dependency-rounds.js';
-import type { DueAdvance, DueIndex, DuePage } from '../../lambdas/core/ports/due-index.js';
+import {
+  DUE_JOB_FIELDS,
+  type DueAdvance,
+  type DueIndex,
+  type DueJob,
+  type DuePage,
+} from '../../lambdas/core/ports/due-index.js';
 import type { ExecutionFilter, ExecutionStore } from '../../lambdas/core/ports/execution-store.js';
 import type { JobStore } from '../../lambdas/core/ports/job-store.js';
 import type { Page } from '../../lambdas/core/ports/page.js';
@@ -14,6 +20,13 @@ import type { Watermarks } from '../../lambdas/core/ports/watermarks.js';
 import type { ExecutionRecord, JobRecord } from '../../schemas/records.js';
 
 const clone = <T>(value: T): T => structuredClone(value);
+
+/** A job as the due index shows it: DUE_JOB_FIELDS and its `nextRunAt`, nothing else (as the DynamoDB index projects it). */
+function dueEntryOf(job: JobRecord): DueJob {
+  const entry: Record<string, unknown> = { jobId: job.jobId, nextRunAt: job.nextRunAt };
+  for (const field of DUE_JOB_FIELDS) if (job[field] !== undefined) entry[field] = job[field];
+  return entry as DueJob;
+}
 
 /** Pages a sorted list with an opaque cursor naming the last key returned. */
 function page<T>(
@@ -135,7 +148,7 @@ export class MemoryJobStore
       do {
         const found = page(due(), dueKey, 100, cursor, `due:${hour}#${shard}`);
         cursor = found.nextCursor ?? undefined;
-        yield { hour, jobs: found.items.map((j) => ({ jobId: j.jobId, nextRunAt: j.nextRunAt! })) };
+        yield { hour, jobs: found.items.map(dueEntryOf) };
       } while (cursor);
     }
   }
@@ -346,8 +359,11 @@ export class MemoryExecutionStore implements ExecutionStore {
 export class MemoryRunQueue implements RunQueue {
   readonly sent: OutgoingRun[] = [];
   failNext = 0;
+  /** How many send calls there were (each is a SendMessageBatch per ten runs in SQS). */
+  sendCalls = 0;
 
   async send(runs: OutgoingRun[]): Promise<void> {
+    this.sendCalls++;
     if (this.failNext > 0) {
       this.failNext--;
       throw new Error('injected queue failure');

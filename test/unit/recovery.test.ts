@@ -71,4 +71,30 @@ describe('recoverLostRuns', () => {
     await recoverLostRuns(s.deps, s.watch);
     expect(s.queue.take().map((r) => r.message.scheduledAt)).toEqual([s.handed.at(-1)!.message.scheduledAt]);
   });
+
+  it('with queue-ahead, sends again every queued run not yet run: the last top-up and what the one before left', async () => {
+    const f = fakeDeps(NOW);
+    f.deps.settings.queueAheadSeconds = 900;
+    const job = await new JobService(f.deps).createJob(
+      't',
+      jobBody({ schedule: { type: 'cron', expression: '* * * * *', timezone: 'UTC' } }),
+    );
+    const watch = new WatcherService(f.deps);
+    const executor = new ExecutorService(f.deps, 'exec');
+    const created = f.queue.take(); // 12:01 … 12:15
+    for (const run of created.filter((r) => r.message.scheduledAt <= '2026-05-01T12:13:00.000Z')) {
+      f.clock.current = at(run.message.scheduledAt);
+      await executor.handle(run.message);
+    }
+    f.clock.current = at('2026-05-01T12:14:00.000Z');
+    expect((await watch.watchShard(job.shard)).runsEnqueued).toBe(14); // the top-up: 12:16 … 12:29
+    f.queue.take(); // lost with the process, as are 12:14 and 12:15
+    f.clock.current = at('2026-05-01T12:14:10.000Z');
+    await recoverLostRuns(f.deps, watch);
+    const minutes = Array.from(
+      { length: 16 },
+      (_, i) => new Date(at('2026-05-01T12:14:00.000Z') + i * 60_000),
+    );
+    expect(f.queue.take().map((r) => r.message.scheduledAt)).toEqual(minutes.map((m) => m.toISOString()));
+  });
 });

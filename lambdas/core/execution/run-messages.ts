@@ -12,7 +12,7 @@ export const MAX_QUEUE_DELAY_MS = 900_000;
 
 /** The message that asks an executor for one attempt of a job's run. */
 export function runMessage(
-  job: JobRecord,
+  job: Pick<JobRecord, 'jobId' | 'tenant' | 'planRev'>,
   scheduledAt: string,
   trigger: Trigger,
   attempt = 1,
@@ -32,6 +32,11 @@ export function runMessage(
 }
 
 /** DelaySeconds that makes a message visible at most a second before it is due; the executor waits the rest. */
-export function outgoing(job: JobRecord, message: RunMessage, dueAt: number, now: number): OutgoingRun {
+export function outgoing(
+  job: Pick<JobRecord, 'priority'>,
+  message: RunMessage,
+  dueAt: number,
+  now: number,
+): OutgoingRun {
   return { message, priority: job.priority, delaySeconds: Math.max(0, Math.floor((dueAt - now) / 1000)) };
 }

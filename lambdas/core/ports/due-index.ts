@@ -1,12 +1,44 @@
 import type { JobStatus } from '../../../schemas/job.js';
 import type { JobRecord } from '../../../schemas/records.js';
 
-/** A job as the due index shows it: enough to re-read it and to know whether it moved since. */
-export interface DueJob {
-  jobId: string;
+/**
+ * A job as the due index shows it: what planning its runs and writing their messages need, so the
+ * watcher plans from the index without reading the job. The index is eventually consistent: the
+ * advance is conditioned on `nextRunAt`, `version` and the status, and the messages carry
+ * `planRev`, so runs planned from a stale entry are dropped by the executor (a superseded plan) or
+ * absorbed by the claim (a run sent twice).
+ */
+export type DueJob = Pick<
+  JobRecord,
+  | 'jobId'
+  | 'tenant'
+  | 'shard'
+  | 'status'
+  | 'version'
+  | 'planRev'
+  | 'priority'
+  | 'schedule'
+  | 'misfire'
+  | 'misfireGraceSeconds'
+  | 'anchorAt'
+> & {
   /** The `nextRunAt` the job was filed under. */
   nextRunAt: string;
-}
+};
+
+/** The fields of a job its due-index entry shows (besides `jobId` and `nextRunAt`). */
+export const DUE_JOB_FIELDS = [
+  'tenant',
+  'shard',
+  'status',
+  'version',
+  'planRev',
+  'priority',
+  'schedule',
+  'misfire',
+  'misfireGraceSeconds',
+  'anchorAt',
+] as const satisfies readonly (keyof DueJob)[];
 
 /** Jobs a shard's watcher finds due, filed under one UTC hour (`2026-03-08T07`), oldest first. */
 export interface DuePage {

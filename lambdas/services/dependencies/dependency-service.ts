@@ -1,8 +1,9 @@
 import type { ExecutionRecord, JobRecord } from '../../../schemas/records.js';
 import { newExecution } from '../../core/execution/records.js';
 import type { DependencyRound } from '../../core/ports/dependency-rounds.js';
+import type { OutgoingRun } from '../../core/ports/run-queue.js';
 import { iso } from '../../core/time.js';
-import { createAtFreeInstant, queueOneOffRun } from '../hand-over.js';
+import { createAtFreeInstant, recordOneOffRun, sendOneOffRuns } from '../hand-over.js';
 import { emit, type ServiceDeps } from '../service-deps.js';
 
 /** Rounds lost to concurrent writers before giving up (each loss means someone else made progress). */
@@ -68,6 +69,11 @@ export class DependencyService {
     const results = await Promise.allSettled(
       dependents.map((downstreamId) => this.advance(downstreamId, upstream, execution, outcome)),
     );
+    // The dependents' runs go to the queue together: ten a request, whatever job.
+    const runs = results.flatMap((result) =>
+      result.status === 'fulfilled' && result.value ? [result.value] : [],
+    );
+    await sendOneOffRuns(this.deps, runs, 'dependency run');
     results.forEach((result, i) => {
       if (result.status === 'rejected') {
         this.deps.log.error('dependent not advanced', {
@@ -85,30 +91,29 @@ export class DependencyService {
     upstream: JobRecord,
     execution: ExecutionRecord,
     outcome: 'succeeded' | 'failed',
-  ): Promise<void> {
+  ): Promise<OutgoingRun | null> {
     const { jobs, dependencyRounds: rounds, log } = this.deps;
     const job = await jobs.getJob(downstreamId);
     // An edge left behind by a PATCH that dropped the upstream, or a job gone: nothing to do.
-    if (!job || job.tenant !== upstream.tenant || !job.dependsOn.includes(upstream.jobId)) return;
+    if (!job || job.tenant !== upstream.tenant || !job.dependsOn.includes(upstream.jobId)) return null;
     if (job.status !== 'active') {
       log.info('dependent is not active; upstream run ignored', { jobId: job.jobId, status: job.status });
-      return;
+      return null;
     }
     if (outcome === 'failed' && job.onDependencyFailure === 'skip') {
       await this.skipRound(job, upstream, execution);
-      return;
+      return null;
     }
     let round = await rounds.recordUpstreamRun(job.jobId, upstream.jobId, execution.executionId);
     for (let race = 0; race < MAX_ROUND_RACES; race++) {
-      if (!job.dependsOn.every((id) => round.arrived[id] !== undefined)) return;
+      if (!job.dependsOn.every((id) => round.arrived[id] !== undefined)) return null;
       const now = this.deps.clock.now();
-      if (await this.close(job, round, now)) {
-        await queueOneOffRun(this.deps, job, 'dependency', now);
-        return;
-      }
+      if (await this.close(job, round, now))
+        return (await recordOneOffRun(this.deps, job, 'dependency', now)).run;
       round = await rounds.getDependencyRound(job.jobId);
     }
     log.warn('dependency round kept changing; left for the next upstream run', { jobId: job.jobId });
+    return null;
   }
 
   private close(job: JobRecord, round: DependencyRound, now: number): Promise<boolean> {

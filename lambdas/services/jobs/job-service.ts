@@ -20,7 +20,7 @@ import { isFinal, isJobFinished } from '../../core/states.js';
 import { iso } from '../../core/time.js';
 import { syncDependencyEdges, validateDependencies } from '../dependencies/dependency-checks.js';
 import { handOver, queueOneOffRun } from '../hand-over.js';
-import type { ServiceDeps } from '../service-deps.js';
+import { planReach, type ServiceDeps } from '../service-deps.js';
 import { assertTargetsAllowed, DEFAULT_POLICY, releaseJobPlace, reserveJobPlace } from '../tenant-policy.js';
 import { ExecutionService } from './execution-service.js';
 import { tenantJob } from './query-service.js';
@@ -107,7 +107,8 @@ export class JobService {
   }
 
   private place(job: JobRecord, first: number | null, now: number): Placement {
-    return placement(job, first, now, this.deps.settings.lookaheadSeconds * 1000);
+    const { lookaheadMs, ahead } = planReach(this.deps.settings);
+    return placement(job, first, now, lookaheadMs, ahead);
   }
 
   /** After the write: the placed job's runs handed over; if the queue refuses them, it waits at its first run. */

@@ -6,14 +6,23 @@ import { MAX_QUEUE_DELAY_MS, outgoing, runMessage } from '../../core/execution/r
 import { resent } from '../../core/execution/transitions.js';
 import { afterPlan, scheduleOf } from '../../core/job-schedule.js';
 import { withStatus } from '../../core/lifecycle.js';
-import { planDueRuns } from '../../core/misfire.js';
+import { type DuePlan, planDueRuns } from '../../core/misfire.js';
 import type { DueJob } from '../../core/ports/due-index.js';
+import type { OutgoingRun } from '../../core/ports/run-queue.js';
 import { HOUR, iso, ms } from '../../core/time.js';
-import { handOver } from '../hand-over.js';
-import type { ServiceDeps } from '../service-deps.js';
+import { recordSkippedRuns, runsOf } from '../hand-over.js';
+import { planReach, type ServiceDeps } from '../service-deps.js';
 
 const PAGE = 100;
 const PARALLEL_JOBS = 16;
+/** Due jobs whose runs go to the queue together (in batches of ten runs, whatever job they belong to). */
+const JOBS_PER_SEND = 50;
+
+interface PlannedJob {
+  entry: DueJob;
+  plan: DuePlan;
+  skippedRecorded?: number;
+}
 
 export interface WatchReport {
   shard: number;
@@ -35,9 +44,9 @@ export class WatcherService {
   constructor(private readonly deps: ServiceDeps) {}
 
   async watchShard(shard: number): Promise<WatchReport> {
-    const { clock, dueIndex, watermarks, settings } = this.deps;
+    const { clock, dueIndex, watermarks } = this.deps;
     const started = clock.now();
-    const upTo = started + settings.lookaheadSeconds * 1000;
+    const upTo = started + this.deps.settings.lookaheadSeconds * 1000;
     const report: WatchReport = {
       shard,
       dueJobs: 0,
@@ -50,16 +59,9 @@ export class WatcherService {
     const watermark = (await watermarks.getWatermark(shard)) ?? hourOf(started - HOUR);
     let oldestLeft: string | null = null;
     for await (const page of dueIndex.dueJobs(shard, watermark, upTo)) {
-      for (let i = 0; i < page.jobs.length; i += PARALLEL_JOBS) {
-        const results = await Promise.allSettled(
-          page.jobs.slice(i, i + PARALLEL_JOBS).map((job) => this.sendDueRuns(job, report)),
-        );
-        for (const result of results) {
-          if (result.status === 'rejected') {
-            oldestLeft ??= page.hour;
-            this.deps.log.error('due job not advanced', { shard, error: String(result.reason) });
-          }
-        }
+      for (let i = 0; i < page.jobs.length; i += JOBS_PER_SEND) {
+        const left = await this.sendDueRuns(page.jobs.slice(i, i + JOBS_PER_SEND), report);
+        if (left > 0) oldestLeft ??= page.hour;
       }
     }
     // Older buckets are empty now (every due job moved to a later bucket), unless one failed.
@@ -71,31 +73,83 @@ export class WatcherService {
     return report;
   }
 
-  private async sendDueRuns(indexed: DueJob, report: WatchReport): Promise<void> {
-    const { jobs, dueIndex, clock, settings } = this.deps;
-    // The index is eventually consistent: act on a fresh read, and only if it is still due.
-    const job = await jobs.getJob(indexed.jobId);
-    if (job?.status !== 'active' || job.nextRunAt === undefined || job.nextRunAt !== indexed.nextRunAt)
-      return;
-    report.dueJobs++;
+  /**
+   * Plans each due job from its index entry (no read of the job), sends all their runs together
+   * (SendMessageBatch packs runs of different jobs, ten a request), then advances each. Send first,
+   * advance second: a crash in between causes redeliveries the claim absorbs, never a lost run; a
+   * failed send leaves every job of the group where it was, for the next tick. Returns how many
+   * jobs were left unmoved by a failure.
+   */
+  private async sendDueRuns(due: DueJob[], report: WatchReport): Promise<number> {
+    const { clock, queue, log } = this.deps;
     const now = clock.now();
+    // Planning reads nothing, except after downtime (missed runs): then 16 jobs at a time.
+    const planned: PromiseSettledResult<PlannedJob | null>[] = [];
+    for (let i = 0; i < due.length; i += PARALLEL_JOBS) {
+      const slice = due.slice(i, i + PARALLEL_JOBS);
+      planned.push(...(await Promise.allSettled(slice.map((entry) => this.planDue(entry, now)))));
+    }
+    const ready = planned.flatMap((p) => (p.status === 'fulfilled' && p.value ? [p.value] : []));
+    let left = planned.filter((p) => p.status === 'rejected').length;
+    for (const p of planned)
+      if (p.status === 'rejected') log.error('due job not planned', { error: String(p.reason) });
+    report.dueJobs += ready.length;
+    const runs = ready.flatMap(({ entry, plan }) => runsOf(entry, plan, now));
+    try {
+      if (runs.length > 0) await queue.send(runs);
+    } catch (error) {
+      log.error('due runs not sent; a later tick sends them', { jobs: ready.length, error: String(error) });
+      return left + ready.length;
+    }
+    report.runsEnqueued += runs.length;
+    for (let i = 0; i < ready.length; i += PARALLEL_JOBS) {
+      const advanced = await Promise.allSettled(
+        ready.slice(i, i + PARALLEL_JOBS).map((job) => this.advance(job, now, report)),
+      );
+      for (const result of advanced) {
+        if (result.status === 'rejected') {
+          left++;
+          log.error('due job not advanced', { error: String(result.reason) });
+        }
+      }
+    }
+    return left;
+  }
+
+  /**
+   * A due job's plan, from its index entry. A plan with missed runs (after downtime: runs to record
+   * as skipped, late runs the misfire policy chose) is the rare case that reads the job: its
+   * records and notifications need the whole job, and the policy must be the job's current one.
+   * Null when the job is no longer due as the entry showed it.
+   */
+  private async planDue(entry: DueJob, now: number): Promise<PlannedJob | null> {
+    if (entry.status !== 'active') return null;
+    const { lookaheadMs, ahead } = planReach(this.deps.settings);
     const plan = planDueRuns(
-      { ...scheduleOf(job), nextRunAt: ms(job.nextRunAt) },
+      { ...scheduleOf(entry), nextRunAt: ms(entry.nextRunAt) },
       now,
-      settings.lookaheadSeconds * 1000,
+      lookaheadMs,
+      ahead,
     );
-    // Send first, advance second: a crash in between causes a redelivery the claim absorbs, never a lost run.
-    const handed = await handOver(this.deps, job, plan, now, { kind: 'unmoved' });
-    report.skippedRecorded += handed.skippedRecorded;
-    report.runsEnqueued += handed.sent;
+    if (plan.skipped.length === 0 && !plan.runs.some((run) => run.lateAccepted)) return { entry, plan };
+    const job = await this.deps.jobs.getJob(entry.jobId);
+    if (job?.status !== 'active' || job.version !== entry.version || job.nextRunAt !== entry.nextRunAt)
+      return null;
+    const skippedRecorded = await recordSkippedRuns(this.deps, job, plan, now);
+    return { entry, plan, skippedRecorded };
+  }
+
+  private async advance(planned: PlannedJob, now: number, report: WatchReport): Promise<void> {
+    const { entry, plan } = planned;
+    report.skippedRecorded += planned.skippedRecorded ?? 0;
     const after = afterPlan(plan);
     try {
-      await dueIndex.advanceJob(job, {
-        expectedNextRunAt: job.nextRunAt,
-        expectedVersion: job.version,
+      await this.deps.dueIndex.advanceJob(entry, {
+        expectedNextRunAt: entry.nextRunAt,
+        expectedVersion: entry.version,
         nextRunAt: after.nextRunAt,
         enqueuedThrough: after.enqueuedThrough,
-        ...(after.ended ? { status: withStatus(job, 'completed').status } : {}),
+        ...(after.ended ? { status: withStatus(entry, 'completed').status } : {}),
         now,
       });
     } catch (error) {
@@ -116,6 +170,7 @@ export class WatcherService {
     do {
       const page = await executions.queryPending(shard, upTo, PAGE, { cursor });
       cursor = page.nextCursor ?? undefined;
+      const resend: OutgoingRun[] = [];
       for (const execution of page.items) {
         const due = attentionAt(execution, now);
         // Not yet within what SQS can delay: it stays on the index until a later tick.
@@ -130,9 +185,12 @@ export class WatcherService {
           execution.trigger,
           execution.attempts.length + 1,
         );
-        await queue.send([outgoing(job, message, due, now)]);
-        reaped++;
+        resend.push(outgoing(job, message, due, now));
       }
+      // One send for the page: ten runs a request, whatever job. If it fails, each deferred sweep
+      // brings its execution back after the slack.
+      if (resend.length > 0) await queue.send(resend);
+      reaped += resend.length;
     } while (cursor);
     return reaped;
   }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   lateRunDecision,
   planDueRuns,
+  QUEUE_AHEAD_RUNS,
   runsToResend,
   type ScheduledJob,
 } from '../../../lambdas/core/misfire.js';
@@ -104,6 +105,48 @@ describe('planDueRuns', () => {
     expect(plan.runs).toEqual([]);
     expect(plan.skipped.map(iso)).toEqual(['2026-05-01T10:00:00.000Z']);
     expect(plan.nextRunAt).toBeNull();
+  });
+});
+
+describe('planDueRuns with queue-ahead', () => {
+  const now = at('2026-05-01T12:00:10.000Z');
+  const ahead = { horizonMs: 15 * MIN, maxRuns: QUEUE_AHEAD_RUNS };
+
+  it('plans a minute cron up to the 900 s SQS delay limit, so one advance serves about a dozen runs', () => {
+    const plan = planDueRuns(everyMinute('2026-05-01T12:01:00.000Z', 'run_once'), now, 2 * MIN, ahead);
+    expect(plan.runs.map((r) => iso(r.scheduledAt))).toEqual(
+      Array.from({ length: 15 }, (_, i) => iso(at('2026-05-01T12:01:00.000Z') + i * MIN)),
+    );
+    // Every run is within what SQS can delay from now.
+    expect(plan.runs.every((r) => r.scheduledAt - now <= 900_000)).toBe(true);
+    expect(iso(plan.nextRunAt!)).toBe('2026-05-01T12:16:00.000Z');
+  });
+
+  it('stops at the bounded count of runs per job', () => {
+    const everyTenSeconds: ScheduledJob = {
+      ...everyMinute('2026-05-01T12:00:20.000Z', 'run_once'),
+      schedule: { type: 'rate', everySeconds: 10 },
+    };
+    const plan = planDueRuns(everyTenSeconds, now, 2 * MIN, ahead);
+    expect(plan.runs).toHaveLength(QUEUE_AHEAD_RUNS);
+    expect(iso(plan.nextRunAt!)).toBe(iso(at('2026-05-01T12:00:20.000Z') + QUEUE_AHEAD_RUNS * 10_000));
+  });
+
+  it('never plans fewer runs than the look-ahead holds, whatever the bound: the next tick must find the job in time', () => {
+    const everySecond: ScheduledJob = {
+      ...everyMinute('2026-05-01T12:00:11.000Z', 'run_once'),
+      schedule: { type: 'rate', everySeconds: 1 },
+    };
+    const plan = planDueRuns(everySecond, now, 2 * MIN, ahead);
+    expect(plan.runs).toHaveLength(120);
+    expect(iso(plan.nextRunAt!)).toBe('2026-05-01T12:02:11.000Z');
+  });
+
+  it('counts catch-up runs against the bound and keeps the misfire rules unchanged', () => {
+    const plan = planDueRuns(everyMinute('2026-05-01T11:55:00.000Z', 'skip'), now, 2 * MIN, ahead);
+    expect(plan.skipped).toHaveLength(5);
+    expect(iso(plan.runs[0]!.scheduledAt)).toBe('2026-05-01T12:00:00.000Z');
+    expect(iso(plan.runs.at(-1)!.scheduledAt)).toBe('2026-05-01T12:15:00.000Z');
   });
 });
 

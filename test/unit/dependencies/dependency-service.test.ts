@@ -30,6 +30,28 @@ describe('DependencyService', () => {
     expect(s.http.requests).toHaveLength(3);
   });
 
+  it("sends the runs of an upstream's dependents in one batch, and the reaper sends them if the queue refuses it", async () => {
+    const s = dependencyWorld();
+    const a = await s.create({});
+    const dependents = [];
+    for (let i = 0; i < 3; i++)
+      dependents.push(await s.create({ schedule: { type: 'dependency' }, dependsOn: [a.jobId] }));
+    await s.jobService.triggerJob(TENANT, a.jobId);
+    const [aRun] = s.queue.take();
+    s.queue.sendCalls = 0;
+    s.queue.failNext = 1;
+    expect(await s.executor.handle(aRun!.message)).toBe('succeeded');
+    expect(s.queue.sendCalls).toBe(1); // one send for the three, refused
+    expect(s.queue.take()).toEqual([]);
+    s.clock.advance(3 * 60_000);
+    for (let shard = 0; shard < 4; shard++) await s.watcher.reapPending(shard, s.clock.now());
+    expect(new Set(s.queue.sent.map((r) => r.message.jobId))).toEqual(
+      new Set(dependents.map((d) => d.jobId)),
+    );
+    const outcomes = await s.drain();
+    expect(outcomes.sort()).toEqual(dependents.map((d) => `${d.jobId}:succeeded`).sort());
+  });
+
   it('runs a dependent that keeps its own schedule after its upstream too', async () => {
     const s = dependencyWorld();
     const a = await s.create({});

@@ -82,4 +82,19 @@ describe('WatcherService', () => {
     expect(await s.executor.handle(resent!.message)).toBe('succeeded');
     expect(await s.watcher.reapPending(job.shard, s.clock.now() + 10 * 60_000)).toBe(0);
   });
+
+  it('re-sends the lost runs of a page of pending executions in one send, whatever their job', async () => {
+    const s = setup({ now: NOW });
+    s.deps.settings.shards = 1;
+    const far = { type: 'once', at: '2026-06-01T00:00:00.000Z' } as const;
+    const jobs = [];
+    for (let i = 0; i < 3; i++) jobs.push(await s.jobService.createJob('t', jobBody({ schedule: far })));
+    for (const job of jobs) await s.jobService.triggerJob('t', job.jobId);
+    s.queue.take(); // lost
+    s.clock.advance(3 * 60_000);
+    s.queue.sendCalls = 0;
+    expect(await s.watcher.reapPending(0, s.clock.now())).toBe(3);
+    expect(s.queue.sendCalls).toBe(1);
+    expect(new Set(s.queue.take().map((r) => r.message.jobId))).toEqual(new Set(jobs.map((j) => j.jobId)));
+  });
 });
