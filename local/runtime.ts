@@ -51,6 +51,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       log,
     );
     started.push({ stop: () => recovery.stop() });
+    // Without a journal (a data directory from before it, or a fresh one: then it is instant) the
+    // scan runs before anything can queue runs, as it always did: it would send them a second time.
+    if (recovery.status.via === 'schedule scan') {
+      recovery.start();
+      await recovery.finished;
+    }
     const outcomes: Record<string, number> = {};
     const workers = startWorkers(deps, infra, options, log, (outcome) => {
       outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
