@@ -83,7 +83,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       queues: { ...infra.queues, client: infra.sqs },
       notifications: { ...infra.notificationQueue, outbox: workers.outbox },
       awsTargets: { sqsEndpoint: infra.sqsEndpoint, outbox: infra.awsOutbox },
-      stats: async () => ({ outcomes: { ...outcomes }, deadLetterQueues: await deadLetterDepths(infra) }),
+      stats: async () => {
+        // Depths first: what reached a DLQ was counted before (the emulator runs on another thread).
+        const deadLetterQueues = await deadLetterDepths(infra);
+        return { outcomes: { ...outcomes }, deadLetterQueues };
+      },
       stop: stopAll,
     };
   } catch (error) {
