@@ -12,7 +12,6 @@ import {
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '../local/runtime.js';
 import { type IndexDef, type Item, itemSize, type Projection, projectedItem } from './capacity.js';
-import { startWorkerDynamo, type WorkerDynamo } from './dynamo-worker.js';
 import { AwsMeter, type MiddlewareHost, type TableDef } from './meter.js';
 import { type BenchSink, startBenchSink } from './sink.js';
 import { subjectResolver } from './subjects.js';
@@ -105,20 +104,19 @@ async function endpointOf(client: { config: { endpoint?: unknown } }): Promise<s
 
 /**
  * The local runtime on a fresh temporary data directory, with the counting middleware on its SDK
- * clients, plus a real HTTP sink on loopback. `dynamoInWorker` (default) runs dynalite in a worker
- * thread; false keeps it on the scheduler's event loop as `npm start` does.
+ * clients, plus a real HTTP sink on loopback. The emulators run in worker threads as under
+ * `npm start`; `threads` keeps one on the scheduler's event loop (`--inline-dynamo`, `--inline-sqs`).
  */
 export async function startBench(
   overrides: Partial<LocalRuntimeOptions> = {},
-  { dynamoInWorker = true }: { dynamoInWorker?: boolean } = {},
+  threads: { dynamo?: boolean; sqs?: boolean } = {},
 ): Promise<Bench> {
   const dataDir = mkdtempSync(join(tmpdir(), 'scheduler-bench-'));
   const meter = new AwsMeter();
   const sink = await startBenchSink();
-  const worker: WorkerDynamo | undefined = dynamoInWorker ? await startWorkerDynamo(dataDir) : undefined;
   let ddb: DynamoDBClient | undefined;
   const runtime = await startLocalRuntime({
-    ...(worker ? { dynamoEndpoint: worker.endpoint } : {}),
+    emulatorThreads: threads,
     port: 0,
     dataDir,
     apiKeys: new Map([[API_KEY, TENANT]]),
@@ -208,7 +206,6 @@ export async function startBench(
     },
     stop: async () => {
       await runtime.stop();
-      await worker?.stop();
       await sink.close();
       probe.dynamo.destroy();
       probe.sqs.destroy();

@@ -6,10 +6,11 @@
  * emulator's messages die with it) and is started again at once; the bench reports:
  *
  * - time to healthy: from the restart to the first 200 from GET /healthz;
- * - time to recovered: when the runtime says its recovery of lost runs has finished — a
+ * - time to recovered: when the runtime says its recovery of lost runs has finished — the
  *   `recovery` object on /healthz whose `state` is `done` (or that has `finishedAt`), or a stdout
- *   line `recovery finished…`; the runtime today has neither, and recovers before it listens, so
- *   the `listening on` line marks the end of recovery (`recoveredSignal` says which was used);
+ *   line `recovery finished…`; a runtime with neither (one that recovered before it listened)
+ *   has the `listening on` line taken instead (`recoveredSignal` says which was used);
+ *   `recoveryReported` is the runtime's last word on it (how, messages to send again, sent);
  * - owed runs delivered: from the restart until every run due before the scheduler was healthy
  *   again (the runs a restart puts at risk) has reached the sink or been recorded as skipped —
  *   observed at the sink, whatever the runtime says;
@@ -136,12 +137,14 @@ async function watchStartup(child: Child, url: string, timeoutMs: number, untilR
   let recoveredAt: number | undefined;
   let recoveredBy: string | undefined;
   let hook = false;
+  let recovery: unknown;
   const deadline = child.startedAt + timeoutMs;
   while (Date.now() < deadline && recoveredAt === undefined) {
     const h = await health(url);
     if (h?.status === 200) {
       healthyAt ??= Date.now();
       hook ||= h.body?.recovery !== undefined;
+      recovery = h.body?.recovery ?? recovery;
       if (recoveryDone(h.body)) {
         recoveredAt = Date.now();
         recoveredBy = 'GET /healthz recovery.state';
@@ -155,7 +158,7 @@ async function watchStartup(child: Child, url: string, timeoutMs: number, untilR
     if (healthyAt !== undefined && (!untilRecovered || !hook)) break;
     await sleep(25);
   }
-  return { healthyAt, recoveredAt, recoveredBy };
+  return { healthyAt, recoveredAt, recoveredBy, recovery };
 }
 
 async function api(url: string, method: string, path: string, body?: unknown) {
@@ -188,7 +191,7 @@ export function duplicateKinds(arrivals: readonly SinkArrival[], killAt: number)
       if (a.status >= 200 && a.status < 300) first.set(a.key, a);
       continue;
     }
-    const kind = earlier.at < killAt && a.at > killAt ? 'inFlightAtKill' : 'other';
+    const kind = earlier.at <= killAt && a.at > killAt ? 'inFlightAtKill' : 'other';
     if (kind === 'inFlightAtKill') inFlightAtKill++;
     else other++;
     if (samples.filter((s) => s.kind === kind).length < 5) {
@@ -269,7 +272,7 @@ async function main(): Promise<void> {
     const recoveredAt = second.recoveredAt ?? listeningAt;
     const recoveredSignal =
       second.recoveredBy ??
-      'the "listening on" line: no recovery hook seen; today recovery runs before the API listens';
+      'the "listening on" line: no recovery hook seen (a runtime that recovers before it listens)';
     const banner = /recovered (\d+) queued runs/.exec(child.output());
     log(
       `healthy after ${second.healthyAt - restartAt} ms, recovered after ${recoveredAt === undefined ? '?' : recoveredAt - restartAt} ms`,
@@ -317,6 +320,21 @@ async function main(): Promise<void> {
     scan();
     await lookUpMissing(missingNow());
     const missing = expected.filter((k) => !arrivedAt.has(k));
+    // What the runtime says of up to ten lost runs (a record not final, or none: 404).
+    const lostSamples = await Promise.all(
+      missing
+        .filter((k) => !skipped.has(k))
+        .slice(0, 10)
+        .map(async (key) => {
+          const res = await api(url, 'GET', `/v1/executions/${encodeURIComponent(key)}`);
+          return {
+            key,
+            httpStatus: res.status,
+            status: res.body.status ?? null,
+            attempts: res.body.attempts ?? null,
+          };
+        }),
+    );
     const owedSettledAt = [...owed].map((k) => arrivedAt.get(k) ?? skipped.get(k) ?? Number.NaN);
     const owedDelivered = owedSettledAt.every((t) => Number.isFinite(t));
     const attemptOf = new Map(sink.arrivals.map((a) => [a.key, a.attempt]));
@@ -353,6 +371,7 @@ async function main(): Promise<void> {
       timeToRecoveredMs: recoveredAt === undefined ? null : recoveredAt - restartAt,
       recoveredSignal,
       recoveredRunsReported: banner ? Number(banner[1]) : null,
+      recoveryReported: second.recovery ?? null,
       owedRuns: owed.size,
       owedRunsDeliveredMs: owedDelivered ? Math.max(restartAt, ...owedSettledAt) - restartAt : null,
       slowestOwedRuns: slowestOwed,
@@ -360,6 +379,7 @@ async function main(): Promise<void> {
       arrived: arrivedAt.size,
       skippedByMisfire: skipped.size,
       lost: missing.length - skipped.size,
+      lostSamples,
       duplicates: dup.total,
       duplicatesOfCallsInFlightAtKill: dup.inFlightAtKill,
       otherDuplicates: dup.other,

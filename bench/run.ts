@@ -5,8 +5,9 @@
  *
  * Flags: --quick; --scale=0.1 (shrinks every count: a smoke test of the harness, figures not
  * comparable); --only=registration,trigger,burst,sustained (registration includes the watcher
- * scenario; the others plan with its create rate and fall back to 100/s); --inline-dynamo (dynalite
- * on the scheduler's event loop as under `npm start`, instead of a worker thread); --profile (a CPU
+ * scenario; the others plan with its create rate and fall back to 100/s); --inline-dynamo,
+ * --inline-sqs (dynalite, fauxqs on the scheduler's event loop instead of a worker thread as under
+ * `npm start`; `--inline-sqs` is the set-up before fauxqs moved off it); --profile (a CPU
  * profile of the main thread: bench/results/<name>.cpuprofile and its summary in the JSON file).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -40,7 +41,11 @@ const quick = process.argv.includes('--quick');
 const onlyArg = process.argv.find((a) => a.startsWith('--only='));
 const only = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',')) : null;
 const runs = (name: string) => only === null || only.has(name);
-const dynamoInWorker = !process.argv.includes('--inline-dynamo');
+const threads = {
+  dynamo: !process.argv.includes('--inline-dynamo'),
+  sqs: !process.argv.includes('--inline-sqs'),
+};
+const where = (inThread: boolean) => (inThread ? 'worker thread' : 'inline');
 const profiling = process.argv.includes('--profile');
 
 const scaleArg = process.argv.find((a) => a.startsWith('--scale='));
@@ -118,7 +123,7 @@ async function main(): Promise<void> {
   const log = (message: string) =>
     process.stderr.write(`[bench ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)}s] ${message}\n`);
   const profiler = profiling ? await startProfile() : undefined;
-  const bench = await startBench({}, { dynamoInWorker });
+  const bench = await startBench({}, threads);
   // Each scenario drives its own watcher timers (interval of its choosing); the runtime's stay off.
   await bench.runtime.watchers.stop();
   const ctx: BenchContext = { bench, quick, createRate: 100, log };
@@ -131,7 +136,7 @@ async function main(): Promise<void> {
   log(
     `plan${only ? ` (only ${[...only].join(', ')} of)` : ''}: registration ${PLAN.registration} jobs (watcher ticks at ${[...PLAN.checkpoints, PLAN.registration].join(', ')} active), ` +
       `${PLAN.triggers} triggers, burst ${PLAN.burst} + setTimeout baseline, sustained ${PLAN.perMinute}/min × ${PLAN.minutes} min; ` +
-      `dynalite ${dynamoInWorker ? 'in a worker thread' : 'inline'}; expect ${quick ? '~5' : '~25'} min on 2 quiet cores (more under load)`,
+      `dynalite ${where(threads.dynamo)}, fauxqs ${where(threads.sqs)}; expect ${quick ? '~5' : '~25'} min on 2 quiet cores (more under load)`,
   );
 
   let reg: RegistrationResult | undefined;
@@ -213,7 +218,8 @@ async function main(): Promise<void> {
       machine: {
         ...host,
         loadAverageAtEnd: os.loadavg().map(r1),
-        dynalite: dynamoInWorker ? 'worker thread' : 'inline',
+        dynalite: where(threads.dynamo),
+        fauxqs: where(threads.sqs),
       },
       basis: {
         lateness: 'burst scenario: sink arrival minus scheduled instant',

@@ -13,6 +13,7 @@ import type {
   CompleteResponse,
   CreateJobBody,
   Execution,
+  Health,
   HeartbeatResponse,
   Job,
   JobPatch,
@@ -294,7 +295,7 @@ export class SchedulerClient {
     return this.call({ method: 'POST', path: '/v1/schedules/preview', body: request, options });
   }
 
-  health(options?: RequestOptions): Promise<{ status: 'ok' }> {
+  health(options?: RequestOptions): Promise<Health> {
     return this.call({ method: 'GET', path: '/healthz', options });
   }
 

@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import type {
   CompleteBody,
   CompleteResponse as CompleteResponseSchema,
+  Health as HealthSchema,
   HeartbeatResponse as HeartbeatResponseSchema,
   PreviewBody,
   PreviewResponse as PreviewResponseSchema,
@@ -73,3 +74,5 @@ export type TriggerResponse = z.output<typeof TriggerResponseSchema>;
 export type CompleteRequest = z.input<typeof CompleteBody>;
 export type CompleteResponse = z.output<typeof CompleteResponseSchema>;
 export type HeartbeatResponse = z.output<typeof HeartbeatResponseSchema>;
+/** `GET /healthz`; `recovery` only from the local runtime (`npm start`) after a restart. */
+export type Health = z.output<typeof HealthSchema>;

@@ -282,7 +282,7 @@ export interface paths {
         };
         /**
          * Health
-         * @description Whether the stores and queues answer.
+         * @description Whether the stores and queues answer. The local runtime (`npm start`) adds `recovery`: after a restart it answers at once and puts the last session's queued messages back in the background; `state` is `running` until they are all on the queues again, then `done` with `finishedAt`.
          */
         get: operations["health"];
         put?: never;
@@ -563,6 +563,18 @@ export interface components {
         Health: {
             /** @constant */
             status: "ok";
+            recovery?: components["schemas"]["HealthRecovery"];
+        };
+        HealthRecovery: {
+            /** @enum {string} */
+            state: "running" | "done" | "failed";
+            /** @enum {string} */
+            via: "queue journal" | "schedule scan";
+            startedAt: string;
+            finishedAt?: string;
+            toResend?: number;
+            resent: number;
+            error?: string;
         };
         /** @description An OpenAPI 3.1 document */
         OpenApiDocument: {

@@ -16,11 +16,13 @@ import {
   createRunQueues,
   dynamoClient,
   type Emulator,
+  PRIORITIES,
   sqsClient,
   startDynamo,
   startSqs,
 } from './emulators.js';
 import { LocalAwsTargetCaller } from './local-aws-targets.js';
+import { QueueJournal } from './queue-journal.js';
 import type { LocalRuntimeOptions } from './runtime-options.js';
 import { ensureTables } from './tables.js';
 
@@ -36,7 +38,15 @@ export interface LocalInfrastructure {
   archiveStore: FileArchiveStore;
   archive: ObjectHistoryArchive;
   awsOutbox: string;
+  /** The journal of the scheduler's own queues (the emulator holds them in memory only). */
+  journal: QueueJournal;
 }
+
+/** The queues whose messages the journal keeps: the run queues and the notifications queue (not the DLQs: see the decision). */
+const JOURNALED_QUEUES: ReadonlySet<string> = new Set([
+  ...PRIORITIES.map((p) => `run-${p}`),
+  'notifications',
+]);
 
 /** Starts dynalite (unless one runs already) and fauxqs; each goes on `started` to be stopped. */
 export async function startInfrastructure(
@@ -44,18 +54,20 @@ export async function startInfrastructure(
   log: Logger,
   started: { stop(): Promise<void> }[],
 ): Promise<LocalInfrastructure> {
+  // Off the scheduler's event loop unless asked (the runtime then uses both cores).
+  const threads = { dynamo: true, sqs: true, ...options.emulatorThreads };
   let dynamo: Emulator;
   try {
     dynamo = options.dynamoEndpoint
       ? { endpoint: options.dynamoEndpoint, stop: async () => undefined }
-      : await startDynamo(options.dataDir);
+      : await startDynamo(options.dataDir, threads.dynamo ? { thread: { log } } : {});
   } catch (error) {
     throw new StartupError((error as Error).message);
   }
   started.push(dynamo);
   let sqsEmulator: Emulator;
   try {
-    sqsEmulator = await startSqs(options.sqsPort);
+    sqsEmulator = await startSqs(options.sqsPort, threads.sqs ? { log } : undefined);
   } catch (error) {
     throw new StartupError(
       `cannot start the SQS emulator on 127.0.0.1:${options.sqsPort}: ${(error as Error).message}`,
@@ -67,6 +79,15 @@ export async function startInfrastructure(
   options.instrumentClient?.(ddb, 'dynamodb');
   await ensureTables(ddb, tables);
   const sqs = sqsClient(sqsEmulator.endpoint);
+  const journal = new QueueJournal({
+    dataDir: options.dataDir,
+    queues: JOURNALED_QUEUES,
+    now: options.clock?.now ?? Date.now,
+    startedAt: Date.now(),
+  });
+  journal.attach(sqs);
+  // Closed after everything that sends or deletes has stopped, before the emulator.
+  started.push({ stop: async () => journal.close() });
   options.instrumentClient?.(sqs, 'sqs');
   // Files, not the S3 emulator: the archive must outlive a restart (docs/decisions/local-history-archive.md).
   const archiveStore = new FileArchiveStore(join(options.dataDir, 'archive'));
@@ -81,6 +102,7 @@ export async function startInfrastructure(
     archiveStore,
     archive: new ObjectHistoryArchive(archiveStore),
     awsOutbox: join(options.dataDir, 'aws-outbox'),
+    journal,
   };
 }
 

@@ -86,7 +86,6 @@ async function main(): Promise<void> {
     onEmail: (path, email) => process.stdout.write(`email to ${email.to} written to ${path}\n`),
   });
   const [firstKey, firstTenant] = [...apiKeys][0]!;
-  const { pendingResent, scheduledResent } = runtime.recovery;
   process.stdout.write(
     [
       `scheduler listening on ${runtime.url}`,
@@ -98,11 +97,17 @@ async function main(): Promise<void> {
       `  aws targets: sqs -> emulator ${runtime.awsTargets.sqsEndpoint} (any SQS client, any credentials, region us-east-1)`,
       `               lambda -> SCHEDULER_LOCAL_FUNCTIONS (${localFunctions.size ? [...localFunctions.keys()].join(', ') : 'none set'})`,
       `               eventbridge, stepfunctions, sns -> ${runtime.awsTargets.outbox}/<type>.jsonl`,
-      ...(pendingResent + scheduledResent > 0
-        ? [`  recovered ${pendingResent + scheduledResent} queued runs from the last session`]
-        : []),
+      `  recovery of the last session's queued messages: ${runtime.recovery.state} (${runtime.recovery.via}; GET /healthz shows it)`,
       '',
     ].join('\n'),
+  );
+  const startedAt = Date.now();
+  void runtime.recovered.then((r) =>
+    process.stdout.write(
+      r.state === 'done'
+        ? `recovery finished: recovered ${r.resent} queued runs from the last session (${r.via}, ${Date.now() - startedAt} ms after listening)\n`
+        : `recovery failed: ${r.error ?? 'unknown error'}; the next start tries again\n`,
+    ),
   );
   let stopping = false;
   const shutdown = async (signal: string) => {

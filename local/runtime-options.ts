@@ -10,7 +10,7 @@ import type { ServiceDeps } from '../lambdas/services/service-deps.js';
 import type { Priority } from '../schemas/job.js';
 import type { AllowedHosts } from './allowed-hosts.js';
 import type { CompactionTimer } from './compaction-timer.js';
-import type { RecoveryReport } from './recovery.js';
+import type { RecoveryStatus } from './recovery.js';
 import type { TtlSweeper } from './ttl-sweeper.js';
 import type { WatchTimers } from './watch-timers.js';
 
@@ -77,13 +77,21 @@ export interface LocalRuntimeOptions {
    * benchmark runs it in a worker thread so the emulator's CPU is not charged to the scheduler's.
    */
   dynamoEndpoint?: string;
+  /**
+   * dynalite and fauxqs each in a worker thread, off the scheduler's event loop (default both;
+   * false keeps one on it, as before: the benchmark's `--inline-dynamo` and `--inline-sqs`).
+   */
+  emulatorThreads?: { dynamo?: boolean; sqs?: boolean };
 }
 
 export interface LocalRuntime {
   url: string;
   port: number;
   deps: ServiceDeps;
-  recovery: RecoveryReport;
+  /** The recovery of the last session's queued messages, running in the background from the start (updated in place). */
+  recovery: RecoveryStatus;
+  /** Settles when that recovery has finished (or failed: see its `state`). */
+  recovered: Promise<RecoveryStatus>;
   watchers: WatchTimers;
   /** The WatcherControl port on the timers (list, disable/enable for maintenance, add shards). */
   watcherControl: WatcherControl;

@@ -13,7 +13,8 @@ import { StartupError, takeDataDir } from './data-dir.js';
 import { type LocalInfrastructure, localServiceDeps, startInfrastructure } from './local-infrastructure.js';
 import { LocalWatcherControl } from './local-watcher-control.js';
 import { consoleLogger } from './logger.js';
-import { recoverLostRuns } from './recovery.js';
+import { queueName } from './queue-journal.js';
+import { type RecoveryStatus, recoverInBackground } from './recovery.js';
 import type { LocalRuntime, LocalRuntimeOptions } from './runtime-options.js';
 import { WatchTimers } from './watch-timers.js';
 import { startArchiving, startExecutors, startNotifier } from './workers.js';
@@ -41,7 +42,21 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const infra = await startInfrastructure(options, log, started);
     const deps = localServiceDeps(options, infra, log);
     const watch = new WatcherService(deps);
-    const recovery = await recoverLostRuns(deps, watch);
+    // In the background once the API listens: it answers at once (GET /healthz says how far it got).
+    const recovery = recoverInBackground(
+      deps,
+      watch,
+      infra.journal,
+      { sqs: infra.sqs, queueUrls: queueUrlsByName(infra) },
+      log,
+    );
+    started.push({ stop: () => recovery.stop() });
+    // Without a journal (a data directory from before it, or a fresh one: then it is instant) the
+    // scan runs before anything can queue runs, as it always did: it would send them a second time.
+    if (recovery.status.via === 'schedule scan') {
+      recovery.start();
+      await recovery.finished;
+    }
     const outcomes: Record<string, number> = {};
     const workers = startWorkers(deps, infra, options, log, (outcome) => {
       outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
@@ -49,16 +64,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
     started.push(...workers.stoppable);
     const watchers = new WatchTimers(watch, infra.shards, options.watchIntervalMs ?? 60_000, log);
-    const server = await serve(deps, infra, options);
+    const server = await serve(deps, infra, options, () => recovery.status);
     // Stopped first on shutdown: no new requests, then no new ticks, then drain the event sources.
     started.push({ stop: () => watchers.stop() }, server);
     deps.settings.publicUrl = `http://127.0.0.1:${server.port}`;
+    recovery.start();
     watchers.start();
     return {
       url: `http://127.0.0.1:${server.port}`,
       port: server.port,
       deps,
-      recovery,
+      recovery: recovery.status,
+      recovered: recovery.finished,
       watchers,
       watcherControl: new LocalWatcherControl(watchers),
       sweeper: workers.sweeper,
@@ -66,7 +83,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       queues: { ...infra.queues, client: infra.sqs },
       notifications: { ...infra.notificationQueue, outbox: workers.outbox },
       awsTargets: { sqsEndpoint: infra.sqsEndpoint, outbox: infra.awsOutbox },
-      stats: async () => ({ outcomes: { ...outcomes }, deadLetterQueues: await deadLetterDepths(infra) }),
+      stats: async () => {
+        // Depths first: what reached a DLQ was counted before (the emulator runs on another thread).
+        const deadLetterQueues = await deadLetterDepths(infra);
+        return { outcomes: { ...outcomes }, deadLetterQueues };
+      },
       stop: stopAll,
     };
   } catch (error) {
@@ -99,10 +120,12 @@ async function serve(
   deps: ServiceDeps,
   infra: LocalInfrastructure,
   options: LocalRuntimeOptions,
+  recovery: () => RecoveryStatus,
 ): Promise<Stoppable & { port: number }> {
   const api = wireApi(deps, {
     apiRatePerSecond: options.limits?.apiRatePerSecond,
     apiBurst: options.limits?.apiBurst,
+    recovery,
   });
   const dashboard = dashboardRoute();
   const outboxRoute = awsOutboxRoute(infra.awsOutbox, options.apiKeys);
@@ -131,6 +154,12 @@ async function serve(
         server.closeAllConnections();
       }),
   };
+}
+
+/** The journaled queues' URLs in this session, by name (a replay finds its queues by name). */
+function queueUrlsByName(infra: LocalInfrastructure): Map<string, string> {
+  const urls = [...Object.values(infra.queues.urls), infra.notificationQueue.url];
+  return new Map(urls.map((url) => [queueName(url), url]));
 }
 
 /** Messages waiting in each dead-letter queue. */

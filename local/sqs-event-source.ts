@@ -1,11 +1,7 @@
-import {
-  DeleteMessageCommand,
-  type Message,
-  ReceiveMessageCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import { type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Logger } from '../lambdas/core/ports/logger.js';
+import { DeleteBatcher } from './delete-batcher.js';
 
 /** Invocations in flight, shared by the sources that draw on one pool (the run queues' executor). */
 export class InvocationLimit {
@@ -61,7 +57,8 @@ export interface SqsEventSourceOptions {
 /**
  * Plays Lambda's SQS event source locally, for the run queues and the notifications queue alike:
  * long-polls the queue, hands what it receives to the handler's batch logic in batches of
- * `batchSize` (so one slow target holds up no other run), deletes the records that succeeded and
+ * `batchSize` (so one slow target holds up no other run), deletes the records that succeeded in
+ * DeleteMessageBatch requests of up to ten (gathered across invocations: see DeleteBatcher) and
  * leaves the failed ones to their visibility (the batch logic has set it, as it does in AWS), so
  * SQS redelivers them and its redrive policy moves them to the DLQ after the last try.
  */
@@ -70,8 +67,11 @@ export class SqsEventSource {
   private readonly loops: Promise<void>[] = [];
   private readonly running = new Set<Promise<void>>();
   private readonly receiveAbort = new AbortController();
+  private readonly deletes: DeleteBatcher;
 
-  constructor(private readonly options: SqsEventSourceOptions) {}
+  constructor(private readonly options: SqsEventSourceOptions) {
+    this.deletes = new DeleteBatcher(options.sqs, options.queueUrl, options.log, options.name);
+  }
 
   start(): void {
     for (let i = 0; i < this.options.loops; i++) this.loops.push(this.loop());
@@ -122,15 +122,13 @@ export class SqsEventSource {
   }
 
   private async settle(messages: Message[]): Promise<void> {
-    const { sqs, queueUrl, handler, log, name } = this.options;
+    const { queueUrl, handler, log, name } = this.options;
     const event: SQSEvent = { Records: messages.map((m) => sqsRecordOf(m, queueUrl)) };
     try {
       const result = await handler(event);
       const failed = new Set(result.batchItemFailures.map((f) => f.itemIdentifier));
-      await Promise.all(
-        event.Records.filter((record) => !failed.has(record.messageId)).map((record) =>
-          sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: record.receiptHandle })),
-        ),
+      await this.deletes.delete(
+        event.Records.filter((record) => !failed.has(record.messageId)).map((r) => r.receiptHandle),
       );
     } catch (error) {
       log.error(`${name} source failed to settle a batch`, { error: String(error) });

@@ -34,7 +34,22 @@ export const PreviewBody = z
 
 export const PreviewResponse = z.object({ runs: z.array(z.string()) }).meta({ id: 'PreviewResponse' });
 export const TriggerResponse = z.object({ executionId: z.string() }).meta({ id: 'TriggerResponse' });
-export const Health = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
+/** Local runtime only (`npm start`): the recovery of the last session's queued messages, in the background. */
+export const HealthRecovery = z
+  .object({
+    state: z.enum(['running', 'done', 'failed']),
+    via: z.enum(['queue journal', 'schedule scan']),
+    startedAt: z.string(),
+    finishedAt: z.string().optional(),
+    toResend: z.number().int().optional(),
+    resent: z.number().int(),
+    error: z.string().optional(),
+  })
+  .meta({ id: 'HealthRecovery' });
+export type HealthRecovery = z.infer<typeof HealthRecovery>;
+export const Health = z
+  .object({ status: z.literal('ok'), recovery: HealthRecovery.optional() })
+  .meta({ id: 'Health' });
 
 export const ListDeadLettersQuery = z.strictObject({
   limit: Limit,

@@ -635,7 +635,8 @@ function buildDocument(): OpenApiDocument {
             operationId: 'health',
             tags: ['Service'],
             summary: 'Health',
-            description: 'Whether the stores and queues answer.',
+            description:
+              "Whether the stores and queues answer. The local runtime (`npm start`) adds `recovery`: after a restart it answers at once and puts the last session's queued messages back in the background; `state` is `running` until they are all on the queues again, then `done` with `finishedAt`.",
             security: NO_AUTH,
             responses: {
               '200': { description: 'Everything answers', ...json(Health, one('Healthy', { status: 'ok' })) },

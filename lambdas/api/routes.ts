@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import {
   CompleteBody,
+  type HealthRecovery,
   ListDeadLettersQuery,
   ListExecutionsQuery,
   ListJobsQuery,
@@ -27,8 +28,8 @@ export interface ApiServices {
   executions: ExecutionService;
   /** Heartbeat and complete of long-running targets. */
   callbacks: Pick<CallbackService, 'heartbeat' | 'complete'>;
-  /** Resolves when the stores and queues answer. */
-  health(): Promise<void>;
+  /** Resolves when the stores and queues answer, with what the runtime adds to the answer (local: its recovery). */
+  health(): Promise<{ recovery?: HealthRecovery }>;
   log: Logger;
 }
 
@@ -156,8 +157,8 @@ export function systemRoutes({ queries, health, log }: ApiServices): Route[] {
       '/healthz',
       async () => {
         try {
-          await health();
-          return json(200, { status: 'ok' });
+          const details = await health();
+          return json(200, { status: 'ok', ...details });
         } catch (error) {
           log.error('health check failed', { error: String(error) });
           return errorResponse(503, 'unavailable', 'a store or queue does not answer');

@@ -1,3 +1,4 @@
+import type { HealthRecovery } from '../../schemas/api.js';
 import { DEFAULTS } from '../composition/config.js';
 import { newOwnerId } from '../core/ids.js';
 import { CallbackService } from '../services/executor/callback-service.js';
@@ -15,6 +16,8 @@ export interface ApiWiring {
   apiBurst?: number | undefined;
   /** Answer health checks from a short cache (the Lambda: API Gateway may probe often). */
   cacheHealth?: boolean;
+  /** The local runtime's recovery after a restart, added to each health answer (never cached). */
+  recovery?: () => HealthRecovery;
 }
 
 /** The stores and the run queue answer. */
@@ -28,13 +31,18 @@ export function pingStores(deps: ServiceDeps): Promise<void> {
  * Idempotency-Key store and the per-tenant rate limit.
  */
 export function wireApi(deps: ServiceDeps, wiring: ApiWiring = {}) {
-  const health = () => pingStores(deps);
+  const ping = () => pingStores(deps);
+  const checked = wiring.cacheHealth ? cachedHealth(ping, deps.clock.now) : ping;
+  const health = async () => {
+    await checked();
+    return wiring.recovery ? { recovery: wiring.recovery() } : {};
+  };
   return createApi({
     jobs: new JobService(deps),
     queries: new QueryService(deps),
     executions: new ExecutionService(deps),
     callbacks: new CallbackService(deps, newOwnerId(deps.random)),
-    health: wiring.cacheHealth ? cachedHealth(health, deps.clock.now) : health,
+    health,
     log: deps.log,
     ...(deps.idempotency ? { idempotency: { store: deps.idempotency, clock: deps.clock } } : {}),
     rateLimit: new TenantRateLimiter({

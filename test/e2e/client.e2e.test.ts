@@ -183,7 +183,11 @@ describe('SchedulerClient against the local runtime', () => {
   });
 
   it('reads health and the served OpenAPI document', async () => {
-    expect(await client.health()).toEqual({ status: 'ok' });
+    await e2e.runtime.recovered;
+    expect(await client.health()).toEqual({
+      status: 'ok',
+      recovery: expect.objectContaining({ state: 'done', resent: 0 }),
+    });
     expect(await client.openApi()).toEqual(openApiDocumentFor(e2e.runtime.url));
   });
 });

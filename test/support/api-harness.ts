@@ -25,7 +25,7 @@ export function apiOver(deps: ServiceDeps, extra: Partial<ApiDeps> = {}) {
     queries: new QueryService(deps),
     executions: new ExecutionService(deps),
     callbacks: new CallbackService(deps, 'exec-api'),
-    health: async () => {},
+    health: async () => ({}),
     log: deps.log,
     ...extra,
   });

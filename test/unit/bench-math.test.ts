@@ -90,13 +90,24 @@ describe('bench restart', () => {
       status,
     });
     const kinds = duplicateKinds(
-      [at('a', 90), at('b', 95, 500), at('b', 96), at('c', 97), at('a', 120), at('c', 98)],
+      [
+        at('a', 90),
+        at('b', 95, 500),
+        at('b', 96),
+        at('c', 97),
+        at('d', 100),
+        at('a', 120),
+        at('c', 98),
+        at('d', 160),
+      ],
       100,
     );
-    expect(kinds).toMatchObject({ total: 2, inFlightAtKill: 1, other: 1 });
+    // `d` reached the sink in the kill's own millisecond: in flight at the kill too.
+    expect(kinds).toMatchObject({ total: 3, inFlightAtKill: 2, other: 1 });
     expect(kinds.samples.map((s) => [s.kind, s.key, s.msFromKill])).toEqual([
       ['inFlightAtKill', 'a', [-10, 20]],
       ['other', 'c', [-3, -2]],
+      ['inFlightAtKill', 'd', [0, 60]],
     ]);
   });
 });

@@ -1,0 +1,96 @@
+import { createReadStream, rmSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { type JournaledMessage, JournalReader, REPLAY_ID_PREFIX } from './queue-journal.js';
+
+const MAX_DELAY_SECONDS = 900;
+const BATCH = 10;
+const PARALLEL_BATCHES = 8;
+const MAX_TRIES = 5;
+
+/** What was on the queues at the end of the journals' sessions (see JournalReader). */
+export async function readJournals(files: readonly string[]): Promise<Map<string, JournaledMessage>> {
+  const reader = new JournalReader();
+  for (const file of files) {
+    const lines = createInterface({ input: createReadStream(file), crlfDelay: Number.POSITIVE_INFINITY });
+    for await (const line of lines) if (line) reader.read(line);
+  }
+  return reader.live;
+}
+
+export interface ReplayTarget {
+  sqs: SQSClient;
+  /** Queue name -> its URL in this session. */
+  queueUrls: ReadonlyMap<string, string>;
+  now: () => number;
+  /** Told after each batch sent, with the messages sent so far. */
+  onProgress?: (sent: number) => void;
+  /** Checked before each batch: true stops the replay (it is done again at the next start). */
+  stopped?: () => boolean;
+}
+
+/**
+ * Sends the messages again to their queues, each visible when it would have been (a delay up to
+ * SQS's 900 s; one due later comes back early and its reader puts it off again, as for any early
+ * delivery). The batch entry id names the message sent again, so the new session's journal marks
+ * it replayed (a kill mid-replay does not send it twice). Returns how many were sent; messages of
+ * queues this session does not have are left out and counted.
+ */
+export async function resendMessages(
+  messages: ReadonlyMap<string, JournaledMessage>,
+  target: ReplayTarget,
+): Promise<{ sent: number; unknownQueue: number }> {
+  const byQueue = new Map<string, [string, JournaledMessage][]>();
+  let unknownQueue = 0;
+  for (const entry of messages) {
+    if (!target.queueUrls.has(entry[1].queue)) {
+      unknownQueue++;
+      continue;
+    }
+    const list = byQueue.get(entry[1].queue) ?? [];
+    list.push(entry);
+    byQueue.set(entry[1].queue, list);
+  }
+  const batches: { queueUrl: string; entries: [string, JournaledMessage][] }[] = [];
+  for (const [queue, list] of byQueue)
+    for (let i = 0; i < list.length; i += BATCH)
+      batches.push({ queueUrl: target.queueUrls.get(queue)!, entries: list.slice(i, i + BATCH) });
+  let sent = 0;
+  let next = 0;
+  const worker = async () => {
+    while (next < batches.length && !target.stopped?.()) {
+      const batch = batches[next++]!;
+      await sendAgain(target, batch.queueUrl, batch.entries);
+      sent += batch.entries.length;
+      target.onProgress?.(sent);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_BATCHES, batches.length) }, worker));
+  return { sent, unknownQueue };
+}
+
+async function sendAgain(target: ReplayTarget, queueUrl: string, entries: [string, JournaledMessage][]) {
+  let pending = entries;
+  for (let attempt = 1; pending.length > 0; attempt++) {
+    const now = target.now();
+    const out = await target.sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: pending.map(([id, m]) => ({
+          Id: `${REPLAY_ID_PREFIX}${id}`,
+          MessageBody: m.body,
+          DelaySeconds: Math.max(0, Math.min(MAX_DELAY_SECONDS, Math.ceil((m.visibleAt - now) / 1000))),
+        })),
+      }),
+    );
+    const failed = new Set((out.Failed ?? []).map((f) => f.Id));
+    pending = pending.filter(([id]) => failed.has(`${REPLAY_ID_PREFIX}${id}`));
+    if (pending.length > 0 && attempt >= MAX_TRIES)
+      throw new Error(`the queue refused ${pending.length} replayed messages after ${MAX_TRIES} tries`);
+  }
+}
+
+/** Once every message is on its queue again (and marked in this session's journal). */
+export function removeReplayed(files: readonly string[]): void {
+  for (const file of files) rmSync(file, { force: true });
+}

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { apiClient, startTestRuntime, tempDataDir } from '../support/runtime.js';
+import { startSink, waitFor } from '../support/sink.js';
+
+/** Servers listening on this thread's event loop. */
+const listening = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap').length;
+
+describe('the local runtime on both cores', () => {
+  it('runs dynalite and fauxqs in worker threads: only the API listens on the scheduler’s event loop, and runs go through', async () => {
+    // Prepare
+    const data = tempDataDir();
+    const sink = await startSink();
+    const before = listening();
+    const runtime = await startTestRuntime(data.dir, { watchIntervalMs: 500, lookaheadSeconds: 5 });
+    try {
+      // Assess: the API server alone (the sink was already counted)
+      expect(listening() - before).toBe(1);
+      const created = await apiClient(runtime.url)('POST', '/v1/jobs', {
+        schedule: { type: 'cron', expression: '* * * * * *', timezone: 'UTC' },
+        target: { url: `${sink.url}/threads` },
+      });
+      expect(created.status).toBe(201);
+      await waitFor(() => sink.calls.filter((c) => c.path === '/threads').length >= 2, 8000, 'two runs');
+      // The runtime's clients spare SigV4 on loopback (the emulators check only the header's form).
+      const signatures: string[] = [];
+      runtime.queues.client.middlewareStack.add(
+        (next) => async (args) => {
+          const request = args.request as { headers: Record<string, string> };
+          signatures.push(request.headers.authorization ?? '');
+          return next(args);
+        },
+        { step: 'deserialize' },
+      );
+      await runtime.stats();
+      expect(signatures.length).toBeGreaterThan(0);
+      expect(signatures.every((s) => s.endsWith('Signature=0'))).toBe(true);
+    } finally {
+      await runtime.stop();
+      await sink.close();
+      data.remove();
+    }
+  });
+
+  it('keeps them on the event loop when asked (the benchmark’s --inline-dynamo --inline-sqs)', async () => {
+    const data = tempDataDir();
+    const before = listening();
+    const runtime = await startTestRuntime(data.dir, { emulatorThreads: { dynamo: false, sqs: false } });
+    try {
+      // The API and at least one emulator (the sink of the test above is closed)
+      expect(listening() - before).toBeGreaterThanOrEqual(2);
+    } finally {
+      await runtime.stop();
+      data.remove();
+    }
+  });
+});
