@@ -15,6 +15,7 @@ import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ArchiveCompactor } from '../lambdas/adapters/archive-compactor.js';
 import { INDEX_PREFIX, PARTS_PREFIX, STAGING_PREFIX } from '../lambdas/adapters/archive-layout.js';
+import { executionOfItem } from '../lambdas/adapters/dynamo-execution-items.js';
 import { ObjectHistoryArchive } from '../lambdas/adapters/object-history-archive.js';
 import { S3ArchiveStore } from '../lambdas/adapters/s3-archive-store.js';
 import { archiveStreamBatch } from '../lambdas/archiver/stream-batch.js';
@@ -85,7 +86,8 @@ export function streamBatches(executions: ExecutionRecord[], stream: StreamShape
   const shards: StreamRecord[][] = Array.from({ length: stream.shards }, () => []);
   const removed = [...executions].sort((a, b) => a.expiresAt! - b.expiresAt!);
   for (const [i, item] of removed.entries()) {
-    const shard = createHash('sha256').update(item.executionId).digest().readUInt32BE(0) % stream.shards;
+    // A stream's shards follow the table's partition key: a job's executions share one.
+    const shard = createHash('sha256').update(item.jobId).digest().readUInt32BE(0) % stream.shards;
     shards[shard]!.push(ttlRemoval(item, String(1e12 + i), item.expiresAt!));
   }
   return shards.flatMap((records) =>
@@ -187,7 +189,8 @@ export async function executionsScheduledIn(
       new ScanCommand({ TableName: EXECUTIONS_TABLE, ExclusiveStartKey: start, Limit: 1000 }),
     );
     for (const raw of out.Items ?? []) {
-      const item = unmarshall(raw) as ExecutionRecord;
+      // Items carry their key, not the execution id: decode them as the adapter does.
+      const item = executionOfItem(unmarshall(raw));
       if (item.expiresAt !== undefined && item.scheduledAt >= from && item.scheduledAt < to) found.push(item);
     }
     start = out.LastEvaluatedKey;
