@@ -1,8 +1,6 @@
 import { DeleteMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SQS_BATCH } from '../lambdas/adapters/sqs-batches.js';
 import type { Logger } from '../lambdas/core/ports/logger.js';
-
-/** SQS deletes at most ten messages per DeleteMessageBatch. */
-const MAX_ENTRIES = 10;
 
 interface PendingDelete {
   receiptHandle: string;
@@ -36,12 +34,12 @@ export class DeleteBatcher {
           this.pending.push({ receiptHandle, done });
         }),
     );
-    while (this.pending.length >= MAX_ENTRIES) void this.flush(this.pending.splice(0, MAX_ENTRIES));
+    while (this.pending.length >= SQS_BATCH) void this.flush(this.pending.splice(0, SQS_BATCH));
     if (this.pending.length > 0 && !this.scheduled) {
       this.scheduled = true;
       setImmediate(() => {
         this.scheduled = false;
-        if (this.pending.length > 0) void this.flush(this.pending.splice(0, MAX_ENTRIES));
+        if (this.pending.length > 0) void this.flush(this.pending.splice(0, SQS_BATCH));
       });
     }
     return Promise.all(sent).then(() => undefined);

@@ -1,12 +1,10 @@
 import { createReadStream, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { SQS_BATCH, sendBatch } from '../lambdas/adapters/sqs-batches.js';
 import { type JournaledMessage, JournalReader, REPLAY_ID_PREFIX } from './queue-journal.js';
 
-const MAX_DELAY_SECONDS = 900;
-const BATCH = 10;
 const PARALLEL_BATCHES = 8;
-const MAX_TRIES = 5;
 
 /** What was on the queues at the end of the journals' sessions (see JournalReader). */
 export async function readJournals(files: readonly string[]): Promise<Map<string, JournaledMessage>> {
@@ -53,8 +51,8 @@ export async function resendMessages(
   }
   const batches: { queueUrl: string; entries: [string, JournaledMessage][] }[] = [];
   for (const [queue, list] of byQueue)
-    for (let i = 0; i < list.length; i += BATCH)
-      batches.push({ queueUrl: target.queueUrls.get(queue)!, entries: list.slice(i, i + BATCH) });
+    for (let i = 0; i < list.length; i += SQS_BATCH)
+      batches.push({ queueUrl: target.queueUrls.get(queue)!, entries: list.slice(i, i + SQS_BATCH) });
   let sent = 0;
   let next = 0;
   const worker = async () => {
@@ -69,25 +67,15 @@ export async function resendMessages(
   return { sent, unknownQueue };
 }
 
-async function sendAgain(target: ReplayTarget, queueUrl: string, entries: [string, JournaledMessage][]) {
-  let pending = entries;
-  for (let attempt = 1; pending.length > 0; attempt++) {
-    const now = target.now();
-    const out = await target.sqs.send(
-      new SendMessageBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: pending.map(([id, m]) => ({
-          Id: `${REPLAY_ID_PREFIX}${id}`,
-          MessageBody: m.body,
-          DelaySeconds: Math.max(0, Math.min(MAX_DELAY_SECONDS, Math.ceil((m.visibleAt - now) / 1000))),
-        })),
-      }),
-    );
-    const failed = new Set((out.Failed ?? []).map((f) => f.Id));
-    pending = pending.filter(([id]) => failed.has(`${REPLAY_ID_PREFIX}${id}`));
-    if (pending.length > 0 && attempt >= MAX_TRIES)
-      throw new Error(`the queue refused ${pending.length} replayed messages after ${MAX_TRIES} tries`);
-  }
+/** One batch, each entry's id naming the message it sends again (the journal marks it replayed). */
+function sendAgain(target: ReplayTarget, queueUrl: string, entries: [string, JournaledMessage][]) {
+  const now = target.now();
+  const messages = entries.map(([id, m]) => ({
+    id: `${REPLAY_ID_PREFIX}${id}`,
+    body: m.body,
+    delaySeconds: Math.ceil((m.visibleAt - now) / 1000),
+  }));
+  return sendBatch(target.sqs, queueUrl, messages, 'a replayed queue');
 }
 
 /** Once every message is on its queue again (and marked in this session's journal). */

@@ -8,6 +8,8 @@ const MAX_DELAY_SECONDS = 900;
 export interface OutgoingMessage {
   body: string;
   delaySeconds: number;
+  /** The batch entry's id (unique in the batch); @default its position in the batch */
+  id?: string;
 }
 
 /** `items` in slices of ten, each handed to `send`, all at once; throws the first failure once every slice settled. */
@@ -30,7 +32,7 @@ export async function sendBatch(
   messages: OutgoingMessage[],
   queue: string,
 ): Promise<void> {
-  let pending = messages.map((message, index) => ({ id: String(index), message }));
+  let pending = messages.map((message, index) => ({ id: message.id ?? String(index), message }));
   for (let attempt = 1; pending.length > 0; attempt++) {
     const out = await client.send(
       new SendMessageBatchCommand({
