@@ -63,7 +63,17 @@ export interface MeterOptions {
   tables?: readonly TableDef[];
   resolver?: SubjectResolver;
   readBack?: ReadBack;
+  /** Epoch ms; a fake clock in tests. @default Date.now */
+  now?: () => number;
 }
+
+/**
+ * The residual of a run message: how long before its `scheduledAt` it becomes visible, which the
+ * executor sleeps (DelaySeconds has whole seconds). Counted per message sent as
+ * `sqs.residual.messages`, `sqs.residual.ms` (the sum) and a histogram of 10 ms bins
+ * `sqs.residual.bin.<upper bound>` (usage.ts reads the mean and p99 from them).
+ */
+export const RESIDUAL_BIN_MS = 10;
 
 type Input = Record<string, unknown>;
 type Output = Record<string, unknown>;
@@ -151,8 +161,10 @@ export class AwsMeter {
 
   private resolver: SubjectResolver | undefined;
   private readBack: ReadBack | undefined;
+  private readonly now: () => number;
 
   constructor(options: MeterOptions = {}) {
+    this.now = options.now ?? Date.now;
     this.configure(options);
   }
 
@@ -218,6 +230,8 @@ export class AwsMeter {
           returnValues: false,
           capacity: false,
         };
+        // The earliest the request can reach AWS: a message sent in it is visible no sooner than this + its delay.
+        const sentAt = this.now();
         let result: { output: Output };
         try {
           result = await next(args);
@@ -234,7 +248,7 @@ export class AwsMeter {
         }
         if (service === 'dynamodb') {
           await this.dynamoSucceeded(request, command, args.input, result.output, forced.returnValues);
-        } else this.sqsSucceeded(request, command, args.input, result.output);
+        } else this.sqsSucceeded(request, command, args.input, result.output, sentAt);
         if (forced.capacity) delete result.output.ConsumedCapacity;
         if (forced.returnValues) delete result.output.Attributes;
         this.finish(request, service, command, args.input, true);
@@ -249,7 +263,7 @@ export class AwsMeter {
     if (!this.log) return;
     const record: RequestRecord = {
       seq: this.seq++,
-      at: Date.now(),
+      at: this.now(),
       service,
       operation: command,
       target: service === 'sqs' ? queueName(input.QueueUrl) : dynamoTarget(input),
@@ -476,17 +490,27 @@ export class AwsMeter {
     }
   }
 
-  private sqsSucceeded(request: Pending, command: string, input: Input, output: Output): void {
+  private sqsSucceeded(
+    request: Pending,
+    command: string,
+    input: Input,
+    output: Output,
+    sentAt: number,
+  ): void {
     this.nameSqs(request, command, input, output);
     const payload = (bodies: string[]) => bodies.reduce((sum, b) => sum + Buffer.byteLength(b, 'utf8'), 0);
     let billed = 1;
     if (command === 'SendMessageBatch') {
-      const entries = (input.Entries as { MessageBody?: string }[] | undefined) ?? [];
+      const entries = (input.Entries as SentEntry[] | undefined) ?? [];
       bump(request.counts, 'sqs.messagesSent', entries.length);
       billed = Math.max(1, Math.ceil(payload(entries.map((e) => e.MessageBody ?? '')) / SQS_CHUNK_BYTES));
+      // Entries SQS refused were not sent (the sender tries them again in a later request).
+      const failed = new Set(((output.Failed as { Id?: string }[] | undefined) ?? []).map((f) => f.Id));
+      for (const e of entries) if (!failed.has(e.Id)) countResidual(request.counts, e, sentAt);
     } else if (command === 'SendMessage') {
       bump(request.counts, 'sqs.messagesSent', 1);
       billed = Math.max(1, Math.ceil(payload([String(input.MessageBody ?? '')]) / SQS_CHUNK_BYTES));
+      countResidual(request.counts, input as SentEntry, sentAt);
     } else if (command === 'ReceiveMessage') {
       const messages = (output.Messages as { Body?: string }[] | undefined) ?? [];
       if (messages.length === 0) bump(request.counts, 'sqs.emptyReceives');
@@ -496,6 +520,35 @@ export class AwsMeter {
     }
     bump(request.counts, 'sqs.billedRequests', billed);
   }
+}
+
+interface SentEntry {
+  Id?: string;
+  MessageBody?: string;
+  DelaySeconds?: number;
+}
+
+/** The `scheduledAt` of a run message's body, epoch ms; undefined for other messages. */
+function scheduledAtOf(body: string | undefined): number | undefined {
+  if (body === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(body) as { scheduledAt?: unknown };
+    const at = typeof parsed.scheduledAt === 'string' ? Date.parse(parsed.scheduledAt) : Number.NaN;
+    return Number.isFinite(at) ? at : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Counts a sent run message's residual: `scheduledAt − (sent + DelaySeconds × 1000)`, at least 0. */
+function countResidual(counts: Counts, entry: SentEntry, sentAt: number): void {
+  const scheduledAt = scheduledAtOf(entry.MessageBody);
+  if (scheduledAt === undefined) return;
+  const residual = Math.max(0, scheduledAt - (sentAt + (entry.DelaySeconds ?? 0) * 1000));
+  bump(counts, 'sqs.residual.messages');
+  bump(counts, 'sqs.residual.ms', residual);
+  const bin = Math.ceil(residual / RESIDUAL_BIN_MS) * RESIDUAL_BIN_MS;
+  bump(counts, `sqs.residual.bin.${bin}`);
 }
 
 interface BatchWriteRequest {
