@@ -506,11 +506,11 @@ export class AwsMeter {
       billed = Math.max(1, Math.ceil(payload(entries.map((e) => e.MessageBody ?? '')) / SQS_CHUNK_BYTES));
       // Entries SQS refused were not sent (the sender tries them again in a later request).
       const failed = new Set(((output.Failed as { Id?: string }[] | undefined) ?? []).map((f) => f.Id));
-      for (const e of entries) if (!failed.has(e.Id)) countResidual(request.counts, e, sentAt);
+      for (const e of entries) if (!failed.has(e.Id)) countResidual(request.counts, e, sentAt, this.now());
     } else if (command === 'SendMessage') {
       bump(request.counts, 'sqs.messagesSent', 1);
       billed = Math.max(1, Math.ceil(payload([String(input.MessageBody ?? '')]) / SQS_CHUNK_BYTES));
-      countResidual(request.counts, input as SentEntry, sentAt);
+      countResidual(request.counts, input as SentEntry, sentAt, this.now());
     } else if (command === 'ReceiveMessage') {
       const messages = (output.Messages as { Body?: string }[] | undefined) ?? [];
       if (messages.length === 0) bump(request.counts, 'sqs.emptyReceives');
@@ -540,15 +540,26 @@ function scheduledAtOf(body: string | undefined): number | undefined {
   }
 }
 
-/** Counts a sent run message's residual: `scheduledAt − (sent + DelaySeconds × 1000)`, at least 0. */
-function countResidual(counts: Counts, entry: SentEntry, sentAt: number): void {
+/**
+ * Counts a sent run message's residual: `scheduledAt − (sent + DelaySeconds × 1000)`, at least 0.
+ * A message sent before it was due whose answer came back only after `scheduledAt − DelaySeconds`
+ * may have become visible after it was due: counted as `sqs.residual.late` (and by how much at
+ * most, `sqs.residual.lateMs`).
+ */
+function countResidual(counts: Counts, entry: SentEntry, sentAt: number, answeredAt: number): void {
   const scheduledAt = scheduledAtOf(entry.MessageBody);
   if (scheduledAt === undefined) return;
-  const residual = Math.max(0, scheduledAt - (sentAt + (entry.DelaySeconds ?? 0) * 1000));
+  const delayMs = (entry.DelaySeconds ?? 0) * 1000;
+  const residual = Math.max(0, scheduledAt - (sentAt + delayMs));
   bump(counts, 'sqs.residual.messages');
   bump(counts, 'sqs.residual.ms', residual);
   const bin = Math.ceil(residual / RESIDUAL_BIN_MS) * RESIDUAL_BIN_MS;
   bump(counts, `sqs.residual.bin.${bin}`);
+  const lateBy = answeredAt + delayMs - scheduledAt;
+  if (sentAt < scheduledAt && lateBy > 0) {
+    bump(counts, 'sqs.residual.late');
+    bump(counts, 'sqs.residual.lateMs', lateBy);
+  }
 }
 
 interface BatchWriteRequest {

@@ -19,6 +19,8 @@ export interface ResidualWait {
   meanMs: number;
   /** From 10 ms bins: the upper bound of the bin that holds the 99th percentile. */
   p99Ms: number;
+  /** Messages sent before they were due but answered too late to be visible in time, and their mean excess. */
+  late: { messages: number; meanMs: number };
 }
 
 /** The residual wait of the run messages counted in `counts`; null when none was sent. */
@@ -38,7 +40,13 @@ export function residualWait(counts: Counts): ResidualWait | null {
       break;
     }
   }
-  return { messages: r3(messages), meanMs: r1((counts['sqs.residual.ms'] ?? 0) / messages), p99Ms };
+  const late = counts['sqs.residual.late'] ?? 0;
+  return {
+    messages: r3(messages),
+    meanMs: r1((counts['sqs.residual.ms'] ?? 0) / messages),
+    p99Ms,
+    late: { messages: r3(late), meanMs: late > 0 ? r1((counts['sqs.residual.lateMs'] ?? 0) / late) : 0 },
+  };
 }
 
 const r1 = (n: number) => Math.round(n * 10) / 10;

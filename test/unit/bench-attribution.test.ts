@@ -382,20 +382,30 @@ describe('the meter', () => {
         return { Failed: [{ Id: '2' }] };
       },
     );
-    // one sent close to the second boundary: 130 ms before it is due
+    // one sent close to the second boundary: 130 ms before it is due, answered 200 ms later:
+    // it may have become visible 70 ms after it was due
     clock = Date.parse('2026-01-01T00:00:01.870Z');
-    await sqs.send('SendMessage', {
-      QueueUrl: 'q',
-      MessageBody: body('2026-01-01T00:00:03.000Z'),
-      DelaySeconds: 1,
-    });
+    await sqs.send(
+      'SendMessage',
+      { QueueUrl: 'q', MessageBody: body('2026-01-01T00:00:03.000Z'), DelaySeconds: 1 },
+      () => {
+        clock += 200;
+        return {};
+      },
+    );
     const counts = meter.snapshot();
     expect(counts['sqs.residual.messages']).toBe(3);
     expect(counts['sqs.residual.ms']).toBe(600 + 0 + 130);
     expect(counts['sqs.residual.bin.600']).toBe(1);
     expect(counts['sqs.residual.bin.0']).toBe(1);
     expect(counts['sqs.residual.bin.130']).toBe(1);
-    expect(residualWait(counts)).toEqual({ messages: 3, meanMs: 243.3, p99Ms: 600 });
+    expect(counts['sqs.residual.late']).toBe(1);
+    expect(residualWait(counts)).toEqual({
+      messages: 3,
+      meanMs: 243.3,
+      p99Ms: 600,
+      late: { messages: 1, meanMs: 70 },
+    });
     // and the cost model prices the measured mean, not the assumed 500 ms
     const measured = perExecution(counts, 3);
     expect(measured.usage.residualWaitMs).toBe(243.3);
