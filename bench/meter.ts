@@ -357,10 +357,14 @@ export class AwsMeter {
     );
     if (READS.has(command)) {
       // Reads: dynalite applies the billing rules (4 KB units, half for eventually consistent, index vs table).
+      if (command === 'BatchGetItem') {
+        this.batchRead(request, input, Array.isArray(reported) ? reported : reported ? [reported] : []);
+        return;
+      }
       const target = input.IndexName
         ? `${String(input.TableName)}/${String(input.IndexName)}`
         : input.TableName;
-      bump(request.counts, `ddb.rru.${String(target ?? 'batch')}`, reportedUnits);
+      bump(request.counts, `ddb.rru.${String(target)}`, reportedUnits);
       return;
     }
     if (command === 'BatchWriteItem') {
@@ -413,6 +417,27 @@ export class AwsMeter {
     bump(request.counts, `ddb.wru.table.${table.name}`, cost.table);
     for (const [index, units] of Object.entries(cost.indexes)) {
       bump(request.counts, `ddb.wru.index.${table.name}/${index}`, units);
+    }
+  }
+
+  /**
+   * A BatchGetItem's read units go to the tables it read (each table's capacity is provisioned
+   * apart): per table as reported; units reported without a table are split over the tables by
+   * the keys asked of each.
+   */
+  private batchRead(
+    request: Pending,
+    input: Input,
+    reported: { CapacityUnits?: number; TableName?: string }[],
+  ): void {
+    const keys = Object.entries((input.RequestItems ?? {}) as Record<string, { Keys?: unknown[] }>).map(
+      ([table, { Keys = [] }]) => [table, Keys.length] as const,
+    );
+    const asked = keys.reduce((sum, [, n]) => sum + n, 0);
+    for (const { CapacityUnits = 0, TableName } of reported) {
+      if (TableName !== undefined) bump(request.counts, `ddb.rru.${TableName}`, CapacityUnits);
+      else
+        for (const [table, n] of keys) bump(request.counts, `ddb.rru.${table}`, (CapacityUnits * n) / asked);
     }
   }
 

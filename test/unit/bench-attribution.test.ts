@@ -4,7 +4,7 @@ import type { Item } from '../../bench/capacity.js';
 import { formatLedger, runLedger, shareText } from '../../bench/ledger-format.js';
 import { AwsMeter, type Counts, type MiddlewareHost, type RequestRecord } from '../../bench/meter.js';
 import { jobSubject, messageSubject, runSubject, subjectResolver } from '../../bench/subjects.js';
-import { perExecution, residualWait } from '../../bench/usage.js';
+import { perExecution, residualWait, unitsByTarget } from '../../bench/usage.js';
 
 // The steady-state cost per run is only honest if every request lands on the runs it serves,
 // wherever in time it was made: these pin the attribution rules of bench/attribution.ts.
@@ -353,6 +353,36 @@ describe('the meter', () => {
     expect(records[6]?.received).toEqual(['J:T1']);
     expect(records[7]?.settled).toEqual(['J:T1']);
     expect(meter.snapshot()['sqs.billedRequests']).toBe(3);
+  });
+
+  it('charges a BatchGetItem’s read units to the tables it read, not to a table of its own', async () => {
+    const meter = new AwsMeter({ tables, resolver });
+    const { host, send } = fakeClient();
+    meter.attach(host, 'dynamodb');
+    const RequestItems = {
+      jobs: { Keys: [{ jobId: { S: 'J' } }, { jobId: { S: 'K' } }, { jobId: { S: 'L' } }] },
+      executions: { Keys: [{ jobId: { S: 'J' }, scheduledAt: { S: 'T1' } }] },
+    };
+    await send('BatchGetItem', { RequestItems }, (input) => {
+      expect(input.ReturnConsumedCapacity).toBe('TOTAL');
+      return {
+        ConsumedCapacity: [
+          { TableName: 'jobs', CapacityUnits: 1.5 },
+          { TableName: 'executions', CapacityUnits: 0.5 },
+        ],
+      };
+    });
+    // without a table name: split by the keys asked of each table
+    await send('BatchGetItem', { RequestItems }, () => ({ ConsumedCapacity: [{ CapacityUnits: 2 }] }));
+    const counts = meter.snapshot();
+    expect(counts['ddb.rru.jobs']).toBe(1.5 + 1.5);
+    expect(counts['ddb.rru.executions']).toBe(0.5 + 0.5);
+    expect(Object.keys(counts).filter((k) => k.startsWith('ddb.rru.'))).toEqual([
+      'ddb.rru.jobs',
+      'ddb.rru.executions',
+    ]);
+    // and provisioned capacity is sized on the tables themselves
+    expect(unitsByTarget(counts, 2).rru).toEqual({ jobs: 1.5, executions: 0.5 });
   });
 
   it('measures each run message’s residual wait from the request’s start, its DelaySeconds and its scheduledAt', async () => {
