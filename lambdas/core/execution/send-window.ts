@@ -3,11 +3,16 @@
  * due on a whole second and SQS delays in whole seconds, so a message sent at `t` with the longest
  * delay that is not late becomes visible `1000 − (t mod 1000)` ms before it is due: the executor,
  * billed by the millisecond, sleeps that long. Sent in the last `leadMs` of a second, it sleeps at
- * most `leadMs` (docs/decisions/aligned-sends.md).
+ * most `leadMs`, less what the executor does before it sleeps (docs/decisions/aligned-sends.md).
  */
 
-/** How long before a second boundary the watcher sends its delayed runs: covers a SendMessageBatch round trip. */
-export const SEND_LEAD_MS = 150;
+/**
+ * How long before a second boundary the watcher sends its delayed runs. It must cover what happens
+ * between the send and the executor's sleep: the SendMessageBatch round trip, the receive, the
+ * invocation, the job read and the claim. At 150 ms the bench (sustained, a loaded machine) saw
+ * half the messages answered after they were due and a median start 260 ms late.
+ */
+export const SEND_LEAD_MS = 300;
 
 /** Milliseconds from `now` until the send window (the last `leadMs` of a second) opens; 0 inside it. */
 export function untilSendWindow(now: number, leadMs: number = SEND_LEAD_MS): number {
