@@ -10,9 +10,10 @@ export const MAX_HELD_GROUPS = 20;
  * A watcher tick's groups of runs that are not due yet, held back and released together in one
  * send window just before a second boundary (core/execution/send-window.ts): the executor then
  * sleeps at most the lead before each run instead of up to a second, and the tick waits once
- * (under a second) for up to twenty groups (1,000 jobs) rather than once per group. A group whose first run is due before the window
- * opens is not held; held groups are released before their first run comes within two seconds.
- * The caller computes DelaySeconds when it sends a released group, not when it planned it.
+ * (under a second) for up to twenty groups (1,000 jobs) rather than once per group. A group whose
+ * first run is due before the window opens is not held; held groups are released before their
+ * first run comes within two seconds. The caller computes DelaySeconds when it sends a released
+ * group, not when it planned it.
  */
 export class AlignedSends<G> {
   private held: { group: G; firstDueAt: number }[] = [];

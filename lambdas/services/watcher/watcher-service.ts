@@ -52,8 +52,10 @@ export interface WatchReport {
 /**
  * One watcher tick for one shard: find jobs due within the look-ahead in the `due` index, send
  * their runs to the run queue, then advance them (send first: a crash in between causes a
- * redelivery that the claim absorbs, never a lost run). Then re-send pending executions whose
- * message is overdue (lost message, expired lease, long retry backoff).
+ * redelivery that the claim absorbs, never a lost run). Runs not due yet are sent together just
+ * before a second boundary (aligned-sends.ts), so the executor waits little for them. Then
+ * re-send pending executions whose message is overdue (lost message, expired lease, long retry
+ * backoff).
  */
 export class WatcherService {
   constructor(private readonly deps: ServiceDeps) {}
