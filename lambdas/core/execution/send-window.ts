@@ -8,11 +8,11 @@
 
 /**
  * How long before a second boundary the watcher sends its delayed runs. It must cover what happens
- * between the send and the executor's sleep: the SendMessageBatch round trip, the receive, the
- * invocation, the job read and the claim. At 150 ms the bench (sustained, a loaded machine) saw
- * half the messages answered after they were due and a median start 260 ms late.
+ * between the send and the executor's sleep: the SendMessageBatch round trip, the receive and the
+ * invocation, the job read and the claim (about 100–150 ms in AWS). Each 100 ms costs about
+ * $0.05 per million runs of executor time at 256 MB (docs/decisions/aligned-sends.md).
  */
-export const SEND_LEAD_MS = 300;
+export const SEND_LEAD_MS = 200;
 
 /** Milliseconds from `now` until the send window (the last `leadMs` of a second) opens; 0 inside it. */
 export function untilSendWindow(now: number, leadMs: number = SEND_LEAD_MS): number {

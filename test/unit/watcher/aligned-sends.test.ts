@@ -40,11 +40,11 @@ async function nextRuns(s: Scheduler & { ids: string[] }): Promise<(string | und
 
 describe('the send window', () => {
   it('opens in the last lead ms of each second', () => {
-    expect(SEND_LEAD_MS).toBe(300);
-    expect(untilSendWindow(Date.parse('2026-05-01T12:00:00.200Z'))).toBe(500);
-    expect(untilSendWindow(Date.parse('2026-05-01T12:00:00.700Z'))).toBe(0);
+    expect(SEND_LEAD_MS).toBe(200);
+    expect(untilSendWindow(Date.parse('2026-05-01T12:00:00.200Z'))).toBe(600);
+    expect(untilSendWindow(Date.parse('2026-05-01T12:00:00.800Z'))).toBe(0);
     expect(untilSendWindow(Date.parse('2026-05-01T12:00:00.999Z'))).toBe(0);
-    expect(untilSendWindow(Date.parse('2026-05-01T12:00:01.000Z'))).toBe(700);
+    expect(untilSendWindow(Date.parse('2026-05-01T12:00:01.000Z'))).toBe(800);
     expect(untilSendWindow(Date.parse('2026-05-01T12:00:00.500Z'), 600)).toBe(0);
   });
 
@@ -52,7 +52,7 @@ describe('the send window', () => {
     const now = Date.parse('2026-05-01T12:00:00.200Z');
     expect(worthAligning(Date.parse('2026-05-01T12:00:01.000Z'), now)).toBe(true);
     expect(worthAligning(Date.parse('2026-05-01T12:00:00.000Z'), now)).toBe(false);
-    expect(worthAligning(Date.parse('2026-05-01T12:00:00.700Z'), now)).toBe(false);
+    expect(worthAligning(Date.parse('2026-05-01T12:00:00.800Z'), now)).toBe(false);
   });
 });
 
@@ -66,7 +66,7 @@ describe('aligned sends: the watcher sends runs not yet due just before a second
     expect(report.runsEnqueued).toBe(3 * 14); // 12:10 … 12:23 each
     expect(sends).toHaveLength(1);
     const [send] = sends;
-    expect(send!.at).toBe(Date.parse('2026-05-01T12:08:30.700Z'));
+    expect(send!.at).toBe(Date.parse('2026-05-01T12:08:30.800Z'));
     for (const run of send!.runs) {
       expect(residual(send!.at, run)).toBeGreaterThanOrEqual(0);
       expect(residual(send!.at, run)).toBeLessThanOrEqual(SEND_LEAD_MS);
@@ -84,9 +84,9 @@ describe('aligned sends: the watcher sends runs not yet due just before a second
     s.clock.current = Date.parse('2026-05-01T12:08:30.200Z');
     await s.watcher.watchShard(0);
     const [send] = sends;
-    expect(send!.at).toBe(Date.parse('2026-05-01T12:08:31.200Z'));
+    expect(send!.at).toBe(Date.parse('2026-05-01T12:08:31.300Z'));
     const first = send!.runs.find((r) => r.message.scheduledAt === '2026-05-01T12:10:00.000Z')!;
-    // planned at :30.200 it would have been 89 s, visible at 12:10:00.200
+    // planned at :30.200 it would have been 89 s, visible at 12:10:00.300
     expect(first.delaySeconds).toBe(88);
     for (const run of send!.runs) expect(residual(send!.at, run)).toBeGreaterThanOrEqual(0);
   });
@@ -109,7 +109,7 @@ describe('aligned sends: the watcher sends runs not yet due just before a second
     const report = await s.watcher.watchShard(0);
     expect(report.dueJobs).toBe(120);
     expect(sends).toHaveLength(3);
-    expect(new Set(sends.map((x) => x.at))).toEqual(new Set([Date.parse('2026-05-01T12:08:30.700Z')]));
+    expect(new Set(sends.map((x) => x.at))).toEqual(new Set([Date.parse('2026-05-01T12:08:30.800Z')]));
     expect(report.durationMs).toBeLessThan(1000);
     // and every job moved on past what was sent
     expect(new Set(await nextRuns(s))).toEqual(new Set(['2026-05-01T12:24:00.000Z']));
@@ -135,8 +135,8 @@ describe('aligned sends: the watcher sends runs not yet due just before a second
     await s.watcher.watchShard(0);
     // the first group went in the window before 12:10, not after the second page
     expect(sends.map((x) => [x.at, x.runs.length])).toEqual([
-      [Date.parse('2026-05-01T12:09:58.700Z'), 50 * 15],
-      [Date.parse('2026-05-01T12:10:01.700Z'), 10 * 16],
+      [Date.parse('2026-05-01T12:09:58.800Z'), 50 * 15],
+      [Date.parse('2026-05-01T12:10:01.800Z'), 10 * 16],
     ]);
     for (const run of sends[0]!.runs) expect(residual(sends[0]!.at, run)).toBeGreaterThanOrEqual(0);
   });
@@ -153,8 +153,8 @@ describe('aligned sends: the watcher sends runs not yet due just before a second
     expect(report.dueJobs).toBe(MAX_HELD_GROUPS * 50 + 10);
     // twenty groups in the first window, sent and advanced before the last group is planned
     expect(sends.map((x) => x.at)).toEqual([
-      ...Array.from({ length: MAX_HELD_GROUPS }, () => Date.parse('2026-05-01T12:08:30.700Z')),
-      Date.parse('2026-05-01T12:08:31.700Z'),
+      ...Array.from({ length: MAX_HELD_GROUPS }, () => Date.parse('2026-05-01T12:08:30.800Z')),
+      Date.parse('2026-05-01T12:08:31.800Z'),
     ]);
   });
 
