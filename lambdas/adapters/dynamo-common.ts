@@ -12,6 +12,17 @@ export function isConditionFailed(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
 
+/** Whether a conditional write took effect: false when its condition failed; any other error is thrown. */
+export async function applied(write: Promise<unknown>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (error) {
+    if (isConditionFailed(error)) return false;
+    throw error;
+  }
+}
+
 type Key = Record<string, unknown>;
 
 export function encodeCursor(key: Key | undefined): string | null {
