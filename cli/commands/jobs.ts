@@ -1,8 +1,9 @@
 import type { Job, JobStatus } from '../../client/index.js';
 import { integerFlag, positionalArgs } from '../args.js';
+import type { Context } from '../context.js';
 import { createBodyFromFlags, patchFromFlags, patchNeedsCurrent, TARGET_FLAGS } from '../job-flags.js';
 import { jobDetail, jobsTable } from '../views.js';
-import type { Command } from './command.js';
+import { type Command, idCommand } from './command.js';
 import { gather, LIST_FLAGS, LIST_USAGE, printList } from './lists.js';
 
 const DEFINITION_FLAGS = [
@@ -35,25 +36,18 @@ const DEFINITION_USAGE = `(--cron "<expr>|cron(…)" [--tz <zone>] | --rate <30s
     [--misfire skip|run_once|catch_up] [--jitter <s>] [--depends-on <jobId>]…
     [--file job.json|-]   (flags override the file's fields)`;
 
-/** A one-job command: `jobs get|pause|resume|cancel <jobId>`. */
+/** A one-job command: `jobs get|pause|resume|cancel <jobId>`, showing the job it answers with. */
 function jobAction(
   verb: string,
   summary: string,
-  call: (ctx: Parameters<Command['run']>[0], id: string) => Promise<Job>,
-  said: (job: Job) => string,
+  call: (ctx: Context, id: string) => Promise<Job>,
+  done: (job: Job) => string,
 ): Command {
-  return {
-    name: `jobs ${verb}`,
-    usage: '<jobId>',
-    summary,
-    flags: [],
-    async run(ctx, args) {
-      const [id] = positionalArgs(args, `jobs ${verb}`, ['jobId']);
-      const job = await call(ctx, id!);
-      const now = ctx.io.now();
-      ctx.print(job, () => (verb === 'get' ? jobDetail(job, now) : `${said(job)}\n\n${jobDetail(job, now)}`));
-    },
+  const said = (job: Job, ctx: Context) => {
+    const detail = jobDetail(job, ctx.io.now());
+    return verb === 'get' ? detail : `${done(job)}\n\n${detail}`;
   };
+  return idCommand({ name: `jobs ${verb}`, id: 'jobId', summary, call, said });
 }
 
 export const jobCommands: Command[] = [
@@ -133,15 +127,11 @@ of --file replace whole. It prints the fields it replaced.`,
     (ctx, id) => ctx.client.cancelJob(id),
     (job) => `cancelled ${job.id}`,
   ),
-  {
+  idCommand({
     name: 'jobs trigger',
-    usage: '<jobId>',
+    id: 'jobId',
     summary: 'run a job now, outside its schedule',
-    flags: [],
-    async run(ctx, args) {
-      const [id] = positionalArgs(args, 'jobs trigger', ['jobId']);
-      const out = await ctx.client.triggerJob(id!);
-      ctx.print(out, () => `triggered ${id}: execution ${out.executionId}`);
-    },
-  },
+    call: (ctx, id) => ctx.client.triggerJob(id),
+    said: (out, _ctx, id) => `triggered ${id}: execution ${out.executionId}`,
+  }),
 ];

@@ -2,7 +2,7 @@ import type { ExecutionStatus } from '../../client/index.js';
 import { positionalArgs } from '../args.js';
 import { parseInstant } from '../time.js';
 import { deadLettersTable, executionDetail, executionsTable } from '../views.js';
-import type { Command } from './command.js';
+import { type Command, idCommand } from './command.js';
 import { gather, LIST_FLAGS, LIST_USAGE, printList } from './lists.js';
 
 export const runCommands: Command[] = [
@@ -26,28 +26,20 @@ export const runCommands: Command[] = [
       printList(ctx, runs, 'No runs.', executionsTable);
     },
   },
-  {
+  idCommand({
     name: 'runs get',
-    usage: '<executionId>',
+    id: 'executionId',
     summary: 'one execution with all its attempts',
-    flags: [],
-    async run(ctx, args) {
-      const [id] = positionalArgs(args, 'runs get', ['executionId']);
-      const execution = await ctx.client.getExecution(id!);
-      ctx.print(execution, () => executionDetail(execution));
-    },
-  },
-  {
+    call: (ctx, id) => ctx.client.getExecution(id),
+    said: executionDetail,
+  }),
+  idCommand({
     name: 'runs cancel',
-    usage: '<executionId>',
+    id: 'executionId',
     summary: 'cancel a queued or running execution (a running call is aborted)',
-    flags: [],
-    async run(ctx, args) {
-      const [id] = positionalArgs(args, 'runs cancel', ['executionId']);
-      const execution = await ctx.client.cancelExecution(id!);
-      ctx.print(execution, () => `cancel requested for ${execution.executionId}: ${execution.status}`);
-    },
-  },
+    call: (ctx, id) => ctx.client.cancelExecution(id),
+    said: (execution) => `cancel requested for ${execution.executionId}: ${execution.status}`,
+  }),
   {
     name: 'dead-letters list',
     usage: LIST_USAGE,
@@ -59,15 +51,11 @@ export const runCommands: Command[] = [
       printList(ctx, dead, 'No dead letters.', deadLettersTable);
     },
   },
-  {
+  idCommand({
     name: 'dead-letters replay',
-    usage: '<executionId>',
+    id: 'executionId',
     summary: 'run a dead execution again as a new attempt series',
-    flags: [],
-    async run(ctx, args) {
-      const [id] = positionalArgs(args, 'dead-letters replay', ['executionId']);
-      const execution = await ctx.client.replayDeadLetter(id!);
-      ctx.print(execution, () => `replaying ${execution.executionId}: ${execution.status}`);
-    },
-  },
+    call: (ctx, id) => ctx.client.replayDeadLetter(id),
+    said: (execution) => `replaying ${execution.executionId}: ${execution.status}`,
+  }),
 ];
