@@ -4,7 +4,7 @@ import type { Context } from '../context.js';
 import { createBodyFromFlags, patchFromFlags, patchNeedsCurrent, TARGET_FLAGS } from '../job-flags.js';
 import { jobDetail, jobsTable } from '../views.js';
 import { type Command, idCommand } from './command.js';
-import { gather, LIST_FLAGS, LIST_USAGE, printList } from './lists.js';
+import { listCommand } from './lists.js';
 
 const DEFINITION_FLAGS = [
   'file',
@@ -69,21 +69,23 @@ export const jobCommands: Command[] = [
     (ctx, id) => ctx.client.getJob(id),
     () => '',
   ),
-  {
+  listCommand({
     name: 'jobs list',
-    usage: `[--status active|paused|completed|failed|cancelled] [--name <prefix>] ${LIST_USAGE}`,
+    usage: '[--status active|paused|completed|failed|cancelled] [--name <prefix>]',
     summary: 'list jobs, newest first',
-    flags: ['status', 'name', ...LIST_FLAGS],
-    async run(ctx, args) {
-      positionalArgs(args, 'jobs list', []);
-      const filters = {
-        ...(ctx.flags.status ? { status: ctx.flags.status as JobStatus } : {}),
-        ...(ctx.flags.name ? { name: ctx.flags.name } : {}),
-      };
-      const jobs = await gather(ctx, 'jobs', (options) => ctx.client.iterateJobs(filters, options));
-      printList(ctx, jobs, 'No jobs.', (items) => jobsTable(items, ctx.io.now()));
-    },
-  },
+    filters: ['status', 'name'],
+    noun: 'jobs',
+    empty: 'No jobs.',
+    iterate: ({ client, flags }, _args, options) =>
+      client.iterateJobs(
+        {
+          ...(flags.status ? { status: flags.status as JobStatus } : {}),
+          ...(flags.name ? { name: flags.name } : {}),
+        },
+        options,
+      ),
+    render: (jobs, ctx) => jobsTable(jobs, ctx.io.now()),
+  }),
   {
     name: 'jobs patch',
     usage: `<jobId> [--if-match <version>] <any flag of jobs create>
