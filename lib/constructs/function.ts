@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type { Construct } from 'constructs';
+import { Construct } from 'constructs';
 import { NAME_LIMIT_64, stackScopedName } from './names.js';
 
 /** Powertools `serviceName`: the handlers' metrics carry it as their only dimension, `service`. */
@@ -107,6 +107,26 @@ export class SchedulerFunction extends NodejsFunction {
       reason:
         'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
     });
+  }
+}
+
+/**
+ * A part of the stack built around one scheduler function, `<id>/Handler`: the API, the watchers,
+ * the executors, the notifier, the archiver, the compactor. `name` is the function's role
+ * (SchedulerFunctionProps.name); subclasses add what feeds it and what it may touch.
+ */
+export abstract class HandlerConstruct extends Construct {
+  readonly handler: SchedulerFunction;
+
+  constructor(
+    scope: Construct,
+    id: string,
+    name: string,
+    settings: HandlerSettings,
+    fn: Omit<SchedulerFunctionProps, 'name'>,
+  ) {
+    super(scope, id);
+    this.handler = new SchedulerFunction(this, 'Handler', settings, { name, ...fn });
   }
 }
 
