@@ -34,7 +34,10 @@ export const PRICES = {
 export const ASSUMPTIONS = {
   executorMemoryGb: 0.25,
   watcherMemoryGb: 0.25,
-  /** The executor sleeps the sub-second rest before `scheduledAt` (DelaySeconds has whole seconds): 0–1 s. */
+  /**
+   * The executor sleeps the sub-second rest before `scheduledAt` (DelaySeconds has whole seconds):
+   * 0–1 s. Only a fallback: the bench measures it from the messages sent (`usage.residualWaitMs`).
+   */
   residualWaitMs: 500,
   /** One DynamoDB round trip from Lambda in the same region. */
   dynamoCallMs: 8,
@@ -62,6 +65,11 @@ export interface ExecutionUsage {
   sqsRequests: number;
   /** Messages per executor invocation (SQS batch); measured as messages per non-empty receive. */
   messagesPerInvocation: number;
+  /**
+   * Measured mean wait before `scheduledAt` once a message is visible (its residual, bench/meter.ts);
+   * absent: `ASSUMPTIONS.residualWaitMs`.
+   */
+  residualWaitMs?: number;
 }
 
 export interface CostBreakdown {
@@ -85,7 +93,8 @@ export function costPerMillion(usage: ExecutionUsage, a: Assumptions = ASSUMPTIO
   const sqs = per(usage.sqsRequests) * PRICES.sqsPerMillionRequests;
   const lambdaRequests = PRICES.lambdaPerMillionRequests / batch;
   // Records of a batch run concurrently, so an invocation lasts about one execution; its cost is shared.
-  const invocationMs = a.residualWaitMs + per(usage.ddbCalls) * a.dynamoCallMs + a.targetMs;
+  const residualWaitMs = usage.residualWaitMs ?? a.residualWaitMs;
+  const invocationMs = residualWaitMs + per(usage.ddbCalls) * a.dynamoCallMs + a.targetMs;
   const gbSecondsPerExecution = ((invocationMs / 1000) * a.executorMemoryGb) / batch;
   const lambdaCompute = gbSecondsPerExecution * PRICES.lambdaArmPerGbSecond * 1e6;
   const watcherAmortised = (watcherMonthlyUsd(a) / a.executionsPerMonth) * 1e6;
