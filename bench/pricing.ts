@@ -3,6 +3,8 @@
  * executions. Prices as published on the AWS pricing pages in 2025 (DynamoDB's on-demand prices
  * are those after the 1 November 2024 reduction); see docs/benchmarks.md.
  */
+import { DEFAULT_MEMORY_MB, EXECUTOR_MEMORY_MB } from '../lib/constructs/memory.js';
+
 export const PRICES = {
   checked: '2025-06',
   dynamodbPerMillionWru: 0.625,
@@ -32,8 +34,9 @@ export const PRICES = {
 
 /** What the local run cannot measure about Lambda; stated in docs/benchmarks.md. */
 export const ASSUMPTIONS = {
-  executorMemoryGb: 0.25,
-  watcherMemoryGb: 0.25,
+  /** The sizes the stack deploys (lib/constructs/memory.ts). */
+  executorMemoryGb: EXECUTOR_MEMORY_MB / 1024,
+  watcherMemoryGb: DEFAULT_MEMORY_MB / 1024,
   /**
    * The executor sleeps the sub-second rest before `scheduledAt` (DelaySeconds has whole seconds):
    * 0–1 s. Only a fallback: the bench measures it from the messages sent (`usage.residualWaitMs`).

@@ -8,6 +8,7 @@ import type { Priority } from '../../schemas/job.js';
 import { MAX_TIMEOUT_SECONDS } from '../../schemas/job.js';
 import { grantCodeAccess } from './access.js';
 import { acknowledgeWildcards, HandlerConstruct, type HandlerSettings } from './function.js';
+import { EXECUTOR_MEMORY_MB } from './memory.js';
 
 /**
  * What an invocation spends besides the target call itself: the claim, the sub-second wait until
@@ -35,7 +36,7 @@ export interface ExecutorsProps extends HandlerSettings {
   readonly concurrency: Readonly<Record<Priority, number>>;
   /** Messages per invocation. @default 10 */
   readonly batchSize?: number;
-  /** @default 512 */
+  /** MB. @default EXECUTOR_MEMORY_MB (256) */
   readonly memorySize?: number;
   /** Roles of AWS-native targets the executor may assume (an IAM ARN pattern); the only roles it can. */
   readonly targetRolePattern: string;
@@ -53,7 +54,7 @@ export class Executors extends HandlerConstruct {
     super(scope, id, 'executor', props, {
       description: 'Scheduler executor: claims a run, calls its target, records the outcome',
       timeout: EXECUTOR_TIMEOUT,
-      memorySize: props.memorySize ?? 512,
+      memorySize: props.memorySize ?? EXECUTOR_MEMORY_MB,
     });
     const runQueues = [props.runQueues.high, props.runQueues.normal, props.runQueues.low];
     grantCodeAccess(this.handler, 'executor', { ...props, runQueues });
