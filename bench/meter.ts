@@ -63,7 +63,17 @@ export interface MeterOptions {
   tables?: readonly TableDef[];
   resolver?: SubjectResolver;
   readBack?: ReadBack;
+  /** Epoch ms; a fake clock in tests. @default Date.now */
+  now?: () => number;
 }
+
+/**
+ * The residual of a run message: how long before its `scheduledAt` it becomes visible, which the
+ * executor sleeps (DelaySeconds has whole seconds). Counted per message sent as
+ * `sqs.residual.messages`, `sqs.residual.ms` (the sum) and a histogram of 10 ms bins
+ * `sqs.residual.bin.<upper bound>` (usage.ts reads the mean and p99 from them).
+ */
+export const RESIDUAL_BIN_MS = 10;
 
 type Input = Record<string, unknown>;
 type Output = Record<string, unknown>;
@@ -151,8 +161,10 @@ export class AwsMeter {
 
   private resolver: SubjectResolver | undefined;
   private readBack: ReadBack | undefined;
+  private readonly now: () => number;
 
   constructor(options: MeterOptions = {}) {
+    this.now = options.now ?? Date.now;
     this.configure(options);
   }
 
@@ -218,6 +230,8 @@ export class AwsMeter {
           returnValues: false,
           capacity: false,
         };
+        // The earliest the request can reach AWS: a message sent in it is visible no sooner than this + its delay.
+        const sentAt = this.now();
         let result: { output: Output };
         try {
           result = await next(args);
@@ -234,7 +248,7 @@ export class AwsMeter {
         }
         if (service === 'dynamodb') {
           await this.dynamoSucceeded(request, command, args.input, result.output, forced.returnValues);
-        } else this.sqsSucceeded(request, command, args.input, result.output);
+        } else this.sqsSucceeded(request, command, args.input, result.output, sentAt);
         if (forced.capacity) delete result.output.ConsumedCapacity;
         if (forced.returnValues) delete result.output.Attributes;
         this.finish(request, service, command, args.input, true);
@@ -249,7 +263,7 @@ export class AwsMeter {
     if (!this.log) return;
     const record: RequestRecord = {
       seq: this.seq++,
-      at: Date.now(),
+      at: this.now(),
       service,
       operation: command,
       target: service === 'sqs' ? queueName(input.QueueUrl) : dynamoTarget(input),
@@ -343,10 +357,14 @@ export class AwsMeter {
     );
     if (READS.has(command)) {
       // Reads: dynalite applies the billing rules (4 KB units, half for eventually consistent, index vs table).
+      if (command === 'BatchGetItem') {
+        this.batchRead(request, input, Array.isArray(reported) ? reported : reported ? [reported] : []);
+        return;
+      }
       const target = input.IndexName
         ? `${String(input.TableName)}/${String(input.IndexName)}`
         : input.TableName;
-      bump(request.counts, `ddb.rru.${String(target ?? 'batch')}`, reportedUnits);
+      bump(request.counts, `ddb.rru.${String(target)}`, reportedUnits);
       return;
     }
     if (command === 'BatchWriteItem') {
@@ -399,6 +417,27 @@ export class AwsMeter {
     bump(request.counts, `ddb.wru.table.${table.name}`, cost.table);
     for (const [index, units] of Object.entries(cost.indexes)) {
       bump(request.counts, `ddb.wru.index.${table.name}/${index}`, units);
+    }
+  }
+
+  /**
+   * A BatchGetItem's read units go to the tables it read (each table's capacity is provisioned
+   * apart): per table as reported; units reported without a table are split over the tables by
+   * the keys asked of each.
+   */
+  private batchRead(
+    request: Pending,
+    input: Input,
+    reported: { CapacityUnits?: number; TableName?: string }[],
+  ): void {
+    const keys = Object.entries((input.RequestItems ?? {}) as Record<string, { Keys?: unknown[] }>).map(
+      ([table, { Keys = [] }]) => [table, Keys.length] as const,
+    );
+    const asked = keys.reduce((sum, [, n]) => sum + n, 0);
+    for (const { CapacityUnits = 0, TableName } of reported) {
+      if (TableName !== undefined) bump(request.counts, `ddb.rru.${TableName}`, CapacityUnits);
+      else
+        for (const [table, n] of keys) bump(request.counts, `ddb.rru.${table}`, (CapacityUnits * n) / asked);
     }
   }
 
@@ -476,17 +515,27 @@ export class AwsMeter {
     }
   }
 
-  private sqsSucceeded(request: Pending, command: string, input: Input, output: Output): void {
+  private sqsSucceeded(
+    request: Pending,
+    command: string,
+    input: Input,
+    output: Output,
+    sentAt: number,
+  ): void {
     this.nameSqs(request, command, input, output);
     const payload = (bodies: string[]) => bodies.reduce((sum, b) => sum + Buffer.byteLength(b, 'utf8'), 0);
     let billed = 1;
     if (command === 'SendMessageBatch') {
-      const entries = (input.Entries as { MessageBody?: string }[] | undefined) ?? [];
+      const entries = (input.Entries as SentEntry[] | undefined) ?? [];
       bump(request.counts, 'sqs.messagesSent', entries.length);
       billed = Math.max(1, Math.ceil(payload(entries.map((e) => e.MessageBody ?? '')) / SQS_CHUNK_BYTES));
+      // Entries SQS refused were not sent (the sender tries them again in a later request).
+      const failed = new Set(((output.Failed as { Id?: string }[] | undefined) ?? []).map((f) => f.Id));
+      for (const e of entries) if (!failed.has(e.Id)) countResidual(request.counts, e, sentAt, this.now());
     } else if (command === 'SendMessage') {
       bump(request.counts, 'sqs.messagesSent', 1);
       billed = Math.max(1, Math.ceil(payload([String(input.MessageBody ?? '')]) / SQS_CHUNK_BYTES));
+      countResidual(request.counts, input as SentEntry, sentAt, this.now());
     } else if (command === 'ReceiveMessage') {
       const messages = (output.Messages as { Body?: string }[] | undefined) ?? [];
       if (messages.length === 0) bump(request.counts, 'sqs.emptyReceives');
@@ -495,6 +544,46 @@ export class AwsMeter {
       billed = Math.max(1, Math.ceil(payload(messages.map((m) => m.Body ?? '')) / SQS_CHUNK_BYTES));
     }
     bump(request.counts, 'sqs.billedRequests', billed);
+  }
+}
+
+interface SentEntry {
+  Id?: string;
+  MessageBody?: string;
+  DelaySeconds?: number;
+}
+
+/** The `scheduledAt` of a run message's body, epoch ms; undefined for other messages. */
+function scheduledAtOf(body: string | undefined): number | undefined {
+  if (body === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(body) as { scheduledAt?: unknown };
+    const at = typeof parsed.scheduledAt === 'string' ? Date.parse(parsed.scheduledAt) : Number.NaN;
+    return Number.isFinite(at) ? at : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Counts a sent run message's residual: `scheduledAt − (sent + DelaySeconds × 1000)`, at least 0.
+ * A message sent before it was due whose answer came back only after `scheduledAt − DelaySeconds`
+ * may have become visible after it was due: counted as `sqs.residual.late` (and by how much at
+ * most, `sqs.residual.lateMs`).
+ */
+function countResidual(counts: Counts, entry: SentEntry, sentAt: number, answeredAt: number): void {
+  const scheduledAt = scheduledAtOf(entry.MessageBody);
+  if (scheduledAt === undefined) return;
+  const delayMs = (entry.DelaySeconds ?? 0) * 1000;
+  const residual = Math.max(0, scheduledAt - (sentAt + delayMs));
+  bump(counts, 'sqs.residual.messages');
+  bump(counts, 'sqs.residual.ms', residual);
+  const bin = Math.ceil(residual / RESIDUAL_BIN_MS) * RESIDUAL_BIN_MS;
+  bump(counts, `sqs.residual.bin.${bin}`);
+  const lateBy = answeredAt + delayMs - scheduledAt;
+  if (sentAt < scheduledAt && lateBy > 0) {
+    bump(counts, 'sqs.residual.late');
+    bump(counts, 'sqs.residual.lateMs', lateBy);
   }
 }
 

@@ -3,6 +3,8 @@
  * executions. Prices as published on the AWS pricing pages in 2025 (DynamoDB's on-demand prices
  * are those after the 1 November 2024 reduction); see docs/benchmarks.md.
  */
+import { DEFAULT_MEMORY_MB, EXECUTOR_MEMORY_MB } from '../lib/constructs/memory.js';
+
 export const PRICES = {
   checked: '2025-06',
   dynamodbPerMillionWru: 0.625,
@@ -32,9 +34,13 @@ export const PRICES = {
 
 /** What the local run cannot measure about Lambda; stated in docs/benchmarks.md. */
 export const ASSUMPTIONS = {
-  executorMemoryGb: 0.25,
-  watcherMemoryGb: 0.25,
-  /** The executor sleeps the sub-second rest before `scheduledAt` (DelaySeconds has whole seconds): 0–1 s. */
+  /** The sizes the stack deploys (lib/constructs/memory.ts). */
+  executorMemoryGb: EXECUTOR_MEMORY_MB / 1024,
+  watcherMemoryGb: DEFAULT_MEMORY_MB / 1024,
+  /**
+   * The executor sleeps the sub-second rest before `scheduledAt` (DelaySeconds has whole seconds):
+   * 0–1 s. Only a fallback: the bench measures it from the messages sent (`usage.residualWaitMs`).
+   */
   residualWaitMs: 500,
   /** One DynamoDB round trip from Lambda in the same region. */
   dynamoCallMs: 8,
@@ -62,6 +68,11 @@ export interface ExecutionUsage {
   sqsRequests: number;
   /** Messages per executor invocation (SQS batch); measured as messages per non-empty receive. */
   messagesPerInvocation: number;
+  /**
+   * Measured mean wait before `scheduledAt` once a message is visible (its residual, bench/meter.ts);
+   * absent: `ASSUMPTIONS.residualWaitMs`.
+   */
+  residualWaitMs?: number;
 }
 
 export interface CostBreakdown {
@@ -85,7 +96,8 @@ export function costPerMillion(usage: ExecutionUsage, a: Assumptions = ASSUMPTIO
   const sqs = per(usage.sqsRequests) * PRICES.sqsPerMillionRequests;
   const lambdaRequests = PRICES.lambdaPerMillionRequests / batch;
   // Records of a batch run concurrently, so an invocation lasts about one execution; its cost is shared.
-  const invocationMs = a.residualWaitMs + per(usage.ddbCalls) * a.dynamoCallMs + a.targetMs;
+  const residualWaitMs = usage.residualWaitMs ?? a.residualWaitMs;
+  const invocationMs = residualWaitMs + per(usage.ddbCalls) * a.dynamoCallMs + a.targetMs;
   const gbSecondsPerExecution = ((invocationMs / 1000) * a.executorMemoryGb) / batch;
   const lambdaCompute = gbSecondsPerExecution * PRICES.lambdaArmPerGbSecond * 1e6;
   const watcherAmortised = (watcherMonthlyUsd(a) / a.executionsPerMonth) * 1e6;

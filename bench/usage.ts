@@ -12,6 +12,45 @@ function slice(counts: Counts, prefix: string, by: number): Record<string, numbe
   return out;
 }
 
+/** The measured residual wait of the run messages sent (meter.ts, `countResidual`). */
+export interface ResidualWait {
+  /** Run messages measured (fractional under attribution: a run's share of a batch send). */
+  messages: number;
+  meanMs: number;
+  /** From 10 ms bins: the upper bound of the bin that holds the 99th percentile. */
+  p99Ms: number;
+  /** Messages sent before they were due but answered too late to be visible in time, and their mean excess. */
+  late: { messages: number; meanMs: number };
+}
+
+/** The residual wait of the run messages counted in `counts`; null when none was sent. */
+export function residualWait(counts: Counts): ResidualWait | null {
+  const messages = counts['sqs.residual.messages'] ?? 0;
+  if (messages <= 0) return null;
+  const bins = Object.entries(counts)
+    .filter(([name]) => name.startsWith('sqs.residual.bin.'))
+    .map(([name, n]) => [Number(name.slice('sqs.residual.bin.'.length)), n] as const)
+    .sort(([a], [b]) => a - b);
+  let seen = 0;
+  let p99Ms = bins.at(-1)?.[0] ?? 0;
+  for (const [bound, n] of bins) {
+    seen += n;
+    if (seen >= messages * 0.99 - 1e-9) {
+      p99Ms = bound;
+      break;
+    }
+  }
+  const late = counts['sqs.residual.late'] ?? 0;
+  return {
+    messages: r3(messages),
+    meanMs: r1((counts['sqs.residual.ms'] ?? 0) / messages),
+    p99Ms,
+    late: { messages: r3(late), meanMs: late > 0 ? r1((counts['sqs.residual.lateMs'] ?? 0) / late) : 0 },
+  };
+}
+
+const r1 = (n: number) => Math.round(n * 10) / 10;
+
 export interface PerExecution {
   executions: number;
   ddbCalls: Record<string, number>;
@@ -27,12 +66,18 @@ export interface PerExecution {
   };
   rru: { total: number; byTarget: Record<string, number> };
   sqs: { billedRequests: number; messagesPerReceive: number; emptyReceives: number };
+  /** What the executor sleeps before `scheduledAt`, measured from the sends (null: none measured). */
+  residualWait: ResidualWait | null;
   usage: ExecutionUsage;
   costPerMillionUsd: CostBreakdown;
 }
 
-/** AWS usage per successful execution and its price, from the counters of a window. */
-export function perExecution(counts: Counts, executions: number): PerExecution {
+/**
+ * AWS usage per successful execution and its price, from the counters of a window. The residual
+ * wait is read from `sends` (the counters of the requests that sent these executions' messages,
+ * when they were made outside the window), else from `counts`.
+ */
+export function perExecution(counts: Counts, executions: number, sends: Counts = counts): PerExecution {
   const n = Math.max(1, executions);
   const baseTable = total(counts, 'ddb.wru.table.');
   const gsi = total(counts, 'ddb.wru.index.');
@@ -42,6 +87,7 @@ export function perExecution(counts: Counts, executions: number): PerExecution {
   const rru = total(counts, 'ddb.rru.');
   const nonEmpty = counts['sqs.nonEmptyReceives'] ?? 0;
   const messagesPerReceive = nonEmpty ? (counts['sqs.messagesReceived'] ?? 0) / nonEmpty : 1;
+  const residual = residualWait(sends);
   const usage: ExecutionUsage = {
     executions,
     wru,
@@ -49,6 +95,7 @@ export function perExecution(counts: Counts, executions: number): PerExecution {
     ddbCalls: total(counts, 'ddb.call.'),
     sqsRequests: counts['sqs.billedRequests'] ?? 0,
     messagesPerInvocation: r3(messagesPerReceive),
+    ...(residual ? { residualWaitMs: residual.meanMs } : {}),
   };
   return {
     executions,
@@ -68,6 +115,7 @@ export function perExecution(counts: Counts, executions: number): PerExecution {
       messagesPerReceive: r3(messagesPerReceive),
       emptyReceives: r3((counts['sqs.emptyReceives'] ?? 0) / n),
     },
+    residualWait: residual,
     usage,
     costPerMillionUsd: costPerMillion(usage),
   };

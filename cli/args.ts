@@ -4,63 +4,38 @@ import { UsageError } from './exit-codes.js';
 /** Flags every command takes. */
 export const GLOBAL_FLAGS = ['endpoint', 'api-key', 'json', 'quiet', 'help', 'sigv4', 'region'] as const;
 
+/** parseArgs options of flags of one type: `string` takes a value (`--name <value>`), `boolean` none. */
+export function flagsOf<T extends 'string' | 'boolean', const N extends string>(
+  type: T,
+  ...names: N[]
+): Record<N, { type: T }> {
+  return Object.fromEntries(names.map((name) => [name, { type }])) as Record<N, { type: T }>;
+}
+
 /** Every flag of every command; each command names the ones it accepts (see commands.ts). */
 export const OPTIONS = {
-  endpoint: { type: 'string' },
-  'api-key': { type: 'string' },
-  json: { type: 'boolean' },
+  ...flagsOf('string', 'endpoint', 'api-key', 'region'),
+  ...flagsOf('boolean', 'json', 'version', 'sigv4'),
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean' },
-  sigv4: { type: 'boolean' },
-  region: { type: 'string' },
   // listing
-  limit: { type: 'string' },
-  all: { type: 'boolean' },
-  'page-size': { type: 'string' },
-  status: { type: 'string' },
-  name: { type: 'string' },
-  from: { type: 'string' },
-  to: { type: 'string' },
+  ...flagsOf('string', 'limit', 'page-size', 'status', 'name', 'from', 'to'),
+  ...flagsOf('boolean', 'all'),
   // job definition
   file: { type: 'string', short: 'f' },
-  cron: { type: 'string' },
-  tz: { type: 'string' },
-  rate: { type: 'string' },
-  at: { type: 'string' },
-  now: { type: 'boolean' },
-  'start-at': { type: 'string' },
-  'end-at': { type: 'string' },
-  url: { type: 'string' },
-  method: { type: 'string' },
-  body: { type: 'string' },
+  ...flagsOf('string', 'cron', 'tz', 'rate', 'at', 'start-at', 'end-at', 'url', 'method', 'body'),
+  ...flagsOf('boolean', 'now'),
   header: { type: 'string', multiple: true },
   // AWS-native targets (the flag naming the resource picks the type; --body is its payload)
-  lambda: { type: 'string' },
-  sqs: { type: 'string' },
-  eventbridge: { type: 'string' },
-  stepfunctions: { type: 'string' },
-  sns: { type: 'string' },
-  role: { type: 'string' },
-  'invocation-type': { type: 'string' },
-  'message-group-id': { type: 'string' },
-  source: { type: 'string' },
-  'detail-type': { type: 'string' },
-  subject: { type: 'string' },
-  timeout: { type: 'string' },
-  'max-attempts': { type: 'string' },
-  priority: { type: 'string' },
-  misfire: { type: 'string' },
-  jitter: { type: 'string' },
+  ...flagsOf('string', 'lambda', 'sqs', 'eventbridge', 'stepfunctions', 'sns', 'role'),
+  ...flagsOf('string', 'invocation-type', 'message-group-id', 'source', 'detail-type', 'subject'),
+  ...flagsOf('string', 'timeout', 'max-attempts', 'priority', 'misfire', 'jitter', 'if-match'),
   'depends-on': { type: 'string', multiple: true },
-  'if-match': { type: 'string' },
   // preview
-  count: { type: 'string' },
+  ...flagsOf('string', 'count'),
   // import eventbridge
-  group: { type: 'string' },
-  'name-prefix': { type: 'string' },
-  apply: { type: 'boolean' },
-  'disable-source': { type: 'boolean' },
+  ...flagsOf('string', 'group', 'name-prefix'),
+  ...flagsOf('boolean', 'apply', 'disable-source'),
 } satisfies ParseArgsConfig['options'];
 
 export type FlagName = keyof typeof OPTIONS;

@@ -208,13 +208,7 @@ export class SchedulerClient {
   }
 
   /** The same as `listJobExecutions` (its first name; the OpenAPI operation is `listJobExecutions`). */
-  listExecutions(
-    jobId: string,
-    query: ListExecutionsQuery = {},
-    options?: RequestOptions,
-  ): Promise<Page<Execution>> {
-    return this.listJobExecutions(jobId, query, options);
-  }
+  readonly listExecutions = this.listJobExecutions;
 
   /** A job's history, newest first, page after page. */
   iterateExecutions(
@@ -266,12 +260,7 @@ export class SchedulerClient {
     callbackToken: string,
     options?: RequestOptions,
   ): Promise<HeartbeatResponse> {
-    return this.call({
-      method: 'POST',
-      path: `/v1/executions/${encode(executionId)}/heartbeat`,
-      headers: { 'x-scheduler-callback-token': callbackToken },
-      options,
-    });
+    return this.callback('heartbeat', executionId, callbackToken, undefined, options);
   }
 
   complete(
@@ -280,10 +269,21 @@ export class SchedulerClient {
     result: CompleteRequest,
     options?: RequestOptions,
   ): Promise<CompleteResponse> {
+    return this.callback('complete', executionId, callbackToken, result, options);
+  }
+
+  /** A long-running target's call about its execution: the execution's token stands for the credentials. */
+  private callback<T>(
+    verb: 'heartbeat' | 'complete',
+    executionId: string,
+    callbackToken: string,
+    body: CompleteRequest | undefined,
+    options: RequestOptions | undefined,
+  ): Promise<T> {
     return this.call({
       method: 'POST',
-      path: `/v1/executions/${encode(executionId)}/complete`,
-      body: result,
+      path: `/v1/executions/${encode(executionId)}/${verb}`,
+      body,
       headers: { 'x-scheduler-callback-token': callbackToken },
       options,
     });

@@ -52,96 +52,83 @@ function isJsonText(text: string, object: boolean): boolean {
   }
 }
 
-export const LambdaTarget = z
-  .strictObject({
-    type: z.literal('lambda'),
-    functionArn: arnOf('lambda', 'arn:aws:lambda:us-east-1:123456789012:function:name[:alias]').regex(
-      /^arn:[a-z-]+:lambda:[a-z0-9-]+:\d{12}:function:[\w-]{1,140}(:(\$LATEST|[\w-]{1,128}))?$/,
-      'must be a function ARN, optionally qualified with a version or alias',
-    ),
-    invocationType: z.enum(['Event', 'RequestResponse']).default('Event'),
-    payload: payloadText('Invocation payload (JSON text), sent as written').optional(),
-    roleArn: RoleArn,
-  })
-  .meta({ id: 'LambdaTarget' });
+/** An AWS target: its `type`, its own fields, then the role it is called with. */
+function awsTarget<const T extends string, S extends z.ZodRawShape>(type: T, fields: S) {
+  return z.strictObject({ type: z.literal(type), ...fields, roleArn: RoleArn });
+}
 
-export const SqsTarget = z
-  .strictObject({
-    type: z.literal('sqs'),
-    queueUrl: z
-      .url({ protocol: /^https?$/, message: 'must be an SQS queue URL' })
-      .max(2048)
-      .regex(
-        /^https?:\/\/[^/]+\/\d{12}\/[\w-]{1,80}(\.fifo)?$/,
-        'must be a queue URL: https://sqs.<region>.amazonaws.com/<account>/<queue>',
-      ),
-    body: payloadText('Message body'),
-    /** FIFO queues need one; the deduplication id is the execution id. */
-    messageGroupId: MessageGroupId.optional(),
-    roleArn: RoleArn,
-  })
+export const LambdaTarget = awsTarget('lambda', {
+  functionArn: arnOf('lambda', 'arn:aws:lambda:us-east-1:123456789012:function:name[:alias]').regex(
+    /^arn:[a-z-]+:lambda:[a-z0-9-]+:\d{12}:function:[\w-]{1,140}(:(\$LATEST|[\w-]{1,128}))?$/,
+    'must be a function ARN, optionally qualified with a version or alias',
+  ),
+  invocationType: z.enum(['Event', 'RequestResponse']).default('Event'),
+  payload: payloadText('Invocation payload (JSON text), sent as written').optional(),
+}).meta({ id: 'LambdaTarget' });
+
+export const SqsTarget = awsTarget('sqs', {
+  queueUrl: z
+    .url({ protocol: /^https?$/, message: 'must be an SQS queue URL' })
+    .max(2048)
+    .regex(
+      /^https?:\/\/[^/]+\/\d{12}\/[\w-]{1,80}(\.fifo)?$/,
+      'must be a queue URL: https://sqs.<region>.amazonaws.com/<account>/<queue>',
+    ),
+  body: payloadText('Message body'),
+  /** FIFO queues need one; the deduplication id is the execution id. */
+  messageGroupId: MessageGroupId.optional(),
+})
   .refine((t) => !t.queueUrl.endsWith('.fifo') || t.messageGroupId !== undefined, fifoNeedsGroup('queue'))
   .meta({ id: 'SqsTarget' });
 
-export const EventBridgeTarget = z
-  .strictObject({
-    type: z.literal('eventbridge'),
-    eventBusArn: arnOf('events', 'arn:aws:events:us-east-1:123456789012:event-bus/default').regex(
-      /^arn:[a-z-]+:events:[a-z0-9-]+:\d{12}:event-bus\/[\w.\-/]{1,256}$/,
-      'must be an event bus ARN',
-    ),
-    source: z
-      .string()
-      .min(1)
-      .max(256)
-      .refine((s) => !s.startsWith('aws.'), 'must not start with "aws." (reserved by AWS)'),
-    detailType: z.string().min(1).max(128),
-    detail: payloadText('Event detail: a JSON object; the scheduler adds a `scheduler` member')
-      .refine((d) => isJsonText(d, true), 'must be a JSON object')
-      .refine((d) => {
-        try {
-          return !('scheduler' in (JSON.parse(d.replace(/<scheduler\.[a-z-]+>/g, '0')) as object));
-        } catch {
-          return true;
-        }
-      }, 'must not have a top-level "scheduler" member: the scheduler puts the delivery metadata there')
-      .default('{}'),
-    roleArn: RoleArn,
-  })
-  .meta({ id: 'EventBridgeTarget' });
+export const EventBridgeTarget = awsTarget('eventbridge', {
+  eventBusArn: arnOf('events', 'arn:aws:events:us-east-1:123456789012:event-bus/default').regex(
+    /^arn:[a-z-]+:events:[a-z0-9-]+:\d{12}:event-bus\/[\w.\-/]{1,256}$/,
+    'must be an event bus ARN',
+  ),
+  source: z
+    .string()
+    .min(1)
+    .max(256)
+    .refine((s) => !s.startsWith('aws.'), 'must not start with "aws." (reserved by AWS)'),
+  detailType: z.string().min(1).max(128),
+  detail: payloadText('Event detail: a JSON object; the scheduler adds a `scheduler` member')
+    .refine((d) => isJsonText(d, true), 'must be a JSON object')
+    .refine((d) => {
+      try {
+        return !('scheduler' in (JSON.parse(d.replace(/<scheduler\.[a-z-]+>/g, '0')) as object));
+      } catch {
+        return true;
+      }
+    }, 'must not have a top-level "scheduler" member: the scheduler puts the delivery metadata there')
+    .default('{}'),
+}).meta({ id: 'EventBridgeTarget' });
 
-export const StepFunctionsTarget = z
-  .strictObject({
-    type: z.literal('stepfunctions'),
-    stateMachineArn: arnOf('states', 'arn:aws:states:us-east-1:123456789012:stateMachine:name').regex(
-      /^arn:[a-z-]+:states:[a-z0-9-]+:\d{12}:stateMachine:[\w-]{1,80}$/,
-      'must be a state machine ARN',
-    ),
-    input: payloadText('Execution input (JSON text)')
-      .refine((d) => isJsonText(d, false), 'must be JSON')
-      .default('{}'),
-    roleArn: RoleArn,
-  })
-  .meta({ id: 'StepFunctionsTarget' });
+export const StepFunctionsTarget = awsTarget('stepfunctions', {
+  stateMachineArn: arnOf('states', 'arn:aws:states:us-east-1:123456789012:stateMachine:name').regex(
+    /^arn:[a-z-]+:states:[a-z0-9-]+:\d{12}:stateMachine:[\w-]{1,80}$/,
+    'must be a state machine ARN',
+  ),
+  input: payloadText('Execution input (JSON text)')
+    .refine((d) => isJsonText(d, false), 'must be JSON')
+    .default('{}'),
+}).meta({ id: 'StepFunctionsTarget' });
 
-export const SnsTarget = z
-  .strictObject({
-    type: z.literal('sns'),
-    topicArn: arnOf('sns', 'arn:aws:sns:us-east-1:123456789012:topic').regex(
-      /^arn:[a-z-]+:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}(\.fifo)?$/,
-      'must be a topic ARN',
-    ),
-    message: payloadText('Message'),
-    subject: z
-      .string()
-      .min(1)
-      .max(100)
-      .regex(/^[\x20-\x7e]+$/, 'must be printable ASCII without line breaks')
-      .optional(),
-    /** FIFO topics need one; the deduplication id is the execution id. */
-    messageGroupId: MessageGroupId.optional(),
-    roleArn: RoleArn,
-  })
+export const SnsTarget = awsTarget('sns', {
+  topicArn: arnOf('sns', 'arn:aws:sns:us-east-1:123456789012:topic').regex(
+    /^arn:[a-z-]+:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}(\.fifo)?$/,
+    'must be a topic ARN',
+  ),
+  message: payloadText('Message'),
+  subject: z
+    .string()
+    .min(1)
+    .max(100)
+    .regex(/^[\x20-\x7e]+$/, 'must be printable ASCII without line breaks')
+    .optional(),
+  /** FIFO topics need one; the deduplication id is the execution id. */
+  messageGroupId: MessageGroupId.optional(),
+})
   .refine((t) => !t.topicArn.endsWith('.fifo') || t.messageGroupId !== undefined, fifoNeedsGroup('topic'))
   .meta({ id: 'SnsTarget' });
 

@@ -17,6 +17,7 @@ import type { components, paths } from '../docs/openapi.js';
 
 type Job = components['schemas']['Job'];
 type Execution = components['schemas']['Execution'];
+type CreateJobBody = NonNullable<paths['/v1/jobs']['post']['requestBody']>['content']['application/json'];
 
 export interface TourOptions {
   baseUrl: string;
@@ -74,6 +75,8 @@ export async function runTour(options: TourOptions): Promise<TourResult> {
   const healthyUrl = options.healthyUrl ?? `${options.baseUrl}/healthz`;
   const downUrl = options.downUrl ?? 'http://127.0.0.1:9/sync';
   const api = createClient<paths>({ baseUrl: options.baseUrl, headers: { 'x-api-key': options.apiKey } });
+  const createJob = async (body: CreateJobBody) =>
+    ok(`createJob ${body.name}`, await api.POST('/v1/jobs', { body }));
   const executionsOf = async (id: string, status?: Execution['status']) =>
     ok(
       'listJobExecutions',
@@ -105,16 +108,11 @@ export async function runTour(options: TourOptions): Promise<TourResult> {
   // 2. A one-time call a few seconds from now (the smallest body: method and headers left out
   // but for GET), then its run.
   const delay = options.onceDelaySeconds ?? 10;
-  const hello = ok(
-    'createJob hello',
-    await api.POST('/v1/jobs', {
-      body: {
-        name: 'hello',
-        schedule: { type: 'once', at: new Date(Date.now() + delay * 1000).toISOString() },
-        target: { url: healthyUrl, method: 'GET' },
-      },
-    }),
-  );
+  const hello = await createJob({
+    name: 'hello',
+    schedule: { type: 'once', at: new Date(Date.now() + delay * 1000).toISOString() },
+    target: { url: healthyUrl, method: 'GET' },
+  });
   log(`2. createJob hello: ${hello.id} ${hello.status}, runs at ${hello.nextRunAt}`);
   const helloRun = await eventually(
     'the one-time run',
@@ -126,16 +124,11 @@ export async function runTour(options: TourOptions): Promise<TourResult> {
   );
 
   // 3. Every weekday at 02:30 New York time; the list shows each job's next and last run.
-  const before = ok(
-    'createJob weekday-report',
-    await api.POST('/v1/jobs', {
-      body: {
-        name: 'weekday-report',
-        schedule: { type: 'cron', expression: '30 2 * * 1-5', timezone: 'America/New_York' },
-        target: { url: healthyUrl, method: 'GET' },
-      },
-    }),
-  );
+  const before = await createJob({
+    name: 'weekday-report',
+    schedule: { type: 'cron', expression: '30 2 * * 1-5', timezone: 'America/New_York' },
+    target: { url: healthyUrl, method: 'GET' },
+  });
   log(`3. createJob weekday-report: ${before.id}, next run ${before.nextRunAt}`);
   const listed = ok('listJobs', await api.GET('/v1/jobs', { params: { query: { limit: 100 } } })).items;
   for (const job of listed)
@@ -179,17 +172,12 @@ export async function runTour(options: TourOptions): Promise<TourResult> {
   log(`   pauseJob: ${paused.status}; resumeJob: ${resumed.status}, next run ${resumed.nextRunAt}`);
 
   // 6. A target that is down: two attempts, then a dead letter; fix the target and replay it.
-  const sync = ok(
-    'createJob partner-sync',
-    await api.POST('/v1/jobs', {
-      body: {
-        name: 'partner-sync',
-        schedule: { type: 'cron', expression: '0 * * * *' },
-        target: { url: downUrl },
-        retry: { maxAttempts: 2 },
-      },
-    }),
-  );
+  const sync = await createJob({
+    name: 'partner-sync',
+    schedule: { type: 'cron', expression: '0 * * * *' },
+    target: { url: downUrl },
+    retry: { maxAttempts: 2 },
+  });
   const syncRun = ok(
     'triggerJob',
     await api.POST('/v1/jobs/{id}/trigger', { params: { path: { id: sync.id } } }),
@@ -232,22 +220,17 @@ export async function runTour(options: TourOptions): Promise<TourResult> {
   // 8. An AWS target: a Lambda function, called with the run's context in its payload.
   let lambda: Execution | undefined;
   if (options.lambdaFunction) {
-    const report = ok(
-      'createJob send-report',
-      await api.POST('/v1/jobs', {
-        body: {
-          name: 'send-report',
-          schedule: { type: 'rate', expression: 'rate(1 hour)' },
-          target: {
-            type: 'lambda',
-            functionArn: `arn:aws:lambda:us-east-1:123456789012:function:${options.lambdaFunction}`,
-            invocationType: 'RequestResponse',
-            payload: '{"day":"<scheduler.scheduled-time>"}',
-            roleArn: 'arn:aws:iam::123456789012:role/scheduler-target-reports',
-          },
-        },
-      }),
-    );
+    const report = await createJob({
+      name: 'send-report',
+      schedule: { type: 'rate', expression: 'rate(1 hour)' },
+      target: {
+        type: 'lambda',
+        functionArn: `arn:aws:lambda:us-east-1:123456789012:function:${options.lambdaFunction}`,
+        invocationType: 'RequestResponse',
+        payload: '{"day":"<scheduler.scheduled-time>"}',
+        roleArn: 'arn:aws:iam::123456789012:role/scheduler-target-reports',
+      },
+    });
     const run = ok(
       'triggerJob',
       await api.POST('/v1/jobs/{id}/trigger', { params: { path: { id: report.id } } }),

@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
+import { flagsOf } from '../cli/args.js';
 import { type Execution, SchedulerApiError, SchedulerClient, sigV4Auth } from '../client/index.js';
 import { verifySignature } from '../lambdas/core/signing.js';
 
@@ -266,13 +267,16 @@ export function smokeOptionsFrom(argv: string[], env: NodeJS.ProcessEnv): SmokeO
   const { values } = parseArgs({
     args: argv,
     options: {
-      endpoint: { type: 'string' },
-      region: { type: 'string' },
-      'api-key': { type: 'string' },
-      'target-url': { type: 'string' },
+      ...flagsOf(
+        'string',
+        'endpoint',
+        'region',
+        'api-key',
+        'target-url',
+        'signing-secret',
+        'timeout-seconds',
+      ),
       listen: { type: 'boolean', default: false },
-      'signing-secret': { type: 'string' },
-      'timeout-seconds': { type: 'string' },
     },
   });
   const endpoint = values.endpoint ?? env.SCHEDULER_ENDPOINT;

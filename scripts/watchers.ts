@@ -12,6 +12,7 @@
  */
 import { parseArgs } from 'node:util';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { flagsOf } from '../cli/args.js';
 import {
   EventBridgeWatcherControl,
   type WatcherTarget,
@@ -46,11 +47,7 @@ export async function runWatchersCommand(
     args: argv,
     allowPositionals: true,
     options: {
-      shards: { type: 'string' },
-      group: { type: 'string' },
-      'function-arn': { type: 'string' },
-      'role-arn': { type: 'string' },
-      'dlq-arn': { type: 'string' },
+      ...flagsOf('string', 'shards', 'group', 'function-arn', 'role-arn', 'dlq-arn'),
       json: { type: 'boolean', default: false },
     },
   });

@@ -1,9 +1,10 @@
 import type { Job, JobStatus } from '../../client/index.js';
 import { integerFlag, positionalArgs } from '../args.js';
+import type { Context } from '../context.js';
 import { createBodyFromFlags, patchFromFlags, patchNeedsCurrent, TARGET_FLAGS } from '../job-flags.js';
 import { jobDetail, jobsTable } from '../views.js';
-import type { Command } from './command.js';
-import { gather, LIST_FLAGS, LIST_USAGE, printList } from './lists.js';
+import { type Command, idCommand } from './command.js';
+import { listCommand } from './lists.js';
 
 const DEFINITION_FLAGS = [
   'file',
@@ -35,25 +36,18 @@ const DEFINITION_USAGE = `(--cron "<expr>|cron(…)" [--tz <zone>] | --rate <30s
     [--misfire skip|run_once|catch_up] [--jitter <s>] [--depends-on <jobId>]…
     [--file job.json|-]   (flags override the file's fields)`;
 
-/** A one-job command: `jobs get|pause|resume|cancel <jobId>`. */
+/** A one-job command: `jobs get|pause|resume|cancel <jobId>`, showing the job it answers with. */
 function jobAction(
   verb: string,
   summary: string,
-  call: (ctx: Parameters<Command['run']>[0], id: string) => Promise<Job>,
-  said: (job: Job) => string,
+  call: (ctx: Context, id: string) => Promise<Job>,
+  done: (job: Job) => string,
 ): Command {
-  return {
-    name: `jobs ${verb}`,
-    usage: '<jobId>',
-    summary,
-    flags: [],
-    async run(ctx, args) {
-      const [id] = positionalArgs(args, `jobs ${verb}`, ['jobId']);
-      const job = await call(ctx, id!);
-      const now = ctx.io.now();
-      ctx.print(job, () => (verb === 'get' ? jobDetail(job, now) : `${said(job)}\n\n${jobDetail(job, now)}`));
-    },
+  const said = (job: Job, ctx: Context) => {
+    const detail = jobDetail(job, ctx.io.now());
+    return verb === 'get' ? detail : `${done(job)}\n\n${detail}`;
   };
+  return idCommand({ name: `jobs ${verb}`, id: 'jobId', summary, call, said });
 }
 
 export const jobCommands: Command[] = [
@@ -75,21 +69,23 @@ export const jobCommands: Command[] = [
     (ctx, id) => ctx.client.getJob(id),
     () => '',
   ),
-  {
+  listCommand({
     name: 'jobs list',
-    usage: `[--status active|paused|completed|failed|cancelled] [--name <prefix>] ${LIST_USAGE}`,
+    usage: '[--status active|paused|completed|failed|cancelled] [--name <prefix>]',
     summary: 'list jobs, newest first',
-    flags: ['status', 'name', ...LIST_FLAGS],
-    async run(ctx, args) {
-      positionalArgs(args, 'jobs list', []);
-      const filters = {
-        ...(ctx.flags.status ? { status: ctx.flags.status as JobStatus } : {}),
-        ...(ctx.flags.name ? { name: ctx.flags.name } : {}),
-      };
-      const jobs = await gather(ctx, 'jobs', (options) => ctx.client.iterateJobs(filters, options));
-      printList(ctx, jobs, 'No jobs.', (items) => jobsTable(items, ctx.io.now()));
-    },
-  },
+    filters: ['status', 'name'],
+    noun: 'jobs',
+    empty: 'No jobs.',
+    iterate: ({ client, flags }, _args, options) =>
+      client.iterateJobs(
+        {
+          ...(flags.status ? { status: flags.status as JobStatus } : {}),
+          ...(flags.name ? { name: flags.name } : {}),
+        },
+        options,
+      ),
+    render: (jobs, ctx) => jobsTable(jobs, ctx.io.now()),
+  }),
   {
     name: 'jobs patch',
     usage: `<jobId> [--if-match <version>] <any flag of jobs create>
@@ -133,15 +129,11 @@ of --file replace whole. It prints the fields it replaced.`,
     (ctx, id) => ctx.client.cancelJob(id),
     (job) => `cancelled ${job.id}`,
   ),
-  {
+  idCommand({
     name: 'jobs trigger',
-    usage: '<jobId>',
+    id: 'jobId',
     summary: 'run a job now, outside its schedule',
-    flags: [],
-    async run(ctx, args) {
-      const [id] = positionalArgs(args, 'jobs trigger', ['jobId']);
-      const out = await ctx.client.triggerJob(id!);
-      ctx.print(out, () => `triggered ${id}: execution ${out.executionId}`);
-    },
-  },
+    call: (ctx, id) => ctx.client.triggerJob(id),
+    said: (out, _ctx, id) => `triggered ${id}: execution ${out.executionId}`,
+  }),
 ];

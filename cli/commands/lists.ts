@@ -1,18 +1,19 @@
 import type { PaginateOptions } from '../../client/index.js';
-import { integerFlag } from '../args.js';
+import { type FlagName, integerFlag, positionalArgs } from '../args.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../exit-codes.js';
+import type { Command } from './command.js';
 
-export const LIST_FLAGS = ['limit', 'all', 'page-size'] as const;
+const LIST_FLAGS = ['limit', 'all', 'page-size'] as const;
 
 /** How list commands show their flags in help. */
-export const LIST_USAGE = '[--limit <n>|--all] [--page-size <1-100>]';
+const LIST_USAGE = '[--limit <n>|--all] [--page-size <1-100>]';
 
 /**
  * Gathers a list through the paginator: `--limit N` items (default 50) or `--all`. Reports
  * progress on stderr while more pages follow, so a long list never looks stuck.
  */
-export async function gather<T>(
+async function gather<T>(
   ctx: Context,
   noun: string,
   iterate: (options: PaginateOptions) => AsyncIterable<T>,
@@ -36,6 +37,38 @@ export async function gather<T>(
 }
 
 /** Human output of a list, or "No jobs." when it is empty. */
-export function printList<T>(ctx: Context, items: T[], empty: string, render: (items: T[]) => string): void {
+function printList<T>(ctx: Context, items: T[], empty: string, render: (items: T[]) => string): void {
   ctx.print(items, () => (items.length === 0 ? empty : render(items)));
+}
+
+/** A list command: what it reads page by page and how it shows the items. */
+export interface ListCommandSpec<T> {
+  name: string;
+  /** Positional arguments and filter flags, as shown in help (the list flags are added). */
+  usage?: string;
+  summary: string;
+  /** The positional arguments it requires, by name. */
+  positionals?: string[];
+  /** Flags of its own beside --limit, --all and --page-size. */
+  filters?: readonly FlagName[];
+  /** What the progress line counts (`fetched 200 runs…`) and what an empty list says. */
+  noun: string;
+  empty: string;
+  iterate(ctx: Context, args: string[], options: PaginateOptions): AsyncIterable<T>;
+  render(items: T[], ctx: Context): string;
+}
+
+/** `jobs list`, `runs list <jobId>`, `dead-letters list`: gathered through the paginator, printed once. */
+export function listCommand<T>(spec: ListCommandSpec<T>): Command {
+  return {
+    name: spec.name,
+    usage: spec.usage ? `${spec.usage} ${LIST_USAGE}` : LIST_USAGE,
+    summary: spec.summary,
+    flags: [...(spec.filters ?? []), ...LIST_FLAGS],
+    async run(ctx, args) {
+      const given = positionalArgs(args, spec.name, spec.positionals ?? []);
+      const items = await gather(ctx, spec.noun, (options) => spec.iterate(ctx, given, options));
+      printList(ctx, items, spec.empty, (shown) => spec.render(shown, ctx));
+    },
+  };
 }

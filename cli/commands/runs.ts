@@ -1,73 +1,59 @@
 import type { ExecutionStatus } from '../../client/index.js';
-import { positionalArgs } from '../args.js';
+import type { Context } from '../context.js';
 import { parseInstant } from '../time.js';
 import { deadLettersTable, executionDetail, executionsTable } from '../views.js';
-import type { Command } from './command.js';
-import { gather, LIST_FLAGS, LIST_USAGE, printList } from './lists.js';
+import { type Command, idCommand } from './command.js';
+import { listCommand } from './lists.js';
+
+/** `runs list` filters: `--status`, and `--from`/`--to` as instants or times relative to now. */
+function runFilters({ flags, io }: Context) {
+  const now = io.now();
+  return {
+    ...(flags.status ? { status: flags.status as ExecutionStatus } : {}),
+    ...(flags.from ? { from: parseInstant(flags.from, '--from', now) } : {}),
+    ...(flags.to ? { to: parseInstant(flags.to, '--to', now) } : {}),
+  };
+}
 
 export const runCommands: Command[] = [
-  {
+  listCommand({
     name: 'runs list',
-    usage: `<jobId> [--status <status>] [--from <ISO|-1h>] [--to <ISO>] ${LIST_USAGE}`,
+    usage: '<jobId> [--status <status>] [--from <ISO|-1h>] [--to <ISO>]',
     summary: "a job's executions, newest first",
-    flags: ['status', 'from', 'to', ...LIST_FLAGS],
-    async run(ctx, args) {
-      const [jobId] = positionalArgs(args, 'runs list', ['jobId']);
-      const now = ctx.io.now();
-      const { flags } = ctx;
-      const filters = {
-        ...(flags.status ? { status: flags.status as ExecutionStatus } : {}),
-        ...(flags.from ? { from: parseInstant(flags.from, '--from', now) } : {}),
-        ...(flags.to ? { to: parseInstant(flags.to, '--to', now) } : {}),
-      };
-      const runs = await gather(ctx, 'runs', (options) =>
-        ctx.client.iterateExecutions(jobId!, filters, options),
-      );
-      printList(ctx, runs, 'No runs.', executionsTable);
-    },
-  },
-  {
+    positionals: ['jobId'],
+    filters: ['status', 'from', 'to'],
+    noun: 'runs',
+    empty: 'No runs.',
+    iterate: (ctx, [jobId], options) => ctx.client.iterateExecutions(jobId!, runFilters(ctx), options),
+    render: executionsTable,
+  }),
+  idCommand({
     name: 'runs get',
-    usage: '<executionId>',
+    id: 'executionId',
     summary: 'one execution with all its attempts',
-    flags: [],
-    async run(ctx, args) {
-      const [id] = positionalArgs(args, 'runs get', ['executionId']);
-      const execution = await ctx.client.getExecution(id!);
-      ctx.print(execution, () => executionDetail(execution));
-    },
-  },
-  {
+    call: (ctx, id) => ctx.client.getExecution(id),
+    said: executionDetail,
+  }),
+  idCommand({
     name: 'runs cancel',
-    usage: '<executionId>',
+    id: 'executionId',
     summary: 'cancel a queued or running execution (a running call is aborted)',
-    flags: [],
-    async run(ctx, args) {
-      const [id] = positionalArgs(args, 'runs cancel', ['executionId']);
-      const execution = await ctx.client.cancelExecution(id!);
-      ctx.print(execution, () => `cancel requested for ${execution.executionId}: ${execution.status}`);
-    },
-  },
-  {
+    call: (ctx, id) => ctx.client.cancelExecution(id),
+    said: (execution) => `cancel requested for ${execution.executionId}: ${execution.status}`,
+  }),
+  listCommand({
     name: 'dead-letters list',
-    usage: LIST_USAGE,
     summary: 'executions that exhausted their retries',
-    flags: [...LIST_FLAGS],
-    async run(ctx, args) {
-      positionalArgs(args, 'dead-letters list', []);
-      const dead = await gather(ctx, 'dead letters', (options) => ctx.client.iterateDeadLetters(options));
-      printList(ctx, dead, 'No dead letters.', deadLettersTable);
-    },
-  },
-  {
+    noun: 'dead letters',
+    empty: 'No dead letters.',
+    iterate: (ctx, _args, options) => ctx.client.iterateDeadLetters(options),
+    render: deadLettersTable,
+  }),
+  idCommand({
     name: 'dead-letters replay',
-    usage: '<executionId>',
+    id: 'executionId',
     summary: 'run a dead execution again as a new attempt series',
-    flags: [],
-    async run(ctx, args) {
-      const [id] = positionalArgs(args, 'dead-letters replay', ['executionId']);
-      const execution = await ctx.client.replayDeadLetter(id!);
-      ctx.print(execution, () => `replaying ${execution.executionId}: ${execution.status}`);
-    },
-  },
+    call: (ctx, id) => ctx.client.replayDeadLetter(id),
+    said: (execution) => `replaying ${execution.executionId}: ${execution.status}`,
+  }),
 ];

@@ -1,5 +1,6 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { decodeCursorJson, encodeCursorJson } from '../core/cursor.js';
 import { InvalidCursor } from '../core/errors.js';
 
 export function documentClient(config: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
@@ -12,10 +13,21 @@ export function isConditionFailed(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
 
+/** Whether a conditional write took effect: false when its condition failed; any other error is thrown. */
+export async function applied(write: Promise<unknown>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (error) {
+    if (isConditionFailed(error)) return false;
+    throw error;
+  }
+}
+
 type Key = Record<string, unknown>;
 
 export function encodeCursor(key: Key | undefined): string | null {
-  return key === undefined ? null : Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+  return key === undefined ? null : encodeCursorJson(key);
 }
 
 /** What a query's LastEvaluatedKey holds: the table's and the index's key attributes (all strings). */
@@ -37,12 +49,7 @@ const MAX_KEY_BYTES = 1024;
  */
 export function decodeCursor(cursor: string | undefined, shape: CursorShape): Key | undefined {
   if (cursor === undefined || cursor === '') return undefined;
-  let key: unknown;
-  try {
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw new InvalidCursor();
-  }
+  const key = decodeCursorJson(cursor);
   if (typeof key !== 'object' || key === null || Array.isArray(key)) throw new InvalidCursor();
   const names = Object.keys(key);
   if (names.length !== shape.keys.length || !shape.keys.every((name) => Object.hasOwn(key, name))) {

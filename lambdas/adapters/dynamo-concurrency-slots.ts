@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ConcurrencySlots } from '../core/ports/concurrency-slots.js';
-import { isConditionFailed } from './dynamo-common.js';
+import { applied, isConditionFailed } from './dynamo-common.js';
 import { slotsId } from './dynamo-job-items.js';
 
 const SLOT_RACES = 5;
@@ -63,8 +63,9 @@ export class DynamoConcurrencySlots implements ConcurrencySlots {
     return 'full';
   }
   async releaseSlot(jobId: string, holder: string): Promise<void> {
-    try {
-      await this.client.send(
+    // No slots item: nothing is held.
+    await applied(
+      this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { jobId: slotsId(jobId) },
@@ -73,9 +74,7 @@ export class DynamoConcurrencySlots implements ConcurrencySlots {
           ExpressionAttributeNames: { '#h': holder },
           ExpressionAttributeValues: { ':one': 1 },
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailed(error)) throw error;
-    }
+      ),
+    );
   }
 }

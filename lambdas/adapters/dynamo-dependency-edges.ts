@@ -10,22 +10,18 @@ export class DynamoDependencyEdges implements DependencyEdges {
     private readonly table: string,
   ) {}
 
-  async addDependent(upstreamId: string, downstreamId: string): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { jobId: dependentsId(upstreamId) },
-        UpdateExpression: 'ADD downstream :ids',
-        ExpressionAttributeValues: { ':ids': new Set([downstreamId]) },
-      }),
-    );
+  addDependent(upstreamId: string, downstreamId: string): Promise<void> {
+    return this.editDependents('ADD', upstreamId, downstreamId);
   }
-  async removeDependent(upstreamId: string, downstreamId: string): Promise<void> {
+  removeDependent(upstreamId: string, downstreamId: string): Promise<void> {
+    return this.editDependents('DELETE', upstreamId, downstreamId);
+  }
+  private async editDependents(action: 'ADD' | 'DELETE', upstreamId: string, downstreamId: string) {
     await this.client.send(
       new UpdateCommand({
         TableName: this.table,
         Key: { jobId: dependentsId(upstreamId) },
-        UpdateExpression: 'DELETE downstream :ids',
+        UpdateExpression: `${action} downstream :ids`,
         ExpressionAttributeValues: { ':ids': new Set([downstreamId]) },
       }),
     );

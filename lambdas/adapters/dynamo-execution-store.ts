@@ -3,7 +3,7 @@ import type { ExecutionRecord } from '../../schemas/records.js';
 import type { ExecutionFilter, ExecutionStore } from '../core/ports/execution-store.js';
 import type { Page } from '../core/ports/page.js';
 import { batchGetAll } from './dynamo-batch-get.js';
-import { isConditionFailed } from './dynamo-common.js';
+import { applied } from './dynamo-common.js';
 import { executionItemOf, executionKeyOf, executionOfItem } from './dynamo-execution-items.js';
 import { queryIndex, statusIs } from './dynamo-query.js';
 import { TABLES } from './dynamo-tables.js';
@@ -35,20 +35,16 @@ export class DynamoExecutionStore implements ExecutionStore {
     private readonly table: string,
   ) {}
 
-  async createExecution(item: ExecutionRecord): Promise<boolean> {
-    try {
-      await this.client.send(
+  createExecution(item: ExecutionRecord): Promise<boolean> {
+    return applied(
+      this.client.send(
         new PutCommand({
           TableName: this.table,
           Item: executionItemOf(item),
           ConditionExpression: 'attribute_not_exists(jobId)',
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailed(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async getExecution(executionId: string): Promise<ExecutionRecord | null> {
@@ -68,46 +64,25 @@ export class DynamoExecutionStore implements ExecutionStore {
     return batchGetAll(this.client, this.table, keys, executionOfItem);
   }
 
-  claim(claimed: ExecutionRecord, expectedRev: number): Promise<boolean> {
-    return this.putAtRev(claimed, expectedRev);
-  }
-
-  extendLease(execution: ExecutionRecord, expectedRev: number): Promise<boolean> {
-    return this.putAtRev(execution, expectedRev);
-  }
-
-  recordOutcome(execution: ExecutionRecord, expectedRev: number): Promise<boolean> {
-    return this.putAtRev(execution, expectedRev);
-  }
-
-  requestCancel(execution: ExecutionRecord, expectedRev: number): Promise<boolean> {
-    return this.putAtRev(execution, expectedRev);
-  }
-
-  replay(execution: ExecutionRecord, expectedRev: number): Promise<boolean> {
-    return this.putAtRev(execution, expectedRev);
-  }
-
-  deferSweep(execution: ExecutionRecord, expectedRev: number): Promise<boolean> {
-    return this.putAtRev(execution, expectedRev);
-  }
+  readonly claim = this.putAtRev;
+  readonly extendLease = this.putAtRev;
+  readonly recordOutcome = this.putAtRev;
+  readonly requestCancel = this.putAtRev;
+  readonly replay = this.putAtRev;
+  readonly deferSweep = this.putAtRev;
 
   /** The whole item, only if the stored `rev` is still `expectedRev`. */
-  private async putAtRev(item: ExecutionRecord, expectedRev: number): Promise<boolean> {
-    try {
-      await this.client.send(
+  private putAtRev(item: ExecutionRecord, expectedRev: number): Promise<boolean> {
+    return applied(
+      this.client.send(
         new PutCommand({
           TableName: this.table,
           Item: executionItemOf(item),
           ConditionExpression: 'rev = :rev',
           ExpressionAttributeValues: { ':rev': expectedRev },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailed(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async listByJob(

@@ -6,10 +6,12 @@ import type { Page } from '../core/ports/page.js';
 import { batchGetAll, batchGetShared } from './dynamo-batch-get.js';
 import { decodeCursor, encodeCursor, isConditionFailed } from './dynamo-common.js';
 import { isJobItem, jobItemOf, jobOfItem } from './dynamo-job-items.js';
-import { type Condition, queryIndex, statusIs } from './dynamo-query.js';
+import { type Condition, queryIndex } from './dynamo-query.js';
 import { TABLES } from './dynamo-tables.js';
 
 const T = TABLES.jobs;
+/** Index pages a status-filtered list reads at most for one page of jobs. */
+const MAX_FILTER_ROUNDS = 20;
 
 /** Job definitions in the Jobs table (its `byTenant` index lists them). */
 export class DynamoJobStore implements JobStore {
@@ -73,9 +75,11 @@ export class DynamoJobStore implements JobStore {
   }
 
   /**
-   * A page of the `byTenant` index (it projects the keys, the status and the name: enough to filter),
-   * then the page's jobs by key in one BatchGetItem. A job whose status changed since the index
-   * was written is left out of a status-filtered page.
+   * A page of the `byTenant` index (it projects the keys and the name: the name filter runs in the
+   * Query), then the page's jobs by key in one BatchGetItem. The index does not hold the status (a
+   * completion would write it), so a status filter applies to the jobs read: while it leaves the
+   * page short, the next entries are read, up to MAX_FILTER_ROUNDS index pages; each page's
+   * entries are all consumed, so the cursor is where the last one ended.
    */
   async listJobs(
     tenant: string,
@@ -95,23 +99,29 @@ export class DynamoJobStore implements JobStore {
       index: T.byTenantIndex,
       keys: { table: T.partitionKey, partition: T.byTenantPartitionKey, sort: T.byTenantSortKey },
       partition: tenant,
-      filters: [statusIs(filter.status), namePrefix],
+      filters: [namePrefix],
       newestFirst: true,
       parse: (raw: Record<string, unknown>) => String(raw[T.partitionKey]),
     };
-    const page = await queryIndex(this.client, query, limit, cursor);
-    const found = await batchGetAll(
-      this.client,
-      this.table,
-      page.items.map((jobId) => ({ [T.partitionKey]: jobId })),
-      (raw) => (isJobItem(raw) ? jobOfItem(raw) : null),
-    );
-    const byId = new Map(found.map((job) => [job.jobId, job]));
-    const jobs = page.items.flatMap((jobId) => {
-      const job = byId.get(jobId);
-      return job && job.tenant === tenant && (!filter.status || job.status === filter.status) ? [job] : [];
-    });
-    return { items: jobs, nextCursor: page.nextCursor };
+    const jobs: JobRecord[] = [];
+    let next = cursor;
+    for (let round = 0; round < MAX_FILTER_ROUNDS; round++) {
+      const page = await queryIndex(this.client, query, limit - jobs.length, next);
+      const found = await batchGetAll(
+        this.client,
+        this.table,
+        page.items.map((jobId) => ({ [T.partitionKey]: jobId })),
+        (raw) => (isJobItem(raw) ? jobOfItem(raw) : null),
+      );
+      const byId = new Map(found.map((job) => [job.jobId, job]));
+      for (const jobId of page.items) {
+        const job = byId.get(jobId);
+        if (job && job.tenant === tenant && (!filter.status || job.status === filter.status)) jobs.push(job);
+      }
+      next = page.nextCursor ?? undefined;
+      if (next === undefined || jobs.length >= limit) break;
+    }
+    return { items: jobs, nextCursor: next ?? null };
   }
 
   async scanJobs(cursor?: string): Promise<Page<JobRecord>> {

@@ -20,8 +20,12 @@ export const TABLES = {
     byTenantIndex: 'byTenant',
     byTenantPartitionKey: 'tenant',
     byTenantSortKey: 'createdKey',
-    /** What `byTenant` projects besides the keys: the list's filters. The list reads the jobs themselves by key. */
-    byTenantIndexAttributes: ['status', 'name'],
+    /**
+     * What `byTenant` projects besides the keys: the name, for the list's name filter. Not the
+     * status: a one-time job's completion (and a pause, resume or cancel) then writes no `byTenant`
+     * entry; the list filters on the status of the jobs it reads by key (dynamo-job-store.ts).
+     */
+    byTenantIndexAttributes: ['name'],
   },
   executions: {
     /** Keyed by job: a job's history is a Query of its partition, a lookup by id a GetItem. */

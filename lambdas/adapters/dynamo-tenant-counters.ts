@@ -2,10 +2,10 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } fr
 import { WINDOW_MS } from '../core/limits.js';
 import type { ExecutionWindowCounter } from '../core/ports/execution-window-counter.js';
 import type { TenantJobCounter } from '../core/ports/tenant-job-counter.js';
-import { isConditionFailed } from './dynamo-common.js';
+import { applied } from './dynamo-common.js';
 
 /** Items of their own in the jobs table (like the watermarks): no job id starts with `#`. */
-const jobCountId = (tenant: string) => `#jobcount#${tenant}`;
+const jobCountKey = (tenant: string) => ({ jobId: `#jobcount#${tenant}` });
 const windowId = (window: number, tenant: string) => `#xwindow#${window}#${tenant}`;
 /** Window items outlive their minute by a day, then DynamoDB TTL (`expiresAt`) removes them. */
 const WINDOW_ITEM_TTL_SECONDS = 24 * 3600;
@@ -21,48 +21,39 @@ export class DynamoTenantJobCounter implements TenantJobCounter {
     tenant: string,
     max: number,
   ): Promise<{ ok: true } | { ok: false; recountedAt: number | null }> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { jobId: jobCountId(tenant) },
-          UpdateExpression: 'ADD jobCount :one',
-          ConditionExpression: 'attribute_not_exists(jobCount) OR jobCount < :max',
-          ExpressionAttributeValues: { ':one': 1, ':max': max },
-        }),
-      );
+    if (await this.add(tenant, 1, 'attribute_not_exists(jobCount) OR jobCount < :bound', max))
       return { ok: true };
-    } catch (error) {
-      if (!isConditionFailed(error)) throw error;
-    }
     const out = await this.client.send(
-      new GetCommand({ TableName: this.table, Key: { jobId: jobCountId(tenant) }, ConsistentRead: true }),
+      new GetCommand({ TableName: this.table, Key: jobCountKey(tenant), ConsistentRead: true }),
     );
     const at = out.Item?.recountedAt;
     return { ok: false, recountedAt: typeof at === 'number' ? at : null };
   }
 
   async decrement(tenant: string): Promise<void> {
-    try {
-      await this.client.send(
+    await this.add(tenant, -1, 'jobCount > :bound', 0);
+  }
+
+  /** Adds `delta` to the tenant's count if `condition` holds of the stored count and `:bound`. */
+  private add(tenant: string, delta: number, condition: string, bound: number): Promise<boolean> {
+    return applied(
+      this.client.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: { jobId: jobCountId(tenant) },
-          UpdateExpression: 'ADD jobCount :minus',
-          ConditionExpression: 'jobCount > :zero',
-          ExpressionAttributeValues: { ':minus': -1, ':zero': 0 },
+          Key: jobCountKey(tenant),
+          UpdateExpression: 'ADD jobCount :delta',
+          ConditionExpression: condition,
+          ExpressionAttributeValues: { ':delta': delta, ':bound': bound },
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailed(error)) throw error;
-    }
+      ),
+    );
   }
 
   async reset(tenant: string, count: number, at: number): Promise<void> {
     await this.client.send(
       new PutCommand({
         TableName: this.table,
-        Item: { jobId: jobCountId(tenant), jobCount: count, recountedAt: at },
+        Item: { ...jobCountKey(tenant), jobCount: count, recountedAt: at },
       }),
     );
   }
@@ -77,8 +68,8 @@ export class DynamoExecutionWindowCounter implements ExecutionWindowCounter {
 
   async tryTake(tenant: string, window: number, amount: number, cap: number): Promise<boolean> {
     if (amount > cap) return false;
-    try {
-      await this.client.send(
+    return applied(
+      this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { jobId: windowId(window, tenant) },
@@ -90,11 +81,7 @@ export class DynamoExecutionWindowCounter implements ExecutionWindowCounter {
             ':expires': Math.floor(((window + 1) * WINDOW_MS) / 1000) + WINDOW_ITEM_TTL_SECONDS,
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailed(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 }

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { z } from 'zod';
 import { TARGET_BODY_LIMIT_BYTES } from '../../schemas/job.js';
+import { isTransientDependencyError } from '../core/aws-targets.js';
 import { type ErrorDetail, SchedulerError, ValidationFailed } from '../core/errors.js';
 import type { Logger } from '../core/ports/logger.js';
 
@@ -50,13 +51,31 @@ const STATUS_OF_CODE: Record<string, number> = {
   precondition_failed: 412,
 };
 
-/** The one place where errors become status codes. Unknown errors are 500 without internals. */
+/** Seconds a client is asked to wait after a 503 (the SDK has already retried with backoff). */
+const DEPENDENCY_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * The one place where errors become status codes. A dependency throttled or out of reach is 503
+ * with Retry-After; any other unknown error is 500 without internals.
+ */
 export function toErrorResponse(error: unknown, log: Logger): Response {
   if (error instanceof HttpError)
     return errorResponse(error.statusCode, error.code, error.message, error.details);
   if (error instanceof SchedulerError) {
     const status = STATUS_OF_CODE[error.code];
     if (status !== undefined) return errorResponse(status, error.code, error.message, error.details);
+  }
+  if (isTransientDependencyError(error)) {
+    log.warn('a dependency is throttled or unavailable', {
+      error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
+    });
+    return errorResponse(
+      503,
+      'service_unavailable',
+      'the scheduler is briefly unable to reach its storage or queues; retry the request',
+      undefined,
+      { 'Retry-After': String(DEPENDENCY_RETRY_AFTER_SECONDS) },
+    );
   }
   log.error('unhandled error in api', {
     error:

@@ -298,6 +298,17 @@ function lifecycle(operationId: string, summary: string, description: string): Z
   };
 }
 
+/** The document's tags, in the order a reader meets them, each with its description. */
+const TAGS: Record<string, string> = {
+  Jobs: 'What runs, when, and what it calls',
+  Executions: 'The runs of a job, each with its attempts',
+  'Dead letters': 'Executions that exhausted their retries, and their replay',
+  Schedules: 'Schedule arithmetic without creating a job',
+  Callbacks: 'Called by long-running (async) targets, with the execution’s callback token',
+  Service: 'Health and this document',
+  Notifications: 'What a job’s `notifications[].webhook` receives (under `webhooks`)',
+};
+
 const OpenApiDocumentSchema = z
   .looseObject({
     openapi: z.string(),
@@ -335,21 +346,7 @@ function buildDocument(): OpenApiDocument {
       },
       servers: [LOCAL_SERVER, AWS_SERVER],
       security: CLIENT_AUTH,
-      tags: [
-        { name: 'Jobs', description: 'What runs, when, and what it calls' },
-        { name: 'Executions', description: 'The runs of a job, each with its attempts' },
-        { name: 'Dead letters', description: 'Executions that exhausted their retries, and their replay' },
-        { name: 'Schedules', description: 'Schedule arithmetic without creating a job' },
-        {
-          name: 'Callbacks',
-          description: 'Called by long-running (async) targets, with the execution’s callback token',
-        },
-        { name: 'Service', description: 'Health and this document' },
-        {
-          name: 'Notifications',
-          description: 'What a job’s `notifications[].webhook` receives (under `webhooks`)',
-        },
-      ],
+      tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
       paths: {
         '/v1/jobs': {
           post: {

@@ -227,6 +227,20 @@ export function classifyAwsError(error: { name?: string; statusCode?: number; co
   return 'permanent';
 }
 
+/**
+ * Whether an error is a dependency (DynamoDB, SQS, …) throttled, failing or out of reach rather
+ * than a fault of ours: an SDK service error the rules above retry (it carries `$metadata`), or a
+ * network failure. A request that met one may be sent again as it is.
+ */
+export function isTransientDependencyError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  if (e.$metadata !== undefined) {
+    return classifyAwsError({ name: e.name, statusCode: e.$metadata.httpStatusCode }) === 'retryable';
+  }
+  return typeof e.code === 'string' && NETWORK_CODES.test(e.code);
+}
+
 /** An attempt's `error` for a permanent failure starts with this: the executor does not retry it. */
 export const PERMANENT_PREFIX = 'permanent: ';
 

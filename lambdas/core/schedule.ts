@@ -125,14 +125,10 @@ export function nextRunAfter(schedule: Schedule, afterMs: number, anchorAt?: num
     return null;
   const { start, end } = windowOf(schedule);
   const from = start === null ? afterMs : Math.max(afterMs, start - 1);
-  let next: number | null;
-  if (schedule.type === 'cron') {
-    next = nextCronRunAnyTime(schedule.expression, schedule.timezone, from);
-  } else {
-    const anchor = anchorAt ?? start ?? 0;
-    const every = rateIntervalMs(schedule);
-    next = from < anchor ? anchor : anchor + (Math.floor((from - anchor) / every) + 1) * every;
-  }
+  const next =
+    schedule.type === 'cron'
+      ? nextCronRunAnyTime(schedule.expression, schedule.timezone, from)
+      : rateGrid(schedule, anchorAt ?? start ?? 0).firstAfter(from);
   if (next === null || (end !== null && next > end)) return null;
   return next;
 }
@@ -146,19 +142,25 @@ export function latestRunAtOrBefore(schedule: Schedule, atMs: number, anchorAt?:
   if (schedule.type === 'immediate' || schedule.type === 'dependency') return null;
   const { start, end } = windowOf(schedule);
   const until = end === null ? atMs : Math.min(atMs, end);
-  let latest: number | null;
-  if (schedule.type === 'cron') {
-    latest = latestCronRunAtOrBefore(schedule.expression, schedule.timezone, until);
-  } else {
-    const anchor = anchorAt ?? start ?? 0;
-    const every = rateIntervalMs(schedule);
-    latest = until < anchor ? null : anchor + Math.floor((until - anchor) / every) * every;
-  }
+  const latest =
+    schedule.type === 'cron'
+      ? latestCronRunAtOrBefore(schedule.expression, schedule.timezone, until)
+      : rateGrid(schedule, anchorAt ?? start ?? 0).lastAtOrBefore(until);
   if (latest === null || (start !== null && latest < start)) return null;
   return latest;
 }
 
-/** The next `count` runs at or after `from` (preview). */
+/** A rate schedule's runs: `anchor + k × every` for every whole k ≥ 0. */
+function rateGrid(schedule: RateSchedule, anchor: number) {
+  const every = rateIntervalMs(schedule);
+  return {
+    firstAfter: (from: number): number =>
+      from < anchor ? anchor : anchor + (Math.floor((from - anchor) / every) + 1) * every,
+    lastAtOrBefore: (until: number): number | null =>
+      until < anchor ? null : anchor + Math.floor((until - anchor) / every) * every,
+  };
+}
+
 export function upcomingRuns(schedule: Schedule, from: number, count: number, anchorAt?: number): number[] {
   const runs: number[] = [];
   let next = firstRunAt(schedule, from, anchorAt);

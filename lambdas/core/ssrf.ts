@@ -122,12 +122,20 @@ export function inCidr(ip: IpAddress, range: Cidr): boolean {
   return (ip.bytes[full]! & mask) === (range.bytes[full]! & mask);
 }
 
+/** IPv6 prefixes that carry an IPv4 address: judged by the address they lead to. */
+const V6_EMBEDDING: { range: Cidr; offset: number }[] = [
+  { range: cidr('::ffff:0:0/96'), offset: 12 }, // IPv4-mapped
+  { range: cidr('::ffff:0:0:0/96'), offset: 12 }, // IPv4-translated (SIIT)
+  { range: cidr('64:ff9b::/96'), offset: 12 }, // NAT64
+  { range: cidr('2002::/16'), offset: 2 }, // 6to4
+];
+
 /**
- * IPv4 ranges no target may be in: everything IANA marks as not globally reachable, plus multicast.
- * 100.64.0.0/10 (carrier-grade NAT) is refused too: clouds use it internally (Alibaba's metadata
- * service is 100.100.100.200) and a public target never lives there.
+ * Ranges no target may be in, each judged within its own family: everything IANA marks as not
+ * globally reachable, plus multicast. 100.64.0.0/10 (carrier-grade NAT) is refused too: clouds use it
+ * internally (Alibaba's metadata service is 100.100.100.200) and a public target never lives there.
  */
-const V4_REFUSED: [Cidr, string][] = [
+const REFUSED: [Cidr, string][] = [
   [cidr('0.0.0.0/8'), 'unspecified'],
   [cidr('10.0.0.0/8'), 'private'],
   [cidr('100.64.0.0/10'), 'shared address space (carrier-grade NAT)'],
@@ -143,17 +151,6 @@ const V4_REFUSED: [Cidr, string][] = [
   [cidr('224.0.0.0/4'), 'multicast'],
   [cidr('255.255.255.255/32'), 'broadcast'],
   [cidr('240.0.0.0/4'), 'reserved'],
-];
-
-/** IPv6 prefixes that carry an IPv4 address: judged by the address they lead to. */
-const V6_EMBEDDING: { range: Cidr; offset: number }[] = [
-  { range: cidr('::ffff:0:0/96'), offset: 12 }, // IPv4-mapped
-  { range: cidr('::ffff:0:0:0/96'), offset: 12 }, // IPv4-translated (SIIT)
-  { range: cidr('64:ff9b::/96'), offset: 12 }, // NAT64
-  { range: cidr('2002::/16'), offset: 2 }, // 6to4
-];
-
-const V6_REFUSED: [Cidr, string][] = [
   [cidr('::/128'), 'unspecified'],
   [cidr('::1/128'), 'loopback'],
   [cidr('::/96'), 'reserved (IPv4-compatible)'],
@@ -169,19 +166,13 @@ const V6_REFUSED: [Cidr, string][] = [
 
 /** Why an address is not a public unicast address, or null when it is one. */
 export function nonPublicReason(ip: IpAddress): string | null {
-  if (ip.family === 4) {
-    for (const [range, reason] of V4_REFUSED) if (inCidr(ip, range)) return reason;
-    return null;
+  const embedding = V6_EMBEDDING.find(({ range }) => inCidr(ip, range));
+  if (embedding) {
+    const v4 = { family: 4 as const, bytes: ip.bytes.slice(embedding.offset, embedding.offset + 4) };
+    const reason = nonPublicReason(v4);
+    return reason === null ? null : `${reason} (${formatIp(v4)} inside IPv6)`;
   }
-  for (const { range, offset } of V6_EMBEDDING) {
-    if (inCidr(ip, range)) {
-      const v4 = { family: 4 as const, bytes: ip.bytes.slice(offset, offset + 4) };
-      const reason = nonPublicReason(v4);
-      return reason === null ? null : `${reason} (${formatIp(v4)} inside IPv6)`;
-    }
-  }
-  for (const [range, reason] of V6_REFUSED) if (inCidr(ip, range)) return reason;
-  return null;
+  return REFUSED.find(([range]) => inCidr(ip, range))?.[1] ?? null;
 }
 
 /** The IPv4 address an IPv4-mapped/translated IPv6 address stands for, so IPv4 allowlist entries match it. */

@@ -6,11 +6,11 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { ENV } from '../../lambdas/composition/config.js';
 import { grantCodeAccess } from './access.js';
 import type { ExecutionArchive } from './archive.js';
-import { type HandlerSettings, SchedulerFunction } from './function.js';
+import { HandlerConstruct, type HandlerSettings } from './function.js';
 import { stackScopedName } from './names.js';
 
 export interface SchedulerApiProps extends HandlerSettings {
@@ -70,17 +70,14 @@ const WHY_ANONYMOUS: Readonly<Record<AnonymousRouteKind, string>> = {
  * The public HTTP API: one Lambda behind `ANY /v1/{proxy+}` (IAM or JWT) and the unauthenticated
  * callback and health routes, on a throttled `$default` stage with JSON access logs.
  */
-export class SchedulerApi extends Construct {
-  readonly handler: SchedulerFunction;
+export class SchedulerApi extends HandlerConstruct {
   readonly httpApi: apigw.HttpApi;
   readonly stage: apigw.HttpStage;
   /** `https://<id>.execute-api.<region>.amazonaws.com` (no trailing slash). */
   readonly url: string;
 
   constructor(scope: Construct, id: string, props: SchedulerApiProps) {
-    super(scope, id);
-    this.handler = new SchedulerFunction(this, 'Handler', props, {
-      name: 'api',
+    super(scope, id, 'api', props, {
       description: 'Scheduler HTTP API (API Gateway payload format 2.0)',
       memorySize: props.memorySize ?? 1024,
       timeout: Duration.seconds(29),

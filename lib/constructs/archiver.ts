@@ -3,11 +3,11 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { TTL_PRINCIPAL } from '../../schemas/stream.js';
 import type { ExecutionArchive } from './archive.js';
 import { deadLetterQueue } from './dead-letters.js';
-import { type HandlerSettings, SchedulerFunction } from './function.js';
+import { HandlerConstruct, type HandlerSettings } from './function.js';
 
 export interface ArchiverProps extends HandlerSettings {
   /** Its stream (OLD_IMAGE) feeds the archiver. */
@@ -28,16 +28,13 @@ export interface ArchiverProps extends HandlerSettings {
  * are not history leaving the hot window), and writes it to the archive. Records of a batch that
  * keeps failing are bisected and retried; what still fails is reported to a queue of its own.
  */
-export class Archiver extends Construct {
-  readonly handler: SchedulerFunction;
+export class Archiver extends HandlerConstruct {
   /** Pointers to stream batches that could not be archived (the records themselves expire in 24 h). */
   readonly failures: sqs.Queue;
   readonly eventSource: DynamoEventSource;
 
   constructor(scope: Construct, id: string, props: ArchiverProps) {
-    super(scope, id);
-    this.handler = new SchedulerFunction(this, 'Handler', props, {
-      name: 'archiver',
+    super(scope, id, 'archiver', props, {
       description: 'Scheduler archiver: TTL-expired executions to S3',
       timeout: Duration.seconds(120),
       memorySize: 1024,

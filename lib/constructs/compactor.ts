@@ -2,9 +2,9 @@ import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import type { ExecutionArchive } from './archive.js';
-import { type HandlerSettings, SchedulerFunction } from './function.js';
+import { HandlerConstruct, type HandlerSettings } from './function.js';
 
 export interface CompactorProps extends HandlerSettings {
   readonly archive: ExecutionArchive;
@@ -22,14 +22,11 @@ export interface CompactorProps extends HandlerSettings {
  * overlap, and the next tick is the retry; a run that fails a date fails the invocation, which the
  * function's Errors alarm watches.
  */
-export class Compactor extends Construct {
-  readonly handler: SchedulerFunction;
+export class Compactor extends HandlerConstruct {
   readonly rule: events.Rule;
 
   constructor(scope: Construct, id: string, props: CompactorProps) {
-    super(scope, id);
-    this.handler = new SchedulerFunction(this, 'Handler', props, {
-      name: 'compactor',
+    super(scope, id, 'compactor', props, {
       description: 'Scheduler compactor: archive staging to one part per tenant and day',
       timeout: Duration.minutes(15),
       // A shard keeps up to 16 MiB of gzip staging as rows: ~0.75 M rows, ~650 MB at its peak (measured).

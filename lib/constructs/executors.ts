@@ -3,11 +3,12 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import type { Priority } from '../../schemas/job.js';
 import { MAX_TIMEOUT_SECONDS } from '../../schemas/job.js';
 import { grantCodeAccess } from './access.js';
-import { acknowledgeWildcards, type HandlerSettings, SchedulerFunction } from './function.js';
+import { acknowledgeWildcards, HandlerConstruct, type HandlerSettings } from './function.js';
+import { EXECUTOR_MEMORY_MB } from './memory.js';
 
 /**
  * What an invocation spends besides the target call itself: the claim, the sub-second wait until
@@ -35,7 +36,7 @@ export interface ExecutorsProps extends HandlerSettings {
   readonly concurrency: Readonly<Record<Priority, number>>;
   /** Messages per invocation. @default 10 */
   readonly batchSize?: number;
-  /** @default 512 */
+  /** MB. @default EXECUTOR_MEMORY_MB (256) */
   readonly memorySize?: number;
   /** Roles of AWS-native targets the executor may assume (an IAM ARN pattern); the only roles it can. */
   readonly targetRolePattern: string;
@@ -46,17 +47,14 @@ export interface ExecutorsProps extends HandlerSettings {
  * concurrency so `high` keeps flowing while `low` is backed up, with partial batch responses so
  * one failed run does not redeliver its batch-mates.
  */
-export class Executors extends Construct {
-  readonly handler: SchedulerFunction;
+export class Executors extends HandlerConstruct {
   readonly eventSources: Readonly<Record<Priority, SqsEventSource>>;
 
   constructor(scope: Construct, id: string, props: ExecutorsProps) {
-    super(scope, id);
-    this.handler = new SchedulerFunction(this, 'Handler', props, {
-      name: 'executor',
+    super(scope, id, 'executor', props, {
       description: 'Scheduler executor: claims a run, calls its target, records the outcome',
       timeout: EXECUTOR_TIMEOUT,
-      memorySize: props.memorySize ?? 512,
+      memorySize: props.memorySize ?? EXECUTOR_MEMORY_MB,
     });
     const runQueues = [props.runQueues.high, props.runQueues.normal, props.runQueues.low];
     grantCodeAccess(this.handler, 'executor', { ...props, runQueues });

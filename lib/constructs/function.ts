@@ -4,7 +4,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type { Construct } from 'constructs';
+import { Construct } from 'constructs';
+import { DEFAULT_MEMORY_MB } from './memory.js';
 import { NAME_LIMIT_64, stackScopedName } from './names.js';
 
 /** Powertools `serviceName`: the handlers' metrics carry it as their only dimension, `service`. */
@@ -34,7 +35,7 @@ export interface SchedulerFunctionProps {
   readonly environment?: Readonly<Record<string, string>>;
   /** @default Duration.seconds(30) */
   readonly timeout?: Duration;
-  /** @default 512 */
+  /** MB. @default DEFAULT_MEMORY_MB (512) */
   readonly memorySize?: number;
   /** Powertools log level. @default 'INFO' */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -68,7 +69,7 @@ export class SchedulerFunction extends NodejsFunction {
       description: props.description,
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: props.memorySize ?? 512,
+      memorySize: props.memorySize ?? DEFAULT_MEMORY_MB,
       timeout: props.timeout ?? Duration.seconds(30),
       tracing: lambda.Tracing.ACTIVE,
       role,
@@ -107,6 +108,26 @@ export class SchedulerFunction extends NodejsFunction {
       reason:
         'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
     });
+  }
+}
+
+/**
+ * A part of the stack built around one scheduler function, `<id>/Handler`: the API, the watchers,
+ * the executors, the notifier, the archiver, the compactor. `name` is the function's role
+ * (SchedulerFunctionProps.name); subclasses add what feeds it and what it may touch.
+ */
+export abstract class HandlerConstruct extends Construct {
+  readonly handler: SchedulerFunction;
+
+  constructor(
+    scope: Construct,
+    id: string,
+    name: string,
+    settings: HandlerSettings,
+    fn: Omit<SchedulerFunctionProps, 'name'>,
+  ) {
+    super(scope, id);
+    this.handler = new SchedulerFunction(this, 'Handler', settings, { name, ...fn });
   }
 }
 

@@ -2,10 +2,10 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { ENV } from '../../lambdas/composition/config.js';
 import { grantCodeAccess } from './access.js';
-import { type HandlerSettings, SchedulerFunction } from './function.js';
+import { HandlerConstruct, type HandlerSettings } from './function.js';
 
 export const NOTIFIER_TIMEOUT = Duration.seconds(30);
 
@@ -24,14 +24,11 @@ function senderOf(identity: string): string {
 }
 
 /** The notifier: delivers queued notifications as signed webhooks or SES email. */
-export class Notifier extends Construct {
-  readonly handler: SchedulerFunction;
+export class Notifier extends HandlerConstruct {
   readonly eventSource: SqsEventSource;
 
   constructor(scope: Construct, id: string, props: NotifierProps) {
-    super(scope, id);
-    this.handler = new SchedulerFunction(this, 'Handler', props, {
-      name: 'notifier',
+    super(scope, id, 'notifier', props, {
       description: 'Scheduler notifier: webhooks and email about executions',
       environment: {
         ...(props.sesIdentity ? { [ENV.emailFrom]: props.emailFrom ?? senderOf(props.sesIdentity) } : {}),

@@ -6,11 +6,11 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { WATCHER_SCHEDULE, watcherInput, watcherScheduleName } from '../../lambdas/core/watcher-schedule.js';
 import { grantCodeAccess } from './access.js';
 import { deadLetterQueue } from './dead-letters.js';
-import { acknowledgeWildcards, type HandlerSettings, SchedulerFunction } from './function.js';
+import { acknowledgeWildcards, HandlerConstruct, type HandlerSettings } from './function.js';
 import { NAME_LIMIT_64, stackScopedName } from './names.js';
 
 export interface WatchersProps extends HandlerSettings {
@@ -35,8 +35,7 @@ export interface WatchersProps extends HandlerSettings {
  * their own, every minute with no flexible window, briefly retried and then dead-lettered. The
  * names, rate and retry policy are the ones scripts/watchers.ts uses to add shards at run time.
  */
-export class Watchers extends Construct {
-  readonly handler: SchedulerFunction;
+export class Watchers extends HandlerConstruct {
   readonly group: scheduler.ScheduleGroup;
   readonly invokeRole: iam.Role;
   readonly deadLetterQueue: sqs.Queue;
@@ -44,9 +43,7 @@ export class Watchers extends Construct {
   readonly invokeConfig: lambda.EventInvokeConfig;
 
   constructor(scope: Construct, id: string, props: WatchersProps) {
-    super(scope, id);
-    this.handler = new SchedulerFunction(this, 'Handler', props, {
-      name: 'watcher',
+    super(scope, id, 'watcher', props, {
       description: 'Scheduler watcher: enqueues the due runs of one shard',
       timeout: props.timeout ?? Duration.seconds(55),
     });

@@ -180,6 +180,22 @@ function fill(tbody, rows) {
   tbody.replaceChildren(...rows);
 }
 
+/** Each table's column headings, in the order its render function below writes the cells. */
+const HEADINGS = {
+  jobs: ['Name', 'Status', 'Schedule', 'Next run', 'Last run', ''],
+  executions: ['Scheduled', 'Trigger', 'Status', 'Attempts', 'Late', 'Result'],
+  'dead-letters': ['Execution', 'Job', 'Scheduled', 'Attempts', 'Last error', ''],
+  'aws-outbox': ['Sent', 'Type', 'Execution', 'Resource', 'What the target received'],
+};
+
+function buildTables() {
+  for (const [id, headings] of Object.entries(HEADINGS)) {
+    const table = $(id);
+    table.createTHead().append(el('tr', {}, ...headings.map((heading) => el('th', {}, heading))));
+    table.createTBody();
+  }
+}
+
 // --- jobs --------------------------------------------------------------------------------
 
 function renderJobs(page) {
@@ -544,6 +560,7 @@ function open(key) {
 }
 
 function init() {
+  buildTables();
   takeKeyFromAddress();
   $('login-form').addEventListener('submit', (event) => {
     event.preventDefault();

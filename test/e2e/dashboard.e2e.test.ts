@@ -117,6 +117,15 @@ if (!hasChromium()) {
 
       const daily = page.locator(`#jobs tr[data-job-id="${jobs.daily}"]`);
       await expect.poll(() => daily.textContent()).toContain('daily-report');
+      expect(await page.locator('#jobs thead th').allTextContents()).toEqual([
+        'Name',
+        'Status',
+        'Schedule',
+        'Next run',
+        'Last run',
+        '',
+      ]);
+      expect(await daily.locator('td').count()).toBe(6);
       const dailyText = (await daily.textContent()) ?? '';
       expect(dailyText).toContain('cron 30 2 * * * (America/New_York)');
       expect(dailyText).toContain('in 5h 7m');

@@ -1,5 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ASSUMPTIONS } from '../../bench/pricing.js';
+import { DEFAULT_MEMORY_MB, EXECUTOR_MEMORY_MB } from '../../lib/constructs/memory.js';
 import { DEFAULT_SETTINGS } from '../../lib/constructs/settings.js';
 import { cfn, logicalId, only, resources, type Synthesized, synth } from './support.js';
 
@@ -127,6 +129,15 @@ describe('executors', () => {
       expect(props.VisibilityTimeout).toBeGreaterThanOrEqual(executor.Timeout);
       expect(props.VisibilityTimeout).toBeLessThanOrEqual(executor.Timeout + 60);
     }
+  });
+
+  it('runs at the memory the bench prices it at (it mostly waits: 256 MB), the watcher at the default', () => {
+    const memoryOf = (fn: typeof s.stack.executors.handler) =>
+      s.template.toJSON().Resources[logicalId(s.stack, fn)].Properties.MemorySize;
+    expect(memoryOf(s.stack.executors.handler)).toBe(EXECUTOR_MEMORY_MB);
+    expect(memoryOf(s.stack.executors.handler) / 1024).toBe(ASSUMPTIONS.executorMemoryGb);
+    expect(memoryOf(s.stack.watchers.handler)).toBe(DEFAULT_MEMORY_MB);
+    expect(memoryOf(s.stack.watchers.handler) / 1024).toBe(ASSUMPTIONS.watcherMemoryGb);
   });
 });
 

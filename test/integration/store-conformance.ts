@@ -220,6 +220,35 @@ export function storeConformance(name: string, make: () => Stores) {
       await expect(jobs.listJobs(`${tenant}-other`, {}, 2, first.nextCursor!)).rejects.toThrow(/cursor/);
     });
 
+    it('fills a status-filtered page past jobs of other statuses, by the job’s current status, and pages on with its cursor', async () => {
+      const { jobs } = make();
+      const tenant = `tenant-${counter}`;
+      const done = [aJob({ tenant, name: 'done-1' }), aJob({ tenant, name: 'done-2' })];
+      for (const j of done) await jobs.createJob(j, NOW);
+      for (let i = 0; i < 5; i++) await jobs.createJob(aJob({ tenant, name: `active-${i}` }), NOW);
+      // both end after they were listed as active: the filter sees their status now
+      for (const j of done) {
+        await jobs.replaceJob(
+          { ...j, status: 'completed', version: 2 },
+          { version: 1, nextRunAt: undefined },
+          NOW,
+        );
+      }
+      const first = await jobs.listJobs(tenant, { status: 'completed' }, 1);
+      expect(first.items.map((j) => j.name)).toEqual(['done-2']);
+      const second = await jobs.listJobs(tenant, { status: 'completed' }, 1, first.nextCursor!);
+      expect(second.items.map((j) => j.name)).toEqual(['done-1']);
+      expect((await jobs.listJobs(tenant, { status: 'completed' }, 10)).items.map((j) => j.name)).toEqual([
+        'done-2',
+        'done-1',
+      ]);
+      expect(
+        (await jobs.listJobs(tenant, { status: 'active', namePrefix: 'active-1' }, 10)).items.map(
+          (j) => j.name,
+        ),
+      ).toEqual(['active-1']);
+    });
+
     it('keeps a watermark per shard', async () => {
       const { watermarks } = make();
       expect(await watermarks.getWatermark(999)).toBeNull();

@@ -4,6 +4,7 @@ import type { Item } from '../../bench/capacity.js';
 import { formatLedger, runLedger, shareText } from '../../bench/ledger-format.js';
 import { AwsMeter, type Counts, type MiddlewareHost, type RequestRecord } from '../../bench/meter.js';
 import { jobSubject, messageSubject, runSubject, subjectResolver } from '../../bench/subjects.js';
+import { perExecution, residualWait, unitsByTarget } from '../../bench/usage.js';
 
 // The steady-state cost per run is only honest if every request lands on the runs it serves,
 // wherever in time it was made: these pin the attribution rules of bench/attribution.ts.
@@ -352,6 +353,93 @@ describe('the meter', () => {
     expect(records[6]?.received).toEqual(['J:T1']);
     expect(records[7]?.settled).toEqual(['J:T1']);
     expect(meter.snapshot()['sqs.billedRequests']).toBe(3);
+  });
+
+  it('charges a BatchGetItem’s read units to the tables it read, not to a table of its own', async () => {
+    const meter = new AwsMeter({ tables, resolver });
+    const { host, send } = fakeClient();
+    meter.attach(host, 'dynamodb');
+    const RequestItems = {
+      jobs: { Keys: [{ jobId: { S: 'J' } }, { jobId: { S: 'K' } }, { jobId: { S: 'L' } }] },
+      executions: { Keys: [{ jobId: { S: 'J' }, scheduledAt: { S: 'T1' } }] },
+    };
+    await send('BatchGetItem', { RequestItems }, (input) => {
+      expect(input.ReturnConsumedCapacity).toBe('TOTAL');
+      return {
+        ConsumedCapacity: [
+          { TableName: 'jobs', CapacityUnits: 1.5 },
+          { TableName: 'executions', CapacityUnits: 0.5 },
+        ],
+      };
+    });
+    // without a table name: split by the keys asked of each table
+    await send('BatchGetItem', { RequestItems }, () => ({ ConsumedCapacity: [{ CapacityUnits: 2 }] }));
+    const counts = meter.snapshot();
+    expect(counts['ddb.rru.jobs']).toBe(1.5 + 1.5);
+    expect(counts['ddb.rru.executions']).toBe(0.5 + 0.5);
+    expect(Object.keys(counts).filter((k) => k.startsWith('ddb.rru.'))).toEqual([
+      'ddb.rru.jobs',
+      'ddb.rru.executions',
+    ]);
+    // and provisioned capacity is sized on the tables themselves
+    expect(unitsByTarget(counts, 2).rru).toEqual({ jobs: 1.5, executions: 0.5 });
+  });
+
+  it('measures each run message’s residual wait from the request’s start, its DelaySeconds and its scheduledAt', async () => {
+    let clock = Date.parse('2026-01-01T00:00:00.000Z');
+    const meter = new AwsMeter({ tables, resolver, now: () => clock });
+    const sqs = fakeClient();
+    meter.attach(sqs.host, 'sqs');
+    const body = (at: string) => JSON.stringify({ executionId: `J:${at}`, jobId: 'J', scheduledAt: at });
+    clock += 400; // sent at :00.400
+    await sqs.send(
+      'SendMessageBatch',
+      {
+        QueueUrl: 'q',
+        Entries: [
+          // due at :05, visible at :04.400: the executor sleeps 600 ms
+          { Id: '0', MessageBody: body('2026-01-01T00:00:05.000Z'), DelaySeconds: 4 },
+          // already due: no wait
+          { Id: '1', MessageBody: body('2026-01-01T00:00:00.000Z'), DelaySeconds: 0 },
+          // refused by SQS: not sent, not measured
+          { Id: '2', MessageBody: body('2026-01-01T00:00:09.000Z'), DelaySeconds: 0 },
+          // not a run message
+          { Id: '3', MessageBody: '{"kind":"notification"}' },
+        ],
+      },
+      () => {
+        clock += 50; // the answer comes back later; the message could be visible from the start
+        return { Failed: [{ Id: '2' }] };
+      },
+    );
+    // one sent close to the second boundary: 130 ms before it is due, answered 200 ms later:
+    // it may have become visible 70 ms after it was due
+    clock = Date.parse('2026-01-01T00:00:01.870Z');
+    await sqs.send(
+      'SendMessage',
+      { QueueUrl: 'q', MessageBody: body('2026-01-01T00:00:03.000Z'), DelaySeconds: 1 },
+      () => {
+        clock += 200;
+        return {};
+      },
+    );
+    const counts = meter.snapshot();
+    expect(counts['sqs.residual.messages']).toBe(3);
+    expect(counts['sqs.residual.ms']).toBe(600 + 0 + 130);
+    expect(counts['sqs.residual.bin.600']).toBe(1);
+    expect(counts['sqs.residual.bin.0']).toBe(1);
+    expect(counts['sqs.residual.bin.130']).toBe(1);
+    expect(counts['sqs.residual.late']).toBe(1);
+    expect(residualWait(counts)).toEqual({
+      messages: 3,
+      meanMs: 243.3,
+      p99Ms: 600,
+      late: { messages: 1, meanMs: 70 },
+    });
+    // and the cost model prices the measured mean, not the assumed 500 ms
+    const measured = perExecution(counts, 3);
+    expect(measured.usage.residualWaitMs).toBe(243.3);
+    expect(measured.residualWait?.p99Ms).toBe(600);
   });
 
   it('reads the new image back when the caller asked for another one, and bills each put of a batch write', async () => {

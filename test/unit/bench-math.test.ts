@@ -212,6 +212,22 @@ describe('bench pricing', () => {
     expect(costPerMillion({ ...usage, wru: 11_000 }).total).toBeGreaterThan(cost.total);
   });
 
+  it('prices the executor’s compute from the measured residual wait, the assumed 500 ms only when none was measured', () => {
+    const usage = {
+      executions: 1000,
+      wru: 2000,
+      rru: 1000,
+      ddbCalls: 2500,
+      sqsRequests: 300,
+      messagesPerInvocation: 5,
+    };
+    // 256 MB arm64: (wait + 2.5 calls × 8 ms + 100 ms target) × 0.25 GB ÷ 5 messages an invocation
+    const compute = (waitMs: number) => ((((waitMs + 20 + 100) / 1000) * 0.25) / 5) * 0.0000133334 * 1e6;
+    expect(costPerMillion(usage).lambdaCompute).toBeCloseTo(compute(500), 4);
+    expect(costPerMillion({ ...usage, residualWaitMs: 80 }).lambdaCompute).toBeCloseTo(compute(80), 4);
+    expect(costPerMillion({ ...usage, residualWaitMs: 0 }).lambdaCompute).toBeCloseTo(compute(0), 4);
+  });
+
   it('attributes profile samples to packages and source areas', () => {
     expect(areaOf('file:///w/node_modules/@smithy/core/dist/index.js', 'f')).toBe('@smithy/core');
     expect(areaOf('file:///w/node_modules/dynalite/index.js', 'f')).toBe('dynalite');

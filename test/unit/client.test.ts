@@ -99,9 +99,24 @@ describe('SchedulerClient', () => {
     });
 
     it('authenticates callbacks with the callback token, not the API key alone', async () => {
-      const { client, seen } = clientWith([json(200, { status: 'succeeded' })]);
+      const { client, seen } = clientWith([
+        json(200, { status: 'succeeded' }),
+        json(200, { cancelled: false }),
+      ]);
       await client.complete('e:1', 'tok', { status: 'succeeded' });
+      await client.heartbeat('e:1', 'tok2');
+      expect(seen[0]).toMatchObject({
+        method: 'POST',
+        url: 'http://127.0.0.1:3000/v1/executions/e%3A1/complete',
+        body: '{"status":"succeeded"}',
+      });
       expect(seen[0]!.headers['x-scheduler-callback-token']).toBe('tok');
+      expect(seen[1]).toMatchObject({
+        method: 'POST',
+        url: 'http://127.0.0.1:3000/v1/executions/e%3A1/heartbeat',
+      });
+      expect(seen[1]!.body).toBeUndefined();
+      expect(seen[1]!.headers['x-scheduler-callback-token']).toBe('tok2');
     });
 
     it('refuses an endpoint that is not an http(s) URL', () => {

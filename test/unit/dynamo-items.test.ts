@@ -1,6 +1,10 @@
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { type IndexDef, type Item, shapeOf, writeCost } from '../../bench/capacity.js';
 import { executionItemOf, executionOfItem } from '../../lambdas/adapters/dynamo-execution-items.js';
 import { dueBucketFor, dueKeyFor, jobItemOf, jobOfItem } from '../../lambdas/adapters/dynamo-job-items.js';
+import { TABLES } from '../../lambdas/adapters/dynamo-tables.js';
+import { finishedJob } from '../../lambdas/core/lifecycle.js';
 import { aJob, anExecution } from '../integration/store-conformance.js';
 
 const T0 = Date.parse('2026-03-08T06:59:30.250Z');
@@ -29,6 +33,55 @@ describe('dynamo-job-items', () => {
     expect(jobOfItem(item)).toEqual(job);
     const { nextRunAt: _n, ...idle } = job;
     expect(jobItemOf(idle, T0).dueBucket).toBeUndefined();
+  });
+});
+
+describe('the write units of a job write, with the Jobs table indexes as deployed', () => {
+  const J = TABLES.jobs;
+  const indexes: IndexDef[] = [
+    {
+      name: J.dueIndex,
+      partitionKey: J.dueIndexPartitionKey,
+      sortKey: J.dueIndexSortKey,
+      projection: { type: 'INCLUDE', attributes: J.dueIndexAttributes },
+    },
+    {
+      name: J.byTenantIndex,
+      partitionKey: J.byTenantPartitionKey,
+      sortKey: J.byTenantSortKey,
+      projection: { type: 'INCLUDE', attributes: J.byTenantIndexAttributes },
+    },
+  ];
+  const shape = (job: Parameters<typeof jobItemOf>[0]) =>
+    shapeOf(marshall(jobItemOf(job, T0), { removeUndefinedValues: true }) as unknown as Item, indexes, {
+      partitionKey: J.partitionKey,
+    });
+
+  it('a one-time job completing after its run writes its item and no index entry (1 WRU for a job under 1 KB)', () => {
+    // as the executor finds it: its only run sent (no next run, so not on `due`), still active
+    const running = aJob({
+      schedule: { type: 'once', at: '2026-03-08T07:00:00.000Z' },
+      enqueuedThrough: '2026-03-08T07:00:00.000Z',
+    });
+    for (const outcome of ['succeeded', 'failed'] as const) {
+      const done = finishedJob(running, outcome, T0 + 1000);
+      expect(done.status).toBe(outcome === 'succeeded' ? 'completed' : 'failed');
+      expect(writeCost(shape(running), shape(done), indexes)).toEqual({ table: 1, indexes: {} });
+    }
+  });
+
+  it('an update is billed on the larger image: a job with a 4 KB body costs 4 WRU to complete', () => {
+    const big = aJob({
+      schedule: { type: 'once', at: '2026-03-08T07:00:00.000Z' },
+      target: {
+        type: 'http',
+        url: 'https://example.com/hook',
+        method: 'POST',
+        headers: {},
+        body: 'x'.repeat(3500),
+      },
+    });
+    expect(writeCost(shape(big), shape(finishedJob(big, 'succeeded', T0)), indexes).table).toBe(4);
   });
 });
 

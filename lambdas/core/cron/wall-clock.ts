@@ -98,6 +98,54 @@ function dateTimeOf(wallClock: number): [number, number, number, number, number,
   ];
 }
 
+/** A direction through a day: how the next allowed value is found, which way to step, where minutes and seconds restart. */
+interface Walk {
+  allowed: (set: ValueSet, from: number) => number;
+  step: 1 | -1;
+  restart: number;
+}
+const FORWARD: Walk = { allowed: nextIn, step: 1, restart: 0 };
+const BACKWARD: Walk = { allowed: prevIn, step: -1, restart: 59 };
+
+/**
+ * The first time of day the expression allows from `hour:minute:second` on, walking `walk`'s way
+ * (forward: the earliest at or after it; backward: the latest at or before it), or null when the day
+ * has none left that way.
+ */
+function timeOfDay(
+  cron: CompiledCron,
+  walk: Walk,
+  hour: number,
+  minute: number,
+  second: number,
+): [number, number, number] | null {
+  for (;;) {
+    const allowedHour = walk.allowed(cron.hour, hour);
+    if (allowedHour === -1) return null;
+    if (allowedHour !== hour) {
+      hour = allowedHour;
+      minute = second = walk.restart;
+    }
+    const allowedMinute = walk.allowed(cron.minute, minute);
+    if (allowedMinute === -1) {
+      hour += walk.step;
+      minute = second = walk.restart;
+      continue;
+    }
+    if (allowedMinute !== minute) {
+      minute = allowedMinute;
+      second = walk.restart;
+    }
+    const allowedSecond = walk.allowed(cron.second, second);
+    if (allowedSecond === -1) {
+      minute += walk.step;
+      second = walk.restart;
+      continue;
+    }
+    return [hour, minute, allowedSecond];
+  }
+}
+
 /** The earliest matching wall-clock time at or after `from` and before `until`, or null. */
 export function nextWallClockMatch(cron: CompiledCron, from: number, until: number): number | null {
   let [year, month, day, hour, minute, second] = dateTimeOf(Math.ceil(from / SECOND) * SECOND);
@@ -135,33 +183,13 @@ export function nextWallClockMatch(cron: CompiledCron, from: number, until: numb
       day = allowedDay;
       hour = minute = second = 0;
     }
-    const allowedHour = nextIn(cron.hour, hour);
-    if (allowedHour === -1) {
+    const time = timeOfDay(cron, FORWARD, hour, minute, second);
+    if (time === null) {
       day += 1;
       hour = minute = second = 0;
       continue;
     }
-    if (allowedHour !== hour) {
-      hour = allowedHour;
-      minute = second = 0;
-    }
-    const allowedMinute = nextIn(cron.minute, minute);
-    if (allowedMinute === -1) {
-      hour += 1;
-      minute = second = 0;
-      continue;
-    }
-    if (allowedMinute !== minute) {
-      minute = allowedMinute;
-      second = 0;
-    }
-    const allowedSecond = nextIn(cron.second, second);
-    if (allowedSecond === -1) {
-      minute += 1;
-      second = 0;
-      continue;
-    }
-    const match = Date.UTC(year, month - 1, day, hour, minute, allowedSecond);
+    const match = Date.UTC(year, month - 1, day, ...time);
     return match < until ? match : null;
   }
 }
@@ -199,33 +227,13 @@ export function prevWallClockMatch(cron: CompiledCron, from: number, notBefore: 
       day = allowedDay;
       [hour, minute, second] = [23, 59, 59];
     }
-    const allowedHour = prevIn(cron.hour, hour);
-    if (allowedHour === -1) {
+    const time = timeOfDay(cron, BACKWARD, hour, minute, second);
+    if (time === null) {
       day -= 1;
       [hour, minute, second] = [23, 59, 59];
       continue;
     }
-    if (allowedHour !== hour) {
-      hour = allowedHour;
-      minute = second = 59;
-    }
-    const allowedMinute = prevIn(cron.minute, minute);
-    if (allowedMinute === -1) {
-      hour -= 1;
-      minute = second = 59;
-      continue;
-    }
-    if (allowedMinute !== minute) {
-      minute = allowedMinute;
-      second = 59;
-    }
-    const allowedSecond = prevIn(cron.second, second);
-    if (allowedSecond === -1) {
-      minute -= 1;
-      second = 59;
-      continue;
-    }
-    const match = Date.UTC(year, month - 1, day, hour, minute, allowedSecond);
+    const match = Date.UTC(year, month - 1, day, ...time);
     return match >= notBefore ? match : null;
   }
 }

@@ -1,4 +1,5 @@
 import type { ExecutionRecord } from '../../../schemas/records.js';
+import { decodeCursorJson, encodeCursorJson } from '../../core/cursor.js';
 import { InvalidCursor } from '../../core/errors.js';
 import {
   boundedFilter,
@@ -100,23 +101,13 @@ async function hotSlice(
 }
 
 export function encodeHistoryCursor(jobId: string, before: string): string {
-  return Buffer.from(JSON.stringify({ j: jobId, b: before }), 'utf8').toString('base64url');
+  return encodeCursorJson({ j: jobId, b: before });
 }
 
 /** The `before` instant of a cursor issued for this job; anything else is a 400. */
 export function decodeHistoryCursor(cursor: string | undefined, jobId: string): string | undefined {
   if (cursor === undefined || cursor === '') return undefined;
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw invalidCursor();
-  }
-  const { j, b } = (decoded ?? {}) as { j?: unknown; b?: unknown };
-  if (j !== jobId || typeof b !== 'string' || Number.isNaN(Date.parse(b))) throw invalidCursor();
+  const { j, b } = (decodeCursorJson(cursor) ?? {}) as { j?: unknown; b?: unknown };
+  if (j !== jobId || typeof b !== 'string' || Number.isNaN(Date.parse(b))) throw new InvalidCursor();
   return b;
-}
-
-function invalidCursor(): InvalidCursor {
-  return new InvalidCursor();
 }

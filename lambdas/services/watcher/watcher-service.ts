@@ -3,6 +3,7 @@ import { hourOf } from '../../core/buckets.js';
 import { ConditionFailed } from '../../core/errors.js';
 import { REAP_SLACK_MS } from '../../core/execution/records.js';
 import { MAX_QUEUE_DELAY_MS, outgoing, runMessage } from '../../core/execution/run-messages.js';
+import { SEND_LEAD_MS } from '../../core/execution/send-window.js';
 import { resent } from '../../core/execution/transitions.js';
 import { afterPlan, scheduleOf } from '../../core/job-schedule.js';
 import { withStatus } from '../../core/lifecycle.js';
@@ -12,6 +13,7 @@ import type { OutgoingRun } from '../../core/ports/run-queue.js';
 import { HOUR, iso, ms } from '../../core/time.js';
 import { recordSkippedRuns, runsOf } from '../hand-over.js';
 import { planReach, type ServiceDeps } from '../service-deps.js';
+import { AlignedSends } from './aligned-sends.js';
 
 const PAGE = 100;
 const PARALLEL_JOBS = 16;
@@ -22,6 +24,19 @@ interface PlannedJob {
   entry: DueJob;
   plan: DuePlan;
   skippedRecorded?: number;
+}
+
+/** Up to JOBS_PER_SEND due jobs of one hour bucket, planned together at `now`. */
+interface PlannedGroup {
+  hour: string;
+  ready: PlannedJob[];
+  now: number;
+}
+
+/** A tick in progress: its report and the oldest hour bucket a job was left in by a failure. */
+interface Tick {
+  report: WatchReport;
+  oldestLeft: string | null;
 }
 
 export interface WatchReport {
@@ -37,8 +52,10 @@ export interface WatchReport {
 /**
  * One watcher tick for one shard: find jobs due within the look-ahead in the `due` index, send
  * their runs to the run queue, then advance them (send first: a crash in between causes a
- * redelivery that the claim absorbs, never a lost run). Then re-send pending executions whose
- * message is overdue (lost message, expired lease, long retry backoff).
+ * redelivery that the claim absorbs, never a lost run). Runs not due yet are sent together just
+ * before a second boundary (aligned-sends.ts), so the executor waits little for them. Then
+ * re-send pending executions whose message is overdue (lost message, expired lease, long retry
+ * backoff).
  */
 export class WatcherService {
   constructor(private readonly deps: ServiceDeps) {}
@@ -57,15 +74,26 @@ export class WatcherService {
       durationMs: 0,
     };
     const watermark = (await watermarks.getWatermark(shard)) ?? hourOf(started - HOUR);
-    let oldestLeft: string | null = null;
+    const tick: Tick = { report, oldestLeft: null };
+    // Groups whose runs are not due yet go together just before a second boundary (aligned-sends.ts).
+    const aligned = new AlignedSends<PlannedGroup>(clock, SEND_LEAD_MS);
     for await (const page of dueIndex.dueJobs(shard, watermark, upTo)) {
       for (let i = 0; i < page.jobs.length; i += JOBS_PER_SEND) {
-        const left = await this.sendDueRuns(page.jobs.slice(i, i + JOBS_PER_SEND), report);
-        if (left > 0) oldestLeft ??= page.hour;
+        const group = await this.planGroup(page.hour, page.jobs.slice(i, i + JOBS_PER_SEND), tick);
+        const firstDueAt = Math.min(
+          ...group.ready.flatMap(({ plan }) => plan.runs.map((r) => r.scheduledAt)),
+        );
+        // A group with no run to send (a plan that only ends its jobs) has nothing to wait for.
+        if (!Number.isFinite(firstDueAt) || !aligned.hold(group, firstDueAt)) {
+          await this.sendGroups([group], tick);
+        }
+        if (aligned.pressing()) await this.sendGroups(await aligned.release(), tick);
       }
     }
+    await this.sendGroups(await aligned.release(), tick);
     // Older buckets are empty now (every due job moved to a later bucket), unless one failed.
     const current = hourOf(started);
+    const { oldestLeft } = tick;
     const next = oldestLeft !== null && oldestLeft < current ? oldestLeft : current;
     if (next !== watermark) await watermarks.setWatermark(shard, next);
     report.reaped = await this.reapPending(shard, started);
@@ -74,14 +102,11 @@ export class WatcherService {
   }
 
   /**
-   * Plans each due job from its index entry (no read of the job), sends all their runs together
-   * (SendMessageBatch packs runs of different jobs, ten a request), then advances each. Send first,
-   * advance second: a crash in between causes redeliveries the claim absorbs, never a lost run; a
-   * failed send leaves every job of the group where it was, for the next tick. Returns how many
-   * jobs were left unmoved by a failure.
+   * Plans each due job of a group from its index entry (no read of the job). Jobs that could not
+   * be planned are left where they are, for a later tick.
    */
-  private async sendDueRuns(due: DueJob[], report: WatchReport): Promise<number> {
-    const { clock, queue, log } = this.deps;
+  private async planGroup(hour: string, due: DueJob[], tick: Tick): Promise<PlannedGroup> {
+    const { clock, log } = this.deps;
     const now = clock.now();
     // Planning reads nothing, except after downtime (missed runs): then 16 jobs at a time.
     const planned: PromiseSettledResult<PlannedJob | null>[] = [];
@@ -90,30 +115,58 @@ export class WatcherService {
       planned.push(...(await Promise.allSettled(slice.map((entry) => this.planDue(entry, now)))));
     }
     const ready = planned.flatMap((p) => (p.status === 'fulfilled' && p.value ? [p.value] : []));
-    let left = planned.filter((p) => p.status === 'rejected').length;
-    for (const p of planned)
-      if (p.status === 'rejected') log.error('due job not planned', { error: String(p.reason) });
-    report.dueJobs += ready.length;
-    const runs = ready.flatMap(({ entry, plan }) => runsOf(entry, plan, now));
-    try {
-      if (runs.length > 0) await queue.send(runs);
-    } catch (error) {
-      log.error('due runs not sent; a later tick sends them', { jobs: ready.length, error: String(error) });
-      return left + ready.length;
+    for (const p of planned) {
+      if (p.status !== 'rejected') continue;
+      log.error('due job not planned', { error: String(p.reason) });
+      leftIn(tick, hour);
     }
-    report.runsEnqueued += runs.length;
-    for (let i = 0; i < ready.length; i += PARALLEL_JOBS) {
-      const advanced = await Promise.allSettled(
-        ready.slice(i, i + PARALLEL_JOBS).map((job) => this.advance(job, now, report)),
-      );
-      for (const result of advanced) {
-        if (result.status === 'rejected') {
-          left++;
+    tick.report.dueJobs += ready.length;
+    return { hour, ready, now };
+  }
+
+  /**
+   * Sends the runs of planned groups, then advances their jobs. Each group's runs go in one send
+   * (SendMessageBatch packs runs of different jobs, ten a request), all groups at once, with
+   * DelaySeconds computed now, at send time. Send first, advance second: a crash in between
+   * causes redeliveries the claim absorbs, never a lost run; a failed send leaves every job of
+   * its group where it was, for the next tick.
+   */
+  private async sendGroups(groups: PlannedGroup[], tick: Tick): Promise<void> {
+    if (groups.length === 0) return;
+    const { clock, queue, log } = this.deps;
+    const now = clock.now();
+    const sent = await Promise.all(
+      groups.map(async ({ ready }) => {
+        const runs = ready.flatMap(({ entry, plan }) => runsOf(entry, plan, now));
+        try {
+          if (runs.length > 0) await queue.send(runs);
+        } catch (error) {
+          log.error('due runs not sent; a later tick sends them', {
+            jobs: ready.length,
+            error: String(error),
+          });
+          return false;
+        }
+        tick.report.runsEnqueued += runs.length;
+        return true;
+      }),
+    );
+    for (const [i, group] of groups.entries()) {
+      if (!sent[i]) {
+        if (group.ready.length > 0) leftIn(tick, group.hour);
+        continue;
+      }
+      for (let j = 0; j < group.ready.length; j += PARALLEL_JOBS) {
+        const advanced = await Promise.allSettled(
+          group.ready.slice(j, j + PARALLEL_JOBS).map((job) => this.advance(job, group.now, tick.report)),
+        );
+        for (const result of advanced) {
+          if (result.status !== 'rejected') continue;
+          leftIn(tick, group.hour);
           log.error('due job not advanced', { error: String(result.reason) });
         }
       }
     }
-    return left;
   }
 
   /**
@@ -194,6 +247,11 @@ export class WatcherService {
     } while (cursor);
     return reaped;
   }
+}
+
+/** Notes that a job of `hour` stays unmoved: the watermark may not pass that bucket. */
+function leftIn(tick: Tick, hour: string): void {
+  if (tick.oldestLeft === null || hour < tick.oldestLeft) tick.oldestLeft = hour;
 }
 
 /** When a pending execution should next be delivered, or null when it is in good hands. */
