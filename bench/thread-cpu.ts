@@ -38,9 +38,10 @@ export interface CpuPerItem {
 }
 
 /**
- * CPU per item spent by this process in one or more windows, counted by thread from /proc: unlike
- * a latency it hardly moves with what else the machine runs, so before/after comparisons on a
- * shared machine hold. `add` a window's two readings; `per` divides by the items done in them.
+ * CPU per item spent by this process in one or more windows, counted by thread from /proc. It moves
+ * far less than a latency with what else the machine runs (about ±30 % between runs on the shared
+ * 2-core machine, where p99s moved 2–3×), so back-to-back before/after pairs of it say something.
+ * `add` a window's two readings; `per` divides by the items done in them.
  */
 export class CpuMeter {
   private mainMs = 0;

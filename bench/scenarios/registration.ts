@@ -36,7 +36,7 @@ export interface RegistrationResult {
   throttled: number;
   /** AWS calls and units per create. */
   perCreate: { ddbCalls: number; wru: number; rru: number; sqsRequests: number };
-  /** CPU per create in this process (client, API, emulators): load-independent, unlike the latency. */
+  /** CPU per create in this process (client, API, emulators): far steadier than the latency under load. */
   cpuPerCreate?: CpuPerItem;
   counts: Counts;
   tables?: { jobs: TableSize; executions: TableSize; bytesPerJob: number };

@@ -18,7 +18,7 @@ export interface TriggerResult {
   /** Triggers never at the sink, counted again at the end of the whole benchmark (late is not lost). */
   lost: number;
   perExecution: PerExecution;
-  /** CPU per trigger in this process, request to the target's call (load-independent, unlike the latency). */
+  /** CPU per trigger in this process, request to the target's call (far steadier than the latency under load). */
   cpuPerTrigger?: CpuPerItem;
 }
 

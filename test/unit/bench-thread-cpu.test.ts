@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CpuMeter, cpuMsOfStat, threadCpu } from '../../bench/thread-cpu.js';
 
-// The bench's CPU per create / per trigger: the load-independent figure beside the latencies.
+// The bench's CPU per create / per trigger: the figure beside the latencies that other sessions' load moves least.
 
 describe('bench thread CPU', () => {
   it('reads utime + stime of a /proc stat line, whatever the command name holds', () => {
