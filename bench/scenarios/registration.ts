@@ -2,6 +2,7 @@ import { type BenchContext, createJob } from '../context.js';
 import { EXECUTIONS_TABLE, JOBS_TABLE, type TableSize, tableSize } from '../harness.js';
 import { type Counts, diff, total } from '../meter.js';
 import { runPool, type Summary, summarize } from '../stats.js';
+import { CpuMeter, type CpuPerItem, threadCpu } from '../thread-cpu.js';
 
 const DAY = 86_400_000;
 
@@ -35,6 +36,8 @@ export interface RegistrationResult {
   throttled: number;
   /** AWS calls and units per create. */
   perCreate: { ddbCalls: number; wru: number; rru: number; sqsRequests: number };
+  /** CPU per create in this process (client, API, emulators): far steadier than the latency under load. */
+  cpuPerCreate?: CpuPerItem;
   counts: Counts;
   tables?: { jobs: TableSize; executions: TableSize; bytesPerJob: number };
 }
@@ -56,14 +59,17 @@ export async function registration(
   let created = 0;
   let busyMs = 0;
   let counts: Counts = {};
+  const cpu = new CpuMeter();
   const now = Date.now();
   for (const stop of [...checkpoints.filter((c) => c < target), target]) {
     const from = created;
     const before = bench.meter.snapshot();
     const started = performance.now();
+    const cpuBefore = threadCpu();
     await runPool(stop - from, concurrency, async (k) => {
       await createJob(ctx, notDueJob(from + k, bench.sink.url, now), latencies, throttled);
     });
+    cpu.add(cpuBefore, threadCpu());
     busyMs += performance.now() - started;
     const segment = diff(bench.meter.snapshot(), before);
     for (const [name, value] of Object.entries(segment)) counts[name] = (counts[name] ?? 0) + value;
@@ -74,6 +80,7 @@ export async function registration(
   }
   counts = Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, Math.round(v * 1000) / 1000]));
   const per = (n: number) => Math.round((n / created) * 1000) / 1000;
+  const cpuPerCreate = cpu.per(created);
   return {
     jobs: created,
     concurrency,
@@ -87,6 +94,7 @@ export async function registration(
       rru: per(total(counts, 'ddb.rru.')),
       sqsRequests: per(counts['sqs.billedRequests'] ?? 0),
     },
+    ...(cpuPerCreate ? { cpuPerCreate } : {}),
     counts,
   };
 }

@@ -1,5 +1,6 @@
 import { type BenchContext, createJob, metered, sleep } from '../context.js';
 import { countDuplicates, countLost, runPool, type Summary, summarize } from '../stats.js';
+import { CpuMeter, type CpuPerItem, threadCpu } from '../thread-cpu.js';
 import { type PerExecution, perExecution } from '../usage.js';
 
 const JOBS = 100;
@@ -17,6 +18,8 @@ export interface TriggerResult {
   /** Triggers never at the sink, counted again at the end of the whole benchmark (late is not lost). */
   lost: number;
   perExecution: PerExecution;
+  /** CPU per trigger in this process, request to the target's call (far steadier than the latency under load). */
+  cpuPerTrigger?: CpuPerItem;
 }
 
 /** `count` manual triggers spread over 100 jobs (not otherwise due), `CONCURRENCY` requests at a time. */
@@ -35,6 +38,8 @@ export async function trigger(ctx: BenchContext, count: number): Promise<Trigger
   const sentAt = new Map<string, number>();
   const apiLatencies: number[] = [];
   const before = (await bench.runtime.stats()).outcomes.succeeded ?? 0;
+  const cpu = new CpuMeter();
+  const cpuBefore = threadCpu();
   const window = await metered(ctx, async () => {
     await runPool(count, CONCURRENCY, async (i) => {
       const started = Date.now();
@@ -48,6 +53,7 @@ export async function trigger(ctx: BenchContext, count: number): Promise<Trigger
       await sleep(100);
     }
   });
+  cpu.add(cpuBefore, threadCpu());
   const succeeded = ((await bench.runtime.stats()).outcomes.succeeded ?? 0) - before;
   const arrivals = bench.sink.arrivals.filter((a) => a.path === path);
   const latencies = arrivals.flatMap((a) => {
@@ -65,6 +71,8 @@ export async function trigger(ctx: BenchContext, count: number): Promise<Trigger
     lost: countLost(sentAt.keys(), seen),
     perExecution: perExecution(window.counts, succeeded),
   };
+  const cpuPerTrigger = cpu.per(count);
+  if (cpuPerTrigger) result.cpuPerTrigger = cpuPerTrigger;
   ctx.log(
     `trigger: p50 ${result.requestToTarget.p50Ms} ms, p99 ${result.requestToTarget.p99Ms} ms to the target`,
   );

@@ -53,7 +53,10 @@ export function jobRoutes({ jobs, queries }: ApiServices): Route[] {
     route('POST', '/v1/jobs', async ({ event, tenant }) => {
       const body = parseWith(CreateJobBody, readJobBody(event), 'job');
       const job = await jobs.createJob(tenant, body);
-      return jobResponse(201, job, { location: `/v1/jobs/${job.jobId}` });
+      return json(201, queries.newJobView(job), {
+        ...etag(job.version),
+        location: `/v1/jobs/${job.jobId}`,
+      });
     }),
     route('GET', '/v1/jobs', async ({ event, tenant }) => {
       const query = parseWith(ListJobsQuery, event.queryStringParameters ?? {}, 'query');

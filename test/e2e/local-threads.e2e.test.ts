@@ -1,3 +1,5 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { apiClient, startTestRuntime, tempDataDir } from '../support/runtime.js';
 import { startSink, waitFor } from '../support/sink.js';
@@ -37,6 +39,45 @@ describe('the local runtime on both cores', () => {
     } finally {
       await runtime.stop();
       await sink.close();
+      data.remove();
+    }
+  });
+
+  it('sends the emulators lean requests: no SDK user agent, no log filtering, no trace header', async () => {
+    const data = tempDataDir();
+    const clients: { middlewareStack: DynamoDBClient['middlewareStack'] }[] = [];
+    const runtime = await startTestRuntime(data.dir, {
+      instrumentClient: (client: DynamoDBClient | SQSClient) => {
+        clients.push(client as DynamoDBClient);
+      },
+    });
+    try {
+      const sent: Record<string, string>[] = [];
+      for (const client of clients) {
+        client.middlewareStack.add(
+          (next) => async (args) => {
+            sent.push({ ...(args.request as { headers: Record<string, string> }).headers });
+            return next(args);
+          },
+          { step: 'deserialize' },
+        );
+      }
+      const created = await apiClient(runtime.url)('POST', '/v1/jobs', {
+        schedule: { type: 'cron', expression: '0 0 1 1 *', timezone: 'UTC' },
+        target: { url: 'http://127.0.0.1:9/never' },
+      });
+      expect(created.status).toBe(201);
+      await runtime.stats();
+      expect(clients).toHaveLength(2);
+      expect(new Set(sent.map((h) => h['x-amz-target']?.split('.')[0] ?? 'sqs')).size).toBe(2);
+      for (const headers of sent) {
+        expect(Object.keys(headers)).not.toContain('user-agent');
+        expect(Object.keys(headers)).not.toContain('x-amz-user-agent');
+        expect(Object.keys(headers)).not.toContain('x-amzn-trace-id');
+      }
+      for (const client of clients) expect(client.middlewareStack.identify().join()).not.toMatch(/logger/);
+    } finally {
+      await runtime.stop();
       data.remove();
     }
   });

@@ -34,6 +34,11 @@ export class QueryService {
     return jobView(job, await this.lastRunOf(job.jobId), this.deps.clock.now());
   }
 
+  /** The view of a job just created: its id is new, so it has no run to look for (one Query less per create). */
+  newJobView(job: JobRecord): Job {
+    return jobView(job, null, this.deps.clock.now());
+  }
+
   listJobs(
     tenant: string,
     filter: { status?: JobStatus; namePrefix?: string },

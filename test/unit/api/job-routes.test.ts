@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { apiHarness, countJobs, cronSchedule } from '../../support/api-harness.js';
 
 const NOW = Date.parse('2026-05-01T12:00:00.000Z');
@@ -253,5 +253,21 @@ describe('API: pause and resume', () => {
       expect(res.status).toBe(409);
       expect(res.body.error.code).toBe('conflict');
     }
+  });
+});
+
+describe('API: POST /v1/jobs', () => {
+  it('answers the new job with no last run, without reading a history it cannot have yet', async () => {
+    const h = apiHarness(NOW);
+    const listByJob = vi.spyOn(h.deps.executions, 'listByJob');
+    const created = await h.request('POST', '/v1/jobs', { schedule: cronSchedule('0 15 * * *'), target });
+    expect(created.status).toBe(201);
+    expect(created.body.lastRun).toBeNull();
+    expect(created.body.nextRunAt).toBe('2026-05-01T15:00:00.000Z');
+    expect(listByJob).not.toHaveBeenCalled();
+    // Read back, the job's view does look for its last run.
+    const read = await h.request('GET', `/v1/jobs/${created.body.id}`);
+    expect(read.body).toEqual(created.body);
+    expect(listByJob).toHaveBeenCalledTimes(1);
   });
 });
