@@ -173,9 +173,12 @@ async function api(url: string, method: string, path: string, body?: unknown) {
 
 /**
  * How the duplicates fall: calls in flight at the kill made again after it, and the others; with
- * up to five of each (arrival times from the kill, attempt numbers) to look into.
+ * up to five of each (arrival times from the kill, attempt numbers) to look into. `deadBy` is when
+ * the bench saw the killed process exit: the sink stamps a call when the bench's event loop handles
+ * it, which can be after the SIGKILL of a call already on the wire, but a call handled before the
+ * exit was seen was sent by the process before it died.
  */
-export function duplicateKinds(arrivals: readonly SinkArrival[], killAt: number) {
+export function duplicateKinds(arrivals: readonly SinkArrival[], killAt: number, deadBy = killAt) {
   const first = new Map<string, SinkArrival>();
   const samples: {
     kind: 'inFlightAtKill' | 'other';
@@ -191,7 +194,7 @@ export function duplicateKinds(arrivals: readonly SinkArrival[], killAt: number)
       if (a.status >= 200 && a.status < 300) first.set(a.key, a);
       continue;
     }
-    const kind = earlier.at <= killAt && a.at > killAt ? 'inFlightAtKill' : 'other';
+    const kind = earlier.at <= deadBy && a.at > deadBy ? 'inFlightAtKill' : 'other';
     if (kind === 'inFlightAtKill') inFlightAtKill++;
     else other++;
     if (samples.filter((s) => s.kind === kind).length < 5) {
@@ -261,6 +264,7 @@ async function main(): Promise<void> {
     const killAt = Date.now();
     child.process.kill('SIGKILL');
     const signal = await child.exited;
+    const exitSeenAt = Date.now();
     log(`killed (${signal}) with ${sink.arrivals.length} runs at the sink; restarting`);
 
     child = startScheduler(env);
@@ -348,7 +352,7 @@ async function main(): Promise<void> {
       .slice(0, 3)
       .map((o) => ({ ...o, skipped: skipped.has(o.key), attempt: attemptOf.get(o.key) ?? null }));
     const arrivals = sink.arrivals.filter((a) => expectedSet.has(a.key));
-    const dup = duplicateKinds(arrivals, killAt);
+    const dup = duplicateKinds(arrivals, killAt, exitSeenAt);
     const lateAfterKill = arrivals
       .filter((a) => a.scheduledAt >= killAt && a.scheduledAt < checkUntil)
       .map((a) => a.at - a.scheduledAt);
@@ -381,6 +385,7 @@ async function main(): Promise<void> {
       lost: missing.length - skipped.size,
       lostSamples,
       duplicates: dup.total,
+      killToExitSeenMs: exitSeenAt - killAt,
       duplicatesOfCallsInFlightAtKill: dup.inFlightAtKill,
       otherDuplicates: dup.other,
       duplicateSamples: dup.samples,

@@ -80,15 +80,17 @@ describe('bench restart', () => {
     expect(recoveryDone({ status: 'ok', recovery: { finishedAt: '2026-01-01T00:00:00Z' } })).toBe(true);
   });
 
+  /** A call the sink saw `ms` into the bench. */
+  const at = (key: string, ms: number, status = 200, attempt = 1) => ({
+    at: ms,
+    path: '/r',
+    key,
+    scheduledAt: 0,
+    attempt,
+    status,
+  });
+
   it('tells a call in flight at the kill made again after it from other duplicates', () => {
-    const at = (key: string, ms: number, status = 200) => ({
-      at: ms,
-      path: '/r',
-      key,
-      scheduledAt: 0,
-      attempt: 1,
-      status,
-    });
     const kinds = duplicateKinds(
       [
         at('a', 90),
@@ -109,6 +111,13 @@ describe('bench restart', () => {
       ['other', 'c', [-3, -2]],
       ['inFlightAtKill', 'd', [0, 60]],
     ]);
+  });
+
+  it('counts a call the sink handled after the SIGKILL but before the exit was seen as in flight at the kill', () => {
+    // `e` reached the sink 1 ms after the kill call, the exit was seen at 103: it was on the wire.
+    const arrivals = [at('e', 101), at('f', 104), at('e', 160, 200, 2), at('f', 170, 200, 2)];
+    expect(duplicateKinds(arrivals, 100)).toMatchObject({ inFlightAtKill: 0, other: 2 });
+    expect(duplicateKinds(arrivals, 100, 103)).toMatchObject({ inFlightAtKill: 1, other: 1 });
   });
 });
 
