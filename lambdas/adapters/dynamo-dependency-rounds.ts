@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DependencyRound, DependencyRounds } from '../core/ports/dependency-rounds.js';
-import { isConditionFailed } from './dynamo-common.js';
+import { applied } from './dynamo-common.js';
 import { roundId } from './dynamo-job-items.js';
 
 const ARRIVED = 'arrived:';
@@ -57,8 +57,8 @@ export class DynamoDependencyRounds implements DependencyRounds {
       names[`#a${i}`] = `${ARRIVED}${upstreamId}`;
     });
     const removes = consumed.map((_, i) => `#a${i}`);
-    try {
-      await this.client.send(
+    return applied(
+      this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { jobId: roundId(downstreamId) },
@@ -72,11 +72,7 @@ export class DynamoDependencyRounds implements DependencyRounds {
             ...(expectedRev === 0 ? {} : { ':rev': expectedRev }),
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailed(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 }

@@ -4,7 +4,7 @@ import { hoursBetween } from '../core/buckets.js';
 import { ConditionFailed } from '../core/errors.js';
 import type { DueAdvance, DueIndex, DuePage } from '../core/ports/due-index.js';
 import { iso } from '../core/time.js';
-import { isConditionFailed } from './dynamo-common.js';
+import { applied } from './dynamo-common.js';
 import { dueBucketOf, dueJobOfItem, dueKeyFor, dueKeysOf } from './dynamo-job-items.js';
 import { queryIndex } from './dynamo-query.js';
 import { TABLES } from './dynamo-tables.js';
@@ -73,8 +73,8 @@ export class DynamoDueIndex implements DueIndex {
     ]
       .filter(Boolean)
       .join(' ');
-    try {
-      await this.client.send(
+    const written = await applied(
+      this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { jobId: job.jobId },
@@ -83,10 +83,8 @@ export class DynamoDueIndex implements DueIndex {
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
-      );
-    } catch (error) {
-      if (isConditionFailed(error)) throw new ConditionFailed(`job ${job.jobId} moved concurrently`);
-      throw error;
-    }
+      ),
+    );
+    if (!written) throw new ConditionFailed(`job ${job.jobId} moved concurrently`);
   }
 }

@@ -1,7 +1,7 @@
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type IdempotencyRecord, isLive, type StoredResponse } from '../core/idempotency.js';
 import type { IdempotencyStore } from '../core/ports/idempotency-store.js';
-import { isConditionFailed } from './dynamo-common.js';
+import { applied } from './dynamo-common.js';
 
 /** Races with an expiring record (it lapses between our write and our read) are retried this often. */
 const CLAIM_RACES = 3;
@@ -22,8 +22,8 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
     now: number,
   ): Promise<{ claimed: true } | { claimed: false; existing: IdempotencyRecord }> {
     for (let race = 0; ; race++) {
-      try {
-        await this.client.send(
+      const claimed = await applied(
+        this.client.send(
           new PutCommand({
             TableName: this.table,
             Item: toItem(record),
@@ -35,11 +35,9 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
               ':now': now,
             },
           }),
-        );
-        return { claimed: true };
-      } catch (error) {
-        if (!isConditionFailed(error)) throw error;
-      }
+        ),
+      );
+      if (claimed) return { claimed: true };
       const existing = await this.read(record.tenant, record.keyHash);
       if (existing && isLive(existing, now)) return { claimed: false, existing };
       if (race >= CLAIM_RACES) throw new Error(`idempotency key ${record.keyHash} keeps changing`);
@@ -83,11 +81,7 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
 
 /** A claim taken over after its lock lapsed belongs to the newer request: our write is then a no-op. */
 async function ifStillOurs(write: () => Promise<unknown>): Promise<void> {
-  try {
-    await write();
-  } catch (error) {
-    if (!isConditionFailed(error)) throw error;
-  }
+  await applied(write());
 }
 
 const idOf = (tenant: string, keyHash: string) => `idem#${tenant}#${keyHash}`;

@@ -4,7 +4,7 @@ import { ConditionFailed } from '../core/errors.js';
 import type { JobStore } from '../core/ports/job-store.js';
 import type { Page } from '../core/ports/page.js';
 import { batchGetAll, batchGetShared } from './dynamo-batch-get.js';
-import { decodeCursor, encodeCursor, isConditionFailed } from './dynamo-common.js';
+import { applied, decodeCursor, encodeCursor } from './dynamo-common.js';
 import { isJobItem, jobItemOf, jobOfItem } from './dynamo-job-items.js';
 import { type Condition, queryIndex } from './dynamo-query.js';
 import { TABLES } from './dynamo-tables.js';
@@ -21,18 +21,16 @@ export class DynamoJobStore implements JobStore {
   ) {}
 
   async createJob(job: JobRecord, now: number): Promise<void> {
-    try {
-      await this.client.send(
+    const written = await applied(
+      this.client.send(
         new PutCommand({
           TableName: this.table,
           Item: jobItemOf(job, now),
           ConditionExpression: 'attribute_not_exists(jobId)',
         }),
-      );
-    } catch (error) {
-      if (isConditionFailed(error)) throw new ConditionFailed(`job ${job.jobId} exists`);
-      throw error;
-    }
+      ),
+    );
+    if (!written) throw new ConditionFailed(`job ${job.jobId} exists`);
   }
 
   async getJob(jobId: string): Promise<JobRecord | null> {
@@ -56,8 +54,8 @@ export class DynamoJobStore implements JobStore {
   ): Promise<void> {
     const sameNext =
       expected.nextRunAt === undefined ? 'attribute_not_exists(nextRunAt)' : 'nextRunAt = :next';
-    try {
-      await this.client.send(
+    const written = await applied(
+      this.client.send(
         new PutCommand({
           TableName: this.table,
           Item: jobItemOf(job, now),
@@ -67,11 +65,9 @@ export class DynamoJobStore implements JobStore {
             ...(expected.nextRunAt === undefined ? {} : { ':next': expected.nextRunAt }),
           },
         }),
-      );
-    } catch (error) {
-      if (isConditionFailed(error)) throw new ConditionFailed(`job ${job.jobId} changed concurrently`);
-      throw error;
-    }
+      ),
+    );
+    if (!written) throw new ConditionFailed(`job ${job.jobId} changed concurrently`);
   }
 
   /**
