@@ -50,7 +50,6 @@ describe('the executor reads the jobs of a received batch once', () => {
     s.jobs.staleReads.set(b.jobId, b);
     const planned = runs.map((run) => (run.jobId === b.jobId ? { ...run, plan: 1 } : run));
     const getJob = vi.spyOn(s.jobs, 'getJob');
-    const finishJob = vi.spyOn(s.jobs, 'finishJob');
     const outcomes: string[] = [];
     await processRunBatch(batchOf(planned), s.executor, silentLogger, (o) => outcomes.push(o));
     expect(outcomes).toEqual(['succeeded', 'succeeded']);
