@@ -12,8 +12,9 @@ import {
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '../local/runtime.js';
 import { type IndexDef, type Item, itemSize, type Projection, projectedItem } from './capacity.js';
+import { startLoadThread } from './load-thread.js';
 import { AwsMeter, type MiddlewareHost, type TableDef } from './meter.js';
-import { type BenchSink, startBenchSink } from './sink.js';
+import type { BenchSink } from './sink.js';
 import { subjectResolver } from './subjects.js';
 
 export const API_KEY = 'bench-key';
@@ -113,7 +114,8 @@ export async function startBench(
 ): Promise<Bench> {
   const dataDir = mkdtempSync(join(tmpdir(), 'scheduler-bench-'));
   const meter = new AwsMeter();
-  const sink = await startBenchSink();
+  const load = await startLoadThread();
+  const { sink } = load;
   let ddb: DynamoDBClient | undefined;
   const runtime = await startLocalRuntime({
     emulatorThreads: threads,
@@ -160,24 +162,19 @@ export async function startBench(
       ).Item as Item | undefined,
   });
   const api = async (method: string, path: string, body?: unknown): Promise<ApiResult> => {
-    const started = performance.now();
-    const response = await fetch(`${runtime.url}${path}`, {
+    const { status, ms, text } = await load.request(
       method,
-      headers: {
-        'x-api-key': API_KEY,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    const ms = performance.now() - started;
+      `${runtime.url}${path}`,
+      { 'x-api-key': API_KEY, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body === undefined ? undefined : JSON.stringify(body),
+    );
     let parsed: unknown = text;
     try {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {
       // keep the text
     }
-    return { status: response.status, ms, body: parsed };
+    return { status, ms, body: parsed };
   };
   return {
     runtime,
