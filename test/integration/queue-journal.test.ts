@@ -162,6 +162,31 @@ describe('QueueJournal', () => {
     expect(third.journal.replayFiles()).toEqual([]);
   });
 
+  it('puts back the messages due soonest first, whatever order the last session sent them in', async () => {
+    // Prepare: runs sent due in 10 min, 5 min, now and 1 min, in that order.
+    const first = await open(T0);
+    await first.client.send(
+      new SendMessageBatchCommand({
+        QueueUrl: first.runs,
+        Entries: [600, 300, 0, 60].map((s) => ({ Id: `in${s}`, MessageBody: `in${s}`, DelaySeconds: s })),
+      }),
+    );
+    await first.kill();
+    // Act
+    const second = await open(T0 + 1000);
+    await resendMessages(await readJournals(second.journal.replayFiles()), {
+      sqs: second.client,
+      queueUrls: new Map([['runs', second.runs]]),
+      now: () => T0 + 1000,
+    });
+    // Assess: the new session's journal has them in the order they were sent again.
+    const sent = readFileSync(join(data.dir, 'queue-journal.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as [string, string, string, number, string]);
+    expect(sent.map((l) => l[4])).toEqual(['in0', 'in60', 'in300', 'in600']);
+  });
+
   it('replays the sessions in the order they ran even when the clock went back between them', async () => {
     const first = await open(T0);
     await first.client.send(new SendMessageCommand({ QueueUrl: first.runs, MessageBody: 'kept' }));
