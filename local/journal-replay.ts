@@ -1,10 +1,10 @@
 import { createReadStream, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { SQSClient } from '@aws-sdk/client-sqs';
-import { SQS_BATCH, sendBatch } from '../lambdas/adapters/sqs-batches.js';
+import { type SendMessageBatch, SQS_BATCH, sendBatch } from '../lambdas/adapters/sqs-batches.js';
 import { type JournaledMessage, JournalReader, REPLAY_ID_PREFIX } from './queue-journal.js';
 
-const PARALLEL_BATCHES = 8;
+/** Batches under way at once: two hand-overs of fifty to the emulator (SqsDirect), one being answered while the next is handled. */
+const PARALLEL_BATCHES = 100;
 
 /** What was on the queues at the end of the journals' sessions (see JournalReader). */
 export async function readJournals(files: readonly string[]): Promise<Map<string, JournaledMessage>> {
@@ -17,7 +17,8 @@ export async function readJournals(files: readonly string[]): Promise<Map<string
 }
 
 export interface ReplayTarget {
-  sqs: SQSClient;
+  /** SendMessageBatch past the SDK (SqsDirect's), journaled in this session (QueueJournal.attachDirect). */
+  sqs: SendMessageBatch;
   /** Queue name -> its URL in this session. */
   queueUrls: ReadonlyMap<string, string>;
   now: () => number;

@@ -11,16 +11,17 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Emulator, sqsClient, startSqs } from '../../local/emulators.js';
+import { type SqsEmulator, sqsClient, startSqs } from '../../local/emulators.js';
 import { readJournals, removeReplayed, resendMessages } from '../../local/journal-replay.js';
 import { QueueJournal } from '../../local/queue-journal.js';
+import { SqsDirect } from '../../local/sqs-direct.js';
 import { tempDataDir } from '../support/runtime.js';
 
 const T0 = Date.parse('2026-05-01T12:00:00.000Z');
 
 /** One session of the runtime as the journal sees it: an emulator, a client, the journal on it. */
 async function session(dataDir: string, startedAt: number, compactAfterLines?: number) {
-  const emulator: Emulator = await startSqs();
+  const emulator: SqsEmulator = await startSqs();
   const client: SQSClient = sqsClient(emulator.endpoint);
   const clock = { now: startedAt };
   const journal = new QueueJournal({
@@ -31,10 +32,14 @@ async function session(dataDir: string, startedAt: number, compactAfterLines?: n
     ...(compactAfterLines === undefined ? {} : { compactAfterLines }),
   });
   journal.attach(client);
+  // The replay's way to the emulator (past the SDK), journaled as the runtime does.
+  const direct = new SqsDirect(emulator.post);
+  journal.attachDirect(direct);
   const runs = (await client.send(new CreateQueueCommand({ QueueName: 'runs' }))).QueueUrl!;
   const other = (await client.send(new CreateQueueCommand({ QueueName: 'user-queue' }))).QueueUrl!;
   return {
     client,
+    replay: direct.sendMessageBatch,
     clock,
     journal,
     runs,
@@ -123,7 +128,7 @@ describe('QueueJournal', () => {
       ['run-d', 0],
     ]);
     const out = await resendMessages(lost, {
-      sqs: second.client,
+      sqs: second.replay,
       queueUrls: new Map([['runs', second.runs]]),
       now: () => T0 + 5000,
     });
@@ -145,7 +150,7 @@ describe('QueueJournal', () => {
     const second = await open(T0 + 1000);
     const firstFiles = second.journal.replayFiles();
     await resendMessages(await readJournals(firstFiles), {
-      sqs: second.client,
+      sqs: second.replay,
       queueUrls: new Map([['runs', second.runs]]),
       now: () => T0 + 1000,
     });
@@ -175,7 +180,7 @@ describe('QueueJournal', () => {
     // Act
     const second = await open(T0 + 1000);
     await resendMessages(await readJournals(second.journal.replayFiles()), {
-      sqs: second.client,
+      sqs: second.replay,
       queueUrls: new Map([['runs', second.runs]]),
       now: () => T0 + 1000,
     });
@@ -193,7 +198,7 @@ describe('QueueJournal', () => {
     await first.kill();
     const second = await open(T0 + 1000);
     await resendMessages(await readJournals(second.journal.replayFiles()), {
-      sqs: second.client,
+      sqs: second.replay,
       queueUrls: new Map([['runs', second.runs]]),
       now: () => T0 + 1000,
     });
