@@ -1,8 +1,15 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { JobRecord } from '../../schemas/records.js';
 import { ConditionFailed } from '../core/errors.js';
-import type { JobStore } from '../core/ports/job-store.js';
+import type { JobFinish, JobStore } from '../core/ports/job-store.js';
 import type { Page } from '../core/ports/page.js';
+import { iso } from '../core/time.js';
 import { batchGetAll, batchGetShared } from './dynamo-batch-get.js';
 import { applied, decodeCursor, encodeCursor } from './dynamo-common.js';
 import { isJobItem, jobItemOf, jobOfItem } from './dynamo-job-items.js';
@@ -44,6 +51,33 @@ export class DynamoJobStore implements JobStore {
     const keys = [...new Set(jobIds)].map((jobId) => ({ jobId }));
     return batchGetShared(this.client, this.table, T.partitionKey, keys, (raw) =>
       isJobItem(raw) ? jobOfItem(raw) : null,
+    );
+  }
+
+  finishJob(jobId: string, finish: JobFinish, now: number): Promise<boolean> {
+    // A job never re-planned has no planRev: plan 0.
+    const samePlan =
+      finish.planRev === 0 ? '(attribute_not_exists(planRev) OR planRev = :plan)' : 'planRev = :plan';
+    return applied(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { jobId },
+          UpdateExpression: 'SET #status = :to, version = version + :one, updatedAt = :now',
+          ConditionExpression:
+            `#status = :active AND attribute_not_exists(nextRunAt) AND ${samePlan} ` +
+            'AND (attribute_not_exists(enqueuedThrough) OR enqueuedThrough = :last)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':to': finish.status,
+            ':one': 1,
+            ':now': iso(now),
+            ':active': 'active',
+            ':plan': finish.planRev,
+            ':last': finish.lastRunAt,
+          },
+        }),
+      ),
     );
   }
 

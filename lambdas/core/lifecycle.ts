@@ -136,7 +136,14 @@ export function withStatus<J extends Pick<JobRecord, 'jobId' | 'status'>>(job: J
  * (nor was skipped) `failed`, every other `completed`.
  */
 export function finishedJob(job: JobRecord, lastRun: ExecutionStatus, now: number): JobRecord {
+  return { ...withStatus(job, finishedStatus(job, lastRun)), version: job.version + 1, updatedAt: iso(now) };
+}
+
+/** The status a job ends in after its last run: `failed` for a one-time job whose run did not succeed. */
+export function finishedStatus(
+  job: Pick<JobRecord, 'schedule'>,
+  lastRun: ExecutionStatus,
+): 'completed' | 'failed' {
   const oneTime = job.schedule.type === 'once' || job.schedule.type === 'immediate';
-  const status = oneTime && lastRun !== 'succeeded' && lastRun !== 'skipped' ? 'failed' : 'completed';
-  return { ...withStatus(job, status), version: job.version + 1, updatedAt: iso(now) };
+  return oneTime && lastRun !== 'succeeded' && lastRun !== 'skipped' ? 'failed' : 'completed';
 }

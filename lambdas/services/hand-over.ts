@@ -1,7 +1,7 @@
 import type { Trigger } from '../../schemas/execution.js';
 import type { ExecutionRecord, JobRecord } from '../../schemas/records.js';
 import { ConditionFailed } from '../core/errors.js';
-import { newExecution } from '../core/execution/records.js';
+import { newExecution, queuedOneOffRun } from '../core/execution/records.js';
 import { outgoing, runMessage } from '../core/execution/run-messages.js';
 import { isScheduledInstant } from '../core/execution/schedule-instants.js';
 import { withNextRun } from '../core/job-schedule.js';
@@ -166,7 +166,7 @@ export async function recordOneOffRun(
 ): Promise<{ execution: ExecutionRecord; run: OutgoingRun }> {
   const retention = deps.settings.hotRetentionSeconds;
   const execution = await createAtFreeInstant(deps.executions, job, now, (at) =>
-    newExecution(job, iso(at), trigger, 'queued', at, retention),
+    queuedOneOffRun(job, iso(at), trigger, retention),
   );
   const at = Date.parse(execution.scheduledAt);
   const plan = { runs: [{ scheduledAt: at, lateAccepted: false }] };

@@ -127,6 +127,36 @@ export function storeConformance(name: string, make: () => Stores) {
       expect((await jobs.getJob(job.jobId))?.name).toBe('renamed');
     });
 
+    it('ends a job in one conditional write: only active, with no next run, under the plan it was read at, after its last sent run', async () => {
+      const { jobs } = make();
+      const done = { ...aJob({ planRev: 2 }), enqueuedThrough: '2026-05-01T12:00:00.000Z' };
+      await jobs.createJob(done, NOW);
+      const finish = { status: 'completed' as const, planRev: 2, lastRunAt: '2026-05-01T12:00:00.000Z' };
+      expect(await jobs.finishJob(done.jobId, { ...finish, planRev: 3 }, NOW)).toBe(false);
+      expect(
+        await jobs.finishJob(done.jobId, { ...finish, lastRunAt: '2026-05-01T11:59:00.000Z' }, NOW),
+      ).toBe(false);
+      expect(await jobs.finishJob(done.jobId, finish, NOW + 5)).toBe(true);
+      expect(await jobs.getJob(done.jobId)).toEqual({
+        ...done,
+        status: 'completed',
+        version: done.version + 1,
+        updatedAt: new Date(NOW + 5).toISOString(),
+      });
+      expect(await jobs.finishJob(done.jobId, finish, NOW)).toBe(false); // no longer active
+
+      const due = withNextRun(aJob(), NOW + 60_000);
+      await jobs.createJob(due, NOW);
+      expect(
+        await jobs.finishJob(due.jobId, { status: 'failed', planRev: 0, lastRunAt: due.nextRunAt! }, NOW),
+      ).toBe(false);
+      const never = aJob();
+      expect(
+        await jobs.finishJob(never.jobId, { status: 'failed', planRev: 0, lastRunAt: never.createdAt }, NOW),
+      ).toBe(false);
+      expect(await jobs.getJob(never.jobId)).toBeNull();
+    });
+
     it('finds due jobs by shard and hour up to an instant, and advancing moves them along the index', async () => {
       const { jobs, dueIndex } = make();
       const shard = 7 + (counter % 1000) * 10; // a shard no other test uses

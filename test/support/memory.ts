@@ -13,7 +13,7 @@ import {
   type DuePage,
 } from '../../lambdas/core/ports/due-index.js';
 import type { ExecutionFilter, ExecutionStore } from '../../lambdas/core/ports/execution-store.js';
-import type { JobStore } from '../../lambdas/core/ports/job-store.js';
+import type { JobFinish, JobStore } from '../../lambdas/core/ports/job-store.js';
 import type { Page } from '../../lambdas/core/ports/page.js';
 import type { OutgoingRun, RunQueue, VisibilityChange } from '../../lambdas/core/ports/run-queue.js';
 import type { Watermarks } from '../../lambdas/core/ports/watermarks.js';
@@ -116,6 +116,22 @@ export class MemoryJobStore
       throw new ConditionFailed('changed');
     }
     this.store(job, now);
+  }
+
+  async finishJob(jobId: string, finish: JobFinish, now: number): Promise<boolean> {
+    this.beforeWrite('finishJob', jobId);
+    const current = this.items.get(jobId);
+    if (
+      current?.status !== 'active' ||
+      current.nextRunAt !== undefined ||
+      (current.planRev ?? 0) !== finish.planRev ||
+      (current.enqueuedThrough !== undefined && current.enqueuedThrough !== finish.lastRunAt)
+    ) {
+      return false;
+    }
+    const updatedAt = new Date(now).toISOString();
+    this.store({ ...current, status: finish.status, version: current.version + 1, updatedAt }, now);
+    return true;
   }
 
   async advanceJob(job: Pick<JobRecord, 'jobId' | 'shard'>, advance: DueAdvance): Promise<void> {

@@ -40,6 +40,19 @@ export function newExecution(
     : { ...item, finishedAt: iso(now), expiresAt: expiryFor(now, hotRetentionSeconds) };
 }
 
+/**
+ * A one-off run (a manual trigger, a dependency run) as recorded before it is sent: queued, on the
+ * pending index from its instant. Its claim rebuilds it from the message to claim it without a read.
+ */
+export function queuedOneOffRun(
+  job: JobRecord,
+  scheduledAt: string,
+  trigger: 'manual' | 'dependency',
+  hotRetentionSeconds: number,
+): ExecutionRecord {
+  return newExecution(job, scheduledAt, trigger, 'queued', Date.parse(scheduledAt), hotRetentionSeconds);
+}
+
 export function expiryFor(finishedAt: number, hotRetentionSeconds: number): number {
   return Math.floor(finishedAt / 1000) + hotRetentionSeconds;
 }

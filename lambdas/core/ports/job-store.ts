@@ -8,6 +8,13 @@ import type { Page } from './page.js';
  * own; one DynamoDB table backs them all. `now` is the instant of the write: a job whose next run is
  * already past is filed as due now (the store's index layout needs it).
  */
+/** How a job ends, and the plan and last run it must still be at (JobStore.finishJob). */
+export interface JobFinish {
+  status: Extract<JobStatus, 'completed' | 'failed'>;
+  planRev: number;
+  lastRunAt: string;
+}
+
 export interface JobStore {
   /** Throws ConditionFailed if the id exists. */
   createJob(job: JobRecord, now: number): Promise<void>;
@@ -24,6 +31,12 @@ export interface JobStore {
     expected: { version: number; nextRunAt: string | undefined },
     now: number,
   ): Promise<void>;
+  /**
+   * Ends a job after its last run in one conditional write (status, version + 1, updatedAt), without
+   * reading it: only while it is active, has no next run, is still at `planRev`, and its last sent
+   * run (if it records one) is `lastRunAt`. False when any of these does not hold.
+   */
+  finishJob(jobId: string, finish: JobFinish, now: number): Promise<boolean>;
   /** A tenant's jobs, newest first. */
   listJobs(
     tenant: string,

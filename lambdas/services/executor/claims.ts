@@ -2,6 +2,7 @@ import type { RunMessage } from '../../../schemas/messages.js';
 import type { ExecutionRecord, JobRecord } from '../../../schemas/records.js';
 import { lostAttempt } from '../../core/execution/attempts.js';
 import { hashToken } from '../../core/execution/callback-token.js';
+import { queuedOneOffRun } from '../../core/execution/records.js';
 import { MAX_QUEUE_DELAY_MS } from '../../core/execution/run-messages.js';
 import { attemptDueAt, claimed, freshClaim, type Lease, leaseFor } from '../../core/execution/transitions.js';
 import { isFinal } from '../../core/states.js';
@@ -60,6 +61,8 @@ export class RunClaims {
       const fresh = freshClaim(message, job, callbackTokenHash, (due) => this.leaseFor(job, due, now));
       if (await executions.createExecution(fresh)) return fresh;
     }
+    const unread = await this.claimUnread(message, job, callbackTokenHash, now);
+    if (unread) return unread;
     const current = await executions.getExecution(message.executionId);
     if (!current || isFinal(current.status)) return null;
     if (current.cancelRequestedAt) {
@@ -84,5 +87,32 @@ export class RunClaims {
     if (dueAt - now > MAX_QUEUE_DELAY_MS) return null; // too early: the reaper sends it closer to its time
     const next = claimed(current, job, callbackTokenHash, this.leaseFor(job, dueAt, now));
     return (await executions.claim(next, current.rev)) ? next : null;
+  }
+
+  /**
+   * A one-off run's first attempt claimed without reading its record: the record the API or the
+   * dependency round wrote is rebuilt from the message, and the claim's condition (still at that
+   * first revision) stands for the read. Anything that happened to it since — a cancel request, a
+   * claim by another delivery — moved its revision on; null then, and the claim reads what is there.
+   */
+  private async claimUnread(
+    message: RunMessage,
+    job: JobRecord,
+    callbackTokenHash: string,
+    now: number,
+  ): Promise<ExecutionRecord | null> {
+    if (message.attempt !== 1 || (message.trigger !== 'manual' && message.trigger !== 'dependency')) {
+      return null;
+    }
+    const recorded = queuedOneOffRun(
+      job,
+      message.scheduledAt,
+      message.trigger,
+      this.deps.settings.hotRetentionSeconds,
+    );
+    const dueAt = attemptDueAt(job, recorded);
+    if (dueAt - now > MAX_QUEUE_DELAY_MS) return null;
+    const next = claimed(recorded, job, callbackTokenHash, this.leaseFor(job, dueAt, now));
+    return (await this.deps.executions.claim(next, recorded.rev)) ? next : null;
   }
 }

@@ -8,7 +8,7 @@ import { cancelledExecution, finalized, newExecution, REAP_SLACK_MS } from '../.
 import { MAX_QUEUE_DELAY_MS, outgoing, runMessage } from '../../core/execution/run-messages.js';
 import { canBeLastRun } from '../../core/execution/schedule-instants.js';
 import { skippedFromQueue, waitingForRetry, withAttempt } from '../../core/execution/transitions.js';
-import { finishedJob } from '../../core/lifecycle.js';
+import { finishedJob, finishedStatus } from '../../core/lifecycle.js';
 import { isFinal } from '../../core/states.js';
 import { emit, type ServiceDeps } from '../service-deps.js';
 import type { JobReads } from './job-reads.js';
@@ -169,10 +169,22 @@ export class OutcomeRecorder {
    */
   private async finishJobIfDone(job: JobRecord, execution: ExecutionRecord): Promise<void> {
     if (execution.trigger !== 'schedule' || !canBeLastRun(job, execution.scheduledAt)) return;
-    const current = await this.deps.jobs.getJob(job.jobId);
+    const now = this.deps.clock.now();
+    const finish = {
+      status: finishedStatus(job, execution.status),
+      planRev: job.planRev ?? 0,
+      lastRunAt: execution.scheduledAt,
+    };
+    if (await this.deps.jobs.finishJob(job.jobId, finish, now)) return;
+    // The job as this run read it is not the stored one (ended, re-planned, or the read was stale):
+    // decide on a consistent read of it.
+    await this.finishAsStored(job.jobId, execution, now);
+  }
+
+  private async finishAsStored(jobId: string, execution: ExecutionRecord, now: number): Promise<void> {
+    const current = await this.deps.jobs.getJob(jobId);
     if (current?.status !== 'active' || current.nextRunAt !== undefined) return;
     if (current.enqueuedThrough !== undefined && current.enqueuedThrough !== execution.scheduledAt) return;
-    const now = this.deps.clock.now();
     try {
       await this.deps.jobs.replaceJob(
         finishedJob(current, execution.status, now),

@@ -65,7 +65,7 @@ describe('the executor reads the jobs of a received batch once', () => {
     expect(outcomes).toEqual(['succeeded', 'succeeded']);
   });
 
-  it('reads the job for the end-of-schedule check only when the run can be the last, and ends it then', async () => {
+  it('writes the end-of-schedule check only when the run can be the last, and ends the job then, reading nothing', async () => {
     const s = setup({ now: NOW });
     const job = await s.jobService.createJob(
       't',
@@ -76,14 +76,17 @@ describe('the executor reads the jobs of a received batch once', () => {
     const runs = s.queue.take().map((r) => r.message);
     expect(runs.map((r) => r.scheduledAt)).toEqual(['2026-05-01T12:01:00.000Z', '2026-05-01T12:02:00.000Z']);
     const getJob = vi.spyOn(s.jobs, 'getJob');
+    const finishJob = vi.spyOn(s.jobs, 'finishJob');
     const outcomes: string[] = [];
     for (const run of runs) {
       s.clock.advance(Date.parse(run.scheduledAt) - s.clock.now());
       await processRunBatch(batchOf([run]), s.executor, silentLogger, (o) => outcomes.push(o));
     }
     expect(outcomes).toEqual(['succeeded', 'succeeded']);
-    // The 12:01 run has a successor within the window: no read. The 12:02 run is the last: one.
-    expect(getJob).toHaveBeenCalledTimes(1);
+    // The 12:01 run has a successor within the window: nothing. The 12:02 run is the last: one
+    // conditional write, and no read.
+    expect(finishJob).toHaveBeenCalledTimes(1);
+    expect(getJob).not.toHaveBeenCalled();
     expect((await s.jobs.getJob(job.jobId))?.status).toBe('completed');
   });
 });

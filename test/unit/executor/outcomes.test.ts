@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { executionItemOf } from '../../../lambdas/adapters/dynamo-execution-items.js';
 import { ATTEMPT_ERROR_MAX_BYTES } from '../../../lambdas/core/execution/attempts.js';
 import { upcomingRuns } from '../../../lambdas/core/schedule.js';
@@ -184,6 +184,32 @@ describe('windows and the end of a job', () => {
       f.clock.current = Math.max(f.clock.current, Date.parse(run.message.scheduledAt));
       expect(await executor.handle(run.message)).toBe('succeeded');
     }
+    expect((await f.jobs.getJob(job.jobId))?.status).toBe('completed');
+  });
+
+  it('ends a one-time job with one conditional write after its run, reading nothing', async () => {
+    const f = fakeDeps(NOW);
+    const job = await new JobService(f.deps).createJob('t', jobBody({ schedule: { type: 'immediate' } }));
+    const [run] = f.queue.take();
+    const executor = new ExecutorService(f.deps, 'exec');
+    const batch = await executor.readJobs([run!.message]);
+    const reads = vi.spyOn(f.jobs, 'getJob');
+    expect(await executor.handle(run!.message, batch)).toBe('succeeded');
+    expect(reads).not.toHaveBeenCalled();
+    expect((await f.jobs.getJob(job.jobId))?.status).toBe('completed');
+  });
+
+  it('still ends a one-time job when its batch read is older than the stored plan, by reading it', async () => {
+    const f = fakeDeps(NOW);
+    const job = await new JobService(f.deps).createJob('t', jobBody({ schedule: { type: 'immediate' } }));
+    const [run] = f.queue.take();
+    const read = (await f.jobs.getJob(job.jobId))!;
+    const replanned = { ...read, planRev: (read.planRev ?? 0) + 1, version: read.version + 1 };
+    await f.jobs.replaceJob(replanned, { version: read.version, nextRunAt: read.nextRunAt }, NOW);
+    const reads = vi.spyOn(f.jobs, 'getJob');
+    const executor = new ExecutorService(f.deps, 'exec');
+    expect(await executor.handle(run!.message, new Map([[job.jobId, read]]))).toBe('succeeded');
+    expect(reads).toHaveBeenCalledTimes(1);
     expect((await f.jobs.getJob(job.jobId))?.status).toBe('completed');
   });
 
