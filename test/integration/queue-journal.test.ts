@@ -40,6 +40,13 @@ async function session(dataDir: string, startedAt: number, compactAfterLines?: n
   return {
     client,
     replay: direct.sendMessageBatch,
+    /** What this start does: the earlier sessions' journals sent again, now. */
+    replayEarlier: async () =>
+      resendMessages(await readJournals(journal.replayFiles()), {
+        sqs: direct.sendMessageBatch,
+        queueUrls: new Map([['runs', runs]]),
+        now: () => clock.now,
+      }),
     clock,
     journal,
     runs,
@@ -179,11 +186,7 @@ describe('QueueJournal', () => {
     await first.kill();
     // Act
     const second = await open(T0 + 1000);
-    await resendMessages(await readJournals(second.journal.replayFiles()), {
-      sqs: second.replay,
-      queueUrls: new Map([['runs', second.runs]]),
-      now: () => T0 + 1000,
-    });
+    await second.replayEarlier();
     // Assess: the new session's journal has them in the order they were sent again.
     const sent = readFileSync(join(data.dir, 'queue-journal.jsonl'), 'utf8')
       .trim()
@@ -197,11 +200,7 @@ describe('QueueJournal', () => {
     await first.client.send(new SendMessageCommand({ QueueUrl: first.runs, MessageBody: 'kept' }));
     await first.kill();
     const second = await open(T0 + 1000);
-    await resendMessages(await readJournals(second.journal.replayFiles()), {
-      sqs: second.replay,
-      queueUrls: new Map([['runs', second.runs]]),
-      now: () => T0 + 1000,
-    });
+    await second.replayEarlier();
     await second.kill();
     const third = await open(T0 - 60_000); // the clock stepped back a minute
     const files = third.journal.replayFiles();
