@@ -276,6 +276,8 @@ async function main(): Promise<void> {
               baselineP99Ms: base.lateness.p99Ms,
               p50Ratio: r1(bst.lateness.p50Ms / Math.max(1, base.lateness.p50Ms)),
               p99Ratio: r1(bst.lateness.p99Ms / Math.max(1, base.lateness.p99Ms)),
+              // What bounds the ratio on two cores: CPU per run of the burst against a bare call's.
+              cpuPerRunMs: { burst: bst.cpuPerRun ?? null, baseline: base.cpuPerRun ?? null },
             }
           : null,
       allScenarios: {

@@ -10,6 +10,7 @@ import {
 import type { Counts } from '../meter.js';
 import type { SinkArrival } from '../sink.js';
 import { countDuplicates, countLost, runPool, type Summary, summarize } from '../stats.js';
+import { CpuMeter, type CpuPerItem, threadCpu } from '../thread-cpu.js';
 import { type PerExecution, perExecution } from '../usage.js';
 
 /** Watcher tick interval during the burst (EventBridge runs it every minute in AWS). */
@@ -56,6 +57,12 @@ export interface BurstResult {
   perJobIncludingCreate: PerExecution;
   /** Raw lateness per arrival (ms), in arrival order, for the plot. */
   samples: { arrivalMs: number; latenessMs: number }[];
+  /**
+   * CPU per run in this process from the last create until drained (by thread: the event loop
+   * runs the executor, the bench's sink and its queue sampling; the emulators have threads of
+   * their own): steadier than the lateness, and what bounds it on two cores.
+   */
+  cpuPerRun?: CpuPerItem;
 }
 
 function outcomesDiff(after: Record<string, number>, before: Record<string, number>) {
@@ -154,6 +161,8 @@ export async function burst(ctx: BenchContext, n: number, topOfMinute: boolean):
       arrived: bench.sink.arrivals.filter((a) => a.path === path).length,
     });
   };
+  const cpu = new CpuMeter();
+  const cpuBefore = threadCpu();
   const execution = await metered(ctx, () =>
     waitForArrivals(
       bench.sink.arrivals,
@@ -165,6 +174,7 @@ export async function burst(ctx: BenchContext, n: number, topOfMinute: boolean):
       sample,
     ),
   );
+  cpu.add(cpuBefore, threadCpu());
   await timers.stop();
   setLookahead(ctx, savedLookahead);
   const outcomes = outcomesDiff((await bench.runtime.stats()).outcomes, statsBefore);
@@ -207,6 +217,8 @@ export async function burst(ctx: BenchContext, n: number, topOfMinute: boolean):
     perJobIncludingCreate: perExecution(allCounts, succeeded),
     samples: arrivals.map((a) => ({ arrivalMs: a.at - burstAt, latenessMs: a.at - a.scheduledAt })),
   };
+  const cpuPerRun = cpu.per(arrivals.length);
+  if (cpuPerRun) result.cpuPerRun = cpuPerRun;
   ctx.log(
     `burst: ${result.executions}/${expected.length} arrived, p50 ${result.lateness.p50Ms} ms, p99 ${result.lateness.p99Ms} ms, drained in ${result.drainMs} ms`,
   );
@@ -219,6 +231,8 @@ export interface BaselineResult {
   lateness: Summary;
   drainMs: number;
   samples: number[];
+  /** CPU per call in this process (fetch and the sink), as for the burst's runs. */
+  cpuPerRun?: CpuPerItem;
 }
 
 /**
@@ -249,16 +263,21 @@ export async function baseline(ctx: BenchContext, n: number, concurrency: number
     }
   };
   for (let i = 0; i < n; i++) setTimeout(() => void call(i), at - Date.now());
+  const cpu = new CpuMeter();
+  const cpuBefore = threadCpu();
   await waitForArrivals(bench.sink.arrivals, path, n, at, at + 120_000);
+  cpu.add(cpuBefore, threadCpu());
   const arrivals = bench.sink.arrivals.filter((a) => a.path === path);
   const lateness = arrivals.map((a) => a.at - at);
-  const result = {
+  const result: BaselineResult = {
     runs: arrivals.length,
     concurrency,
     lateness: summarize(lateness),
     drainMs: (arrivals.at(-1)?.at ?? at) - at,
     samples: lateness,
   };
+  const cpuPerRun = cpu.per(arrivals.length);
+  if (cpuPerRun) result.cpuPerRun = cpuPerRun;
   ctx.log(`baseline: p50 ${result.lateness.p50Ms} ms, p99 ${result.lateness.p99Ms} ms`);
   return result;
 }
