@@ -9,6 +9,7 @@ import { Level } from 'level';
 import type { Logger } from '../lambdas/core/ports/logger.js';
 import type { Priority } from '../schemas/job.js';
 import { startDynamoThread, startSqsThread } from './emulator-threads.js';
+import { injectAll, type SqsPost } from './sqs-direct.js';
 
 /** Emulators accept any credentials; these keep the SDK from looking for real ones. */
 export const LOCAL_AWS = {
@@ -19,6 +20,11 @@ export const LOCAL_AWS = {
 export interface Emulator {
   endpoint: string;
   stop(): Promise<void>;
+}
+
+/** fauxqs, which also takes requests in bulk without a socket (for SqsDirect). */
+export interface SqsEmulator extends Emulator {
+  post: SqsPost;
 }
 
 /** How long the database may take to open before the start gives up (it must never hang). */
@@ -90,14 +96,15 @@ export async function startDynamo(
 }
 
 /**
- * fauxqs (SQS in memory) on a loopback port, on this event loop or (`thread`) in a worker thread.
+ * fauxqs (SQS in memory) on a loopback port, on this event loop or (`thread`) in a worker thread;
+ * `post` hands it requests in bulk without a socket (local/sqs-direct.ts).
  * Its messages do not survive a restart: the runtime journals its own queues (local/queue-journal.ts).
  */
-export async function startSqs(port = 0, thread?: { log: Logger }): Promise<Emulator> {
+export async function startSqs(port = 0, thread?: { log: Logger }): Promise<SqsEmulator> {
   if (thread) return startSqsThread(port, thread.log);
   const app = buildApp({ logger: false });
   const endpoint = await app.listen({ port, host: '127.0.0.1' });
-  return { endpoint, stop: () => app.close() };
+  return { endpoint, stop: () => app.close(), post: (requests) => injectAll(app, requests) };
 }
 
 /**

@@ -1,10 +1,10 @@
 import { createReadStream, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { SQSClient } from '@aws-sdk/client-sqs';
-import { SQS_BATCH, sendBatch } from '../lambdas/adapters/sqs-batches.js';
+import { type SendMessageBatch, SQS_BATCH, sendBatch } from '../lambdas/adapters/sqs-batches.js';
 import { type JournaledMessage, JournalReader, REPLAY_ID_PREFIX } from './queue-journal.js';
 
-const PARALLEL_BATCHES = 8;
+/** Batches under way at once: two hand-overs of fifty to the emulator (SqsDirect), one being answered while the next is handled. */
+const PARALLEL_BATCHES = 100;
 
 /** What was on the queues at the end of the journals' sessions (see JournalReader). */
 export async function readJournals(files: readonly string[]): Promise<Map<string, JournaledMessage>> {
@@ -17,7 +17,8 @@ export async function readJournals(files: readonly string[]): Promise<Map<string
 }
 
 export interface ReplayTarget {
-  sqs: SQSClient;
+  /** SendMessageBatch past the SDK (SqsDirect's), journaled in this session (QueueJournal.attachDirect). */
+  sqs: SendMessageBatch;
   /** Queue name -> its URL in this session. */
   queueUrls: ReadonlyMap<string, string>;
   now: () => number;
@@ -38,21 +39,7 @@ export async function resendMessages(
   messages: ReadonlyMap<string, JournaledMessage>,
   target: ReplayTarget,
 ): Promise<{ sent: number; unknownQueue: number }> {
-  const byQueue = new Map<string, [string, JournaledMessage][]>();
-  let unknownQueue = 0;
-  for (const entry of messages) {
-    if (!target.queueUrls.has(entry[1].queue)) {
-      unknownQueue++;
-      continue;
-    }
-    const list = byQueue.get(entry[1].queue) ?? [];
-    list.push(entry);
-    byQueue.set(entry[1].queue, list);
-  }
-  const batches: { queueUrl: string; entries: [string, JournaledMessage][] }[] = [];
-  for (const [queue, list] of byQueue)
-    for (let i = 0; i < list.length; i += SQS_BATCH)
-      batches.push({ queueUrl: target.queueUrls.get(queue)!, entries: list.slice(i, i + SQS_BATCH) });
+  const { batches, unknownQueue } = soonestFirst(messages, target.queueUrls);
   let sent = 0;
   let next = 0;
   const worker = async () => {
@@ -65,6 +52,33 @@ export async function resendMessages(
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL_BATCHES, batches.length) }, worker));
   return { sent, unknownQueue };
+}
+
+type Batch = { queueUrl: string; entries: [string, JournaledMessage][] };
+
+/**
+ * The messages in batches of ten per queue, the batches in the order their messages fall due: the
+ * runs owed now are back on their queues before those due in a quarter of an hour.
+ */
+function soonestFirst(
+  messages: ReadonlyMap<string, JournaledMessage>,
+  queueUrls: ReadonlyMap<string, string>,
+): { batches: Batch[]; unknownQueue: number } {
+  const known = [...messages].filter(([, m]) => queueUrls.has(m.queue));
+  known.sort((a, b) => a[1].visibleAt - b[1].visibleAt);
+  const batches: Batch[] = [];
+  const filling = new Map<string, Batch>();
+  for (const entry of known) {
+    let batch = filling.get(entry[1].queue);
+    if (!batch) {
+      batch = { queueUrl: queueUrls.get(entry[1].queue)!, entries: [] };
+      filling.set(entry[1].queue, batch);
+      batches.push(batch);
+    }
+    batch.entries.push(entry);
+    if (batch.entries.length === SQS_BATCH) filling.delete(entry[1].queue);
+  }
+  return { batches, unknownQueue: messages.size - known.length };
 }
 
 /** One batch, each entry's id naming the message it sends again (the journal marks it replayed). */

@@ -17,6 +17,7 @@ import {
   dynamoClient,
   type Emulator,
   PRIORITIES,
+  type SqsEmulator,
   sqsClient,
   startDynamo,
   startSqs,
@@ -24,12 +25,15 @@ import {
 import { LocalAwsTargetCaller } from './local-aws-targets.js';
 import { QueueJournal } from './queue-journal.js';
 import type { LocalRuntimeOptions } from './runtime-options.js';
+import { SqsDirect } from './sqs-direct.js';
 import { ensureTables } from './tables.js';
 
 /** What the emulators and the data directory give the scheduler: clients, queues, the archive. */
 export interface LocalInfrastructure {
   ddb: DynamoDBClient;
   sqs: SQSClient;
+  /** Requests to the SQS emulator past the SDK, for bulk work (the replay); journaled like `sqs`. */
+  sqsDirect: SqsDirect;
   sqsEndpoint: string;
   tables: { jobs: string; executions: string };
   queues: { urls: Record<Priority, string>; dlqs: Record<Priority, string> };
@@ -65,7 +69,7 @@ export async function startInfrastructure(
     throw new StartupError((error as Error).message);
   }
   started.push(dynamo);
-  let sqsEmulator: Emulator;
+  let sqsEmulator: SqsEmulator;
   try {
     sqsEmulator = await startSqs(options.sqsPort, threads.sqs ? { log } : undefined);
   } catch (error) {
@@ -86,6 +90,8 @@ export async function startInfrastructure(
     startedAt: Date.now(),
   });
   journal.attach(sqs);
+  const sqsDirect = new SqsDirect(sqsEmulator.post);
+  journal.attachDirect(sqsDirect);
   // Closed after everything that sends or deletes has stopped, before the emulator.
   started.push({ stop: async () => journal.close() });
   options.instrumentClient?.(sqs, 'sqs');
@@ -94,6 +100,7 @@ export async function startInfrastructure(
   return {
     ddb,
     sqs,
+    sqsDirect,
     sqsEndpoint: sqsEmulator.endpoint,
     tables,
     queues: await createRunQueues(sqs),

@@ -1,6 +1,7 @@
 import { closeSync, openSync, readdirSync, renameSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { SqsDirect } from './sqs-direct.js';
 
 /** The journal of the running session, under the data directory. */
 const JOURNAL = 'queue-journal.jsonl';
@@ -111,6 +112,16 @@ export class QueueJournal {
         return result;
       },
       { step: 'initialize', name: 'queueJournal' },
+    );
+  }
+
+  /** Records the requests made past the SDK (the replay's bulk sends) as `attach` does the client's. */
+  attachDirect(direct: SqsDirect): void {
+    direct.observe((action, input, output) =>
+      this.observe(`${action}Command`, {
+        input: input as Record<string, unknown>,
+        output: output as Record<string, unknown> | undefined,
+      }),
     );
   }
 

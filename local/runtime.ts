@@ -47,7 +47,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       deps,
       watch,
       infra.journal,
-      { sqs: infra.sqs, queueUrls: queueUrlsByName(infra) },
+      { sqs: infra.sqsDirect.sendMessageBatch, queueUrls: queueUrlsByName(infra) },
       log,
     );
     started.push({ stop: () => recovery.stop() });

@@ -1,9 +1,17 @@
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  SendMessageBatchCommand,
+  type SendMessageBatchRequest,
+  type SendMessageBatchResult,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 
 /** SQS takes at most ten entries per batch request. */
 export const SQS_BATCH = 10;
 const MAX_TRIES = 5;
 const MAX_DELAY_SECONDS = 900;
+
+/** One SendMessageBatch request by another way than an SDK client (the local replay's bulk channel). */
+export type SendMessageBatch = (input: SendMessageBatchRequest) => Promise<SendMessageBatchResult>;
 
 export interface OutgoingMessage {
   body: string;
@@ -22,28 +30,28 @@ export async function inSlicesOfTen<T>(items: T[], send: (slice: T[]) => Promise
 }
 
 /**
- * Sends up to ten messages in one SendMessageBatch and resends the entries SQS refused for a
- * passing reason; a refusal that is the sender's fault, or entries still refused after five tries,
- * throw (`queue` names the queue in the error).
+ * Sends up to ten messages in one SendMessageBatch (through an SDK client, or `to` itself) and
+ * resends the entries SQS refused for a passing reason; a refusal that is the sender's fault, or
+ * entries still refused after five tries, throw (`queue` names the queue in the error).
  */
 export async function sendBatch(
-  client: SQSClient,
+  to: SQSClient | SendMessageBatch,
   queueUrl: string,
   messages: OutgoingMessage[],
   queue: string,
 ): Promise<void> {
+  const send: SendMessageBatch =
+    typeof to === 'function' ? to : (input) => to.send(new SendMessageBatchCommand(input));
   let pending = messages.map((message, index) => ({ id: message.id ?? String(index), message }));
   for (let attempt = 1; pending.length > 0; attempt++) {
-    const out = await client.send(
-      new SendMessageBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: pending.map(({ id, message }) => ({
-          Id: id,
-          MessageBody: message.body,
-          DelaySeconds: Math.max(0, Math.min(MAX_DELAY_SECONDS, Math.floor(message.delaySeconds))),
-        })),
-      }),
-    );
+    const out = await send({
+      QueueUrl: queueUrl,
+      Entries: pending.map(({ id, message }) => ({
+        Id: id,
+        MessageBody: message.body,
+        DelaySeconds: Math.max(0, Math.min(MAX_DELAY_SECONDS, Math.floor(message.delaySeconds))),
+      })),
+    });
     const senderFault = (out.Failed ?? []).find((f) => f.SenderFault);
     if (senderFault)
       throw new Error(`${queue} refused a message: ${senderFault.Code} ${senderFault.Message ?? ''}`);

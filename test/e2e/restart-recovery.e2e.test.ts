@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../local/runtime.js';
 import { apiClient, startTestRuntime, tempDataDir } from '../support/runtime.js';
@@ -56,6 +57,40 @@ describe('restart recovery in the background', () => {
     runtime = await startTestRuntime(data.dir);
     // The 20,000 replayed messages are this session's to replay, once.
     expect(await runtime.recovered).toMatchObject({ state: 'done', toResend: 20_000, resent: 20_000 });
+  });
+});
+
+describe('restart recovery past the SDK', () => {
+  it('hands the replayed messages to the SQS emulator in bulk: the runtime makes no SendMessageBatch request for them', async () => {
+    // Prepare: 2,000 messages left by a killed session; a counter of the runtime's SQS requests.
+    const data = tempDataDir();
+    leftQueued(data.dir, 2000, Date.now() + 600_000);
+    const requests: string[] = [];
+    const count = (client: DynamoDBClient | SQSClient, service: 'dynamodb' | 'sqs') => {
+      if (service !== 'sqs') return;
+      (client as SQSClient).middlewareStack.add(
+        (next, context) => (args) => {
+          requests.push(String(context.commandName));
+          return next(args);
+        },
+        { step: 'initialize', name: 'countRequests' },
+      );
+    };
+    const runtime = await startTestRuntime(data.dir, { instrumentClient: count });
+    try {
+      // Act
+      const done = await runtime.recovered;
+      // Assess: every message is back, none of them through the SDK's SendMessageBatch.
+      expect(done).toMatchObject({ state: 'done', toResend: 2000, resent: 2000 });
+      const queue = await runtime.queues.client.send(
+        new GetQueueAttributesCommand({ QueueUrl: runtime.queues.urls.low, AttributeNames: ['All'] }),
+      );
+      expect(Number(queue.Attributes?.ApproximateNumberOfMessagesDelayed)).toBe(2000);
+      expect(requests.filter((r) => r === 'SendMessageBatchCommand')).toEqual([]);
+    } finally {
+      await runtime.stop();
+      data.remove();
+    }
   });
 });
 

@@ -11,16 +11,17 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Emulator, sqsClient, startSqs } from '../../local/emulators.js';
+import { type SqsEmulator, sqsClient, startSqs } from '../../local/emulators.js';
 import { readJournals, removeReplayed, resendMessages } from '../../local/journal-replay.js';
 import { QueueJournal } from '../../local/queue-journal.js';
+import { SqsDirect } from '../../local/sqs-direct.js';
 import { tempDataDir } from '../support/runtime.js';
 
 const T0 = Date.parse('2026-05-01T12:00:00.000Z');
 
 /** One session of the runtime as the journal sees it: an emulator, a client, the journal on it. */
 async function session(dataDir: string, startedAt: number, compactAfterLines?: number) {
-  const emulator: Emulator = await startSqs();
+  const emulator: SqsEmulator = await startSqs();
   const client: SQSClient = sqsClient(emulator.endpoint);
   const clock = { now: startedAt };
   const journal = new QueueJournal({
@@ -31,10 +32,21 @@ async function session(dataDir: string, startedAt: number, compactAfterLines?: n
     ...(compactAfterLines === undefined ? {} : { compactAfterLines }),
   });
   journal.attach(client);
+  // The replay's way to the emulator (past the SDK), journaled as the runtime does.
+  const direct = new SqsDirect(emulator.post);
+  journal.attachDirect(direct);
   const runs = (await client.send(new CreateQueueCommand({ QueueName: 'runs' }))).QueueUrl!;
   const other = (await client.send(new CreateQueueCommand({ QueueName: 'user-queue' }))).QueueUrl!;
   return {
     client,
+    replay: direct.sendMessageBatch,
+    /** What this start does: the earlier sessions' journals sent again, now. */
+    replayEarlier: async () =>
+      resendMessages(await readJournals(journal.replayFiles()), {
+        sqs: direct.sendMessageBatch,
+        queueUrls: new Map([['runs', runs]]),
+        now: () => clock.now,
+      }),
     clock,
     journal,
     runs,
@@ -123,7 +135,7 @@ describe('QueueJournal', () => {
       ['run-d', 0],
     ]);
     const out = await resendMessages(lost, {
-      sqs: second.client,
+      sqs: second.replay,
       queueUrls: new Map([['runs', second.runs]]),
       now: () => T0 + 5000,
     });
@@ -145,7 +157,7 @@ describe('QueueJournal', () => {
     const second = await open(T0 + 1000);
     const firstFiles = second.journal.replayFiles();
     await resendMessages(await readJournals(firstFiles), {
-      sqs: second.client,
+      sqs: second.replay,
       queueUrls: new Map([['runs', second.runs]]),
       now: () => T0 + 1000,
     });
@@ -162,16 +174,33 @@ describe('QueueJournal', () => {
     expect(third.journal.replayFiles()).toEqual([]);
   });
 
+  it('puts back the messages due soonest first, whatever order the last session sent them in', async () => {
+    // Prepare: runs sent due in 10 min, 5 min, now and 1 min, in that order.
+    const first = await open(T0);
+    await first.client.send(
+      new SendMessageBatchCommand({
+        QueueUrl: first.runs,
+        Entries: [600, 300, 0, 60].map((s) => ({ Id: `in${s}`, MessageBody: `in${s}`, DelaySeconds: s })),
+      }),
+    );
+    await first.kill();
+    // Act
+    const second = await open(T0 + 1000);
+    await second.replayEarlier();
+    // Assess: the new session's journal has them in the order they were sent again.
+    const sent = readFileSync(join(data.dir, 'queue-journal.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as [string, string, string, number, string]);
+    expect(sent.map((l) => l[4])).toEqual(['in0', 'in60', 'in300', 'in600']);
+  });
+
   it('replays the sessions in the order they ran even when the clock went back between them', async () => {
     const first = await open(T0);
     await first.client.send(new SendMessageCommand({ QueueUrl: first.runs, MessageBody: 'kept' }));
     await first.kill();
     const second = await open(T0 + 1000);
-    await resendMessages(await readJournals(second.journal.replayFiles()), {
-      sqs: second.client,
-      queueUrls: new Map([['runs', second.runs]]),
-      now: () => T0 + 1000,
-    });
+    await second.replayEarlier();
     await second.kill();
     const third = await open(T0 - 60_000); // the clock stepped back a minute
     const files = third.journal.replayFiles();
