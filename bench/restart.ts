@@ -29,7 +29,8 @@ import os, { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sleep } from './context.js';
-import { type SinkArrival, startBenchSink } from './sink.js';
+import { startLoadThread } from './load-thread.js';
+import type { SinkArrival } from './sink.js';
 import { spreadCron, spreadRuns } from './spread-crons.js';
 import { countDuplicates, runPool, summarize } from './stats.js';
 
@@ -215,7 +216,7 @@ async function main(): Promise<void> {
   const port = arg('port', 0) || (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'scheduler-restart-'));
-  const sink = await startBenchSink();
+  const { sink } = await startLoadThread();
   const env = {
     PORT: String(port),
     SCHEDULER_DATA_DIR: dataDir,
