@@ -2,12 +2,6 @@ import type { JobStatus } from '../../../schemas/job.js';
 import type { JobRecord } from '../../../schemas/records.js';
 import type { Page } from './page.js';
 
-/**
- * Job definitions and their status: what a job is. Its place on the schedule (due-index.ts), its
- * concurrency slots, its dependency edges and rounds and the watchers' watermarks are ports of their
- * own; one DynamoDB table backs them all. `now` is the instant of the write: a job whose next run is
- * already past is filed as due now (the store's index layout needs it).
- */
 /** How a job ends, and the plan and last run it must still be at (JobStore.finishJob). */
 export interface JobFinish {
   status: Extract<JobStatus, 'completed' | 'failed'>;
@@ -15,6 +9,12 @@ export interface JobFinish {
   lastRunAt: string;
 }
 
+/**
+ * Job definitions and their status: what a job is. Its place on the schedule (due-index.ts), its
+ * concurrency slots, its dependency edges and rounds and the watchers' watermarks are ports of their
+ * own; one DynamoDB table backs them all. `now` is the instant of the write: a job whose next run is
+ * already past is filed as due now (the store's index layout needs it).
+ */
 export interface JobStore {
   /** Throws ConditionFailed if the id exists. */
   createJob(job: JobRecord, now: number): Promise<void>;
