@@ -111,6 +111,11 @@ export async function startLoadThread(): Promise<LoadThread> {
     });
   });
   sink.url = `http://127.0.0.1:${await listening}`;
+  // A load thread that dies fails the requests it held (as a failed fetch did on the main thread).
+  worker.on('exit', (code) => {
+    for (const call of waiting.values()) call.reject(new Error(`the bench's load thread exited (${code})`));
+    waiting.clear();
+  });
   worker.unref();
   return {
     sink,

@@ -59,8 +59,8 @@ export interface BurstResult {
   samples: { arrivalMs: number; latenessMs: number }[];
   /**
    * CPU per run in this process from the last create until drained (by thread: the event loop
-   * runs the executor, the bench's sink and its queue sampling; the emulators have threads of
-   * their own): steadier than the lateness, and what bounds it on two cores.
+   * runs the executor and the bench's queue sampling; the emulators and the bench's sink have
+   * threads of their own): steadier than the lateness, and what bounds it on two cores.
    */
   cpuPerRun?: CpuPerItem;
 }
