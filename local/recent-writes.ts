@@ -1,0 +1,66 @@
+import type { ExecutionStore } from '../lambdas/core/ports/execution-store.js';
+import type { JobStore } from '../lambdas/core/ports/job-store.js';
+import type { RecentWrites } from '../lambdas/core/ports/recent-writes.js';
+
+/** How long a write is remembered; a question about an older moment is answered "touched". */
+const HORIZON_MS = 120_000;
+
+/**
+ * The writes of this process that can stop a run claimed early (lambdas/services/executor/early-runs.ts):
+ * a job's (a pause, a resume, a PATCH, a cancel or DELETE, its end) and a run's cancel request. The
+ * local runtime is one process that makes every write (its data directory is locked), so what it
+ * saw is all there was: a run nothing touched since its job was read goes at its time unread.
+ */
+export class LocalRecentWrites implements RecentWrites {
+  /** Key → when its last write ended, oldest first (a key written again moves to the end). */
+  private readonly marks = new Map<string, number>();
+  /** Writes up to this moment are forgotten. */
+  private forgottenThrough = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly now: () => number) {}
+
+  touchedSince(jobId: string, executionId: string, since: number): boolean {
+    if (since <= this.forgottenThrough) return true;
+    return (
+      (this.marks.get(`job:${jobId}`) ?? -1) >= since || (this.marks.get(`run:${executionId}`) ?? -1) >= since
+    );
+  }
+
+  /** The job store, telling this of every write to a job (whether or not its condition held). */
+  jobStore(store: JobStore): JobStore {
+    const mark = (jobId: string) => this.mark(`job:${jobId}`);
+    return Object.assign(Object.create(store) as JobStore, {
+      createJob: (job, now) => after(store.createJob(job, now), () => mark(job.jobId)),
+      replaceJob: (job, expected, now) => after(store.replaceJob(job, expected, now), () => mark(job.jobId)),
+      finishJob: (jobId, finish, now) => after(store.finishJob(jobId, finish, now), () => mark(jobId)),
+    } satisfies Pick<JobStore, 'createJob' | 'replaceJob' | 'finishJob'>);
+  }
+
+  /** The execution store, telling this of every cancel request (the only write of another that stops a claimed run). */
+  executionStore(store: ExecutionStore): ExecutionStore {
+    return Object.assign(Object.create(store) as ExecutionStore, {
+      requestCancel: (execution, rev) =>
+        after(store.requestCancel(execution, rev), () => this.mark(`run:${execution.executionId}`)),
+    } satisfies Pick<ExecutionStore, 'requestCancel'>);
+  }
+
+  private mark(key: string): void {
+    const now = this.now();
+    this.marks.delete(key);
+    this.marks.set(key, now);
+    for (const [old, at] of this.marks) {
+      if (at > now - HORIZON_MS) break;
+      this.marks.delete(old);
+      this.forgottenThrough = Math.max(this.forgottenThrough, at);
+    }
+  }
+}
+
+/** `write`'s result, once `mark` has run — after it ended, failed or not. */
+async function after<T>(write: Promise<T>, mark: () => void): Promise<T> {
+  try {
+    return await write;
+  } finally {
+    mark();
+  }
+}

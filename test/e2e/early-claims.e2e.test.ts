@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { e2eRuntime } from '../support/runtime.js';
+import { waitFor } from '../support/sink.js';
+
+/** A whole second at least `aheadMs` from now (runs are due on whole seconds). */
+function secondAfter(aheadMs: number): number {
+  return Math.ceil((Date.now() + aheadMs) / 1000) * 1000;
+}
+
+type World = ReturnType<typeof e2eRuntime>;
+
+async function onceJob(world: World, path: string, at: number) {
+  const created = await world.api('POST', '/v1/jobs', {
+    schedule: { type: 'once', at: new Date(at).toISOString() },
+    target: { url: `${world.sink.url}${path}` },
+  });
+  expect(created.status).toBe(201);
+  return created.body.id as string;
+}
+
+async function runsOf(world: World, jobId: string): Promise<{ executionId: string; status: string }[]> {
+  return (await world.api('GET', `/v1/jobs/${jobId}/executions`)).body.items;
+}
+
+describe('npm start claims scheduled runs ahead of their time and calls them at it', () => {
+  const world = e2eRuntime();
+  const callsTo = (path: string) => world.sink.calls.filter((c) => c.path === path);
+
+  it('claims a run seconds before it is due, and calls it at its time', async () => {
+    const due = secondAfter(5000);
+    const jobId = await onceJob(world, '/ahead', due);
+    await waitFor(
+      async () => (await runsOf(world, jobId)).some((r) => r.status === 'running'),
+      4000,
+      'the claim',
+    );
+    // Claimed with the lead (3 s by default) to spare, not within the second before.
+    expect(due - Date.now()).toBeGreaterThan(1000);
+    expect(callsTo('/ahead')).toHaveLength(0);
+    const [call] = await waitFor(
+      () => callsTo('/ahead').length > 0 && callsTo('/ahead'),
+      due - Date.now() + 3000,
+    );
+    expect(call!.at).toBeGreaterThanOrEqual(due);
+    expect(call!.at - due).toBeLessThan(1000);
+  });
+
+  it('does not call a run claimed ahead whose job was paused before its time, and leaves no record of it', async () => {
+    const due = secondAfter(5000);
+    const jobId = await onceJob(world, '/paused', due);
+    await waitFor(
+      async () => (await runsOf(world, jobId)).some((r) => r.status === 'running'),
+      4000,
+      'the claim',
+    );
+    expect((await world.api('POST', `/v1/jobs/${jobId}/pause`)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, due - Date.now() + 1500)); // real time: past the run's instant
+    expect(callsTo('/paused')).toHaveLength(0);
+    expect(await runsOf(world, jobId)).toEqual([]);
+  });
+
+  it('cancels a run claimed ahead whose cancel came before its time, without calling it', async () => {
+    const due = secondAfter(5000);
+    const jobId = await onceJob(world, '/cancelled', due);
+    const claimed = await waitFor(
+      async () => (await runsOf(world, jobId)).find((r) => r.status === 'running'),
+      4000,
+      'the claim',
+    );
+    const cancel = await world.api(
+      'POST',
+      `/v1/executions/${encodeURIComponent(claimed.executionId)}/cancel`,
+    );
+    expect(cancel.status).toBeLessThan(300);
+    await waitFor(
+      async () => (await runsOf(world, jobId)).some((r) => r.status === 'cancelled'),
+      due - Date.now() + 3000,
+    );
+    expect(callsTo('/cancelled')).toHaveLength(0);
+  });
+});
+
+describe('a run waiting for its time holds no place of the executor', () => {
+  // One place: the runs claimed ahead must not hold it while they wait, or they go one after another.
+  const world = e2eRuntime({
+    runtime: { maxInFlight: 1 },
+    respond: () => ({ status: 200, delayMs: 1500 }),
+  });
+
+  it('calls three runs due at one second together, with one place', async () => {
+    const due = secondAfter(5000);
+    for (const i of [1, 2, 3]) await onceJob(world, `/together/${i}`, due);
+    const calls = () => world.sink.calls.filter((c) => c.path.startsWith('/together/'));
+    await waitFor(() => calls().length === 3, due - Date.now() + 4000, 'three calls');
+    for (const call of calls()) expect(call.at - due).toBeLessThan(1000);
+  });
+});

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { runMessage } from '../../../lambdas/core/execution/run-messages.js';
+import { deliveringEarly } from '../../../local/early-delivery.js';
+import { LocalRecentWrites } from '../../../local/recent-writes.js';
+import { aJob, anExecution } from '../../integration/store-conformance.js';
+import { MemoryExecutionStore, MemoryJobStore, MemoryRunQueue } from '../../support/memory.js';
+
+const job = { jobId: 'job_1', tenant: 't', planRev: 0 };
+const AT = '2026-05-01T12:00:10.000Z';
+
+describe('the local run queues hand first scheduled runs over early', () => {
+  it('shortens the delay of first scheduled attempts by the lead, never below 0, and leaves every other run as it is', async () => {
+    const inner = new MemoryRunQueue();
+    const queue = deliveringEarly(inner, 3);
+    await queue.send([
+      { message: runMessage(job, AT, 'schedule'), priority: 'normal', delaySeconds: 10 },
+      {
+        message: runMessage(job, '2026-05-01T12:00:02.000Z', 'schedule'),
+        priority: 'normal',
+        delaySeconds: 2,
+      },
+      { message: runMessage(job, AT, 'schedule', 2), priority: 'normal', delaySeconds: 10 },
+      { message: runMessage(job, AT, 'manual'), priority: 'high', delaySeconds: 0 },
+      { message: runMessage(job, AT, 'dependency'), priority: 'normal', delaySeconds: 5 },
+    ]);
+    expect(inner.take().map((r) => r.delaySeconds)).toEqual([7, 0, 10, 0, 5]);
+  });
+
+  it('is the queue itself with no lead', () => {
+    const inner = new MemoryRunQueue();
+    expect(deliveringEarly(inner, 0)).toBe(inner);
+  });
+});
+
+describe('the local runtime’s recent writes', () => {
+  it('tells of a job written and of a run whose cancel was asked since a moment, not before it', async () => {
+    let now = 1_000;
+    const writes = new LocalRecentWrites(() => now);
+    const jobs = writes.jobStore(new MemoryJobStore());
+    const executions = writes.executionStore(new MemoryExecutionStore());
+    const written = aJob();
+    await jobs.createJob(written, now);
+    const run = anExecution(written, '2026-05-01T12:00:00.000Z', { status: 'running' });
+    await executions.createExecution(run);
+    expect(writes.touchedSince(written.jobId, run.executionId, 1_001)).toBe(false);
+    expect(writes.touchedSince(written.jobId, run.executionId, 1_000)).toBe(true);
+
+    now = 2_000;
+    await executions.claim({ ...run, rev: 2 }, 1); // the executor's own writes stop nothing
+    expect(writes.touchedSince('another', run.executionId, 1_500)).toBe(false);
+    await executions.requestCancel({ ...run, rev: 3, cancelRequestedAt: 'x' }, 2);
+    expect(writes.touchedSince('another', run.executionId, 1_500)).toBe(true);
+
+    now = 3_000;
+    await jobs.replaceJob({ ...written, version: 2 }, { version: 1, nextRunAt: written.nextRunAt }, now);
+    expect(writes.touchedSince(written.jobId, 'another', 2_500)).toBe(true);
+
+    // A write whose condition failed counts as well: the run reads again rather than guess.
+    now = 4_000;
+    await expect(
+      jobs.replaceJob({ ...written, version: 9 }, { version: 1, nextRunAt: written.nextRunAt }, now),
+    ).rejects.toThrow();
+    expect(writes.touchedSince(written.jobId, 'another', 3_500)).toBe(true);
+  });
+
+  it('answers "touched" for a moment no later than the writes it has forgotten (two minutes on)', async () => {
+    let now = 0;
+    const writes = new LocalRecentWrites(() => now);
+    const jobs = writes.jobStore(new MemoryJobStore());
+    await jobs.createJob({ ...aJob(), jobId: 'job_old' }, now);
+    now = 200_000;
+    await jobs.createJob({ ...aJob(), jobId: 'job_new' }, now);
+    // job_old's write at 0 is forgotten: any job may have been written then.
+    expect(writes.touchedSince('job_other', 'run', 0)).toBe(true);
+    expect(writes.touchedSince('job_other', 'run', 1)).toBe(false);
+    expect(writes.touchedSince('job_new', 'run', 1)).toBe(true);
+  });
+});
