@@ -1,7 +1,7 @@
 import type { OutgoingRun, RunQueue } from '../lambdas/core/ports/run-queue.js';
 
 /** `npm start`'s default `claimLeadSeconds` (SCHEDULER_CLAIM_LEAD_SECONDS). */
-export const LOCAL_CLAIM_LEAD_SECONDS = 3;
+export const LOCAL_CLAIM_LEAD_SECONDS = 5;
 /** The longest lead: runs are claimed within a minute of their time, never with a misfire grace's worth of doubt. */
 export const MAX_CLAIM_LEAD_SECONDS = 60;
 

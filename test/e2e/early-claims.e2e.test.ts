@@ -34,7 +34,7 @@ describe('npm start claims scheduled runs ahead of their time and calls them at 
       4000,
       'the claim',
     );
-    // Claimed with the lead (3 s by default) to spare, not within the second before.
+    // Claimed with the lead (5 s by default) to spare, not within the second before.
     expect(due - Date.now()).toBeGreaterThan(1000);
     expect(callsTo('/ahead')).toHaveLength(0);
     const [call] = await waitFor(
