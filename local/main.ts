@@ -38,7 +38,9 @@ function positiveInt(name: string, fallback: number, allowZero = false): number 
 function claimLead(): number {
   const seconds = positiveInt('SCHEDULER_CLAIM_LEAD_SECONDS', LOCAL_CLAIM_LEAD_SECONDS, true);
   if (seconds > MAX_CLAIM_LEAD_SECONDS) {
-    throw new StartupError(`SCHEDULER_CLAIM_LEAD_SECONDS must be at most ${MAX_CLAIM_LEAD_SECONDS}, got ${seconds}`);
+    throw new StartupError(
+      `SCHEDULER_CLAIM_LEAD_SECONDS must be at most ${MAX_CLAIM_LEAD_SECONDS}, got ${seconds}`,
+    );
   }
   return seconds;
 }

@@ -1,6 +1,7 @@
 import type { ExecutionStore } from '../lambdas/core/ports/execution-store.js';
 import type { JobStore } from '../lambdas/core/ports/job-store.js';
 import type { RecentWrites } from '../lambdas/core/ports/recent-writes.js';
+import type { JobRecord } from '../schemas/records.js';
 
 /** How long a write is remembered; a question about an older moment is answered "touched". */
 const HORIZON_MS = 120_000;
@@ -16,6 +17,8 @@ export class LocalRecentWrites implements RecentWrites {
   private readonly marks = new Map<string, number>();
   /** Writes up to this moment are forgotten. */
   private forgottenThrough = Number.NEGATIVE_INFINITY;
+  /** Each job's status and plan revision as last written here (forgotten with its mark). */
+  private readonly plans = new Map<string, string>();
 
   constructor(private readonly now: () => number) {}
 
@@ -26,13 +29,27 @@ export class LocalRecentWrites implements RecentWrites {
     );
   }
 
-  /** The job store, telling this of every write to a job (whether or not its condition held). */
+  /**
+   * The job store, telling this of every write that may change whether a job's runs go: its status
+   * or its plan (whether or not the write's condition held). An advance of its next run changes
+   * neither and stops nothing: the runs it sent would otherwise all be read again at their time.
+   */
   jobStore(store: JobStore): JobStore {
     const mark = (jobId: string) => this.mark(`job:${jobId}`);
+    const written = (job: JobRecord) => {
+      const plan = `${job.status}/${job.planRev ?? 0}`;
+      if (this.plans.get(job.jobId) === plan) return;
+      this.plans.set(job.jobId, plan);
+      mark(job.jobId);
+    };
     return Object.assign(Object.create(store) as JobStore, {
-      createJob: (job, now) => after(store.createJob(job, now), () => mark(job.jobId)),
-      replaceJob: (job, expected, now) => after(store.replaceJob(job, expected, now), () => mark(job.jobId)),
-      finishJob: (jobId, finish, now) => after(store.finishJob(jobId, finish, now), () => mark(jobId)),
+      createJob: (job, now) => after(store.createJob(job, now), () => written(job)),
+      replaceJob: (job, expected, now) => after(store.replaceJob(job, expected, now), () => written(job)),
+      finishJob: (jobId, finish, now) =>
+        after(store.finishJob(jobId, finish, now), () => {
+          this.plans.delete(jobId);
+          mark(jobId);
+        }),
     } satisfies Pick<JobStore, 'createJob' | 'replaceJob' | 'finishJob'>);
   }
 
@@ -51,6 +68,7 @@ export class LocalRecentWrites implements RecentWrites {
     for (const [old, at] of this.marks) {
       if (at > now - HORIZON_MS) break;
       this.marks.delete(old);
+      if (old.startsWith('job:')) this.plans.delete(old.slice('job:'.length));
       this.forgottenThrough = Math.max(this.forgottenThrough, at);
     }
   }

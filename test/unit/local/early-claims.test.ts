@@ -52,15 +52,30 @@ describe('the local runtime’s recent writes', () => {
     expect(writes.touchedSince('another', run.executionId, 1_500)).toBe(true);
 
     now = 3_000;
+    // An advance (a new version, the same status and plan) stops no run: not a touch.
     await jobs.replaceJob({ ...written, version: 2 }, { version: 1, nextRunAt: written.nextRunAt }, now);
+    expect(writes.touchedSince(written.jobId, 'another', 2_500)).toBe(false);
+    await jobs.replaceJob(
+      { ...written, version: 3, status: 'paused', planRev: 1 },
+      { version: 2, nextRunAt: written.nextRunAt },
+      now,
+    );
     expect(writes.touchedSince(written.jobId, 'another', 2_500)).toBe(true);
 
     // A write whose condition failed counts as well: the run reads again rather than guess.
     now = 4_000;
     await expect(
-      jobs.replaceJob({ ...written, version: 9 }, { version: 1, nextRunAt: written.nextRunAt }, now),
+      jobs.replaceJob(
+        { ...written, version: 9, planRev: 2 },
+        { version: 1, nextRunAt: written.nextRunAt },
+        now,
+      ),
     ).rejects.toThrow();
     expect(writes.touchedSince(written.jobId, 'another', 3_500)).toBe(true);
+    // The end of a job always counts.
+    now = 5_000;
+    await jobs.finishJob(written.jobId, { status: 'completed', planRev: 2, lastRunAt: 'x' }, now);
+    expect(writes.touchedSince(written.jobId, 'another', 4_500)).toBe(true);
   });
 
   it('answers "touched" for a moment no later than the writes it has forgotten (two minutes on)', async () => {
