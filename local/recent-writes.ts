@@ -8,9 +8,11 @@ const HORIZON_MS = 120_000;
 
 /**
  * The writes of this process that can stop a run claimed early (lambdas/services/executor/early-runs.ts):
- * a job's (a pause, a resume, a PATCH, a cancel or DELETE, its end) and a run's cancel request. The
- * local runtime is one process that makes every write (its data directory is locked), so what it
- * saw is all there was: a run nothing touched since its job was read goes at its time unread.
+ * a change of a job's status or plan (a pause, a resume, a PATCH that starts a new plan, a cancel
+ * or DELETE, its end) and a run's cancel request. Each wakes the runs of that job, or that run,
+ * waiting for their time, and is remembered for two minutes. The local runtime is one process that
+ * makes every write (its data directory is locked), so what it saw is all there was: a run nothing
+ * touched since its job was read goes at its time unread.
  */
 export class LocalRecentWrites implements RecentWrites {
   /** Key → when its last write ended, oldest first (a key written again moves to the end). */
@@ -19,6 +21,8 @@ export class LocalRecentWrites implements RecentWrites {
   private forgottenThrough = Number.NEGATIVE_INFINITY;
   /** Each job's status and plan revision as last written here (forgotten with its mark). */
   private readonly plans = new Map<string, string>();
+  /** Key → the runs waiting for their time that a write to it wakes. */
+  private readonly watchers = new Map<string, Set<() => void>>();
 
   constructor(private readonly now: () => number) {}
 
@@ -27,6 +31,22 @@ export class LocalRecentWrites implements RecentWrites {
     return (
       (this.marks.get(`job:${jobId}`) ?? -1) >= since || (this.marks.get(`run:${executionId}`) ?? -1) >= since
     );
+  }
+
+  watch(jobId: string, executionId: string, touched: () => void): () => void {
+    const keys = [`job:${jobId}`, `run:${executionId}`];
+    for (const key of keys) {
+      const set = this.watchers.get(key) ?? new Set();
+      set.add(touched);
+      this.watchers.set(key, set);
+    }
+    return () => {
+      for (const key of keys) {
+        const set = this.watchers.get(key);
+        set?.delete(touched);
+        if (set?.size === 0) this.watchers.delete(key);
+      }
+    };
   }
 
   /**
@@ -65,6 +85,7 @@ export class LocalRecentWrites implements RecentWrites {
     const now = this.now();
     this.marks.delete(key);
     this.marks.set(key, now);
+    for (const touched of [...(this.watchers.get(key) ?? [])]) touched();
     for (const [old, at] of this.marks) {
       if (at > now - HORIZON_MS) break;
       this.marks.delete(old);

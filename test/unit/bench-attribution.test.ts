@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { attribute, steadyState } from '../../bench/attribution.js';
 import type { Item } from '../../bench/capacity.js';
 import { formatLedger, runLedger, shareText } from '../../bench/ledger-format.js';
-import { AwsMeter, type Counts, type MiddlewareHost, type RequestRecord } from '../../bench/meter.js';
+import { AwsMeter, type Counts, type RequestRecord } from '../../bench/meter.js';
 import { jobSubject, messageSubject, runSubject, subjectResolver } from '../../bench/subjects.js';
 import { perExecution, residualWait, unitsByTarget } from '../../bench/usage.js';
+import { fakeClient } from '../support/meter-client.js';
 
 // The steady-state cost per run is only honest if every request lands on the runs it serves,
 // wherever in time it was made: these pin the attribution rules of bench/attribution.ts.
@@ -244,26 +245,6 @@ describe('subjects', () => {
   });
 });
 
-/** A stand-in SDK client: the meter's two middlewares around a handler that answers `reply`. */
-function fakeClient() {
-  type Mw = Parameters<MiddlewareHost['middlewareStack']['add']>[0];
-  const steps: { step: string; mw: Mw }[] = [];
-  const host: MiddlewareHost = { middlewareStack: { add: (mw, { step }) => steps.push({ step, mw }) } };
-  const send = async (
-    command: string,
-    input: Record<string, unknown>,
-    reply: (input: Record<string, unknown>) => Record<string, unknown> = () => ({}),
-  ) => {
-    const context = { commandName: `${command}Command` };
-    let handler = async (args: { input: Record<string, unknown> }) => ({ output: reply(args.input) });
-    for (const step of ['build', 'initialize']) {
-      for (const { mw } of steps.filter((s) => s.step === step)) handler = mw(handler, context);
-    }
-    return (await handler({ input })).output;
-  };
-  return { host, send };
-}
-
 describe('the meter', () => {
   const tables = [
     {
@@ -383,33 +364,6 @@ describe('the meter', () => {
     ]);
     // and provisioned capacity is sized on the tables themselves
     expect(unitsByTarget(counts, 2).rru).toEqual({ jobs: 1.5, executions: 0.5 });
-  });
-
-  it('counts the residual of runs the local queues sent early with the delay AWS would have given them', async () => {
-    const clock = Date.parse('2026-01-01T00:00:00.400Z');
-    const meter = new AwsMeter({ tables, resolver, now: () => clock, claimLeadSeconds: 3 });
-    const sqs = fakeClient();
-    meter.attach(sqs.host, 'sqs');
-    const body = (at: string, trigger: string, attempt = 1) =>
-      JSON.stringify({ executionId: `J:${at}`, jobId: 'J', scheduledAt: at, trigger, attempt });
-    await sqs.send(
-      'SendMessageBatch',
-      {
-        QueueUrl: 'q',
-        Entries: [
-          // due at :10, sent with 6 s instead of AWS's 9: AWS makes it visible at :09.400, 600 ms ahead
-          { Id: '0', MessageBody: body('2026-01-01T00:00:10.000Z', 'schedule'), DelaySeconds: 6 },
-          // due at :02.000, the lead took its delay to 0: AWS would have sent it with 1 s, 600 ms ahead
-          { Id: '1', MessageBody: body('2026-01-01T00:00:02.000Z', 'schedule'), DelaySeconds: 0 },
-          // a retry is sent as AWS sends it: its residual is as measured
-          { Id: '2', MessageBody: body('2026-01-01T00:00:05.000Z', 'schedule', 2), DelaySeconds: 4 },
-        ],
-      },
-      () => ({}),
-    );
-    const counts = meter.snapshot();
-    expect(counts['sqs.residual.messages']).toBe(3);
-    expect(counts['sqs.residual.ms']).toBe(600 + 600 + 600);
   });
 
   it('measures each run message’s residual wait from the request’s start, its DelaySeconds and its scheduledAt', async () => {

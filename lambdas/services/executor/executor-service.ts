@@ -2,7 +2,6 @@ import type { Attempt } from '../../../schemas/execution.js';
 import type { RunMessage } from '../../../schemas/messages.js';
 import type { ExecutionRecord, JobRecord } from '../../../schemas/records.js';
 import { attemptOf, isAsyncAcceptance, openAttempt } from '../../core/execution/attempts.js';
-import { outgoing } from '../../core/execution/run-messages.js';
 import {
   attemptDueAt,
   awaitingCallback,
@@ -16,7 +15,7 @@ import { iso, ms } from '../../core/time.js';
 import { emit, type ServiceDeps } from '../service-deps.js';
 import { RunAdmission } from './admission.js';
 import { RunClaims } from './claims.js';
-import { EARLY_CLAIM_MS, EarlyRunChecks, type EarlyVerdict } from './early-runs.js';
+import { EARLY_CLAIM_MS, EarlyRuns, type EarlyWait } from './early-runs.js';
 import { type BatchJobs, JobReads } from './job-reads.js';
 import { OutcomeRecorder, type RunOutcome } from './outcomes.js';
 import { ConcurrencyGate, holdsSlots } from './slots.js';
@@ -28,15 +27,7 @@ export type { RunOutcome } from './outcomes.js';
 export const CANCEL_POLL_MS = 1000;
 const SHUTDOWN = 'scheduler shutting down';
 
-/**
- * How a run that waits for its due time leaves its place to others meanwhile (the local event
- * source's invocation limit) and takes one again: a run handed over seconds ahead
- * (`claimLeadSeconds`) holds no place while it sleeps.
- */
-export interface EarlyWait {
-  leave(): void;
-  rejoin(): void;
-}
+export type { EarlyWait } from './early-runs.js';
 
 /** A first attempt of a scheduled run: the only runs a queue hands over early, and whose claim creates their record. */
 function isFirstScheduled(message: RunMessage): boolean {
@@ -51,21 +42,18 @@ function isFirstScheduled(message: RunMessage): boolean {
 export class ExecutorService {
   /** Calls in flight in this process, so a shutdown can interrupt and release them. */
   private readonly inFlight = new Map<string, AbortController>();
-  /** Runs claimed before their time, waiting for it: a shutdown wakes them to hand them back. */
-  private readonly waiting = new Set<AbortController>();
-  private closing = false;
   private readonly slots: ConcurrencyGate;
   private readonly outcomes: OutcomeRecorder;
   private readonly admission: RunAdmission;
   private readonly claims: RunClaims;
   private readonly jobReads: JobReads;
   /** Present where runs may be claimed early (the local runtime: deps.recentWrites). */
-  private readonly early: EarlyRunChecks | undefined;
+  private readonly early: EarlyRuns | undefined;
 
   constructor(
     private readonly deps: ServiceDeps,
     owner: string,
-    private readonly earlyWait?: EarlyWait,
+    earlyWait?: EarlyWait,
   ) {
     const margin = leaseMarginMs(deps.settings.leaseMarginSeconds);
     this.slots = new ConcurrencyGate(deps, margin);
@@ -73,7 +61,9 @@ export class ExecutorService {
     this.outcomes = new OutcomeRecorder(deps, owner, this.slots, this.jobReads);
     this.admission = new RunAdmission(deps, this.slots, this.outcomes);
     this.claims = new RunClaims(deps, owner, this.outcomes, margin);
-    this.early = deps.recentWrites ? new EarlyRunChecks(deps, deps.recentWrites) : undefined;
+    this.early = deps.recentWrites
+      ? new EarlyRuns(deps, deps.recentWrites, this.outcomes, this.slots, earlyWait)
+      : undefined;
   }
 
   /** The jobs of a received batch's runs in one read, for `handle` to use (eventually consistent). */
@@ -110,7 +100,7 @@ export class ExecutorService {
     const dueAt = ms(message.scheduledAt) + jitterOffsetMs(message.executionId, job.jitterSeconds);
     const wait = dueAt - EARLY_CLAIM_MS - clock.now();
     if (wait <= 0) return job;
-    await this.away(() => clock.sleep(wait));
+    await (this.early ? this.early.away(() => clock.sleep(wait)) : clock.sleep(wait));
     return this.deps.jobs.getJob(message.jobId);
   }
 
@@ -126,12 +116,8 @@ export class ExecutorService {
     const dueAt = attemptDueAt(job, claimed);
     const claimedAt = clock.now();
     if (this.early && isFirstScheduled(message) && dueAt > claimedAt) {
-      if (!(await this.waitFor(dueAt))) return this.handBackUnstarted(job, claimed, message, dueAt);
-      const verdict = await this.early.check(message, readSince);
-      if (!verdict.go) {
-        const stopped = await this.stopEarly(job, claimed, verdict);
-        if (stopped) return stopped;
-      }
+      const stopped = await this.early.untilDue(job, claimed, message, dueAt, readSince);
+      if (stopped) return stopped;
     }
     await clock.sleep(Math.max(0, dueAt - clock.now()));
     const attemptNo = claimed.attempts.length + 1;
@@ -206,70 +192,6 @@ export class ExecutorService {
     return 'retrying';
   }
 
-  /** Sleeps until `dueAt` without holding a place; false when a shutdown woke it first. */
-  private async waitFor(dueAt: number): Promise<boolean> {
-    if (this.closing) return false;
-    const wake = new AbortController();
-    this.waiting.add(wake);
-    try {
-      await this.away(() => this.deps.clock.sleep(dueAt - this.deps.clock.now(), wake.signal));
-    } finally {
-      this.waiting.delete(wake);
-    }
-    return !wake.signal.aborted;
-  }
-
-  /**
-   * A shutdown came while the run waited for its time: its claim is taken back and its message sent
-   * again for the same instant, so the next start runs it (the local queue journal keeps it).
-   */
-  private async handBackUnstarted(
-    job: JobRecord,
-    claimed: ExecutionRecord,
-    message: RunMessage,
-    dueAt: number,
-  ): Promise<RunOutcome> {
-    const { clock } = this.deps;
-    await this.deps.queue.send([outgoing(job, message, dueAt, clock.now())]);
-    if (!(await this.deps.executions.releaseClaim(claimed, claimed.rev))) {
-      this.deps.log.warn('a run handed back at shutdown kept its claim; it comes back when the lease ends', {
-        executionId: claimed.executionId,
-      });
-    }
-    await this.slots.release(job, claimed.executionId);
-    return 'requeued';
-  }
-
-  /** Leaves the event source's place while `wait` lasts (EarlyWait), and takes one again after. */
-  private async away<T>(wait: () => Promise<T>): Promise<T> {
-    if (!this.earlyWait) return wait();
-    this.earlyWait.leave();
-    try {
-      return await wait();
-    } finally {
-      this.earlyWait.rejoin();
-    }
-  }
-
-  /**
-   * A run claimed early that must not go after all: a cancel requested meanwhile settles it as
-   * cancelled; a job paused, cancelled or re-planned meanwhile takes the claim back, so the run
-   * leaves no record, as a run dropped at its claim. Null when the claim moved on meanwhile
-   * (another write came first): the run then goes as claimed, and its result write settles it.
-   */
-  private async stopEarly(
-    job: JobRecord,
-    claimed: ExecutionRecord,
-    verdict: Exclude<EarlyVerdict, { go: true }>,
-  ): Promise<RunOutcome | null> {
-    if ('cancelRequested' in verdict) return this.outcomes.cancel(job, verdict.cancelRequested);
-    if (claimed.trigger !== 'schedule' || claimed.rev !== 1) return null;
-    if (!(await this.deps.executions.releaseClaim(claimed, claimed.rev))) return null;
-    await this.slots.release(job, claimed.executionId);
-    this.deps.log.info('run dropped', { executionId: claimed.executionId, why: verdict.why });
-    return 'dropped';
-  }
-
   /** Polls the execution about once a second while the call runs and aborts it on a cancel request. */
   private watchForCancel(executionId: string, controller: AbortController): () => void {
     const stop = new AbortController();
@@ -290,9 +212,7 @@ export class ExecutorService {
 
   /** Wakes the runs waiting for their time (shutdown): each hands its run back unstarted. Returns how many. */
   handBackWaiting(): number {
-    this.closing = true;
-    for (const wake of this.waiting) wake.abort();
-    return this.waiting.size;
+    return this.early?.handBackWaiting() ?? 0;
   }
 
   /** Interrupts the calls still in flight (shutdown); each hands its run back as queued. */

@@ -134,15 +134,43 @@ describe('runs claimed ahead of their time (the local runtime)', () => {
     expect(await startedAt(message.executionId)).toBe(DUE);
   });
 
-  it('hands a run still waiting for its time back at a shutdown: unclaimed, on the queue again, uncalled', async () => {
-    const { message } = await dueInFourSeconds(e.s, e.jobs);
-    // A clock whose long sleeps last until they are woken.
+  /** The fake clock's long sleeps last until they are woken: a run waits for its time until something wakes it. */
+  const sleepsUntilWoken = () => {
     const sleep = e.s.clock.sleep.bind(e.s.clock);
     vi.spyOn(e.s.clock, 'sleep').mockImplementation((ms, signal) =>
       ms < 1000
         ? sleep(ms, signal)
         : new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve())),
     );
+  };
+
+  it('stops a waiting run as soon as its job is paused, not at its time, and takes the claim back', async () => {
+    const { job, message } = await dueInFourSeconds(e.s, e.jobs);
+    sleepsUntilWoken();
+    const outcome = e.executor.handle(message);
+    await until(() => e.places.left === 1);
+    expect((await e.s.executions.getExecution(message.executionId))?.status).toBe('running');
+    await e.jobs.pauseJob('t', job.jobId);
+    expect(await outcome).toBe('dropped');
+    expect(e.s.clock.now()).toBeLessThan(DUE);
+    expect(calls()).toBe(0);
+    expect(await e.s.executions.getExecution(message.executionId)).toBeNull();
+  });
+
+  it('settles a waiting run as cancelled as soon as its cancel is asked', async () => {
+    const { message } = await dueInFourSeconds(e.s, e.jobs);
+    sleepsUntilWoken();
+    const outcome = e.executor.handle(message);
+    await until(() => e.places.left === 1);
+    await e.runs.cancelExecution('t', message.executionId);
+    expect(await outcome).toBe('cancelled');
+    expect(e.s.clock.now()).toBeLessThan(DUE);
+    expect(calls()).toBe(0);
+  });
+
+  it('hands a run still waiting for its time back at a shutdown: unclaimed, on the queue again, uncalled', async () => {
+    const { message } = await dueInFourSeconds(e.s, e.jobs);
+    sleepsUntilWoken();
     const outcome = e.executor.handle(message);
     await until(() => e.s.executions.items.has(message.executionId));
     await until(() => e.places.left === 1);
