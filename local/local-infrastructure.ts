@@ -158,7 +158,6 @@ export function localServiceDeps(
     // Runs handed over early are checked at their time against the writes this process made meanwhile.
     const writes = new LocalRecentWrites(() => deps.clock.now());
     deps.jobs = writes.jobStore(deps.jobs);
-    deps.executions = writes.executionStore(deps.executions);
     deps.recentWrites = writes;
     deps.queue = deliveringEarly(deps.queue, lead);
   }

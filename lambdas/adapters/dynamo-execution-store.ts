@@ -1,4 +1,4 @@
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ExecutionRecord } from '../../schemas/records.js';
 import type { ExecutionFilter, ExecutionStore } from '../core/ports/execution-store.js';
 import type { Page } from '../core/ports/page.js';
@@ -70,21 +70,6 @@ export class DynamoExecutionStore implements ExecutionStore {
   readonly requestCancel = this.putAtRev;
   readonly replay = this.putAtRev;
   readonly deferSweep = this.putAtRev;
-
-  releaseClaim(item: ExecutionRecord, expectedRev: number): Promise<boolean> {
-    const key = executionKeyOf(item.executionId);
-    if (!key) return Promise.resolve(false);
-    return applied(
-      this.client.send(
-        new DeleteCommand({
-          TableName: this.table,
-          Key: key,
-          ConditionExpression: 'rev = :rev',
-          ExpressionAttributeValues: { ':rev': expectedRev },
-        }),
-      ),
-    );
-  }
 
   /** The whole item, only if the stored `rev` is still `expectedRev`. */
   private putAtRev(item: ExecutionRecord, expectedRev: number): Promise<boolean> {

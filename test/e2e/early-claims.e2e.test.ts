@@ -1,3 +1,4 @@
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { e2eRuntime } from '../support/runtime.js';
 import { waitFor } from '../support/sink.js';
@@ -22,21 +23,37 @@ async function runsOf(world: World, jobId: string): Promise<{ executionId: strin
   return (await world.api('GET', `/v1/jobs/${jobId}/executions`)).body.items;
 }
 
-describe('npm start claims scheduled runs ahead of their time and calls them at it', () => {
+/** Run messages on the normal queue: still delayed, and received (held by the executor). */
+async function normalQueue(world: World): Promise<{ delayed: number; held: number }> {
+  const { queues } = world.runtime;
+  const out = await queues.client.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queues.urls.normal,
+      AttributeNames: ['ApproximateNumberOfMessagesDelayed', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return {
+    delayed: Number(out.Attributes?.ApproximateNumberOfMessagesDelayed ?? 0),
+    held: Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
+  };
+}
+
+/** Waits until the executor holds the run's message (handed over early), seconds before `due`. */
+async function handedOver(world: World, due: number): Promise<void> {
+  await waitFor(async () => (await normalQueue(world)).held >= 1, 4000, 'the hand-over');
+  expect(due - Date.now()).toBeGreaterThan(1000); // with the lead (5 s by default) to spare
+}
+
+describe('npm start hands scheduled runs to the executor ahead of their time and calls them at it', () => {
   const world = e2eRuntime();
   const callsTo = (path: string) => world.sink.calls.filter((c) => c.path === path);
 
-  it('claims a run seconds before it is due, and calls it at its time', async () => {
+  it('holds a run seconds before it is due, unclaimed, and calls it at its time', async () => {
     const due = secondAfter(5000);
     const jobId = await onceJob(world, '/ahead', due);
-    await waitFor(
-      async () => (await runsOf(world, jobId)).some((r) => r.status === 'running'),
-      4000,
-      'the claim',
-    );
-    // Claimed with the lead (5 s by default) to spare, not within the second before.
-    expect(due - Date.now()).toBeGreaterThan(1000);
-    expect(callsTo('/ahead')).toHaveLength(0);
+    await handedOver(world, due);
+    expect(await normalQueue(world)).toMatchObject({ delayed: 0 });
+    expect(await runsOf(world, jobId)).toEqual([]); // claimed only at its time
     const [call] = await waitFor(
       () => callsTo('/ahead').length > 0 && callsTo('/ahead'),
       due - Date.now() + 3000,
@@ -45,38 +62,29 @@ describe('npm start claims scheduled runs ahead of their time and calls them at 
     expect(call!.at - due).toBeLessThan(1000);
   });
 
-  it('does not call a run claimed ahead whose job was paused before its time, and leaves no record of it', async () => {
+  it('does not call a run handed over ahead whose job was paused before its time, and leaves no record of it', async () => {
     const due = secondAfter(5000);
     const jobId = await onceJob(world, '/paused', due);
-    await waitFor(
-      async () => (await runsOf(world, jobId)).some((r) => r.status === 'running'),
-      4000,
-      'the claim',
-    );
+    await handedOver(world, due);
     expect((await world.api('POST', `/v1/jobs/${jobId}/pause`)).status).toBe(200);
-    await new Promise((r) => setTimeout(r, due - Date.now() + 1500)); // real time: past the run's instant
+    // The pause wakes the run, which is dropped at once: its message leaves the queue before its time.
+    await waitFor(async () => (await normalQueue(world)).held === 0, 2000, 'the run dropped');
+    expect(Date.now()).toBeLessThan(due);
+    await new Promise((r) => setTimeout(r, due - Date.now() + 1000)); // real time: past the run's instant
     expect(callsTo('/paused')).toHaveLength(0);
     expect(await runsOf(world, jobId)).toEqual([]);
   });
 
-  it('cancels a run claimed ahead whose cancel came before its time, without calling it', async () => {
+  it('does not call a run handed over ahead whose cancel came before its time', async () => {
     const due = secondAfter(5000);
     const jobId = await onceJob(world, '/cancelled', due);
-    const claimed = await waitFor(
-      async () => (await runsOf(world, jobId)).find((r) => r.status === 'running'),
-      4000,
-      'the claim',
-    );
-    const cancel = await world.api(
-      'POST',
-      `/v1/executions/${encodeURIComponent(claimed.executionId)}/cancel`,
-    );
-    expect(cancel.status).toBeLessThan(300);
-    await waitFor(
-      async () => (await runsOf(world, jobId)).some((r) => r.status === 'cancelled'),
-      due - Date.now() + 3000,
-    );
+    await handedOver(world, due);
+    const executionId = `${jobId}:${new Date(due).toISOString()}`;
+    const cancel = await world.api('POST', `/v1/executions/${encodeURIComponent(executionId)}/cancel`);
+    expect(cancel.status).toBe(200);
+    await new Promise((r) => setTimeout(r, due - Date.now() + 1000)); // real time: past the run's instant
     expect(callsTo('/cancelled')).toHaveLength(0);
+    expect((await runsOf(world, jobId)).map((r) => r.status)).toEqual(['cancelled']);
   });
 });
 

@@ -402,18 +402,6 @@ export function storeConformance(name: string, make: () => Stores) {
       }
     });
 
-    it('takes a fresh claim back only at the expected rev, as if never claimed', async () => {
-      const { executions } = make();
-      const item = anExecution(aJob(), '2026-05-01T12:00:00.000Z', { status: 'running' });
-      await executions.createExecution(item);
-      expect(await executions.releaseClaim(item, 2)).toBe(false);
-      expect(await executions.getExecution(item.executionId)).toEqual(item);
-      expect(await executions.releaseClaim(item, 1)).toBe(true);
-      expect(await executions.getExecution(item.executionId)).toBeNull();
-      expect(await executions.releaseClaim(item, 1)).toBe(false);
-      expect(await executions.createExecution(item)).toBe(true);
-    });
-
     it('lists a job’s history newest first with status and time filters', async () => {
       const { executions } = make();
       const job = aJob();

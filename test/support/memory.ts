@@ -324,14 +324,6 @@ export class MemoryExecutionStore implements ExecutionStore {
     return this.writeAtRev('deferSweep', execution, expectedRev);
   }
 
-  async releaseClaim(item: ExecutionRecord, expectedRev: number): Promise<boolean> {
-    this.beforeWrite('releaseClaim', item.executionId);
-    const current = this.items.get(item.executionId);
-    if (!current || current.rev !== expectedRev) return false;
-    this.items.delete(item.executionId);
-    return true;
-  }
-
   private async writeAtRev(operation: string, item: ExecutionRecord, expectedRev: number): Promise<boolean> {
     this.beforeWrite(operation, item.executionId);
     const current = this.items.get(item.executionId);

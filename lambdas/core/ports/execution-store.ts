@@ -31,11 +31,6 @@ export interface ExecutionStore {
   replay(execution: ExecutionRecord, expectedRev: number): Promise<boolean>;
   /** The watcher re-sent a pending execution: its `pending.at` moves on. */
   deferSweep(execution: ExecutionRecord, expectedRev: number): Promise<boolean>;
-  /**
-   * Takes back a fresh claim that must not run after all (a run claimed before it was due whose
-   * plan was superseded meanwhile): the record goes, as if never claimed, if still at `expectedRev`.
-   */
-  releaseClaim(execution: ExecutionRecord, expectedRev: number): Promise<boolean>;
   /** Newest first. */
   listByJob(
     jobId: string,

@@ -15,10 +15,10 @@ import { iso, ms } from '../../core/time.js';
 import { emit, type ServiceDeps } from '../service-deps.js';
 import { RunAdmission } from './admission.js';
 import { RunClaims } from './claims.js';
-import { EARLY_CLAIM_MS, EarlyRuns, type EarlyWait } from './early-runs.js';
+import { EarlyRuns, type EarlyWait } from './early-runs.js';
 import { type BatchJobs, JobReads } from './job-reads.js';
 import { OutcomeRecorder, type RunOutcome } from './outcomes.js';
-import { ConcurrencyGate, holdsSlots } from './slots.js';
+import { ConcurrencyGate } from './slots.js';
 import { callTarget } from './target-request.js';
 
 export type { RunOutcome } from './outcomes.js';
@@ -61,9 +61,7 @@ export class ExecutorService {
     this.outcomes = new OutcomeRecorder(deps, owner, this.slots, this.jobReads);
     this.admission = new RunAdmission(deps, this.slots, this.outcomes);
     this.claims = new RunClaims(deps, owner, this.outcomes, margin);
-    this.early = deps.recentWrites
-      ? new EarlyRuns(deps, deps.recentWrites, this.outcomes, this.slots, earlyWait)
-      : undefined;
+    this.early = deps.recentWrites ? new EarlyRuns(deps, deps.recentWrites, earlyWait) : undefined;
   }
 
   /** The jobs of a received batch's runs in one read, for `handle` to use (eventually consistent). */
@@ -73,11 +71,13 @@ export class ExecutorService {
 
   /** One delivery; `batch` is its batch's job read (readJobs), without which it reads its job alone. */
   async handle(message: RunMessage, batch?: BatchJobs): Promise<RunOutcome> {
-    // What this run knows of its job is at least this recent (an early run's check looks past it).
+    // What this run knows of its job is at least this recent (a run handed over early looks past it).
     const readSince = this.jobReads.readStartOf(batch) ?? this.deps.clock.now();
     let job = await this.jobReads.forRun(message, batch);
-    if (job && this.early && holdsSlots(job) && isFirstScheduled(message)) {
-      job = await this.untilSlotTime(job, message);
+    if (job && this.early && isFirstScheduled(message)) {
+      const waited = await this.early.untilDue(job, message, readSince);
+      if (waited === 'requeued') return waited;
+      job = waited;
     }
     const admission = await this.admission.admit(job, message);
     if (!admission.admitted) return admission.outcome;
@@ -88,37 +88,13 @@ export class ExecutorService {
         await this.deps.slots.releaseSlot(admission.job.jobId, message.executionId);
       return 'dropped';
     }
-    return this.run(admission.job, claimed, token, message, readSince);
-  }
-
-  /**
-   * A run of a job with a concurrency limit that came early takes its slot no sooner than it would
-   * have (the run before it may still be going): it waits, then reads its job again.
-   */
-  private async untilSlotTime(job: JobRecord, message: RunMessage): Promise<JobRecord | null> {
-    const { clock } = this.deps;
-    const dueAt = ms(message.scheduledAt) + jitterOffsetMs(message.executionId, job.jitterSeconds);
-    const wait = dueAt - EARLY_CLAIM_MS - clock.now();
-    if (wait <= 0) return job;
-    await (this.early ? this.early.away(() => clock.sleep(wait)) : clock.sleep(wait));
-    return this.deps.jobs.getJob(message.jobId);
+    return this.run(admission.job, claimed, token);
   }
 
   /** Waits the residual to the attempt's due time, calls the target and records what came of it. */
-  private async run(
-    job: JobRecord,
-    claimed: ExecutionRecord,
-    token: string,
-    message: RunMessage,
-    readSince: number,
-  ): Promise<RunOutcome> {
+  private async run(job: JobRecord, claimed: ExecutionRecord, token: string): Promise<RunOutcome> {
     const { clock } = this.deps;
     const dueAt = attemptDueAt(job, claimed);
-    const claimedAt = clock.now();
-    if (this.early && isFirstScheduled(message) && dueAt > claimedAt) {
-      const stopped = await this.early.untilDue(job, claimed, message, dueAt, readSince);
-      if (stopped) return stopped;
-    }
     await clock.sleep(Math.max(0, dueAt - clock.now()));
     const attemptNo = claimed.attempts.length + 1;
     const started = clock.now();

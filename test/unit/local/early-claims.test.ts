@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { runMessage } from '../../../lambdas/core/execution/run-messages.js';
 import { deliveringEarly } from '../../../local/early-delivery.js';
 import { LocalRecentWrites } from '../../../local/recent-writes.js';
-import { aJob, anExecution } from '../../integration/store-conformance.js';
-import { MemoryExecutionStore, MemoryJobStore, MemoryRunQueue } from '../../support/memory.js';
+import { aJob } from '../../integration/store-conformance.js';
+import { MemoryJobStore, MemoryRunQueue } from '../../support/memory.js';
 
 const job = { jobId: 'job_1', tenant: 't', planRev: 0 };
 const AT = '2026-05-01T12:00:10.000Z';
@@ -33,34 +33,29 @@ describe('the local run queues hand first scheduled runs over early', () => {
 });
 
 describe('the local runtime’s recent writes', () => {
-  it('tells of a job written and of a run whose cancel was asked since a moment, not before it', async () => {
+  it('tell of a change of a job’s status or plan since a moment, not of an advance, and wake its waiting runs', async () => {
     let now = 1_000;
     const writes = new LocalRecentWrites(() => now);
     const jobs = writes.jobStore(new MemoryJobStore());
-    const executions = writes.executionStore(new MemoryExecutionStore());
     const written = aJob();
     await jobs.createJob(written, now);
-    const run = anExecution(written, '2026-05-01T12:00:00.000Z', { status: 'running' });
-    await executions.createExecution(run);
-    expect(writes.touchedSince(written.jobId, run.executionId, 1_001)).toBe(false);
-    expect(writes.touchedSince(written.jobId, run.executionId, 1_000)).toBe(true);
-
-    now = 2_000;
-    await executions.claim({ ...run, rev: 2 }, 1); // the executor's own writes stop nothing
-    expect(writes.touchedSince('another', run.executionId, 1_500)).toBe(false);
-    await executions.requestCancel({ ...run, rev: 3, cancelRequestedAt: 'x' }, 2);
-    expect(writes.touchedSince('another', run.executionId, 1_500)).toBe(true);
+    expect(writes.touchedSince(written.jobId, 1_001)).toBe(false);
+    expect(writes.touchedSince(written.jobId, 1_000)).toBe(true);
+    let woken = 0;
+    const unwatch = writes.watch(written.jobId, () => woken++);
 
     now = 3_000;
     // An advance (a new version, the same status and plan) stops no run: not a touch.
     await jobs.replaceJob({ ...written, version: 2 }, { version: 1, nextRunAt: written.nextRunAt }, now);
-    expect(writes.touchedSince(written.jobId, 'another', 2_500)).toBe(false);
+    expect(writes.touchedSince(written.jobId, 2_500)).toBe(false);
+    expect(woken).toBe(0);
     await jobs.replaceJob(
       { ...written, version: 3, status: 'paused', planRev: 1 },
       { version: 2, nextRunAt: written.nextRunAt },
       now,
     );
-    expect(writes.touchedSince(written.jobId, 'another', 2_500)).toBe(true);
+    expect(writes.touchedSince(written.jobId, 2_500)).toBe(true);
+    expect(woken).toBe(1);
 
     // A write whose condition failed counts as well: the run reads again rather than guess.
     now = 4_000;
@@ -71,11 +66,14 @@ describe('the local runtime’s recent writes', () => {
         now,
       ),
     ).rejects.toThrow();
-    expect(writes.touchedSince(written.jobId, 'another', 3_500)).toBe(true);
-    // The end of a job always counts.
+    expect(writes.touchedSince(written.jobId, 3_500)).toBe(true);
+    expect(woken).toBe(2);
+    unwatch();
+    // The end of a job always counts; nobody watches any more.
     now = 5_000;
     await jobs.finishJob(written.jobId, { status: 'completed', planRev: 2, lastRunAt: 'x' }, now);
-    expect(writes.touchedSince(written.jobId, 'another', 4_500)).toBe(true);
+    expect(writes.touchedSince(written.jobId, 4_500)).toBe(true);
+    expect(woken).toBe(2);
   });
 
   it('answers "touched" for a moment no later than the writes it has forgotten (two minutes on)', async () => {
@@ -86,8 +84,8 @@ describe('the local runtime’s recent writes', () => {
     now = 200_000;
     await jobs.createJob({ ...aJob(), jobId: 'job_new' }, now);
     // job_old's write at 0 is forgotten: any job may have been written then.
-    expect(writes.touchedSince('job_other', 'run', 0)).toBe(true);
-    expect(writes.touchedSince('job_other', 'run', 1)).toBe(false);
-    expect(writes.touchedSince('job_new', 'run', 1)).toBe(true);
+    expect(writes.touchedSince('job_other', 0)).toBe(true);
+    expect(writes.touchedSince('job_other', 1)).toBe(false);
+    expect(writes.touchedSince('job_new', 1)).toBe(true);
   });
 });
