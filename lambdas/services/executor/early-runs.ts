@@ -1,5 +1,6 @@
 import type { RunMessage } from '../../../schemas/messages.js';
 import type { JobRecord } from '../../../schemas/records.js';
+import { SEND_LEAD_MS } from '../../core/execution/send-window.js';
 import { jitterOffsetMs } from '../../core/jitter.js';
 import type { RecentWrites } from '../../core/ports/recent-writes.js';
 import { ms } from '../../core/time.js';
@@ -19,14 +20,21 @@ export interface EarlyWait {
 type Woken = 'due' | 'touched' | 'closing';
 
 /**
- * Runs handed over before their time wait for it before their admission and claim (where recent
- * writes are known: the local runtime, whose run queues hand scheduled runs over seconds early;
- * docs/decisions/early-claims.md). Their job is read and their message held: at their time only
- * the admission, the claim, the call and the result are left. A run waits without holding an
- * invocation place. A change of its job's status or plan (a pause, a cancel or DELETE, a PATCH
- * that starts a new plan) wakes it to read its job again at once, so what it knows is never older
- * than the last such change; a run nothing changed goes to its admission with the job it read.
- * A stop hands the waiting runs back to the queue.
+ * How long before its time a waiting run goes on to its admission and claim, then sleeps the rest:
+ * as long as AWS's aligned sends give a message (SEND_LEAD_MS), so its call starts on time as in
+ * AWS, and no change older than that goes unseen.
+ */
+export const CLAIM_AHEAD_MS = SEND_LEAD_MS;
+
+/**
+ * Runs handed over before their time wait until just before it (CLAIM_AHEAD_MS) for their
+ * admission and claim (where recent writes are known: the local runtime, whose run queues hand
+ * scheduled runs over seconds early; docs/decisions/early-claims.md). Their message is received
+ * and their job read ahead: what is left at their time is the admission, the claim, the call and
+ * the result. A run waits without holding an invocation place. A change of its job's status or
+ * plan (a pause, a cancel or DELETE, a PATCH that starts a new plan) wakes it to read its job again
+ * at once, and its admission drops it then if the job no longer wants it; a run whose job nothing
+ * changed goes on with the job it read. A stop hands the waiting runs back to the queue.
  */
 export class EarlyRuns {
   private readonly waiting = new Set<AbortController>();
@@ -39,8 +47,8 @@ export class EarlyRuns {
   ) {}
 
   /**
-   * Waits for the run's time; the job as it is then (null: gone), or 'requeued' when a stop handed
-   * the run back. `readSince`: when the read of `job` began.
+   * Waits until CLAIM_AHEAD_MS before the run's time; the job as it is then (null: gone), or
+   * 'requeued' when a stop handed the run back. `readSince`: when the read of `job` began.
    */
   async untilDue(
     job: JobRecord,
@@ -48,10 +56,11 @@ export class EarlyRuns {
     readSince: number,
   ): Promise<JobRecord | null | 'requeued'> {
     const dueAt = ms(message.scheduledAt) + jitterOffsetMs(message.executionId, job.jitterSeconds);
+    const claimAt = dueAt - CLAIM_AHEAD_MS;
     let current: JobRecord | null = job;
     let since = readSince;
-    while (this.deps.clock.now() < dueAt) {
-      const woken = await this.waitFor(message.jobId, dueAt);
+    while (this.deps.clock.now() < claimAt) {
+      const woken = await this.waitFor(message.jobId, claimAt);
       if (woken === 'closing') return this.handBack(job, message, dueAt);
       if (this.writes.touchedSince(message.jobId, since)) {
         since = this.deps.clock.now();

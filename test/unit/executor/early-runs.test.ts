@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { CLAIM_AHEAD_MS } from '../../../lambdas/services/executor/early-runs.js';
 import { ExecutorService } from '../../../lambdas/services/executor/executor-service.js';
 import { ExecutionService } from '../../../lambdas/services/jobs/execution-service.js';
 import { JobService } from '../../../lambdas/services/jobs/job-service.js';
@@ -55,7 +56,7 @@ describe('runs handed over ahead of their time (the local runtime)', () => {
     );
   };
 
-  it('waits for its time without a place, then claims and calls, reading nothing more', async () => {
+  it('waits without a place until just before its time, then claims, and calls at its time, reading nothing more', async () => {
     const { message } = await dueInFourSeconds(e.s, e.jobs);
     const claimedAt: number[] = [];
     const create = e.s.executions.createExecution.bind(e.s.executions);
@@ -65,7 +66,7 @@ describe('runs handed over ahead of their time (the local runtime)', () => {
     });
     const jobReads = vi.spyOn(e.s.jobs, 'getJob');
     expect(await e.executor.handle(message)).toBe('succeeded');
-    expect(claimedAt).toEqual([DUE]);
+    expect(claimedAt).toEqual([DUE - CLAIM_AHEAD_MS]);
     expect(calls()).toBe(1);
     expect(await startedAt(message.executionId)).toBe(DUE);
     expect(jobReads).toHaveBeenCalledTimes(1); // its own read when it came; nothing at its time
@@ -114,7 +115,7 @@ describe('runs handed over ahead of their time (the local runtime)', () => {
     expect(jobReads).toHaveBeenCalled();
   });
 
-  it('takes the slot of a job with a concurrency limit at its time, not when it came', async () => {
+  it('takes the slot of a job with a concurrency limit just before its time, not when it came', async () => {
     const { message } = await dueInFourSeconds(e.s, e.jobs, { concurrency: { max: 1 } });
     const slotAt: number[] = [];
     const acquire = e.s.deps.slots.acquireSlot.bind(e.s.deps.slots);
@@ -123,7 +124,7 @@ describe('runs handed over ahead of their time (the local runtime)', () => {
       return acquire(...args);
     });
     expect(await e.executor.handle(message)).toBe('succeeded');
-    expect(slotAt).toEqual([DUE]);
+    expect(slotAt).toEqual([DUE - CLAIM_AHEAD_MS]);
   });
 
   it('is not called when its cancel came while it waited', async () => {
