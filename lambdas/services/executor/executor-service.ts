@@ -9,9 +9,8 @@ import {
   leaseMarginMs,
   requeuedAfterShutdown,
 } from '../../core/execution/transitions.js';
-import { jitterOffsetMs } from '../../core/jitter.js';
 import type { TargetOutcome } from '../../core/ports/aws-target-caller.js';
-import { iso, ms } from '../../core/time.js';
+import { iso } from '../../core/time.js';
 import { emit, type ServiceDeps } from '../service-deps.js';
 import { RunAdmission } from './admission.js';
 import { RunClaims } from './claims.js';
