@@ -66,11 +66,11 @@ export interface MeterOptions {
   /** Epoch ms; a fake clock in tests. @default Date.now */
   now?: () => number;
   /**
-   * The runtime's `claimLeadSeconds`: its run queues send first scheduled runs that much sooner
+   * The runtime's `handOverAheadSeconds`: its run queues send first scheduled runs that much sooner
    * (local/early-delivery.ts), which AWS does not. The residual is counted with the delay AWS
    * would have given them, as the cost model prices AWS. @default 0
    */
-  claimLeadSeconds?: number;
+  handOverAheadSeconds?: number;
 }
 
 /**
@@ -168,11 +168,11 @@ export class AwsMeter {
   private resolver: SubjectResolver | undefined;
   private readBack: ReadBack | undefined;
   private readonly now: () => number;
-  private readonly claimLeadSeconds: number;
+  private readonly handOverAheadSeconds: number;
 
   constructor(options: MeterOptions = {}) {
     this.now = options.now ?? Date.now;
-    this.claimLeadSeconds = options.claimLeadSeconds ?? 0;
+    this.handOverAheadSeconds = options.handOverAheadSeconds ?? 0;
     this.configure(options);
   }
 
@@ -540,11 +540,12 @@ export class AwsMeter {
       // Entries SQS refused were not sent (the sender tries them again in a later request).
       const failed = new Set(((output.Failed as { Id?: string }[] | undefined) ?? []).map((f) => f.Id));
       for (const e of entries)
-        if (!failed.has(e.Id)) countResidual(request.counts, e, sentAt, this.now(), this.claimLeadSeconds);
+        if (!failed.has(e.Id))
+          countResidual(request.counts, e, sentAt, this.now(), this.handOverAheadSeconds);
     } else if (command === 'SendMessage') {
       bump(request.counts, 'sqs.messagesSent', 1);
       billed = Math.max(1, Math.ceil(payload([String(input.MessageBody ?? '')]) / SQS_CHUNK_BYTES));
-      countResidual(request.counts, input as SentEntry, sentAt, this.now(), this.claimLeadSeconds);
+      countResidual(request.counts, input as SentEntry, sentAt, this.now(), this.handOverAheadSeconds);
     } else if (command === 'ReceiveMessage') {
       const messages = (output.Messages as { Body?: string }[] | undefined) ?? [];
       if (messages.length === 0) bump(request.counts, 'sqs.emptyReceives');
@@ -601,12 +602,12 @@ function countResidual(
   entry: SentEntry,
   sentAt: number,
   answeredAt: number,
-  claimLeadSeconds: number,
+  handOverAheadSeconds: number,
 ): void {
   const run = runOf(entry.MessageBody);
   if (run === undefined) return;
   const { scheduledAt } = run;
-  const lead = run.firstScheduled ? claimLeadSeconds : 0;
+  const lead = run.firstScheduled ? handOverAheadSeconds : 0;
   const delayMs = awsDelaySeconds(entry.DelaySeconds ?? 0, scheduledAt, sentAt, lead) * 1000;
   const residual = Math.max(0, scheduledAt - (sentAt + delayMs));
   bump(counts, 'sqs.residual.messages');

@@ -11,7 +11,7 @@ import type { Logger } from '../lambdas/core/ports/logger.js';
 import type { ServiceDeps } from '../lambdas/services/service-deps.js';
 import type { Priority } from '../schemas/job.js';
 import { StartupError, settledShardCount } from './data-dir.js';
-import { deliveringEarly, LOCAL_CLAIM_LEAD_SECONDS } from './early-delivery.js';
+import { deliveringEarly, LOCAL_HAND_OVER_AHEAD_SECONDS } from './early-delivery.js';
 import {
   createNotificationQueue,
   createRunQueues,
@@ -153,7 +153,7 @@ export function localServiceDeps(
     executionCounter: new MemoryExecutionWindowCounter(),
   });
   if (options.leaseMarginSeconds !== undefined) deps.settings.leaseMarginSeconds = options.leaseMarginSeconds;
-  const lead = options.claimLeadSeconds ?? LOCAL_CLAIM_LEAD_SECONDS;
+  const lead = options.handOverAheadSeconds ?? LOCAL_HAND_OVER_AHEAD_SECONDS;
   if (lead > 0) {
     // Runs handed over early are checked at their time against the writes this process made meanwhile.
     const writes = new LocalRecentWrites(() => deps.clock.now());

@@ -66,7 +66,7 @@ export function startExecutors(
     (await Promise.all(sources.map((s) => s.stop(ms)))).reduce((a, b) => a + b, 0);
   return {
     stop: async () => {
-      // Runs claimed ahead of their time go back on the queue at once rather than hold the stop.
+      // Runs handed over ahead of their time go back on the queue at once rather than hold the stop.
       execute.handBackWaiting();
       const left = await stopAll(graceMs);
       if (left === 0) return;

@@ -56,9 +56,10 @@ export interface ServiceDeps {
   settings: ServiceSettings;
   log: Logger;
   /**
-   * The writes this process saw lately (the local runtime, whose run queues hand runs over seconds
-   * early): a run claimed early is checked against them at its time (executor/early-runs.ts).
-   * Absent (AWS): runs come within the second before they are due, and none is claimed early.
+   * The changes of jobs' status or plan this process saw lately (the local runtime, whose run
+   * queues hand runs over seconds early): a run waiting for its time is woken by one and reads its
+   * job again (executor/early-runs.ts). Absent (AWS): runs come within the second before they are
+   * due, and none waits.
    */
   recentWrites?: RecentWrites;
   /** Notifications and dependencies listen here; absent, nothing listens. */

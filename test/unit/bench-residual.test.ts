@@ -5,7 +5,7 @@ import { fakeClient } from '../support/meter-client.js';
 describe('the meter, on the local runtime whose run queues hand scheduled runs over early', () => {
   it('counts the residual of runs the local queues sent early with the delay AWS would have given them', async () => {
     const clock = Date.parse('2026-01-01T00:00:00.400Z');
-    const meter = new AwsMeter({ now: () => clock, claimLeadSeconds: 3 });
+    const meter = new AwsMeter({ now: () => clock, handOverAheadSeconds: 3 });
     const sqs = fakeClient();
     meter.attach(sqs.host, 'sqs');
     const body = (at: string, trigger: string, attempt = 1) =>

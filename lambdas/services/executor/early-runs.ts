@@ -29,7 +29,7 @@ export const CLAIM_AHEAD_MS = SEND_LEAD_MS;
 /**
  * Runs handed over before their time wait until just before it (CLAIM_AHEAD_MS) for their
  * admission and claim (where recent writes are known: the local runtime, whose run queues hand
- * scheduled runs over seconds early; docs/decisions/early-claims.md). Their message is received
+ * scheduled runs over seconds early; docs/decisions/early-hand-over.md). Their message is received
  * and their job read ahead: what is left at their time is the admission, the claim, the call and
  * the result. A run waits without holding an invocation place. A change of its job's status or
  * plan (a pause, a cancel or DELETE, a PATCH that starts a new plan) wakes it to read its job again

@@ -46,7 +46,7 @@ export class ExecutorService {
   private readonly admission: RunAdmission;
   private readonly claims: RunClaims;
   private readonly jobReads: JobReads;
-  /** Present where runs may be claimed early (the local runtime: deps.recentWrites). */
+  /** Present where runs are handed over seconds early (the local runtime: deps.recentWrites). */
   private readonly early: EarlyRuns | undefined;
 
   constructor(
