@@ -10,6 +10,7 @@ import {
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { LOCAL_HAND_OVER_AHEAD_SECONDS } from '../local/early-delivery.js';
 import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '../local/runtime.js';
 import { type IndexDef, type Item, itemSize, type Projection, projectedItem } from './capacity.js';
 import { startLoadThread } from './load-thread.js';
@@ -113,7 +114,9 @@ export async function startBench(
   threads: { dynamo?: boolean; sqs?: boolean } = {},
 ): Promise<Bench> {
   const dataDir = mkdtempSync(join(tmpdir(), 'scheduler-bench-'));
-  const meter = new AwsMeter();
+  const meter = new AwsMeter({
+    handOverAheadSeconds: overrides.handOverAheadSeconds ?? LOCAL_HAND_OVER_AHEAD_SECONDS,
+  });
   const load = await startLoadThread();
   const { sink } = load;
   let ddb: DynamoDBClient | undefined;

@@ -65,6 +65,12 @@ export interface MeterOptions {
   readBack?: ReadBack;
   /** Epoch ms; a fake clock in tests. @default Date.now */
   now?: () => number;
+  /**
+   * The runtime's `handOverAheadSeconds`: its run queues send first scheduled runs that much sooner
+   * (local/early-delivery.ts), which AWS does not. The residual is counted with the delay AWS
+   * would have given them, as the cost model prices AWS. @default 0
+   */
+  handOverAheadSeconds?: number;
 }
 
 /**
@@ -162,9 +168,11 @@ export class AwsMeter {
   private resolver: SubjectResolver | undefined;
   private readBack: ReadBack | undefined;
   private readonly now: () => number;
+  private readonly handOverAheadSeconds: number;
 
   constructor(options: MeterOptions = {}) {
     this.now = options.now ?? Date.now;
+    this.handOverAheadSeconds = options.handOverAheadSeconds ?? 0;
     this.configure(options);
   }
 
@@ -531,11 +539,13 @@ export class AwsMeter {
       billed = Math.max(1, Math.ceil(payload(entries.map((e) => e.MessageBody ?? '')) / SQS_CHUNK_BYTES));
       // Entries SQS refused were not sent (the sender tries them again in a later request).
       const failed = new Set(((output.Failed as { Id?: string }[] | undefined) ?? []).map((f) => f.Id));
-      for (const e of entries) if (!failed.has(e.Id)) countResidual(request.counts, e, sentAt, this.now());
+      for (const e of entries)
+        if (!failed.has(e.Id))
+          countResidual(request.counts, e, sentAt, this.now(), this.handOverAheadSeconds);
     } else if (command === 'SendMessage') {
       bump(request.counts, 'sqs.messagesSent', 1);
       billed = Math.max(1, Math.ceil(payload([String(input.MessageBody ?? '')]) / SQS_CHUNK_BYTES));
-      countResidual(request.counts, input as SentEntry, sentAt, this.now());
+      countResidual(request.counts, input as SentEntry, sentAt, this.now(), this.handOverAheadSeconds);
     } else if (command === 'ReceiveMessage') {
       const messages = (output.Messages as { Body?: string }[] | undefined) ?? [];
       if (messages.length === 0) bump(request.counts, 'sqs.emptyReceives');
@@ -553,16 +563,32 @@ interface SentEntry {
   DelaySeconds?: number;
 }
 
-/** The `scheduledAt` of a run message's body, epoch ms; undefined for other messages. */
-function scheduledAtOf(body: string | undefined): number | undefined {
+/** The `scheduledAt` of a run message's body, epoch ms, and whether it asks for a first scheduled attempt; undefined for other messages. */
+function runOf(body: string | undefined): { scheduledAt: number; firstScheduled: boolean } | undefined {
   if (body === undefined) return undefined;
   try {
-    const parsed = JSON.parse(body) as { scheduledAt?: unknown };
+    const parsed = JSON.parse(body) as { scheduledAt?: unknown; trigger?: unknown; attempt?: unknown };
     const at = typeof parsed.scheduledAt === 'string' ? Date.parse(parsed.scheduledAt) : Number.NaN;
-    return Number.isFinite(at) ? at : undefined;
+    if (!Number.isFinite(at)) return undefined;
+    return { scheduledAt: at, firstScheduled: parsed.trigger === 'schedule' && parsed.attempt === 1 };
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The DelaySeconds AWS would have given a message the local run queues sent `leadSeconds` early:
+ * the lead back on, or (where the lead took the delay down to 0) the whole seconds left until due.
+ */
+export function awsDelaySeconds(
+  sent: number,
+  scheduledAt: number,
+  sentAt: number,
+  leadSeconds: number,
+): number {
+  if (leadSeconds <= 0) return sent;
+  if (sent > 0) return sent + leadSeconds;
+  return Math.max(0, Math.floor((scheduledAt - sentAt) / 1000));
 }
 
 /**
@@ -571,10 +597,18 @@ function scheduledAtOf(body: string | undefined): number | undefined {
  * may have become visible after it was due: counted as `sqs.residual.late` (and by how much at
  * most, `sqs.residual.lateMs`).
  */
-function countResidual(counts: Counts, entry: SentEntry, sentAt: number, answeredAt: number): void {
-  const scheduledAt = scheduledAtOf(entry.MessageBody);
-  if (scheduledAt === undefined) return;
-  const delayMs = (entry.DelaySeconds ?? 0) * 1000;
+function countResidual(
+  counts: Counts,
+  entry: SentEntry,
+  sentAt: number,
+  answeredAt: number,
+  handOverAheadSeconds: number,
+): void {
+  const run = runOf(entry.MessageBody);
+  if (run === undefined) return;
+  const { scheduledAt } = run;
+  const lead = run.firstScheduled ? handOverAheadSeconds : 0;
+  const delayMs = awsDelaySeconds(entry.DelaySeconds ?? 0, scheduledAt, sentAt, lead) * 1000;
   const residual = Math.max(0, scheduledAt - (sentAt + delayMs));
   bump(counts, 'sqs.residual.messages');
   bump(counts, 'sqs.residual.ms', residual);

@@ -47,6 +47,8 @@ const threads = {
 };
 const where = (inThread: boolean) => (inThread ? 'worker thread' : 'inline');
 const profiling = process.argv.includes('--profile');
+/** --hand-over-ahead=N: the runtime's handOverAheadSeconds (default LOCAL_HAND_OVER_AHEAD_SECONDS, as `npm start`); 0 claims within the second before, as in AWS. */
+const handOverAheadArg = process.argv.find((a) => a.startsWith('--hand-over-ahead='));
 
 const scaleArg = process.argv.find((a) => a.startsWith('--scale='));
 /** Shrinks every count (a smoke run of the harness itself); figures at another scale are not comparable. */
@@ -138,7 +140,12 @@ async function main(): Promise<void> {
   const log = (message: string) =>
     process.stderr.write(`[bench ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)}s] ${message}\n`);
   const profiler = profiling ? await startProfile() : undefined;
-  const bench = await startBench({}, threads);
+  const bench = await startBench(
+    handOverAheadArg
+      ? { handOverAheadSeconds: Number(handOverAheadArg.slice('--hand-over-ahead='.length)) }
+      : {},
+    threads,
+  );
   // Each scenario drives its own watcher timers (interval of its choosing); the runtime's stay off.
   await bench.runtime.watchers.stop();
   const ctx: BenchContext = { bench, quick, createRate: 100, log };

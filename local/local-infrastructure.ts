@@ -11,6 +11,7 @@ import type { Logger } from '../lambdas/core/ports/logger.js';
 import type { ServiceDeps } from '../lambdas/services/service-deps.js';
 import type { Priority } from '../schemas/job.js';
 import { StartupError, settledShardCount } from './data-dir.js';
+import { deliveringEarly, LOCAL_HAND_OVER_AHEAD_SECONDS } from './early-delivery.js';
 import {
   createNotificationQueue,
   createRunQueues,
@@ -24,6 +25,7 @@ import {
 } from './emulators.js';
 import { LocalAwsTargetCaller } from './local-aws-targets.js';
 import { QueueJournal } from './queue-journal.js';
+import { LocalRecentWrites } from './recent-writes.js';
 import type { LocalRuntimeOptions } from './runtime-options.js';
 import { SqsDirect } from './sqs-direct.js';
 import { ensureTables } from './tables.js';
@@ -151,5 +153,13 @@ export function localServiceDeps(
     executionCounter: new MemoryExecutionWindowCounter(),
   });
   if (options.leaseMarginSeconds !== undefined) deps.settings.leaseMarginSeconds = options.leaseMarginSeconds;
+  const lead = options.handOverAheadSeconds ?? LOCAL_HAND_OVER_AHEAD_SECONDS;
+  if (lead > 0) {
+    // Runs handed over early are checked at their time against the writes this process made meanwhile.
+    const writes = new LocalRecentWrites(() => deps.clock.now());
+    deps.jobs = writes.jobStore(deps.jobs);
+    deps.recentWrites = writes;
+    deps.queue = deliveringEarly(deps.queue, lead);
+  }
   return deps;
 }

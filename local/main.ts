@@ -3,6 +3,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { DEFAULTS } from '../lambdas/composition/config.js';
 import { parseSigningSecrets } from '../lambdas/core/signing.js';
 import { parseAllowedHosts } from './allowed-hosts.js';
+import { LOCAL_HAND_OVER_AHEAD_SECONDS, MAX_HAND_OVER_AHEAD_SECONDS } from './early-delivery.js';
 import { parseLocalFunctions } from './local-aws-targets.js';
 import { consoleLogger, type LogLevel } from './logger.js';
 import { StartupError, startLocalRuntime } from './runtime.js';
@@ -31,6 +32,17 @@ function positiveInt(name: string, fallback: number, allowZero = false): number 
       `${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got "${raw}"`,
     );
   return n;
+}
+
+/** SCHEDULER_HAND_OVER_AHEAD_SECONDS, 0–60 (a minute of runs held in memory at most). */
+function handOverAhead(): number {
+  const seconds = positiveInt('SCHEDULER_HAND_OVER_AHEAD_SECONDS', LOCAL_HAND_OVER_AHEAD_SECONDS, true);
+  if (seconds > MAX_HAND_OVER_AHEAD_SECONDS) {
+    throw new StartupError(
+      `SCHEDULER_HAND_OVER_AHEAD_SECONDS must be at most ${MAX_HAND_OVER_AHEAD_SECONDS}, got ${seconds}`,
+    );
+  }
+  return seconds;
 }
 
 function allowedHosts(value: string | undefined) {
@@ -62,6 +74,7 @@ async function main(): Promise<void> {
     sweepIntervalMs: positiveInt('SCHEDULER_SWEEP_INTERVAL_SECONDS', 60) * 1000,
     compactionIntervalMs: positiveInt('SCHEDULER_COMPACTION_INTERVAL_SECONDS', 3600) * 1000,
     leaseMarginSeconds: positiveInt('SCHEDULER_LEASE_MARGIN_SECONDS', 30),
+    handOverAheadSeconds: handOverAhead(),
     shutdownGraceMs: positiveInt('SCHEDULER_SHUTDOWN_GRACE_SECONDS', 10, true) * 1000,
     signingSecrets: parseSigningSecrets(env.SCHEDULER_SIGNING_SECRETS ?? '*=local-dev-signing-secret'),
     allowedHosts: allowedHosts(env.SCHEDULER_ALLOWED_HOSTS),

@@ -50,7 +50,14 @@ export interface LocalRuntimeOptions {
     apiRatePerSecond?: number;
     apiBurst?: number;
   };
+  /** Invocations of the executor in flight at once (default 256); a run waiting for its due time holds none. */
   maxInFlight?: number;
+  /**
+   * Seconds before they are due that first scheduled runs are handed to the executor, which reads
+   * their jobs then and claims them just before their time (default LOCAL_HAND_OVER_AHEAD_SECONDS;
+   * 0: within the second before, as in AWS). SCHEDULER_HAND_OVER_AHEAD_SECONDS.
+   */
+  handOverAheadSeconds?: number;
   /** How long a shutdown waits for calls in flight. */
   shutdownGraceMs?: number;
   /** Time past a call's timeout before its lease counts as lost (default 30 s). */

@@ -33,14 +33,20 @@ export function startExecutors(
   log: Logger,
   onOutcome: (outcome: RunOutcome | 'unparseable') => void,
 ) {
-  const execute = new ExecutorService(deps, newOwnerId(deps.random));
+  const limit = new InvocationLimit(options.maxInFlight ?? 256);
+  // A run waiting for its due time (handed over early) gives its place to the runs behind it.
+  const execute = new ExecutorService(deps, newOwnerId(deps.random), {
+    leave: () => limit.release(),
+    // Back at its time it goes at once, over the limit if need be: the limit holds back receives,
+    // never a run already claimed.
+    rejoin: () => limit.take(),
+  });
   const handBack = {
     queue: deps.queue,
     queueUrls: infra.queues.urls,
     delaySeconds: (_record: unknown, error: unknown) =>
       error instanceof UnparseableMessage ? 0 : LOCAL_RUN_REDELIVERY_SECONDS,
   };
-  const limit = new InvocationLimit(options.maxInFlight ?? 256);
   const sources = PRIORITIES.map(
     (priority) =>
       new SqsEventSource({
@@ -60,6 +66,8 @@ export function startExecutors(
     (await Promise.all(sources.map((s) => s.stop(ms)))).reduce((a, b) => a + b, 0);
   return {
     stop: async () => {
+      // Runs handed over ahead of their time go back on the queue at once rather than hold the stop.
+      execute.handBackWaiting();
       const left = await stopAll(graceMs);
       if (left === 0) return;
       // Past the grace: interrupt the remaining calls; each hands its run back as queued for the next start.

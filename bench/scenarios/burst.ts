@@ -71,6 +71,16 @@ function outcomesDiff(after: Record<string, number>, before: Record<string, numb
   return out;
 }
 
+/** Waits until `count` more runs than `before` have an outcome (their results written), or a minute. */
+async function untilSettled(ctx: BenchContext, before: Record<string, number>, count: number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  const settled = (now: Record<string, number>) =>
+    Object.entries(now).reduce((sum, [k, v]) => sum + v - (before[k] ?? 0), 0);
+  while (settled((await ctx.bench.runtime.stats()).outcomes) < count && Date.now() < deadline) {
+    await sleep(SAMPLE_MS);
+  }
+}
+
 /** Waits until `expected` arrivals on `path`, or until nothing arrived for `quietMs` after `notBefore`, or `deadline`. */
 export async function waitForArrivals(
   arrivals: SinkArrival[],
@@ -163,8 +173,8 @@ export async function burst(ctx: BenchContext, n: number, topOfMinute: boolean):
   };
   const cpu = new CpuMeter();
   const cpuBefore = threadCpu();
-  const execution = await metered(ctx, () =>
-    waitForArrivals(
+  const execution = await metered(ctx, async () => {
+    await waitForArrivals(
       bench.sink.arrivals,
       path,
       jobIds.length,
@@ -172,8 +182,10 @@ export async function burst(ctx: BenchContext, n: number, topOfMinute: boolean):
       burstAt + 300_000,
       15_000,
       sample,
-    ),
-  );
+    );
+    // The runs' results are written after their calls: the window (and its CPU) ends once they are.
+    await untilSettled(ctx, statsBefore, bench.sink.arrivals.filter((a) => a.path === path).length);
+  });
   cpu.add(cpuBefore, threadCpu());
   await timers.stop();
   setLookahead(ctx, savedLookahead);

@@ -13,6 +13,7 @@ import type { HttpCaller } from '../core/ports/http-caller.js';
 import type { IdempotencyStore } from '../core/ports/idempotency-store.js';
 import type { JobStore } from '../core/ports/job-store.js';
 import type { Logger } from '../core/ports/logger.js';
+import type { RecentWrites } from '../core/ports/recent-writes.js';
 import type { RunQueue } from '../core/ports/run-queue.js';
 import type { SigningKeys } from '../core/ports/signing-keys.js';
 import type { Watermarks } from '../core/ports/watermarks.js';
@@ -54,6 +55,13 @@ export interface ServiceDeps {
   signing: SigningKeys;
   settings: ServiceSettings;
   log: Logger;
+  /**
+   * The changes of jobs' status or plan this process saw lately (the local runtime, whose run
+   * queues hand runs over seconds early): a run waiting for its time is woken by one and reads its
+   * job again (executor/early-runs.ts). Absent (AWS): runs come within the second before they are
+   * due, and none waits.
+   */
+  recentWrites?: RecentWrites;
   /** Notifications and dependencies listen here; absent, nothing listens. */
   events?: ExecutionEvents;
   /** Execution history past the hot window (S3 in AWS, files locally); absent, reads see the hot table only. */

@@ -76,6 +76,15 @@ describe('the local runtime on both cores', () => {
         expect(Object.keys(headers)).not.toContain('x-amzn-trace-id');
       }
       for (const client of clients) expect(client.middlewareStack.identify().join()).not.toMatch(/logger/);
+      // A burst's queue for the sockets is no news on the console: only a minute's wait is.
+      for (const client of clients) {
+        const { requestHandler } = (
+          client as unknown as { config: { requestHandler: { httpHandlerConfigs(): object } } }
+        ).config;
+        expect(requestHandler.httpHandlerConfigs()).toMatchObject({
+          socketAcquisitionWarningTimeout: 60_000,
+        });
+      }
     } finally {
       await runtime.stop();
       data.remove();

@@ -158,6 +158,12 @@ describe('npm start settings', () => {
     }
   });
 
+  it('refuses a SCHEDULER_HAND_OVER_AHEAD_SECONDS over a minute in one line, exit 1', async () => {
+    const out = await runUntilExit({ SCHEDULER_DATA_DIR: data.dir, SCHEDULER_HAND_OVER_AHEAD_SECONDS: '61' });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toBe('scheduler: SCHEDULER_HAND_OVER_AHEAD_SECONDS must be at most 60, got 61\n');
+  });
+
   it('refuses a malformed SCHEDULER_ALLOWED_HOSTS entry in one line, exit 1', async () => {
     const out = await runUntilExit({
       SCHEDULER_DATA_DIR: data.dir,

@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { attribute, steadyState } from '../../bench/attribution.js';
 import type { Item } from '../../bench/capacity.js';
 import { formatLedger, runLedger, shareText } from '../../bench/ledger-format.js';
-import { AwsMeter, type Counts, type MiddlewareHost, type RequestRecord } from '../../bench/meter.js';
+import { AwsMeter, type Counts, type RequestRecord } from '../../bench/meter.js';
 import { jobSubject, messageSubject, runSubject, subjectResolver } from '../../bench/subjects.js';
 import { perExecution, residualWait, unitsByTarget } from '../../bench/usage.js';
+import { fakeClient } from '../support/meter-client.js';
 
 // The steady-state cost per run is only honest if every request lands on the runs it serves,
 // wherever in time it was made: these pin the attribution rules of bench/attribution.ts.
@@ -243,26 +244,6 @@ describe('subjects', () => {
     expect(messageSubject('not json')).toBeUndefined();
   });
 });
-
-/** A stand-in SDK client: the meter's two middlewares around a handler that answers `reply`. */
-function fakeClient() {
-  type Mw = Parameters<MiddlewareHost['middlewareStack']['add']>[0];
-  const steps: { step: string; mw: Mw }[] = [];
-  const host: MiddlewareHost = { middlewareStack: { add: (mw, { step }) => steps.push({ step, mw }) } };
-  const send = async (
-    command: string,
-    input: Record<string, unknown>,
-    reply: (input: Record<string, unknown>) => Record<string, unknown> = () => ({}),
-  ) => {
-    const context = { commandName: `${command}Command` };
-    let handler = async (args: { input: Record<string, unknown> }) => ({ output: reply(args.input) });
-    for (const step of ['build', 'initialize']) {
-      for (const { mw } of steps.filter((s) => s.step === step)) handler = mw(handler, context);
-    }
-    return (await handler({ input })).output;
-  };
-  return { host, send };
-}
 
 describe('the meter', () => {
   const tables = [

@@ -24,6 +24,16 @@ function allowsRun(job: JobRecord, message: RunMessage): boolean {
   return message.trigger !== 'schedule' || message.attempt > 1;
 }
 
+/** Why the job no longer wants this delivery (another tenant's, its state, a newer plan), or null. */
+export function whyNotWanted(job: JobRecord, message: RunMessage): string | null {
+  if (job.tenant !== message.tenant) return 'job not found';
+  if (!allowsRun(job, message)) return `job is ${job.status}`;
+  if (!isRunOfCurrentPlan(job, message)) {
+    return 'superseded: the schedule changed, or the job was paused or resumed';
+  }
+  return null;
+}
+
 /**
  * Run admission: the checks a delivery passes before its execution is claimed, cheapest first —
  * the job still wants the run (its state, its current plan), the misfire rule, the tenant's
@@ -37,11 +47,9 @@ export class RunAdmission {
   ) {}
 
   async admit(job: JobRecord | null, message: RunMessage): Promise<Admission> {
-    if (!job || job.tenant !== message.tenant) return this.drop(message, 'job not found');
-    if (!allowsRun(job, message)) return this.drop(message, `job is ${job.status}`);
-    if (!isRunOfCurrentPlan(job, message)) {
-      return this.drop(message, 'superseded: the schedule changed, or the job was paused or resumed');
-    }
+    if (!job) return this.drop(message, 'job not found');
+    const unwanted = whyNotWanted(job, message);
+    if (unwanted) return this.drop(message, unwanted);
     const now = this.deps.clock.now();
     const missed = this.missed(job, message, now);
     if (missed) return { admitted: false, outcome: await this.outcomes.recordSkipped(job, message, missed) };

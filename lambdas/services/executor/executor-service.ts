@@ -14,6 +14,7 @@ import { iso } from '../../core/time.js';
 import { emit, type ServiceDeps } from '../service-deps.js';
 import { RunAdmission } from './admission.js';
 import { RunClaims } from './claims.js';
+import { EarlyRuns, type EarlyWait } from './early-runs.js';
 import { type BatchJobs, JobReads } from './job-reads.js';
 import { OutcomeRecorder, type RunOutcome } from './outcomes.js';
 import { ConcurrencyGate } from './slots.js';
@@ -24,6 +25,13 @@ export type { RunOutcome } from './outcomes.js';
 /** How often a running call checks whether its execution was cancelled. */
 export const CANCEL_POLL_MS = 1000;
 const SHUTDOWN = 'scheduler shutting down';
+
+export type { EarlyWait } from './early-runs.js';
+
+/** A first attempt of a scheduled run: the only runs a queue hands over early, and whose claim creates their record. */
+function isFirstScheduled(message: RunMessage): boolean {
+  return message.trigger === 'schedule' && message.attempt === 1;
+}
 
 /**
  * Runs one delivery of a run message: admission (the job's state and plan, misfire, the tenant's
@@ -38,10 +46,13 @@ export class ExecutorService {
   private readonly admission: RunAdmission;
   private readonly claims: RunClaims;
   private readonly jobReads: JobReads;
+  /** Present where runs are handed over seconds early (the local runtime: deps.recentWrites). */
+  private readonly early: EarlyRuns | undefined;
 
   constructor(
     private readonly deps: ServiceDeps,
     owner: string,
+    earlyWait?: EarlyWait,
   ) {
     const margin = leaseMarginMs(deps.settings.leaseMarginSeconds);
     this.slots = new ConcurrencyGate(deps, margin);
@@ -49,6 +60,7 @@ export class ExecutorService {
     this.outcomes = new OutcomeRecorder(deps, owner, this.slots, this.jobReads);
     this.admission = new RunAdmission(deps, this.slots, this.outcomes);
     this.claims = new RunClaims(deps, owner, this.outcomes, margin);
+    this.early = deps.recentWrites ? new EarlyRuns(deps, deps.recentWrites, earlyWait) : undefined;
   }
 
   /** The jobs of a received batch's runs in one read, for `handle` to use (eventually consistent). */
@@ -58,16 +70,24 @@ export class ExecutorService {
 
   /** One delivery; `batch` is its batch's job read (readJobs), without which it reads its job alone. */
   async handle(message: RunMessage, batch?: BatchJobs): Promise<RunOutcome> {
-    const admission = await this.admission.admit(await this.jobReads.forRun(message, batch), message);
+    // What this run knows of its job is at least this recent (a run handed over early looks past it).
+    const readSince = this.jobReads.readStartOf(batch) ?? this.deps.clock.now();
+    let job = await this.jobReads.forRun(message, batch);
+    if (job && this.early && isFirstScheduled(message)) {
+      const waited = await this.early.untilDue(job, message, readSince);
+      if (waited === 'requeued') return waited;
+      job = waited;
+    }
+    const admission = await this.admission.admit(job, message);
     if (!admission.admitted) return admission.outcome;
-    const { job } = admission;
     const token = this.deps.secureToken();
-    const claimed = await this.claims.claim(message, job, this.deps.clock.now(), token);
+    const claimed = await this.claims.claim(message, admission.job, this.deps.clock.now(), token);
     if (!claimed) {
-      if (admission.slot === 'acquired') await this.deps.slots.releaseSlot(job.jobId, message.executionId);
+      if (admission.slot === 'acquired')
+        await this.deps.slots.releaseSlot(admission.job.jobId, message.executionId);
       return 'dropped';
     }
-    return this.run(job, claimed, token);
+    return this.run(admission.job, claimed, token);
   }
 
   /** Waits the residual to the attempt's due time, calls the target and records what came of it. */
@@ -163,6 +183,11 @@ export class ExecutorService {
     };
     void loop();
     return () => stop.abort();
+  }
+
+  /** Wakes the runs waiting for their time (shutdown): each hands its run back unstarted. Returns how many. */
+  handBackWaiting(): number {
+    return this.early?.handBackWaiting() ?? 0;
   }
 
   /** Interrupts the calls still in flight (shutdown); each hands its run back as queued. */

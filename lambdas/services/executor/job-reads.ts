@@ -30,6 +30,8 @@ export function isFreshEnoughFor(job: JobRecord | undefined, message: RunMessage
 export class JobReads {
   /** The dependents of the jobs of recent batches, as read with them, and when. */
   private readonly dependents = new Map<string, { ids: readonly string[]; readAt: number }>();
+  /** When each batch's read began: nothing written before then is missing from it. */
+  private readonly batchReadAt = new WeakMap<BatchJobs, number>();
 
   constructor(private readonly deps: Pick<ServiceDeps, 'jobs' | 'dependencyEdges' | 'clock' | 'log'>) {}
 
@@ -40,6 +42,7 @@ export class JobReads {
   async forBatch(messages: RunMessage[]): Promise<BatchJobs> {
     const ids = [...new Set(messages.map((m) => m.jobId))];
     if (ids.length === 0) return new Map();
+    const startedAt = this.deps.clock.now();
     const [jobs] = await Promise.all([
       this.deps.jobs.getJobs(ids).catch((error: unknown) => {
         this.deps.log.warn('batch job read failed; each run reads its own job', { error: String(error) });
@@ -47,7 +50,14 @@ export class JobReads {
       }),
       this.readDependents(ids),
     ]);
-    return new Map(jobs.map((job) => [job.jobId, job]));
+    const batch: BatchJobs = new Map(jobs.map((job) => [job.jobId, job]));
+    this.batchReadAt.set(batch, startedAt);
+    return batch;
+  }
+
+  /** When `batch`'s read began, or undefined for no batch (a run's own read begins now). */
+  readStartOf(batch: BatchJobs | undefined): number | undefined {
+    return batch ? this.batchReadAt.get(batch) : undefined;
   }
 
   /**
