@@ -47,7 +47,7 @@ const threads = {
 };
 const where = (inThread: boolean) => (inThread ? 'worker thread' : 'inline');
 const profiling = process.argv.includes('--profile');
-/** --hand-over-ahead=N: the runtime's handOverAheadSeconds (default LOCAL_HAND_OVER_AHEAD_SECONDS, as `npm start`); 0 claims within the second before, as in AWS. */
+/** --hand-over-ahead=N: the runtime's handOverAheadSeconds (default LOCAL_HAND_OVER_AHEAD_SECONDS, as `npm start`); 0 hands runs over within the second before, as in AWS. */
 const handOverAheadArg = process.argv.find((a) => a.startsWith('--hand-over-ahead='));
 
 const scaleArg = process.argv.find((a) => a.startsWith('--scale='));

@@ -136,8 +136,9 @@ function lean<C extends { middlewareStack: { remove(name: string): boolean } }>(
 
 /**
  * The loopback clients' HTTP handler: the SDK's own, which warns on the console when a request
- * waits 3 s for one of its 50 sockets. An emulator is one thread, so a burst of runs (all claimed
- * ahead, all writing at their second) queues its requests by design: only a minute's wait is news.
+ * waits 3 s for one of its 50 sockets. An emulator is one thread, so a burst of runs (all handed
+ * over ahead, all claiming and writing near their second) queues its requests by design: only a
+ * minute's wait is news.
  */
 const LOOPBACK_HANDLER = { socketAcquisitionWarningTimeout: 60_000 };
 

@@ -155,7 +155,7 @@ export function localServiceDeps(
   if (options.leaseMarginSeconds !== undefined) deps.settings.leaseMarginSeconds = options.leaseMarginSeconds;
   const lead = options.handOverAheadSeconds ?? LOCAL_HAND_OVER_AHEAD_SECONDS;
   if (lead > 0) {
-    // Runs handed over early are checked at their time against the writes this process made meanwhile.
+    // Runs handed over early wait for their time; a change of their job's status or plan here wakes them.
     const writes = new LocalRecentWrites(() => deps.clock.now());
     deps.jobs = writes.jobStore(deps.jobs);
     deps.recentWrites = writes;

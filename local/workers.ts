@@ -38,7 +38,7 @@ export function startExecutors(
   const execute = new ExecutorService(deps, newOwnerId(deps.random), {
     leave: () => limit.release(),
     // Back at its time it goes at once, over the limit if need be: the limit holds back receives,
-    // never a run already claimed.
+    // never a run already received.
     rejoin: () => limit.take(),
   });
   const handBack = {

@@ -1,5 +1,6 @@
 import type { RunMessage } from '../../../schemas/messages.js';
 import type { JobRecord } from '../../../schemas/records.js';
+import { outgoing } from '../../core/execution/run-messages.js';
 import { SEND_LEAD_MS } from '../../core/execution/send-window.js';
 import { jitterOffsetMs } from '../../core/jitter.js';
 import type { RecentWrites } from '../../core/ports/recent-writes.js';
@@ -98,13 +99,7 @@ export class EarlyRuns {
 
   /** A stop came while the run waited: its message goes back on the queue for the same instant (the local queue journal keeps it). */
   private async handBack(job: JobRecord, message: RunMessage, dueAt: number): Promise<'requeued'> {
-    await this.deps.queue.send([
-      {
-        message,
-        priority: job.priority,
-        delaySeconds: Math.max(0, Math.floor((dueAt - this.deps.clock.now()) / 1000)),
-      },
-    ]);
+    await this.deps.queue.send([outgoing(job, message, dueAt, this.deps.clock.now())]);
     return 'requeued';
   }
 }
