@@ -18,8 +18,11 @@ export interface Lease {
   until: number;
 }
 
-/** When an attempt is due: its retry time, else the scheduled time plus the job's jitter. */
-export function attemptDueAt(job: Pick<JobRecord, 'jitterSeconds'>, execution: ExecutionRecord): number {
+/** When an attempt is due: its retry time, else the scheduled time plus the job's jitter (a run message's too). */
+export function attemptDueAt(
+  job: Pick<JobRecord, 'jitterSeconds'>,
+  execution: Pick<ExecutionRecord, 'scheduledAt' | 'executionId' | 'nextAttemptAt'>,
+): number {
   if (execution.nextAttemptAt) return ms(execution.nextAttemptAt);
   return ms(execution.scheduledAt) + jitterOffsetMs(execution.executionId, job.jitterSeconds);
 }

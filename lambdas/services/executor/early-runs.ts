@@ -2,9 +2,8 @@ import type { RunMessage } from '../../../schemas/messages.js';
 import type { JobRecord } from '../../../schemas/records.js';
 import { outgoing } from '../../core/execution/run-messages.js';
 import { SEND_LEAD_MS } from '../../core/execution/send-window.js';
-import { jitterOffsetMs } from '../../core/jitter.js';
+import { attemptDueAt } from '../../core/execution/transitions.js';
 import type { RecentWrites } from '../../core/ports/recent-writes.js';
-import { ms } from '../../core/time.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { whyNotWanted } from './admission.js';
 
@@ -56,7 +55,7 @@ export class EarlyRuns {
     message: RunMessage,
     readSince: number,
   ): Promise<JobRecord | null | 'requeued'> {
-    const dueAt = ms(message.scheduledAt) + jitterOffsetMs(message.executionId, job.jitterSeconds);
+    const dueAt = attemptDueAt(job, message);
     const claimAt = dueAt - CLAIM_AHEAD_MS;
     let current: JobRecord | null = job;
     let since = readSince;

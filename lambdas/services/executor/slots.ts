@@ -1,7 +1,6 @@
 import type { RunMessage } from '../../../schemas/messages.js';
 import type { JobRecord } from '../../../schemas/records.js';
-import { jitterOffsetMs } from '../../core/jitter.js';
-import { ms } from '../../core/time.js';
+import { attemptDueAt } from '../../core/execution/transitions.js';
 import type { ServiceDeps } from '../service-deps.js';
 
 /** A run blocked by its job's concurrency limit under `overlap: queue` comes back after this long. */
@@ -32,10 +31,7 @@ export class ConcurrencyGate {
   async take(job: JobRecord, message: RunMessage, now: number): Promise<SlotTaken> {
     const limit = job.concurrency;
     if (!limit || !holdsSlots(job)) return 'none';
-    const due = Math.max(
-      now,
-      ms(message.scheduledAt) + jitterOffsetMs(message.executionId, job.jitterSeconds),
-    );
+    const due = Math.max(now, attemptDueAt(job, message));
     const until = due + job.timeoutSeconds * 1000 + this.leaseMarginMs;
     const result = await this.deps.slots.acquireSlot(job.jobId, message.executionId, limit.max, until, now);
     if (result !== 'full') return result;
