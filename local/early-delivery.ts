@@ -1,3 +1,4 @@
+import { isFirstScheduledAttempt } from '../lambdas/core/execution/run-messages.js';
 import type { OutgoingRun, RunQueue } from '../lambdas/core/ports/run-queue.js';
 
 /** `npm start`'s default `handOverAheadSeconds` (SCHEDULER_HAND_OVER_AHEAD_SECONDS). */
@@ -15,7 +16,7 @@ export const MAX_HAND_OVER_AHEAD_SECONDS = 60;
 export function deliveringEarly(queue: RunQueue, leadSeconds: number): RunQueue {
   if (leadSeconds <= 0) return queue;
   const early = (run: OutgoingRun): OutgoingRun =>
-    run.message.trigger === 'schedule' && run.message.attempt === 1
+    isFirstScheduledAttempt(run.message)
       ? { ...run, delaySeconds: Math.max(0, run.delaySeconds - leadSeconds) }
       : run;
   return {

@@ -10,6 +10,15 @@ import type { OutgoingRun } from '../ports/run-queue.js';
  */
 export const MAX_QUEUE_DELAY_MS = 900_000;
 
+/**
+ * A run's first attempt on its schedule: the one whose claim creates its record (a trigger's,
+ * a dependency's or a retry's record exists before), and the only one the local run queues hand
+ * over early.
+ */
+export function isFirstScheduledAttempt(message: Pick<RunMessage, 'trigger' | 'attempt'>): boolean {
+  return message.trigger === 'schedule' && message.attempt === 1;
+}
+
 /** The message that asks an executor for one attempt of a job's run. */
 export function runMessage(
   job: Pick<JobRecord, 'jobId' | 'tenant' | 'planRev'>,

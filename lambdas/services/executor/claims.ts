@@ -3,7 +3,7 @@ import type { ExecutionRecord, JobRecord } from '../../../schemas/records.js';
 import { lostAttempt } from '../../core/execution/attempts.js';
 import { hashToken } from '../../core/execution/callback-token.js';
 import { queuedOneOffRun } from '../../core/execution/records.js';
-import { MAX_QUEUE_DELAY_MS } from '../../core/execution/run-messages.js';
+import { isFirstScheduledAttempt, MAX_QUEUE_DELAY_MS } from '../../core/execution/run-messages.js';
 import { attemptDueAt, claimed, freshClaim, type Lease, leaseFor } from '../../core/execution/transitions.js';
 import { isFinal } from '../../core/states.js';
 import type { ServiceDeps } from '../service-deps.js';
@@ -57,7 +57,7 @@ export class RunClaims {
   ): Promise<ExecutionRecord | null> {
     const { executions } = this.deps;
     const callbackTokenHash = hashToken(token);
-    if (message.trigger === 'schedule' && message.attempt === 1) {
+    if (isFirstScheduledAttempt(message)) {
       const fresh = freshClaim(message, job, callbackTokenHash, (due) => this.leaseFor(job, due, now));
       if (await executions.createExecution(fresh)) return fresh;
     }

@@ -2,6 +2,7 @@ import type { Attempt } from '../../../schemas/execution.js';
 import type { RunMessage } from '../../../schemas/messages.js';
 import type { ExecutionRecord, JobRecord } from '../../../schemas/records.js';
 import { attemptOf, isAsyncAcceptance, openAttempt } from '../../core/execution/attempts.js';
+import { isFirstScheduledAttempt } from '../../core/execution/run-messages.js';
 import {
   attemptDueAt,
   awaitingCallback,
@@ -27,11 +28,6 @@ export const CANCEL_POLL_MS = 1000;
 const SHUTDOWN = 'scheduler shutting down';
 
 export type { EarlyWait } from './early-runs.js';
-
-/** A first attempt of a scheduled run: the only runs a queue hands over early, and whose claim creates their record. */
-function isFirstScheduled(message: RunMessage): boolean {
-  return message.trigger === 'schedule' && message.attempt === 1;
-}
 
 /**
  * Runs one delivery of a run message: admission (the job's state and plan, misfire, the tenant's
@@ -73,7 +69,7 @@ export class ExecutorService {
     // What this run knows of its job is at least this recent (a run handed over early looks past it).
     const readSince = this.jobReads.readStartOf(batch) ?? this.deps.clock.now();
     let job = await this.jobReads.forRun(message, batch);
-    if (job && this.early && isFirstScheduled(message)) {
+    if (job && this.early && isFirstScheduledAttempt(message)) {
       const waited = await this.early.untilDue(job, message, readSince);
       if (waited === 'requeued') return waited;
       job = waited;
